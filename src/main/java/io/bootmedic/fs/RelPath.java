@@ -1,0 +1,130 @@
+package io.bootmedic.fs;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A path relative to a volume root, checked so that it can never leave the volume:
+ * no "..", no ".", no empty parts, no drive letters or streams (":"), not absolute.
+ * Accepts '/' and '\' as separators; components keep their case.
+ */
+public final class RelPath {
+    private static final RelPath ROOT = new RelPath(List.of());
+    private final List<String> parts;
+
+    private RelPath(List<String> parts) {
+        this.parts = Collections.unmodifiableList(parts);
+    }
+
+    public static RelPath root() {
+        return ROOT;
+    }
+
+    /** Parses a volume-relative path, or throws {@link IllegalArgumentException} saying why it is unsafe. */
+    public static RelPath of(String path) {
+        if (path == null) {
+            throw new IllegalArgumentException("path is missing");
+        }
+        String p = path.replace('\\', '/');
+        if (p.startsWith("/")) {
+            throw new IllegalArgumentException("'" + path + "' is absolute; paths must be relative to the volume root");
+        }
+        if (p.isEmpty()) {
+            return ROOT;
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : p.split("/", -1)) {
+            parts.add(checkComponent(part, path));
+        }
+        return new RelPath(parts);
+    }
+
+    private static String checkComponent(String part, String whole) {
+        if (part.isEmpty()) {
+            throw new IllegalArgumentException("'" + whole + "' has an empty path component");
+        }
+        if (part.equals(".") || part.equals("..")) {
+            throw new IllegalArgumentException("'" + whole + "' contains '" + part + "'; paths may not leave or skip around the volume");
+        }
+        if (part.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("'" + whole + "' contains ':' (a drive letter or a stream); paths must be relative to the volume root");
+        }
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c < 0x20 || "\"<>|".indexOf(c) >= 0) {
+                throw new IllegalArgumentException("'" + whole + "' contains a character NTFS does not allow in names");
+            }
+        }
+        if (part.endsWith(".") || part.endsWith(" ")) {
+            // Win32 strips these, so "CrowdStrike." would alias "CrowdStrike"
+            throw new IllegalArgumentException("'" + whole + "' has a component ending in '.' or ' '");
+        }
+        return part;
+    }
+
+    public RelPath resolve(String name) {
+        List<String> next = new ArrayList<>(parts);
+        next.add(checkComponent(name, name));
+        return new RelPath(next);
+    }
+
+    public RelPath resolve(RelPath other) {
+        List<String> next = new ArrayList<>(parts);
+        next.addAll(other.parts);
+        return new RelPath(next);
+    }
+
+    public RelPath parent() {
+        if (parts.isEmpty()) {
+            throw new IllegalStateException("the volume root has no parent");
+        }
+        return new RelPath(new ArrayList<>(parts.subList(0, parts.size() - 1)));
+    }
+
+    public String name() {
+        return parts.isEmpty() ? "" : parts.get(parts.size() - 1);
+    }
+
+    public List<String> parts() {
+        return parts;
+    }
+
+    public boolean isRoot() {
+        return parts.isEmpty();
+    }
+
+    /** Case-insensitive comparison, as NTFS compares names. */
+    public boolean equalsIgnoreCase(RelPath other) {
+        if (other.parts.size() != parts.size()) {
+            return false;
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            if (!parts.get(i).toUpperCase(Locale.ROOT).equals(other.parts.get(i).toUpperCase(Locale.ROOT))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Forward-slash form, as reports carry it. */
+    @Override
+    public String toString() {
+        return String.join("/", parts);
+    }
+
+    public String toWindowsString() {
+        return String.join("\\", parts);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RelPath && ((RelPath) o).parts.equals(parts);
+    }
+
+    @Override
+    public int hashCode() {
+        return parts.hashCode();
+    }
+}

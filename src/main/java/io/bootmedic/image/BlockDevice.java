@@ -1,0 +1,39 @@
+package io.bootmedic.image;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A positional, byte-addressed view of a disk, an image, a partition or a decrypted volume.
+ * Layers stack (file, image format, partition, BitLocker) and each one is a BlockDevice.
+ * Reads and writes are always whole: a short read past the end is an {@link java.io.EOFException}.
+ */
+public interface BlockDevice extends Closeable {
+
+    /** Size in bytes. */
+    long size();
+
+    /** Logical sector size in bytes (512 or 4096). */
+    int sectorSize();
+
+    boolean isReadOnly();
+
+    /** Fills {@code dst.remaining()} bytes starting at {@code offset}, or throws. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes all of {@code src.remaining()} bytes at {@code offset}, or throws. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    /** Makes earlier writes durable. */
+    void flush() throws IOException;
+
+    /** Where this device comes from, for messages: "disk.vhdx, partition 3". */
+    String describe();
+
+    default byte[] read(long offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        read(offset, buffer);
+        return buffer.array();
+    }
+}
