@@ -2,7 +2,7 @@ package io.bootmedic.fs;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,7 +26,8 @@ public interface FileTree extends Closeable {
     /** Entries of a directory (not "." or ".."), names as stored. */
     List<FileStat> list(RelPath dir) throws IOException;
 
-    InputStream open(RelPath file) throws IOException;
+    /** Opens a regular file for random-access reading (hives are read this way). */
+    SeekableByteChannel openRead(RelPath file) throws IOException;
 
     /** Creates one directory; its parent must exist. Fails if the name exists. */
     void createDirectory(RelPath dir) throws IOException;
