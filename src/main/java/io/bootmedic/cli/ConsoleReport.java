@@ -1,0 +1,100 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.report.Report;
+import io.bootmedic.report.ReportWriter;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The human view of a report: a short table, a banner, and what to do next. */
+final class ConsoleReport {
+    private final PrintWriter out;
+
+    ConsoleReport(PrintWriter out) {
+        this.out = out;
+    }
+
+    void print(Report r, String target, boolean dryRun, List<ReportWriter.Written> written) {
+        out.println("bootmedic " + r.agentVersion() + "  " + r.command() + (dryRun && r.command().equals("fix") ? " --dry-run" : "") + " " + target);
+        out.println("playbook " + r.playbook().id() + " (" + r.playbook().source() + ")   run " + r.runId());
+        out.println();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[]{"VOLUME", "COMPUTER", "FILE", "VERDICT", "ACTION"});
+        for (Report.VolumeReport v : r.volumes()) {
+            String computer = v.windows().computerName() == null ? "?" : v.windows().computerName();
+            if (v.actions().isEmpty()) {
+                rows.add(new String[]{v.label(), computer, v.outcome().equals("locked") ? "(locked)" : "(no matching file)", "-", "-"});
+            }
+            for (Report.Action a : v.actions()) {
+                rows.add(new String[]{v.label(), computer, a.path(), a.verdict(), a.action()});
+            }
+        }
+        printTable(rows);
+        out.println();
+        for (Report.VolumeReport v : r.volumes()) {
+            if (v.error() != null) {
+                out.println("  " + v.label() + ": " + v.error());
+            }
+            for (Report.Action a : v.actions()) {
+                if (a.error() != null) {
+                    out.println("  " + a.path() + ": " + a.error());
+                }
+                if (a.quarantinePath() != null) {
+                    out.println("  quarantined copy: " + a.quarantinePath() + "  (sha256 " + a.sha256() + ")");
+                }
+            }
+            for (String note : v.notes() == null ? List.<String>of() : v.notes()) {
+                out.println("  note: " + note);
+            }
+        }
+        out.println(banner(r, target));
+        for (ReportWriter.Written w : written) {
+            if (w.error() == null) {
+                out.println("report: " + w.where());
+            }
+        }
+    }
+
+    private String banner(Report r, String target) {
+        long moved = count(r, "quarantined");
+        long planned = count(r, "would-quarantine");
+        return switch (r.outcome()) {
+            case "fixed" -> "FIXED: " + moved + " faulty file(s) moved to quarantine. Next: restart the machine; it should boot normally.\n"
+                    + "       To put the file(s) back: bootmedic undo " + target + " --run " + r.runId();
+            case "clean" -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
+                    + "       If the machine still crashes, the cause is something else: note the stop code and escalate.";
+            case "needs-fix" -> "WORK FOUND: " + planned + " file(s) would be quarantined; nothing was changed.\n"
+                    + "       Next: run the same command as 'bootmedic fix' without --dry-run.";
+            case "needs-key" -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
+            case "no-windows" -> "NO WINDOWS FOUND at " + target + ": no Windows\\System32 folder there.\n"
+                    + "       Next: point --root at the root of the Windows drive (the folder that contains 'Windows'), not at a subfolder.";
+            default -> "FAILED: see the messages above. Nothing was deleted; files already moved are in bootmedic/quarantine on the volume.\n"
+                    + "       Next: fix what the message names and run the same command again (it resumes safely).";
+        };
+    }
+
+    private static long count(Report r, String action) {
+        return r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals(action)).count();
+    }
+
+    private void printTable(List<String[]> rows) {
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i] == null ? 1 : row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                String cell = row[i] == null ? "-" : row[i];
+                line.append(cell);
+                if (i < row.length - 1) {
+                    line.append(" ".repeat(widths[i] - cell.length() + 2));
+                }
+            }
+            out.println(line);
+        }
+    }
+}

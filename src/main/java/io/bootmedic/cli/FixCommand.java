@@ -1,0 +1,41 @@
+package io.bootmedic.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+@Command(name = "fix", sortOptions = false,
+        description = {"Move the faulty file(s) into bootmedic\\quarantine\\<run> on the same volume (nothing is deleted),",
+                "journalled so an interrupted run is finished by the next one, then write a report.",
+                "Exit 0 clean now, 1 still needs fixing or a step failed, 2 usage error, 3 a volume stayed locked, 4 no Windows found."})
+class FixCommand extends RunCommandBase {
+    @Option(names = "--dry-run", description = "Show what would be done; change nothing. Exits 1 if there is work to do.")
+    boolean dryRun;
+
+    @Option(names = "--outbox", paramLabel = "DIR", description = "Also write the report here (e.g. the USB stick), to be sent later.")
+    Path outbox;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the report to this file.")
+    Path report;
+
+    @Override
+    String command() {
+        return "fix";
+    }
+
+    @Override
+    boolean dryRun() {
+        return dryRun;
+    }
+
+    @Override
+    Path outbox() {
+        return outbox;
+    }
+
+    @Override
+    Path reportFile() {
+        return report;
+    }
+}

@@ -1,0 +1,55 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.remediation.Outcomes;
+import io.bootmedic.util.AgentVersion;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+@Command(name = "bootmedic", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Repairs Windows machines that a faulty driver or content update left crashing at boot.",
+                "",
+                "Typical use:",
+                "  bootmedic scan --root /mnt/c          look, change nothing",
+                "  bootmedic fix  --root /mnt/c          quarantine the faulty file, write a report",
+                "  bootmedic undo --root /mnt/c          put it back",
+                ""},
+        subcommands = {ScanCommand.class, FixCommand.class, UndoCommand.class, PlaybookCommand.class, PracticeTreeCommand.class, CommandLine.HelpCommand.class})
+public class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExitCodeExceptionMapper(e -> e instanceof UsageError ? Outcomes.EXIT_USAGE : Outcomes.EXIT_NEEDS_WORK);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UsageError) {
+                commandLine.getErr().println("bootmedic: " + e.getMessage());
+                commandLine.getErr().println("Try 'bootmedic " + commandLine.getCommandName() + " --help'.");
+                return Outcomes.EXIT_USAGE;
+            }
+            // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            commandLine.getErr().println("bootmedic: " + message);
+            commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
+            if (System.getenv("BOOTMEDIC_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return Outcomes.EXIT_NEEDS_WORK;
+        });
+        return cl.execute(args);
+    }
+
+    static class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"bootmedic " + AgentVersion.get()};
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.target.RootTarget;
+import io.bootmedic.target.Target;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** TARGET = --root DIR | --image FILE | --device PATH | --all (DESIGN §4). Exactly one. */
+public class TargetOptions {
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "A Windows drive that is already mounted and unlocked: C:\\ in safe mode, a Mount-VHD letter, /mnt/c on Linux.")
+    Path root;
+
+    @Option(names = "--image", paramLabel = "FILE", description = "A disk or volume image (raw, VHD, VHDX), repaired offline without mounting it.")
+    Path image;
+
+    @Option(names = "--device", paramLabel = "PATH", description = "A block device such as /dev/sdc (a cloud OS disk attached to a rescue VM).")
+    Path device;
+
+    @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
+    boolean all;
+
+    /** Builds the target, or throws a usage error that says which option to use. */
+    Target target() {
+        int given = (root != null ? 1 : 0) + (image != null ? 1 : 0) + (device != null ? 1 : 0) + (all ? 1 : 0);
+        if (given != 1) {
+            throw new UsageError(given == 0
+                    ? "say where Windows is: --root DIR (a mounted drive), --image FILE, --device PATH or --all"
+                    : "give only one of --root, --image, --device, --all");
+        }
+        if (root != null) {
+            return new RootTarget(root, "mounted-root");
+        }
+        throw new UsageError((image != null ? "--image" : device != null ? "--device" : "--all")
+                + " is not available in this build yet; mount the volume and use --root DIR");
+    }
+
+    String describe() {
+        if (root != null) {
+            return "--root " + root;
+        }
+        if (image != null) {
+            return "--image " + image;
+        }
+        return device != null ? "--device " + device : "--all";
+    }
+}

@@ -1,0 +1,62 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.remediation.Outcomes;
+import io.bootmedic.remediation.Undo;
+import io.bootmedic.target.Target;
+import io.bootmedic.target.TargetVolume;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "undo", sortOptions = false,
+        description = {"Put quarantined files back where they were, with their bytes and times.",
+                "Undoes the newest run unless --run names one. Never overwrites a file that is there now.",
+                "Exit 0 everything restored (or nothing to undo), 1 something stayed in quarantine."})
+class UndoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = "--run", paramLabel = "ID", description = "The run to undo (its ID is in the report and in bootmedic/journal on the volume).")
+    String runId;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean allOk = true;
+        try (Target t = target.target()) {
+            List<TargetVolume> volumes = t.open();
+            for (TargetVolume v : volumes) {
+                if (v.locked()) {
+                    out.println(v.label() + ": locked; unlock it to undo (" + v.lockedMessage() + ")");
+                    allOk = false;
+                    continue;
+                }
+                Undo.Result result = new Undo(v.tree()).undo(runId);
+                if (result.message() != null) {
+                    out.println(v.label() + ": " + result.message());
+                }
+                for (Undo.Restored r : result.files()) {
+                    out.println("  " + r.outcome() + "  " + r.path() + (r.detail() == null ? "" : "  (" + r.detail() + ")"));
+                }
+                if (result.runId() != null && result.ok()) {
+                    out.println("UNDONE: run " + result.runId() + " on " + v.label() + " is rolled back.");
+                }
+                allOk &= result.ok();
+            }
+        }
+        if (!allOk) {
+            out.println("NOT EVERYTHING WAS RESTORED: what stayed is still in bootmedic/quarantine on the volume; see the lines above.");
+        }
+        out.flush();
+        return allOk ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+    }
+}

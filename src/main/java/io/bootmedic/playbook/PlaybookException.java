@@ -1,0 +1,12 @@
+package io.bootmedic.playbook;
+
+/** A playbook that cannot be used: unreadable, invalid, unsafe, or not signed by a trusted key. */
+public class PlaybookException extends Exception {
+    public PlaybookException(String message) {
+        super(message);
+    }
+
+    public PlaybookException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,79 @@
+package io.bootmedic.playbook;
+
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * Ed25519 key files for signing playbooks. One line each:
+ * {@code bootmedic-ed25519-public <base64>} and {@code bootmedic-ed25519-private <base64>}.
+ */
+public final class PlaybookKeys {
+    static final String PUBLIC_PREFIX = "bootmedic-ed25519-public";
+    static final String PRIVATE_PREFIX = "bootmedic-ed25519-private";
+
+    private PlaybookKeys() {
+    }
+
+    public static Ed25519PrivateKeyParameters generate() {
+        return new Ed25519PrivateKeyParameters(new SecureRandom());
+    }
+
+    public static String publicKeyLine(Ed25519PublicKeyParameters key) {
+        return PUBLIC_PREFIX + " " + Base64.getEncoder().encodeToString(key.getEncoded()) + " " + keyId(key) + "\n";
+    }
+
+    public static String privateKeyLine(Ed25519PrivateKeyParameters key) {
+        return PRIVATE_PREFIX + " " + Base64.getEncoder().encodeToString(key.getEncoded()) + "\n";
+    }
+
+    /** Short, stable name of a public key: the first 8 bytes of its SHA-256, in hex. */
+    public static String keyId(Ed25519PublicKeyParameters key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Ed25519PublicKeyParameters readPublic(Path file) throws PlaybookException {
+        return new Ed25519PublicKeyParameters(readKey(file, PUBLIC_PREFIX, "public"));
+    }
+
+    public static Ed25519PrivateKeyParameters readPrivate(Path file) throws PlaybookException {
+        return new Ed25519PrivateKeyParameters(readKey(file, PRIVATE_PREFIX, "private"));
+    }
+
+    private static byte[] readKey(Path file, String prefix, String kind) throws PlaybookException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new PlaybookException("cannot read " + kind + " key file " + file + ": " + e.getMessage(), e);
+        }
+        String[] fields = text.split("\\s+");
+        if (fields.length < 2 || !fields[0].equals(prefix)) {
+            throw new PlaybookException(file + " is not a bootmedic " + kind + " key (expected a line starting with '" + prefix + "'; make one with 'bootmedic playbook keygen')");
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(fields[1]);
+        } catch (IllegalArgumentException e) {
+            throw new PlaybookException(file + ": the key is not valid base64");
+        }
+        if (raw.length != 32) {
+            throw new PlaybookException(file + ": an Ed25519 key has 32 bytes, this one has " + raw.length);
+        }
+        return raw;
+    }
+}

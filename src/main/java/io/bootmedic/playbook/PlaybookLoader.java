@@ -1,0 +1,86 @@
+package io.bootmedic.playbook;
+
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Loads the built-in playbook or a playbook file, enforcing the signature policy. */
+public final class PlaybookLoader {
+    public static final String BUILTIN_ID = "crowdstrike-cf291-2024-07-19";
+    private static final String BUILTIN_RESOURCE = "/io/bootmedic/playbook/builtin/" + BUILTIN_ID + ".json";
+
+    private final List<Ed25519PublicKeyParameters> trusted;
+    private final boolean allowUnsigned;
+
+    public PlaybookLoader(List<Ed25519PublicKeyParameters> trusted, boolean allowUnsigned) {
+        this.trusted = List.copyOf(trusted);
+        this.allowUnsigned = allowUnsigned;
+    }
+
+    /** The playbook that ships in the jar: trusted because the jar itself is what the admin chose to run. */
+    public static Playbook builtin() {
+        try (InputStream in = PlaybookLoader.class.getResourceAsStream(BUILTIN_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the built-in playbook is missing from the jar (" + BUILTIN_RESOURCE + "); rebuild bootmedic");
+            }
+            return PlaybookParser.parse(in.readAllBytes(), "built-in");
+        } catch (IOException | PlaybookException e) {
+            throw new IllegalStateException("the built-in playbook is broken: " + e.getMessage(), e);
+        }
+    }
+
+    public Playbook load(Path file) throws PlaybookException {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new PlaybookException("playbook file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new PlaybookException("cannot read playbook " + file + ": " + e.getMessage(), e);
+        }
+        Path sigFile = file.resolveSibling(file.getFileName() + ".sig");
+        if (Files.exists(sigFile)) {
+            byte[] sig;
+            try {
+                sig = Files.readAllBytes(sigFile);
+            } catch (IOException e) {
+                throw new PlaybookException("cannot read signature " + sigFile + ": " + e.getMessage(), e);
+            }
+            if (!allowUnsigned) {
+                PlaybookSignature.verify(content, sig, trusted, file.toString());
+            }
+        } else if (!allowUnsigned) {
+            throw new PlaybookException("playbook " + file + " is not signed (no " + sigFile.getFileName() + " beside it). "
+                    + "Sign it with 'bootmedic playbook sign --key KEY " + file + "', or, if you wrote and checked it yourself, "
+                    + "run again with --allow-unsigned-playbook");
+        }
+        return PlaybookParser.parse(content, file.toString());
+    }
+
+    /** Public keys from files given on the command line and from every *.pub in the given directories. */
+    public static List<Ed25519PublicKeyParameters> trustedKeys(List<Path> keyFiles, List<Path> keyDirs) throws PlaybookException {
+        List<Ed25519PublicKeyParameters> keys = new ArrayList<>();
+        for (Path f : keyFiles) {
+            keys.add(PlaybookKeys.readPublic(f));
+        }
+        for (Path dir : keyDirs) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var files = Files.newDirectoryStream(dir, "*.pub")) {
+                for (Path f : files) {
+                    keys.add(PlaybookKeys.readPublic(f));
+                }
+            } catch (IOException e) {
+                throw new PlaybookException("cannot read trusted keys in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        return keys;
+    }
+}

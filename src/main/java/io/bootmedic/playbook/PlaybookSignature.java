@@ -1,0 +1,83 @@
+package io.bootmedic.playbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collection;
+
+/**
+ * A detached Ed25519 signature over the exact bytes of a playbook file, kept beside it as
+ * {@code <playbook>.sig}: {@code {"algorithm":"Ed25519","keyId":"…","signature":"base64"}}.
+ * Signing the bytes (not re-serialized JSON) means no canonicalization can be got wrong.
+ */
+public final class PlaybookSignature {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PlaybookSignature() {
+    }
+
+    public static byte[] sign(byte[] playbook, Ed25519PrivateKeyParameters key) {
+        Ed25519Signer signer = new Ed25519Signer();
+        signer.init(true, key);
+        signer.update(playbook, 0, playbook.length);
+        ObjectNode sig = JSON.createObjectNode();
+        sig.put("algorithm", "Ed25519");
+        sig.put("keyId", PlaybookKeys.keyId(key.generatePublicKey()));
+        sig.put("signature", Base64.getEncoder().encodeToString(signer.generateSignature()));
+        try {
+            return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sig) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Checks that {@code signatureFile} is a valid signature of {@code playbook} by one of
+     * {@code trusted}; returns the key ID that signed it.
+     */
+    public static String verify(byte[] playbook, byte[] signatureFile, Collection<Ed25519PublicKeyParameters> trusted, String source)
+            throws PlaybookException {
+        JsonNode sig;
+        try {
+            sig = JSON.readTree(signatureFile);
+        } catch (IOException e) {
+            throw new PlaybookException("the signature file of " + source + " is not valid JSON; re-sign the playbook with 'bootmedic playbook sign'");
+        }
+        if (sig == null || !"Ed25519".equals(sig.path("algorithm").asText()) || !sig.hasNonNull("signature")) {
+            throw new PlaybookException("the signature file of " + source + " is not an Ed25519 bootmedic signature; re-sign it with 'bootmedic playbook sign'");
+        }
+        byte[] signature;
+        try {
+            signature = Base64.getDecoder().decode(sig.get("signature").asText());
+        } catch (IllegalArgumentException e) {
+            throw new PlaybookException("the signature of " + source + " is not valid base64");
+        }
+        String keyId = sig.path("keyId").asText();
+        boolean knownKey = false;
+        for (Ed25519PublicKeyParameters key : trusted) {
+            if (!PlaybookKeys.keyId(key).equals(keyId)) {
+                continue;
+            }
+            knownKey = true;
+            Ed25519Signer verifier = new Ed25519Signer();
+            verifier.init(false, key);
+            verifier.update(playbook, 0, playbook.length);
+            if (verifier.verifySignature(signature)) {
+                return keyId;
+            }
+        }
+        if (!knownKey) {
+            throw new PlaybookException("playbook " + source + " is signed by key " + keyId + ", which is not trusted here"
+                    + (trusted.isEmpty() ? " (no trusted keys are configured: pass --trusted-key FILE)" : " (pass its public key with --trusted-key FILE)"));
+        }
+        throw new PlaybookException("playbook " + source + " does not match its signature: it was changed after signing (or the .sig belongs to another file). "
+                + "Do not use it; get the playbook again from its publisher.");
+    }
+}

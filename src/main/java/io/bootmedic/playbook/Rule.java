@@ -1,0 +1,61 @@
+package io.bootmedic.playbook;
+
+import io.bootmedic.fs.RelPath;
+
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * One rule of a playbook: which files in which directory are candidates, how a faulty one is told
+ * apart from a good one, and what to do with it.
+ *
+ * @param header         bytes a real file of this kind starts with; files without them are
+ *                       "not-a-channel-file" (e.g. the zero-filled leftovers of crashes)
+ * @param modifiedBefore files with this header modified before this instant are faulty, later ones are the
+ *                       reverted good version; null means every file with the header is faulty
+ * @param modifiedAfter  optional lower bound of the faulty window
+ */
+public record Rule(String id, RelPath directory, String glob, byte[] header, Instant modifiedBefore, Instant modifiedAfter, Action action) {
+
+    public enum Action {
+        QUARANTINE;
+
+        public static Action parse(String text) {
+            if ("quarantine".equals(text)) {
+                return QUARANTINE;
+            }
+            throw new IllegalArgumentException("unknown action '" + text + "' (known: quarantine)");
+        }
+    }
+
+    /** Case-insensitive, like NTFS names: '*' any run of characters, '?' one character. */
+    public Pattern globPattern() {
+        StringBuilder regex = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            if (c == '*') {
+                regex.append(".*");
+            } else if (c == '?') {
+                regex.append('.');
+            } else {
+                regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    }
+
+    public boolean matchesName(String name) {
+        return globPattern().matcher(name).matches();
+    }
+
+    public String describe() {
+        return directory + "/" + glob;
+    }
+
+    @Override
+    public String toString() {
+        return "Rule[" + id + " " + describe() + " header=" + HexFormat.of().formatHex(header).toUpperCase(Locale.ROOT)
+                + " before=" + modifiedBefore + " after=" + modifiedAfter + " " + action + "]";
+    }
+}

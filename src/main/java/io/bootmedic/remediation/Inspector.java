@@ -1,0 +1,66 @@
+package io.bootmedic.remediation;
+
+import io.bootmedic.fs.FileStat;
+import io.bootmedic.fs.FileTree;
+import io.bootmedic.fs.RelPath;
+import io.bootmedic.fs.SafePaths;
+import io.bootmedic.playbook.Playbook;
+import io.bootmedic.playbook.Rule;
+import io.bootmedic.util.Sha256;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Read-only: finds the files each rule names and gives each a verdict. */
+public final class Inspector {
+
+    public List<Finding> inspect(FileTree tree, Playbook playbook) throws IOException {
+        List<Finding> findings = new ArrayList<>();
+        for (Rule rule : playbook.rules()) {
+            findings.addAll(inspect(tree, rule));
+        }
+        return findings;
+    }
+
+    private List<Finding> inspect(FileTree tree, Rule rule) throws IOException {
+        Optional<RelPath> dir = SafePaths.resolve(tree, rule.directory());
+        if (dir.isEmpty()) {
+            return List.of();
+        }
+        Optional<FileStat> dirStat = tree.stat(dir.get());
+        if (dirStat.isEmpty() || !dirStat.get().isDirectory()) {
+            return List.of();
+        }
+        List<FileStat> entries = new ArrayList<>(tree.list(dir.get()));
+        entries.sort(Comparator.comparing(FileStat::name));
+        List<Finding> findings = new ArrayList<>();
+        for (FileStat entry : entries) {
+            if (rule.matchesName(entry.name())) {
+                findings.add(judge(tree, rule, dir.get().resolve(entry.name()), entry));
+            }
+        }
+        return findings;
+    }
+
+    private Finding judge(FileTree tree, Rule rule, RelPath path, FileStat stat) throws IOException {
+        if (!stat.isFile()) {
+            return new Finding(rule, path, stat.size(), null, stat.times(), Verdict.OUT_OF_SCOPE);
+        }
+        Sha256.Digest digest = Sha256.of(tree, path, rule.header().length);
+        return new Finding(rule, path, digest.size(), digest.sha256(), stat.times(), verdict(rule, digest.head(), stat.modified()));
+    }
+
+    static Verdict verdict(Rule rule, byte[] head, Instant modified) {
+        if (!Arrays.equals(head, rule.header())) {
+            return Verdict.NOT_A_CHANNEL_FILE;
+        }
+        boolean beforeFix = rule.modifiedBefore() == null || (modified != null && modified.isBefore(rule.modifiedBefore()));
+        boolean afterStart = rule.modifiedAfter() == null || (modified != null && !modified.isBefore(rule.modifiedAfter()));
+        return beforeFix && afterStart ? Verdict.FAULTY : Verdict.REVERTED_GOOD;
+    }
+}

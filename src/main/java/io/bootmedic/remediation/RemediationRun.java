@@ -1,0 +1,108 @@
+package io.bootmedic.remediation;
+
+import io.bootmedic.fs.FileTree;
+import io.bootmedic.playbook.Playbook;
+import io.bootmedic.report.Report;
+import io.bootmedic.target.Target;
+import io.bootmedic.target.TargetVolume;
+import io.bootmedic.util.AgentVersion;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One run over one target: for each Windows volume, finish interrupted runs, inspect, quarantine
+ * (unless a dry run), verify, and describe it all in a report. The engine sees only
+ * {@link FileTree}s, never which door they came through.
+ */
+public final class RemediationRun {
+    private final Playbook playbook;
+    private final RunOptions options;
+    private final IdentityProbe identity;
+    private final CrashPoint crash;
+    private final String runId = UUID.randomUUID().toString();
+    private final Inspector inspector = new Inspector();
+
+    public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
+        this.playbook = playbook;
+        this.options = options;
+        this.identity = identity;
+        this.crash = crash;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    /** Runs over the already opened volumes of {@code target}. Non-Windows volumes are left out of the report. */
+    public Report run(Target target, List<TargetVolume> opened, Report.Host host) throws IOException {
+        String started = Instant.now().toString();
+        List<Report.VolumeReport> volumes = new ArrayList<>();
+        for (TargetVolume volume : opened) {
+            if (volume.locked()) {
+                volumes.add(lockedReport(volume));
+            } else if (WindowsVolumes.isWindows(volume.tree())) {
+                volumes.add(process(volume));
+            }
+        }
+        return new Report(Report.SCHEMA, runId, AgentVersion.get(), started, Instant.now().toString(), target.mode(), options.command(),
+                new Report.PlaybookRef(playbook.id(), playbook.source()), host, Outcomes.runOutcome(volumes), volumes);
+    }
+
+    private Report.VolumeReport lockedReport(TargetVolume v) {
+        return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), Report.Windows.UNKNOWN, v.journal(),
+                List.of(), "locked", v.lockedMessage(), List.of());
+    }
+
+    private Report.VolumeReport process(TargetVolume v) {
+        FileTree tree = v.tree();
+        Report.Windows windows = identity.identify(tree);
+        List<ActionResult> results = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        String error = null;
+        try {
+            List<Journal> interrupted = new JournalStore(tree).interrupted();
+            if (!interrupted.isEmpty() && options.dryRun()) {
+                for (Journal j : interrupted) {
+                    notes.add("run " + j.runId() + " was interrupted; 'fix' will complete it, 'undo --run " + j.runId() + "' will roll it back");
+                }
+            } else if (!interrupted.isEmpty()) {
+                results.addAll(new JournalRecovery(tree).completeInterrupted(runId));
+                notes.add("completed " + interrupted.size() + " interrupted run(s): "
+                        + String.join(", ", interrupted.stream().map(Journal::runId).toList()));
+            }
+            List<Finding> findings = inspector.inspect(tree, playbook);
+            List<Finding> faulty = findings.stream().filter(f -> f.verdict() == Verdict.FAULTY).toList();
+            if (options.dryRun()) {
+                faulty.forEach(f -> results.add(ActionResult.of(f, "would-quarantine", null, null)));
+            } else if (!faulty.isEmpty()) {
+                if (tree.isReadOnly()) {
+                    throw new IOException(tree.describe() + " is read-only, so the faulty file cannot be moved. Mount it read-write and run again.");
+                }
+                results.addAll(new Quarantiner(tree, crash).quarantine(runId, playbook.id(), faulty));
+            }
+            findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, "kept", null, null)));
+        } catch (IOException e) {
+            error = e.getMessage();
+        }
+        return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), windows, v.journal(),
+                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, !notes.isEmpty() && options.dryRun()), error, notes);
+    }
+
+    private static String volumeOutcome(List<ActionResult> results, String error, boolean interruptedPending) {
+        if (error != null || results.stream().anyMatch(ActionResult::failed)) {
+            return "failed";
+        }
+        if (interruptedPending || results.stream().anyMatch(r -> r.action().equals("would-quarantine"))) {
+            return "needs-fix";
+        }
+        return results.stream().anyMatch(r -> r.action().equals("quarantined")) ? "fixed" : "clean";
+    }
+
+    private static Report.Action toReport(ActionResult r) {
+        return new Report.Action(r.rule(), r.path(), r.size(), r.sha256(), r.modified(), r.verdict().wire(), r.action(), r.quarantinePath(), r.error());
+    }
+}
