@@ -22,6 +22,8 @@ public enum FileLocation {
     ORIGINAL_CHANGED,
     /** Present in both places (should not happen with renames). */
     BOTH,
+    /** In the quarantine, and some other file has since appeared at the original path. */
+    QUARANTINE_AND_NEW_ORIGINAL,
     /** In neither place. */
     NOWHERE;
 
@@ -34,10 +36,11 @@ public enum FileLocation {
         if (atOriginal) {
             return ORIGINAL;
         }
+        boolean somethingAtOriginal = exists(tree, RelPath.of(entry.path()));
         if (inQuarantine) {
-            return QUARANTINE;
+            return somethingAtOriginal ? QUARANTINE_AND_NEW_ORIGINAL : QUARANTINE;
         }
-        return exists(tree, RelPath.of(entry.path())) ? ORIGINAL_CHANGED : NOWHERE;
+        return somethingAtOriginal ? ORIGINAL_CHANGED : NOWHERE;
     }
 
     private static boolean matches(FileTree tree, RelPath path, String sha256) throws IOException {

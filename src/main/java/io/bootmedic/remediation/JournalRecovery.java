@@ -49,7 +49,7 @@ public final class JournalRecovery {
 
     private JournalEntry complete(JournalEntry entry) throws IOException {
         return switch (FileLocation.of(tree, entry)) {
-            case QUARANTINE -> entry.withState("verified", "found in quarantine after an interrupted run");
+            case QUARANTINE, QUARANTINE_AND_NEW_ORIGINAL -> entry.withState("verified", "found in quarantine after an interrupted run");
             case ORIGINAL -> {
                 String error = quarantiner.moveOne(entry);
                 yield error == null ? entry.withState("verified", "moved when resuming an interrupted run") : entry.withState("failed", error);

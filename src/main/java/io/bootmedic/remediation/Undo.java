@@ -73,6 +73,7 @@ public final class Undo {
                 return new Restored(entry.path(), "already-in-place", "it was never moved");
             case ORIGINAL_CHANGED:
             case BOTH:
+            case QUARANTINE_AND_NEW_ORIGINAL:
                 return new Restored(entry.path(), "kept-in-quarantine", "another file now exists at " + entry.path()
                         + "; the quarantined copy stays at " + entry.quarantinePath() + " (nothing overwritten)");
             case NOWHERE:

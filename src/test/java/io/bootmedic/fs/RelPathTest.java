@@ -1,0 +1,29 @@
+package io.bootmedic.fs;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RelPathTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../Windows", "Windows/../..", "/etc/passwd", "\\Windows", "C:\\Windows", "C:Windows",
+            "Windows//System32", "Windows/./System32", "Windows/file.sys:stream", "Windows/CrowdStrike.", "Windows/a\u0000b"})
+    void refusesPathsThatCouldLeaveTheVolume(String path) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RelPath.of(path));
+        assertTrue(e.getMessage().contains("'"), e.getMessage());
+    }
+
+    @Test
+    void acceptsBothSeparatorsAndKeepsCase() {
+        RelPath p = RelPath.of("Windows\\System32/drivers\\CrowdStrike");
+        assertEquals("Windows/System32/drivers/CrowdStrike", p.toString());
+        assertEquals("Windows\\System32\\drivers\\CrowdStrike", p.toWindowsString());
+        assertEquals("CrowdStrike", p.name());
+        assertTrue(p.equalsIgnoreCase(RelPath.of("WINDOWS/system32/Drivers/crowdstrike")));
+    }
+}
