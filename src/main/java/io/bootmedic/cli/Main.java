@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
-@Command(name = "bootmedic", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "bootmedic", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = {"Repairs Windows machines that a faulty driver or content update left crashing at boot.",
                 "",
                 "Typical use:",
@@ -27,7 +27,6 @@ public class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> e instanceof UsageError ? Outcomes.EXIT_USAGE : Outcomes.EXIT_NEEDS_WORK);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof UsageError) {
                 commandLine.getErr().println("bootmedic: " + e.getMessage());
