@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building, the demo and the tests need on Debian/Ubuntu. Safe to run again:
+# it only calls apt-get when a package is missing.
+set -euo pipefail
+
+packages=(
+  openjdk-17-jdk-headless maven   # build
+  xz-utils tar                    # unpacking shared test data
+  ntfs-3g libntfs-3g89            # NTFS images and the library bootmedic drives through JNA
+  gdisk dosfstools qemu-utils     # partitioned disk images, VHD/VHDX
+  libhivex-bin                    # independent registry hive reader to check ours against
+  dislocker libbde-utils          # independent BitLocker readers to check ours against
+  libfsntfs-utils                 # independent NTFS reader
+  shellcheck                      # lint for the shell scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+echo "setup: installing ${missing[*]}" >&2
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
