@@ -1,0 +1,22 @@
+package io.bootmedic.target;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+
+/** Where the Windows volumes come from: a mounted directory, an image, a device, every local disk. */
+public interface Target extends Closeable {
+
+    /** The report's mode: winpe, safe-mode, mounted-root, offline-image, device. */
+    String mode();
+
+    /** What to call the target in messages. */
+    String describe();
+
+    /** Opens every volume that may hold Windows; unlocks what it can. */
+    List<TargetVolume> open() throws IOException;
+
+    @Override
+    default void close() throws IOException {
+    }
+}

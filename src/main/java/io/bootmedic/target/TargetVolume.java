@@ -1,0 +1,18 @@
+package io.bootmedic.target;
+
+import io.bootmedic.fs.FileTree;
+import io.bootmedic.report.Report;
+
+/**
+ * One volume a target yields. {@code tree} is null when the volume stayed locked; then
+ * {@code lockedMessage} says why and what to do.
+ *
+ * @param journal NTFS journal state: clean, unclean, hibernated, or n/a when the OS mounted it
+ */
+public record TargetVolume(FileTree tree, String volumeId, String label, String fileSystem, Report.BitLocker bitlocker,
+                           String journal, String lockedMessage) {
+
+    public boolean locked() {
+        return tree == null;
+    }
+}
