@@ -6,6 +6,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 @Command(name = "bootmedic", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = {"Repairs Windows machines that a faulty driver or content update left crashing at boot.",
@@ -15,8 +18,22 @@ import java.io.PrintWriter;
                 "  bootmedic fix  --root /mnt/c          quarantine the faulty file, write a report",
                 "  bootmedic undo --root /mnt/c          put it back",
                 ""},
-        subcommands = {ScanCommand.class, FixCommand.class, UndoCommand.class, PlaybookCommand.class, PracticeTreeCommand.class, CommandLine.HelpCommand.class})
+        commandListHeading = "%nCommands:%n")
 public class Main {
+    /**
+     * Subcommands by name. Only the one being run is built: picocli reads every annotation of a
+     * command when it is added, and agent runs are short enough for that to show.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("scan", ScanCommand::new);
+        COMMANDS.put("fix", FixCommand::new);
+        COMMANDS.put("undo", UndoCommand::new);
+        COMMANDS.put("playbook", PlaybookCommand::new);
+        COMMANDS.put("practice-tree", PracticeTreeCommand::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -25,6 +42,12 @@ public class Main {
     /** Runs one command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        if (COMMANDS.containsKey(first) && !first.equals("help")) {
+            cl.addSubcommand(first, COMMANDS.get(first).get());
+        } else {
+            COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

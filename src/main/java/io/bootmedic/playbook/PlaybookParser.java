@@ -1,16 +1,14 @@
 package io.bootmedic.playbook;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bootmedic.fs.RelPath;
+import io.bootmedic.util.Json;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,7 +16,6 @@ import java.util.Set;
  * misspelt "modifiedBefore" silently dropped would widen what gets quarantined.
  */
 public final class PlaybookParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> TOP_FIELDS = Set.of("id", "title", "rules", "description");
     private static final Set<String> RULE_FIELDS = Set.of("id", "directory", "glob", "headerHex", "modifiedBefore", "modifiedAfter", "action");
 
@@ -26,22 +23,17 @@ public final class PlaybookParser {
     }
 
     public static Playbook parse(byte[] json, String source) throws PlaybookException {
-        JsonNode root;
+        Map<String, Object> root;
         try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new PlaybookException("playbook " + source + " is not valid JSON (line " + e.getLocation().getLineNr() + "): " + e.getOriginalMessage());
+            root = Json.readObject(json);
         } catch (java.io.IOException e) {
-            throw new PlaybookException("cannot read playbook " + source + ": " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new PlaybookException("playbook " + source + " must be a JSON object with id, title and rules");
+            throw new PlaybookException("playbook " + source + " is not a valid JSON object with id, title and rules: " + firstLine(e.getMessage()));
         }
         checkFields(root, TOP_FIELDS, "playbook " + source);
         String id = requiredText(root, "id", "playbook " + source);
         String title = requiredText(root, "title", "playbook " + source);
-        JsonNode rules = root.get("rules");
-        if (rules == null || !rules.isArray() || rules.isEmpty()) {
+        List<Object> rules = Json.list(root, "rules");
+        if (rules == null || rules.isEmpty()) {
             throw new PlaybookException("playbook " + source + " has no rules: 'rules' must be a non-empty array");
         }
         List<Rule> parsed = new ArrayList<>();
@@ -51,12 +43,14 @@ public final class PlaybookParser {
         return new Playbook(id, title, List.copyOf(parsed), source);
     }
 
-    private static Rule parseRule(JsonNode node, String defaultId, String where) throws PlaybookException {
-        if (!node.isObject()) {
+    @SuppressWarnings("unchecked")
+    private static Rule parseRule(Object value, String defaultId, String where) throws PlaybookException {
+        if (!(value instanceof Map)) {
             throw new PlaybookException(where + " must be a JSON object");
         }
+        Map<String, Object> node = (Map<String, Object>) value;
         checkFields(node, RULE_FIELDS, where);
-        String id = node.hasNonNull("id") ? node.get("id").asText() : defaultId;
+        String id = node.get("id") != null ? requiredText(node, "id", where) : defaultId;
         RelPath directory;
         String directoryText = requiredText(node, "directory", where);
         if (directoryText.matches("^[A-Za-z]:.*")) {
@@ -78,9 +72,9 @@ public final class PlaybookParser {
             throw new PlaybookException(where + ": glob '" + glob + "' matches every file; name the files the rule is about");
         }
         byte[] header = new byte[0];
-        if (node.hasNonNull("headerHex")) {
+        if (node.get("headerHex") != null) {
             try {
-                header = HexFormat.of().parseHex(node.get("headerHex").asText().replace(" ", ""));
+                header = HexFormat.of().parseHex(requiredText(node, "headerHex", where).replace(" ", ""));
             } catch (IllegalArgumentException e) {
                 throw new PlaybookException(where + ": headerHex must be pairs of hex digits, e.g. \"AAAAAAAA\"");
             }
@@ -99,29 +93,31 @@ public final class PlaybookParser {
         return new Rule(id, directory, glob, header, before, after, action);
     }
 
-    private static Instant instant(JsonNode node, String field, String where) throws PlaybookException {
-        if (!node.hasNonNull(field)) {
+    private static Instant instant(Map<String, Object> node, String field, String where) throws PlaybookException {
+        if (node.get(field) == null) {
             return null;
         }
         try {
-            return Instant.parse(node.get(field).asText());
+            return Instant.parse(requiredText(node, field, where));
         } catch (DateTimeParseException e) {
             throw new PlaybookException(where + ": " + field + " must be a UTC time like 2024-07-19T05:27:00Z");
         }
     }
 
-    private static String requiredText(JsonNode node, String field, String where) throws PlaybookException {
-        JsonNode value = node.get(field);
-        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+    private static String requiredText(Map<String, Object> node, String field, String where) throws PlaybookException {
+        String value = Json.string(node, field);
+        if (value == null || value.isBlank()) {
             throw new PlaybookException(where + " needs a text field '" + field + "'");
         }
-        return value.asText();
+        return value;
     }
 
-    private static void checkFields(JsonNode node, Set<String> allowed, String where) throws PlaybookException {
-        Iterator<String> names = node.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    private static void checkFields(Map<String, Object> node, Set<String> allowed, String where) throws PlaybookException {
+        for (String name : node.keySet()) {
             if (!allowed.contains(name)) {
                 throw new PlaybookException(where + " has an unknown field '" + name + "' (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }

@@ -1,16 +1,15 @@
 package io.bootmedic.playbook;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bootmedic.util.Json;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A detached Ed25519 signature over the exact bytes of a playbook file, kept beside it as
@@ -18,8 +17,6 @@ import java.util.Collection;
  * Signing the bytes (not re-serialized JSON) means no canonicalization can be got wrong.
  */
 public final class PlaybookSignature {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private PlaybookSignature() {
     }
 
@@ -27,15 +24,11 @@ public final class PlaybookSignature {
         Ed25519Signer signer = new Ed25519Signer();
         signer.init(true, key);
         signer.update(playbook, 0, playbook.length);
-        ObjectNode sig = JSON.createObjectNode();
+        Map<String, Object> sig = new LinkedHashMap<>();
         sig.put("algorithm", "Ed25519");
         sig.put("keyId", PlaybookKeys.keyId(key.generatePublicKey()));
         sig.put("signature", Base64.getEncoder().encodeToString(signer.generateSignature()));
-        try {
-            return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sig) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.write(sig);
     }
 
     /**
@@ -44,22 +37,22 @@ public final class PlaybookSignature {
      */
     public static String verify(byte[] playbook, byte[] signatureFile, Collection<Ed25519PublicKeyParameters> trusted, String source)
             throws PlaybookException {
-        JsonNode sig;
+        Map<String, Object> sig;
         try {
-            sig = JSON.readTree(signatureFile);
+            sig = Json.readObject(signatureFile);
         } catch (IOException e) {
             throw new PlaybookException("the signature file of " + source + " is not valid JSON; re-sign the playbook with 'bootmedic playbook sign'");
         }
-        if (sig == null || !"Ed25519".equals(sig.path("algorithm").asText()) || !sig.hasNonNull("signature")) {
+        if (!"Ed25519".equals(Json.string(sig, "algorithm")) || Json.string(sig, "signature") == null) {
             throw new PlaybookException("the signature file of " + source + " is not an Ed25519 bootmedic signature; re-sign it with 'bootmedic playbook sign'");
         }
         byte[] signature;
         try {
-            signature = Base64.getDecoder().decode(sig.get("signature").asText());
+            signature = Base64.getDecoder().decode(Json.string(sig, "signature"));
         } catch (IllegalArgumentException e) {
             throw new PlaybookException("the signature of " + source + " is not valid base64");
         }
-        String keyId = sig.path("keyId").asText();
+        String keyId = String.valueOf(Json.string(sig, "keyId"));
         boolean knownKey = false;
         for (Ed25519PublicKeyParameters key : trusted) {
             if (!PlaybookKeys.keyId(key).equals(keyId)) {

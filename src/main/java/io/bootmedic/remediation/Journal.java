@@ -1,7 +1,5 @@
 package io.bootmedic.remediation;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-
 import java.util.List;
 
 /**
@@ -10,7 +8,6 @@ import java.util.List;
  * @param state in-progress (written before the first change), committed (every change done and
  *              verified), undone, partially-undone
  */
-@JsonInclude(JsonInclude.Include.ALWAYS)
 public record Journal(String schema, String runId, String startedAt, String playbook, String state, String finishedBy,
                       List<JournalEntry> entries) {
     public static final String SCHEMA = "bootmedic.journal/v1";

@@ -1,14 +1,11 @@
 package io.bootmedic.remediation;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-
 /**
  * One file of a run as the journal records it before it is touched: enough to find it again,
  * prove it is the same file, and put it back with its times.
  *
  * @param state planned, moved, verified, restored, skipped, failed
  */
-@JsonInclude(JsonInclude.Include.ALWAYS)
 public record JournalEntry(String rule, String path, String quarantinePath, String sha256, long size,
                            String created, String modified, String accessed, String state, String note) {
 

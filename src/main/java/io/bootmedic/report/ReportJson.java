@@ -1,27 +1,97 @@
 package io.bootmedic.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.bootmedic.util.Json;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** The one JSON form of a report, for files, stdout and the collector. */
+/** The one JSON form of a report (DESIGN §5), fields in the contract's order, nulls written. */
 public final class ReportJson {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private ReportJson() {
     }
 
-    public static byte[] toBytes(Report report) {
-        try {
-            return (JSON.writeValueAsString(report) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialize report", e);
-        }
+    public static byte[] toBytes(Report r) {
+        return Json.write(toMap(r));
     }
 
-    public static Report read(byte[] json) throws IOException {
-        return JSON.readValue(json, Report.class);
+    public static Map<String, Object> toMap(Report r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schema", r.schema());
+        m.put("runId", r.runId());
+        m.put("agentVersion", r.agentVersion());
+        m.put("startedAt", r.startedAt());
+        m.put("finishedAt", r.finishedAt());
+        m.put("mode", r.mode());
+        m.put("command", r.command());
+        Map<String, Object> playbook = new LinkedHashMap<>();
+        playbook.put("id", r.playbook().id());
+        playbook.put("source", r.playbook().source());
+        m.put("playbook", playbook);
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("biosSerial", r.host().biosSerial());
+        host.put("hypervisorVmId", r.host().hypervisorVmId());
+        m.put("host", host);
+        m.put("outcome", r.outcome());
+        List<Object> volumes = new ArrayList<>();
+        for (Report.VolumeReport v : r.volumes()) {
+            volumes.add(volume(v));
+        }
+        m.put("volumes", volumes);
+        return m;
+    }
+
+    private static Map<String, Object> volume(Report.VolumeReport v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("volumeId", v.volumeId());
+        m.put("label", v.label());
+        m.put("fileSystem", v.fileSystem());
+        Map<String, Object> bl = new LinkedHashMap<>();
+        bl.put("state", v.bitlocker().state());
+        bl.put("method", v.bitlocker().method());
+        bl.put("recoveryKeyId", v.bitlocker().recoveryKeyId());
+        bl.put("keySource", v.bitlocker().keySource());
+        bl.put("recoveryPasswordUsed", v.bitlocker().recoveryPasswordUsed());
+        m.put("bitlocker", bl);
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("computerName", v.windows().computerName());
+        w.put("productName", v.windows().productName());
+        w.put("build", v.windows().build());
+        m.put("windows", w);
+        m.put("journal", v.journal());
+        List<Object> actions = new ArrayList<>();
+        for (Report.Action a : v.actions()) {
+            Map<String, Object> am = new LinkedHashMap<>();
+            am.put("rule", a.rule());
+            am.put("path", a.path());
+            am.put("size", a.size());
+            am.put("sha256", a.sha256());
+            am.put("modified", a.modified());
+            am.put("verdict", a.verdict());
+            am.put("action", a.action());
+            am.put("quarantinePath", a.quarantinePath());
+            if (a.error() != null) {
+                am.put("error", a.error());
+            }
+            actions.add(am);
+        }
+        m.put("actions", actions);
+        m.put("outcome", v.outcome());
+        m.put("error", v.error());
+        if (v.notes() != null && !v.notes().isEmpty()) {
+            m.put("notes", v.notes());
+        }
+        return m;
+    }
+
+    /** Reads a report back (outbox uploads, tests). */
+    public static Map<String, Object> read(byte[] json) throws IOException {
+        Map<String, Object> m = Json.readObject(json);
+        if (!Report.SCHEMA.equals(Json.string(m, "schema"))) {
+            throw new IOException("not a " + Report.SCHEMA + " report");
+        }
+        return m;
     }
 }
