@@ -31,6 +31,7 @@ public class Main {
         COMMANDS.put("fix", FixCommand::new);
         COMMANDS.put("undo", UndoCommand::new);
         COMMANDS.put("playbook", PlaybookCommand::new);
+        COMMANDS.put("batch", BatchCommand::new);
         COMMANDS.put("practice-tree", PracticeTreeCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }

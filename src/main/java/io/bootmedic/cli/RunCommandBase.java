@@ -2,24 +2,18 @@ package io.bootmedic.cli;
 
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
-import io.bootmedic.remediation.CrashPoint;
 import io.bootmedic.remediation.Outcomes;
-import io.bootmedic.remediation.RemediationRun;
 import io.bootmedic.remediation.RunOptions;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportJson;
 import io.bootmedic.report.ReportWriter;
-import io.bootmedic.target.Target;
-import io.bootmedic.target.TargetVolume;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -61,17 +55,10 @@ abstract class RunCommandBase implements Callable<Integer> {
             err.println("Nothing was changed.");
             return Outcomes.EXIT_USAGE;
         }
-        Target t = target.target();
-        RemediationRun run = new RemediationRun(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT, CrashPoint.NONE);
-        Report report;
-        List<TargetVolume> volumes;
-        try {
-            volumes = t.open();
-            report = run.run(t, volumes, Report.Host.UNKNOWN);
-        } finally {
-            t.close();
-        }
-        List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox(), reportFile());
+        TargetRunner.Result result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
+                .run(target.target(), outbox(), reportFile());
+        Report report = result.report();
+        List<ReportWriter.Written> written = result.written();
         if (json) {
             out.write(new String(ReportJson.toBytes(report), java.nio.charset.StandardCharsets.UTF_8));
         } else {
@@ -84,19 +71,5 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         out.flush();
         return Outcomes.exitCode(report.outcome());
-    }
-
-    /** Reports go onto every volume a real fix ran on; a dry run or scan leaves volumes untouched. */
-    private List<io.bootmedic.fs.FileTree> reportVolumes(List<TargetVolume> volumes) throws IOException {
-        List<io.bootmedic.fs.FileTree> trees = new ArrayList<>();
-        if (dryRun()) {
-            return trees;
-        }
-        for (TargetVolume v : volumes) {
-            if (!v.locked() && !v.tree().isReadOnly() && io.bootmedic.remediation.WindowsVolumes.isWindows(v.tree())) {
-                trees.add(v.tree());
-            }
-        }
-        return trees;
     }
 }

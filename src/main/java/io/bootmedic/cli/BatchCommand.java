@@ -1,0 +1,173 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.batch.BatchState;
+import io.bootmedic.batch.BatchTargets;
+import io.bootmedic.playbook.Playbook;
+import io.bootmedic.playbook.PlaybookException;
+import io.bootmedic.remediation.Outcomes;
+import io.bootmedic.remediation.RunOptions;
+import io.bootmedic.report.Report;
+import io.bootmedic.target.TargetFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+@Command(name = "batch", sortOptions = false,
+        description = {"Fix many targets (disk images, devices, mounted drives) in parallel, resumably.",
+                "A state file records what is done; running the same command again skips it and retries the rest.",
+                "Exit 0 only when every target is clean now; 1 otherwise."})
+class BatchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "Every disk image in DIR (*.vhd, *.vhdx, *.img, *.raw, *.bin, *.dd).")
+    Path imagesDir;
+
+    @Option(names = "--list", paramLabel = "FILE", description = "A file with one target path per line (image, device or mounted folder); '#' starts a comment.")
+    Path listFile;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "How many targets at once (default: number of cores).")
+    int parallel = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--state", paramLabel = "FILE", description = "Where progress is kept (default: bootmedic-batch-state.json in the current folder).")
+    Path stateFile = Path.of("bootmedic-batch-state.json");
+
+    @Option(names = "--outbox", paramLabel = "DIR", description = "Write one report per target here.")
+    Path outbox;
+
+    @Option(names = "--dry-run", description = "Inspect every target, change nothing.")
+    boolean dryRun;
+
+    @Mixin
+    PlaybookOptions playbookOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if ((imagesDir == null) == (listFile == null)) {
+            throw new UsageError("give exactly one of --images DIR or --list FILE");
+        }
+        if (parallel < 1) {
+            throw new UsageError("--parallel must be at least 1");
+        }
+        Playbook playbook;
+        try {
+            playbook = playbookOptions.load();
+        } catch (PlaybookException e) {
+            err.println("bootmedic: playbook refused: " + e.getMessage());
+            return Outcomes.EXIT_USAGE;
+        }
+        List<Path> targets = imagesDir != null ? BatchTargets.fromDirectory(imagesDir) : BatchTargets.fromList(listFile);
+        BatchState state = BatchState.load(stateFile);
+        List<Path> todo = new ArrayList<>();
+        for (Path t : targets) {
+            BatchState.Entry e = state.get(key(t));
+            if (e == null || !e.done() || dryRun) {
+                todo.add(t);
+            }
+        }
+        out.printf("batch: %d target(s), %d already done (%s), %d to run, %d at a time%n",
+                targets.size(), targets.size() - todo.size(), stateFile, todo.size(), parallel);
+        out.flush();
+
+        TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT);
+        AtomicInteger finished = new AtomicInteger();
+        Map<String, BatchState.Entry> thisRun = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Path t : todo) {
+                futures.add(pool.submit(() -> {
+                    BatchState.Entry entry = runOne(runner, t);
+                    thisRun.put(key(t), entry);
+                    if (!dryRun) {
+                        state.record(key(t), entry);
+                    }
+                    synchronized (out) {
+                        out.printf("[%d/%d] %-10s %s  (%.1f s)%s%n", finished.incrementAndGet(), todo.size(), entry.outcome(), t,
+                                entry.seconds(), entry.note() == null ? "" : "  " + entry.note());
+                        out.flush();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return summarize(out, targets, state, thisRun);
+    }
+
+    private BatchState.Entry runOne(TargetRunner runner, Path t) {
+        long start = System.nanoTime();
+        try {
+            Report report = runner.run(TargetFactory.forPath(t), outbox, null).report();
+            return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
+        } catch (Exception e) {
+            // one bad disk must not stop the others
+            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start), String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static String describe(Report r) {
+        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals("quarantined")).count();
+        String errors = String.join("; ", r.volumes().stream().filter(v -> v.error() != null).map(Report.VolumeReport::error).toList());
+        String note = moved > 0 ? moved + " file(s) quarantined" : null;
+        return errors.isEmpty() ? note : (note == null ? errors : note + "; " + errors);
+    }
+
+    private int summarize(PrintWriter out, List<Path> targets, BatchState state, Map<String, BatchState.Entry> thisRun) {
+        out.println();
+        out.println("OUTCOME     SECONDS  TARGET");
+        int notDone = 0;
+        for (Path t : targets) {
+            BatchState.Entry e = thisRun.containsKey(key(t)) ? thisRun.get(key(t)) : state.get(key(t));
+            String outcome = e == null ? "not run" : e.outcome();
+            if (e == null || !e.done()) {
+                notDone++;
+            }
+            out.printf(Locale.ROOT, "%-11s %7s  %s%n", outcome, e == null ? "-" : String.format(Locale.ROOT, "%.1f", e.seconds()), t);
+        }
+        out.println();
+        if (dryRun) {
+            out.println("DRY RUN: nothing was changed. " + (notDone == 0 ? "Nothing to fix." : notDone + " target(s) need work; run again without --dry-run."));
+            out.flush();
+            return notDone == 0 ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+        }
+        if (notDone == 0) {
+            out.println("ALL CLEAN: " + targets.size() + " target(s) fixed or had nothing to fix.");
+        } else {
+            out.println("NOT DONE: " + notDone + " of " + targets.size() + " target(s) still need attention (see the notes above).");
+            out.println("Next: fix what the notes name (keys, damaged images) and run the same command again; finished targets are skipped.");
+        }
+        out.flush();
+        return notDone == 0 ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+    }
+
+    private static String key(Path t) {
+        return t.toAbsolutePath().normalize().toString();
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}

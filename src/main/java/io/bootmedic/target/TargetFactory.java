@@ -1,0 +1,20 @@
+package io.bootmedic.target;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Picks the kind of target for a path named in a batch list: a folder is a mounted drive, a file an image. */
+public final class TargetFactory {
+    private TargetFactory() {
+    }
+
+    public static Target forPath(Path path) throws TargetException {
+        if (Files.isDirectory(path)) {
+            return new RootTarget(path, "mounted-root");
+        }
+        if (!Files.exists(path)) {
+            throw new TargetException(path + " does not exist");
+        }
+        throw new TargetException(path + ": disk images and devices are not supported by this build yet; mount the volume and list the folder instead");
+    }
+}
