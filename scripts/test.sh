@@ -9,5 +9,6 @@ if [ ! -d ../shared/testdata ] && [ -z "${BOOTMEDIC_SHARED:-}" ]; then
   echo "note: ../shared/testdata is absent: tests on real BitLocker volumes and registry hives will be skipped" >&2
 fi
 
-shellcheck scripts/*.sh scripts/bench/*.sh agent/bootmedic .ci/run
+# every shell script in the tree, wherever it lives
+find scripts agent winpe .ci -type f \( -name '*.sh' -o -name bootmedic -o -name run \) 2>/dev/null | xargs -r shellcheck
 mvn -B -ntp verify
