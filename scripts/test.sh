@@ -10,5 +10,7 @@ if [ ! -d ../shared/testdata ] && [ -z "${BOOTMEDIC_SHARED:-}" ]; then
 fi
 
 # every shell script in the tree, wherever it lives
-find scripts agent winpe .ci -type f \( -name '*.sh' -o -name bootmedic -o -name run \) 2>/dev/null | xargs -r shellcheck
+dirs=()
+for d in scripts agent winpe .ci; do [ -d "$d" ] && dirs+=("$d"); done
+find "${dirs[@]}" -type f \( -name '*.sh' -o -name bootmedic -o -name run \) -exec shellcheck {} +
 mvn -B -ntp verify
