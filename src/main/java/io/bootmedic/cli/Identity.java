@@ -1,11 +1,11 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.registry.WindowsIdentityReader;
 import io.bootmedic.remediation.IdentityProbe;
-import io.bootmedic.report.Report;
 
 /** The identity probe the CLI uses. */
 final class Identity {
-    static final IdentityProbe DEFAULT = tree -> Report.Windows.UNKNOWN;
+    static final IdentityProbe DEFAULT = new WindowsIdentityReader();
 
     private Identity() {
     }

@@ -1,5 +1,7 @@
 package io.bootmedic.practice;
 
+import io.bootmedic.registry.HiveWriter;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ public final class PracticeTree {
     public static final String REVERTED = "C-00000291-00000000-00000033.sys";
     public static final String ZERO_FILLED = "C-00000291-00000000-00000031.sys";
     public static final String OTHER_CHANNEL = "C-00000290-00000000-00000077.sys";
+    public static final String COMPUTER_NAME = "PRACTICE-PC01";
     public static final Instant FAULTY_TIME = Instant.parse("2024-07-19T04:09:00Z");
     public static final Instant REVERTED_TIME = Instant.parse("2024-07-19T05:27:00Z");
     /** A valid channel file starts with these bytes (DESIGN §2). */
@@ -31,7 +34,9 @@ public final class PracticeTree {
     public static void create(Path root) throws IOException {
         Path cs = root.resolve(CROWDSTRIKE_DIR);
         Files.createDirectories(cs);
-        Files.createDirectories(root.resolve("Windows/System32/config"));
+        Path config = Files.createDirectories(root.resolve("Windows/System32/config"));
+        Files.write(config.resolve("SYSTEM"), systemHive(COMPUTER_NAME));
+        Files.write(config.resolve("SOFTWARE"), softwareHive());
         Files.createDirectories(root.resolve("Users/Public"));
         channelFile(cs.resolve(FAULTY), 40_960, 291, FAULTY_TIME);
         channelFile(cs.resolve(REVERTED), 40_960, 292, REVERTED_TIME);
@@ -39,6 +44,27 @@ public final class PracticeTree {
         Path zeros = cs.resolve(ZERO_FILLED);
         Files.write(zeros, new byte[40_960]);
         times(zeros, Instant.parse("2024-07-19T04:12:31Z"));
+    }
+
+    /** A SYSTEM hive as Windows lays it out: Select\Current picks the control set that holds the name. */
+    public static byte[] systemHive(String computerName) {
+        HiveWriter w = new HiveWriter("ROOT");
+        w.key("Select").dword("Current", 1).dword("Default", 1).dword("LastKnownGood", 2);
+        w.key("ControlSet001\\Control\\ComputerName\\ComputerName").string("ComputerName", computerName);
+        w.key("ControlSet002\\Control\\ComputerName\\ComputerName").string("ComputerName", "STALE-NAME");
+        return w.toBytes();
+    }
+
+    /** A SOFTWARE hive of a Windows 11 23H2 machine (which still calls itself "Windows 10" there). */
+    public static byte[] softwareHive() {
+        HiveWriter w = new HiveWriter("ROOT");
+        w.key("Microsoft\\Windows NT\\CurrentVersion")
+                .string("ProductName", "Windows 10 Enterprise")
+                .string("CurrentBuild", "22631")
+                .string("CurrentBuildNumber", "22631")
+                .dword("UBR", 3880)
+                .string("DisplayVersion", "23H2");
+        return w.toBytes();
     }
 
     /** A file that looks like a channel file: the header, then bytes that depend on {@code seed}. */

@@ -59,13 +59,16 @@ public final class RemediationRun {
 
     private Report.VolumeReport process(TargetVolume v) {
         FileTree tree = v.tree();
-        Report.Windows windows = identity.identify(tree);
+        IdentityProbe.Result identified = identity.identify(tree);
+        Report.Windows windows = identified.windows();
         List<ActionResult> results = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(identified.notes());
+        boolean interruptedPending = false;
         String error = null;
         try {
             List<Journal> interrupted = new JournalStore(tree).interrupted();
             if (!interrupted.isEmpty() && options.dryRun()) {
+                interruptedPending = true;
                 for (Journal j : interrupted) {
                     notes.add("run " + j.runId() + " was interrupted; 'fix' will complete it, 'undo --run " + j.runId() + "' will roll it back");
                 }
@@ -89,7 +92,7 @@ public final class RemediationRun {
             error = e.getMessage();
         }
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), windows, v.journal(),
-                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, !notes.isEmpty() && options.dryRun()), error, notes);
+                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);
     }
 
     private static String volumeOutcome(List<ActionResult> results, String error, boolean interruptedPending) {

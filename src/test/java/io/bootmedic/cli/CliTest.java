@@ -47,7 +47,10 @@ class CliTest {
         JsonNode volume = report.get("volumes").get(0);
         assertEquals("fixed", volume.get("outcome").asText());
         assertEquals("n/a", volume.get("journal").asText());
-        assertTrue(volume.get("windows").has("computerName"));
+        assertEquals(PracticeTree.COMPUTER_NAME, volume.get("windows").get("computerName").asText(), "read from the volume's SYSTEM hive");
+        assertEquals("Windows 11 Enterprise", volume.get("windows").get("productName").asText());
+        assertEquals("22631.3880", volume.get("windows").get("build").asText());
+        assertTrue(fix.out.contains(PracticeTree.COMPUTER_NAME), fix.out);
         assertTrue(report.get("host").has("biosSerial"));
         JsonNode faulty = volume.get("actions").get(0);
         assertEquals("faulty", faulty.get("verdict").asText());

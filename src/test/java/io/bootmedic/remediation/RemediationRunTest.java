@@ -40,7 +40,7 @@ class RemediationRunTest {
 
     private Report run(boolean dryRun, CrashPoint crash) throws IOException {
         RootTarget target = new RootTarget(root, "mounted-root");
-        RemediationRun run = new RemediationRun(PlaybookLoader.builtin(), new RunOptions(dryRun ? "scan" : "fix", dryRun), t -> Report.Windows.UNKNOWN, crash);
+        RemediationRun run = new RemediationRun(PlaybookLoader.builtin(), new RunOptions(dryRun ? "scan" : "fix", dryRun), IdentityProbe.NONE, crash);
         return run.run(target, target.open(), Report.Host.UNKNOWN);
     }
 
@@ -224,7 +224,7 @@ class RemediationRunTest {
     void aTreeWithoutWindowsIsNoWindows() throws IOException {
         Path empty = Files.createDirectories(root.resolveSibling(root.getFileName() + "-empty"));
         RootTarget target = new RootTarget(empty, "mounted-root");
-        Report r = new RemediationRun(PlaybookLoader.builtin(), new RunOptions("fix", false), t -> Report.Windows.UNKNOWN, CrashPoint.NONE)
+        Report r = new RemediationRun(PlaybookLoader.builtin(), new RunOptions("fix", false), IdentityProbe.NONE, CrashPoint.NONE)
                 .run(target, target.open(), Report.Host.UNKNOWN);
         assertEquals("no-windows", r.outcome());
         assertEquals(Outcomes.EXIT_NO_WINDOWS, Outcomes.exitCode(r.outcome()));

@@ -1,0 +1,10 @@
+package io.bootmedic.registry;
+
+import java.io.IOException;
+
+/** A registry hive that is damaged or not a hive at all; the message says where. */
+public class HiveFormatException extends IOException {
+    public HiveFormatException(String message) {
+        super(message);
+    }
+}
