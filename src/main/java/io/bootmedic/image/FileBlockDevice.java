@@ -1,0 +1,105 @@
+package io.bootmedic.image;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A raw image file or a block device (/dev/sdc), read through a FileChannel. */
+public final class FileBlockDevice implements BlockDevice {
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean readOnly;
+    private final long size;
+
+    private FileBlockDevice(Path path, FileChannel channel, boolean readOnly, long size) {
+        this.path = path;
+        this.channel = channel;
+        this.readOnly = readOnly;
+        this.size = size;
+    }
+
+    public static FileBlockDevice open(Path path, boolean writable) throws IOException {
+        FileChannel ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(path, StandardOpenOption.READ);
+        long size = ch.size();
+        if (size == 0) {
+            size = blockDeviceSize(path);
+        }
+        return new FileBlockDevice(path, ch, !writable, size);
+    }
+
+    /** Java sees a block device as 0 bytes long; Linux publishes its size in 512-byte units under /sys. */
+    private static long blockDeviceSize(Path path) {
+        try {
+            Path real = path.toRealPath();
+            Path sys = Path.of("/sys/class/block", real.getFileName().toString(), "size");
+            return Long.parseLong(java.nio.file.Files.readString(sys).strip()) * 512;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int sectorSize() {
+        return 512;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        if (offset < 0 || offset + dst.remaining() > size) {
+            throw new EOFException("read of " + dst.remaining() + " bytes at " + offset + " is beyond the end of " + path + " (" + size + " bytes)");
+        }
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) {
+                throw new EOFException(path + " ended at " + pos + " although it is " + size + " bytes long");
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is open read-only");
+        }
+        if (offset < 0 || offset + src.remaining() > size) {
+            throw new EOFException("write of " + src.remaining() + " bytes at " + offset + " is beyond the end of " + path);
+        }
+        long pos = offset;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (!readOnly) {
+            channel.force(false);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return path.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
