@@ -120,7 +120,7 @@ class BatchCommand implements Callable<Integer> {
     private BatchState.Entry runOne(TargetRunner runner, Path t) {
         long start = System.nanoTime();
         try {
-            Report report = runner.run(TargetFactory.forPath(t), outbox, null).report();
+            Report report = runner.run(TargetFactory.forPath(t, !dryRun), outbox, null).report();
             return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others

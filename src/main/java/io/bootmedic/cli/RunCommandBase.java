@@ -56,7 +56,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             return Outcomes.EXIT_USAGE;
         }
         TargetRunner.Result result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
-                .run(target.target(), outbox(), reportFile());
+                .run(target.target(!dryRun()), outbox(), reportFile());
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();
         if (json) {

@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.target.ImageTarget;
 import io.bootmedic.target.RootTarget;
 import io.bootmedic.target.Target;
 import picocli.CommandLine.Option;
@@ -21,8 +22,8 @@ public class TargetOptions {
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
-    /** Builds the target, or throws a usage error that says which option to use. */
-    Target target() {
+    /** Builds the target, or throws a usage error that says which option to use. {@code writable}: a fix, not a look. */
+    Target target(boolean writable) {
         int given = (root != null ? 1 : 0) + (image != null ? 1 : 0) + (device != null ? 1 : 0) + (all ? 1 : 0);
         if (given != 1) {
             throw new UsageError(given == 0
@@ -32,8 +33,13 @@ public class TargetOptions {
         if (root != null) {
             return new RootTarget(root, "mounted-root");
         }
-        throw new UsageError((image != null ? "--image" : device != null ? "--device" : "--all")
-                + " is not available in this build yet; mount the volume and use --root DIR");
+        if (image != null) {
+            return new ImageTarget(image, false, writable);
+        }
+        if (device != null) {
+            return new ImageTarget(device, true, writable);
+        }
+        throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
     }
 
     String describe() {

@@ -32,7 +32,7 @@ class UndoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         boolean allOk = true;
-        try (Target t = target.target()) {
+        try (Target t = target.target(true)) {
             List<TargetVolume> volumes = t.open();
             for (TargetVolume v : volumes) {
                 if (v.locked()) {

@@ -1,5 +1,10 @@
 package io.bootmedic.practice;
 
+import io.bootmedic.fs.FileTimes;
+import io.bootmedic.fs.FileTree;
+import io.bootmedic.fs.LocalFileTree;
+import io.bootmedic.fs.RelPath;
+import io.bootmedic.fs.SafePaths;
 import io.bootmedic.registry.HiveWriter;
 
 import java.io.IOException;
@@ -32,18 +37,26 @@ public final class PracticeTree {
 
     /** Creates the tree under {@code root} (which must be empty or absent). */
     public static void create(Path root) throws IOException {
-        Path cs = root.resolve(CROWDSTRIKE_DIR);
-        Files.createDirectories(cs);
-        Path config = Files.createDirectories(root.resolve("Windows/System32/config"));
-        Files.write(config.resolve("SYSTEM"), systemHive(COMPUTER_NAME));
-        Files.write(config.resolve("SOFTWARE"), softwareHive());
+        Files.createDirectories(root);
+        create(new LocalFileTree(root));
         Files.createDirectories(root.resolve("Users/Public"));
-        channelFile(cs.resolve(FAULTY), 40_960, 291, FAULTY_TIME);
-        channelFile(cs.resolve(REVERTED), 40_960, 292, REVERTED_TIME);
-        channelFile(cs.resolve(OTHER_CHANNEL), 12_288, 290, Instant.parse("2024-07-18T22:10:00Z"));
-        Path zeros = cs.resolve(ZERO_FILLED);
-        Files.write(zeros, new byte[40_960]);
-        times(zeros, Instant.parse("2024-07-19T04:12:31Z"));
+    }
+
+    /** Writes the practice files into any volume: a folder, or an NTFS image through libntfs-3g. */
+    public static void create(FileTree tree) throws IOException {
+        RelPath cs = SafePaths.ensureDirectories(tree, RelPath.of(CROWDSTRIKE_DIR));
+        RelPath config = SafePaths.ensureDirectories(tree, RelPath.of("Windows/System32/config"));
+        tree.writeDurably(config.resolve("SYSTEM"), systemHive(COMPUTER_NAME));
+        tree.writeDurably(config.resolve("SOFTWARE"), softwareHive());
+        write(tree, cs.resolve(FAULTY), channelFile(40_960, 291), FAULTY_TIME);
+        write(tree, cs.resolve(REVERTED), channelFile(40_960, 292), REVERTED_TIME);
+        write(tree, cs.resolve(OTHER_CHANNEL), channelFile(12_288, 290), Instant.parse("2024-07-18T22:10:00Z"));
+        write(tree, cs.resolve(ZERO_FILLED), new byte[40_960], Instant.parse("2024-07-19T04:12:31Z"));
+    }
+
+    private static void write(FileTree tree, RelPath file, byte[] content, Instant modified) throws IOException {
+        tree.writeDurably(file, content);
+        tree.setTimes(file, new FileTimes(modified, modified, modified));
     }
 
     /** A SYSTEM hive as Windows lays it out: Select\Current picks the control set that holds the name. */
@@ -67,16 +80,17 @@ public final class PracticeTree {
         return w.toBytes();
     }
 
-    /** A file that looks like a channel file: the header, then bytes that depend on {@code seed}. */
-    public static void channelFile(Path file, int size, long seed, Instant modified) throws IOException {
+    /** Bytes that look like a channel file: the header, then bytes that depend on {@code seed}. */
+    public static byte[] channelFile(int size, long seed) {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
         System.arraycopy(CHANNEL_HEADER, 0, data, 0, CHANNEL_HEADER.length);
-        Files.write(file, data);
-        times(file, modified);
+        return data;
     }
 
-    public static void times(Path file, Instant modified) throws IOException {
+    /** Writes a channel-file lookalike into a folder with the given modification time. */
+    public static void channelFile(Path file, int size, long seed, Instant modified) throws IOException {
+        Files.write(file, channelFile(size, seed));
         FileTime t = FileTime.from(modified);
         Files.getFileAttributeView(file, BasicFileAttributeView.class).setTimes(t, t, t);
     }

@@ -8,13 +8,13 @@ public final class TargetFactory {
     private TargetFactory() {
     }
 
-    public static Target forPath(Path path) throws TargetException {
+    public static Target forPath(Path path, boolean writable) throws TargetException {
         if (Files.isDirectory(path)) {
             return new RootTarget(path, "mounted-root");
         }
         if (!Files.exists(path)) {
             throw new TargetException(path + " does not exist");
         }
-        throw new TargetException(path + ": disk images and devices are not supported by this build yet; mount the volume and list the folder instead");
+        return new ImageTarget(path, path.startsWith("/dev"), writable);
     }
 }

@@ -1,0 +1,72 @@
+package io.bootmedic.image;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** A partition: a window of a larger device; nothing outside it can be read or written through it. */
+public final class SliceBlockDevice implements BlockDevice {
+    private final BlockDevice parent;
+    private final long start;
+    private final long length;
+    private final String name;
+
+    public SliceBlockDevice(BlockDevice parent, long start, long length, String name) throws ImageFormatException {
+        if (start < 0 || length <= 0 || start + length > parent.size()) {
+            throw new ImageFormatException(name + " (bytes " + start + "+" + length + ") lies outside " + parent.describe()
+                    + " (" + parent.size() + " bytes): the partition table is damaged or the image is truncated");
+        }
+        this.parent = parent;
+        this.start = start;
+        this.length = length;
+        this.name = name;
+    }
+
+    @Override
+    public long size() {
+        return length;
+    }
+
+    @Override
+    public int sectorSize() {
+        return parent.sectorSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return parent.isReadOnly();
+    }
+
+    private void check(long offset, int count) throws EOFException {
+        if (offset < 0 || offset + count > length) {
+            throw new EOFException(count + " bytes at " + offset + " are outside " + name + " (" + length + " bytes)");
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining());
+        parent.read(start + offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        check(offset, src.remaining());
+        parent.write(start + offset, src);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        parent.flush();
+    }
+
+    @Override
+    public String describe() {
+        return name;
+    }
+
+    /** The disk is closed by whoever opened it, not by a partition of it. */
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,103 @@
+package io.bootmedic.target;
+
+import io.bootmedic.fs.FileTree;
+import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.ImageOpener;
+import io.bootmedic.image.Partition;
+import io.bootmedic.image.WindowsCandidates;
+import io.bootmedic.ntfs.NtfsFileTree;
+import io.bootmedic.ntfs.NtfsVolume;
+import io.bootmedic.report.Report;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code --image FILE} and {@code --device PATH}: a whole disk (or one partition's image) repaired
+ * offline, through the Java block stack and libntfs-3g, without root, mounting or FUSE.
+ */
+public final class ImageTarget implements Target {
+    private final Path path;
+    private final boolean device;
+    private final boolean writable;
+    private BlockDevice disk;
+    private final List<FileTree> opened = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    public ImageTarget(Path path, boolean device, boolean writable) {
+        this.path = path;
+        this.device = device;
+        this.writable = writable;
+    }
+
+    @Override
+    public String mode() {
+        return device ? "device" : "offline-image";
+    }
+
+    @Override
+    public String describe() {
+        return path.toString();
+    }
+
+    /** What the partition table reader had to say (e.g. a damaged primary GPT). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    @Override
+    public List<TargetVolume> open() throws IOException {
+        disk = ImageOpener.open(path, writable);
+        WindowsCandidates.Found found = WindowsCandidates.find(disk);
+        warnings.addAll(found.table().warnings());
+        List<TargetVolume> volumes = new ArrayList<>();
+        for (WindowsCandidates.Candidate c : found.candidates()) {
+            String label = label(c.partition());
+            if (c.kind() == WindowsCandidates.Kind.BITLOCKER) {
+                volumes.add(new TargetVolume(null, label, label, "BitLocker", new Report.BitLocker("locked", null, null, null, false), "n/a",
+                        "the volume is BitLocker-encrypted and this build cannot unlock it offline yet; attach the disk to a Windows machine "
+                                + "and run 'bootmedic fix --root' on the unlocked drive"));
+                continue;
+            }
+            NtfsVolume volume = NtfsVolume.open(c.volume(), writable);
+            NtfsFileTree tree = new NtfsFileTree(volume);
+            opened.add(tree);
+            volumes.add(new TargetVolume(tree, ntfsSerial(c.volume()), label, "NTFS", Report.BitLocker.NONE, volume.journalState().wire(), null));
+        }
+        return volumes;
+    }
+
+    private String label(Partition p) {
+        return p == null ? path.getFileName().toString() : path.getFileName() + " partition " + p.index();
+    }
+
+    /** The NTFS volume serial number (boot sector offset 0x48), as Windows' "vol" shows it in full. */
+    private static String ntfsSerial(BlockDevice volume) throws IOException {
+        long serial = ByteBuffer.wrap(volume.read(0x48, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return String.format("ntfs:%016X", serial);
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (FileTree t : opened) {
+            try {
+                t.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        opened.clear();
+        if (disk != null) {
+            disk.close();
+            disk = null;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
