@@ -83,7 +83,7 @@ public final class RemediationRun {
                 faulty.forEach(f -> results.add(ActionResult.of(f, "would-quarantine", null, null)));
             } else if (!faulty.isEmpty()) {
                 if (tree.isReadOnly()) {
-                    throw new IOException(tree.describe() + " is read-only, so the faulty file cannot be moved. Mount it read-write and run again.");
+                    throw new IOException(readOnlyReason(v));
                 }
                 results.addAll(new Quarantiner(tree, crash).quarantine(runId, playbook.id(), faulty));
             }
@@ -93,6 +93,15 @@ public final class RemediationRun {
         }
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), windows, v.journal(),
                 results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);
+    }
+
+    private static String readOnlyReason(TargetVolume v) {
+        if ("unclean".equals(v.journal()) || "hibernated".equals(v.journal())) {
+            return "Windows did not shut " + v.label() + " down cleanly (journal: " + v.journal() + "), so its file system must not be changed "
+                    + "offline: Windows would replay its own log over the change. Nothing was changed. Next: boot the machine into Safe Mode or WinPE "
+                    + "and run 'bootmedic fix --root C:\\' there.";
+        }
+        return v.tree().describe() + " is read-only, so the faulty file cannot be moved. Mount it read-write and run again.";
     }
 
     private static String volumeOutcome(List<ActionResult> results, String error, boolean interruptedPending) {

@@ -1,0 +1,186 @@
+package io.bootmedic.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bootmedic.practice.PracticeTree;
+import io.bootmedic.testutil.Cli;
+import io.bootmedic.testutil.Tools;
+import io.bootmedic.testutil.TreeSnapshot;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Offline repair of real GPT disk images (built with sgdisk, mkfs.fat and mkntfs), checked with
+ * ntfs-3g's own tools on the partition, which share no code path with bootmedic's block stack.
+ */
+class OfflineImageTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FAULTY = PracticeTree.CROWDSTRIKE_DIR + "/" + PracticeTree.FAULTY;
+    @TempDir
+    Path tmp;
+    Path disk;
+
+    @BeforeEach
+    void disk() throws Exception {
+        disk = Tools.practiceDisk(tmp.resolve("disk.img"), 256);
+        Cli fill = Cli.run("practice-tree", "--image", disk.toString());
+        assertEquals(0, fill.exit, fill.toString());
+    }
+
+    /** Copies partition {@code n} out with dd at the offsets sgdisk reports. */
+    private Path partition(int n) throws Exception {
+        String info = Tools.ok("sgdisk", "-i", Integer.toString(n), disk.toString());
+        long first = sector(info, "First sector");
+        long last = sector(info, "Last sector");
+        Path out = tmp.resolve("part" + n + ".ntfs");
+        Files.deleteIfExists(out);
+        Tools.ok("dd", "if=" + disk, "of=" + out, "bs=512", "skip=" + first, "count=" + (last - first + 1), "conv=sparse", "status=none");
+        return out;
+    }
+
+    private static long sector(String sgdiskInfo, String key) {
+        return sgdiskInfo.lines().filter(l -> l.startsWith(key)).map(l -> Long.parseLong(l.split("\\s+")[2])).findFirst().orElseThrow();
+    }
+
+    private static Tools.Result ntfscat(Path part, String path) throws Exception {
+        return Tools.run(List.of("ntfscat", part.toString(), path));
+    }
+
+    private static String ntfscatSha(Path part, String path) throws Exception {
+        Process p = new ProcessBuilder("ntfscat", part.toString(), path).start();
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(p.getInputStream().readAllBytes()));
+        assertEquals(0, p.waitFor(), "ntfscat " + path);
+        return sha;
+    }
+
+    @Test
+    void fixesAGptDiskImageAndNtfs3gAgrees() throws Exception {
+        String sha = ntfscatSha(partition(3), FAULTY);
+
+        Cli scan = Cli.run("scan", "--image", disk.toString(), "--json");
+        assertEquals(1, scan.exit, scan.toString());
+        JsonNode scanned = JSON.readTree(scan.out);
+        assertEquals("offline-image", scanned.get("mode").asText());
+        assertEquals("clean", scanned.get("volumes").get(0).get("journal").asText());
+        assertEquals(PracticeTree.COMPUTER_NAME, scanned.get("volumes").get(0).get("windows").get("computerName").asText());
+
+        Path reportFile = tmp.resolve("report.json");
+        Cli fix = Cli.run("fix", "--image", disk.toString(), "--report", reportFile.toString());
+        assertEquals(0, fix.exit, fix.toString());
+        JsonNode report = JSON.readTree(reportFile.toFile());
+        JsonNode action = report.get("volumes").get(0).get("actions").get(0);
+        assertEquals("quarantined", action.get("action").asText());
+        assertTrue(report.get("volumes").get(0).get("volumeId").asText().startsWith("ntfs:"));
+
+        Path part = partition(3);
+        assertEquals(1, ntfscat(part, FAULTY).exit(), "ntfscat: the faulty file is gone from its folder");
+        assertEquals(action.get("sha256").asText(), ntfscatSha(part, action.get("quarantinePath").asText()));
+        assertEquals(0, ntfscat(part, PracticeTree.CROWDSTRIKE_DIR + "/" + PracticeTree.REVERTED).exit());
+        assertEquals(0, ntfscat(part, "bootmedic/reports/" + report.get("runId").asText() + ".json").exit(), "the report travels with the disk");
+        String listing = Tools.ok("ntfsls", "-p", "/" + PracticeTree.CROWDSTRIKE_DIR, part.toString());
+        assertFalse(listing.contains(PracticeTree.FAULTY), listing);
+        assertTrue(listing.contains(PracticeTree.OTHER_CHANNEL), listing);
+        Tools.ok("ntfsfix", "-n", part.toString());
+
+        Cli again = Cli.run("fix", "--image", disk.toString());
+        assertEquals(0, again.exit, again.toString());
+        assertTrue(again.out.contains("NOTHING TO FIX"), again.out);
+
+        Cli undo = Cli.run("undo", "--image", disk.toString());
+        assertEquals(0, undo.exit, undo.toString());
+        assertEquals(action.get("sha256").asText(), ntfscatSha(partition(3), FAULTY));
+        assertEquals(sha, action.get("sha256").asText());
+    }
+
+    @Test
+    void dryRunOfAnImageChangesNoByte() throws Exception {
+        String before = TreeSnapshot.sha256(disk);
+        assertEquals(1, Cli.run("fix", "--dry-run", "--image", disk.toString()).exit);
+        assertEquals(1, Cli.run("scan", "--image", disk.toString()).exit);
+        assertEquals(before, TreeSnapshot.sha256(disk));
+    }
+
+    @Test
+    void aPartitionImageWithoutATableIsRepairedToo() throws Exception {
+        Path part = partition(3);
+        Cli fix = Cli.run("fix", "--image", part.toString());
+        assertEquals(0, fix.exit, fix.toString());
+        assertEquals(1, ntfscat(part, FAULTY).exit());
+    }
+
+    @Test
+    void aDamagedPrimaryGptFallsBackToTheBackup() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            f.seek(512 + 40); // first usable LBA: inside the CRC-protected header
+            f.write(new byte[]{1, 2, 3, 4});
+        }
+        Cli scan = Cli.run("scan", "--image", disk.toString());
+        assertEquals(1, scan.exit, scan.toString());
+        assertTrue(scan.out.contains("faulty"), scan.out);
+
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            f.seek(f.length() - 512 + 40);
+            f.write(new byte[]{1, 2, 3, 4});
+        }
+        String before = TreeSnapshot.sha256(disk);
+        Cli broken = Cli.run("fix", "--image", disk.toString());
+        assertEquals(1, broken.exit, broken.toString());
+        assertTrue(broken.err.contains("both GPT copies") && broken.err.contains("nothing was written"), broken.err);
+        assertEquals(before, TreeSnapshot.sha256(disk));
+    }
+
+    @Test
+    void aTruncatedImageIsAClearErrorAndUntouched() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(150L * 1024 * 1024);
+        }
+        String before = TreeSnapshot.sha256(disk);
+        Cli fix = Cli.run("fix", "--image", disk.toString());
+        assertEquals(1, fix.exit, fix.toString());
+        assertTrue(fix.err.contains("outside") || fix.err.contains("truncated"), fix.err);
+        assertEquals(before, TreeSnapshot.sha256(disk));
+    }
+
+    @Test
+    void aDiskWithoutWindowsExitsFour() throws Exception {
+        Path linux = tmp.resolve("linux.img");
+        Tools.ok("truncate", "-s", "64M", linux.toString());
+        Tools.ok("sgdisk", "-n", "1:2048:0", "-t", "1:8300", linux.toString());
+        Cli scan = Cli.run("scan", "--image", linux.toString());
+        assertEquals(4, scan.exit, scan.toString());
+        assertTrue(scan.out.contains("NO WINDOWS FOUND"), scan.out);
+    }
+
+    @Test
+    void aHibernatedVolumeIsNotChanged() throws Exception {
+        // Fast Startup leaves hiberfil.sys starting with "HIBR": Windows will resume that session and
+        // trust its cached metadata, so nothing may change
+        Path part = partition(3);
+        Path hib = tmp.resolve("hiberfil.sys");
+        byte[] header = new byte[4096];
+        System.arraycopy("HIBR".getBytes(), 0, header, 0, 4);
+        Files.write(hib, header);
+        Tools.ok("ntfscp", "-f", part.toString(), hib.toString(), "hiberfil.sys");
+        String before = TreeSnapshot.sha256(part);
+
+        Cli fix = Cli.run("fix", "--image", part.toString(), "--json");
+
+        assertEquals(1, fix.exit, fix.toString());
+        JsonNode volume = JSON.readTree(fix.out).get("volumes").get(0);
+        assertEquals("hibernated", volume.get("journal").asText());
+        assertTrue(volume.get("error").asText().contains("did not shut"), volume.get("error").asText());
+        assertEquals(before, TreeSnapshot.sha256(part));
+        assertEquals(0, ntfscat(part, FAULTY).exit());
+    }
+}
