@@ -12,7 +12,7 @@ public final class FileBlockDevice implements BlockDevice {
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
-    private final long size;
+    private long size;
 
     private FileBlockDevice(Path path, FileChannel channel, boolean readOnly, long size) {
         this.path = path;
@@ -83,6 +83,17 @@ public final class FileBlockDevice implements BlockDevice {
         long pos = offset;
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
+        }
+    }
+
+    /** Grows an image file (never a device) to {@code newSize} bytes, for formats that allocate at the end. */
+    void extend(long newSize) throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is open read-only");
+        }
+        if (newSize > size) {
+            channel.write(java.nio.ByteBuffer.allocate(1), newSize - 1);
+            size = newSize;
         }
     }
 

@@ -19,8 +19,8 @@ public final class ImageOpener {
             if (file.size() >= 8 && "vhdxfile".equals(ascii(file.read(0, 8)))) {
                 throw new ImageFormatException(path + " is a VHDX image, which this build cannot open yet; convert it with 'qemu-img convert -O raw'");
             }
-            if (file.size() >= 512 && "conectix".equals(ascii(file.read(file.size() - 512, 8)))) {
-                throw new ImageFormatException(path + " is a VHD image, which this build cannot open yet; convert it with 'qemu-img convert -O raw'");
+            if (VhdBlockDevice.isVhd(file)) {
+                return VhdBlockDevice.open(file);
             }
             return file;
         } catch (IOException | RuntimeException e) {
