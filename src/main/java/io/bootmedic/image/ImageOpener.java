@@ -1,7 +1,6 @@
 package io.bootmedic.image;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,20 +15,19 @@ public final class ImageOpener {
         }
         FileBlockDevice file = FileBlockDevice.open(path, writable);
         try {
-            if (file.size() >= 8 && "vhdxfile".equals(ascii(file.read(0, 8)))) {
-                throw new ImageFormatException(path + " is a VHDX image, which this build cannot open yet; convert it with 'qemu-img convert -O raw'");
+            if (VhdxBlockDevice.isVhdx(file)) {
+                return VhdxBlockDevice.open(file);
             }
             if (VhdBlockDevice.isVhd(file)) {
                 return VhdBlockDevice.open(file);
+            }
+            if (file.size() >= 512 && "conectix".equals(new String(file.read(0, 8), java.nio.charset.StandardCharsets.US_ASCII))) {
+                throw new ImageFormatException(path + " starts like a dynamic VHD but has no footer at its end: the file was cut short (copy it again)");
             }
             return file;
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
         }
-    }
-
-    private static String ascii(byte[] b) {
-        return new String(b, StandardCharsets.US_ASCII);
     }
 }

@@ -172,6 +172,11 @@ public final class VhdBlockDevice implements BlockDevice {
         footerOffset = newFooter;
     }
 
+    /** Whether the block holding {@code offset} has space in the file (for tests and diagnostics). */
+    boolean allocated(long offset) {
+        return !dynamic || bat[(int) (offset / blockSize)] != UNALLOCATED;
+    }
+
     @Override
     public void flush() throws IOException {
         file.flush();

@@ -38,19 +38,8 @@ class OfflineImageTest {
         assertEquals(0, fill.exit, fill.toString());
     }
 
-    /** Copies partition {@code n} out with dd at the offsets sgdisk reports. */
     private Path partition(int n) throws Exception {
-        String info = Tools.ok("sgdisk", "-i", Integer.toString(n), disk.toString());
-        long first = sector(info, "First sector");
-        long last = sector(info, "Last sector");
-        Path out = tmp.resolve("part" + n + ".ntfs");
-        Files.deleteIfExists(out);
-        Tools.ok("dd", "if=" + disk, "of=" + out, "bs=512", "skip=" + first, "count=" + (last - first + 1), "conv=sparse", "status=none");
-        return out;
-    }
-
-    private static long sector(String sgdiskInfo, String key) {
-        return sgdiskInfo.lines().filter(l -> l.startsWith(key)).map(l -> Long.parseLong(l.split("\\s+")[2])).findFirst().orElseThrow();
+        return Tools.partition(disk, n, tmp.resolve("part" + n + ".ntfs"));
     }
 
     private static Tools.Result ntfscat(Path part, String path) throws Exception {
@@ -58,10 +47,7 @@ class OfflineImageTest {
     }
 
     private static String ntfscatSha(Path part, String path) throws Exception {
-        Process p = new ProcessBuilder("ntfscat", part.toString(), path).start();
-        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(p.getInputStream().readAllBytes()));
-        assertEquals(0, p.waitFor(), "ntfscat " + path);
-        return sha;
+        return Tools.ntfscatSha(part, path);
     }
 
     @Test

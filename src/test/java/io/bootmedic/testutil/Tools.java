@@ -41,4 +41,28 @@ public final class Tools {
         ok("bash", "scripts/make-practice-disk.sh", out.toString(), Integer.toString(sizeMib));
         return out;
     }
+
+    /** Copies partition {@code n} of a raw disk out with dd, at the offsets sgdisk reports. */
+    public static Path partition(Path disk, int n, Path out) throws IOException, InterruptedException {
+        String info = ok("sgdisk", "-i", Integer.toString(n), disk.toString());
+        long first = sector(info, "First sector");
+        long last = sector(info, "Last sector");
+        java.nio.file.Files.deleteIfExists(out);
+        ok("dd", "if=" + disk, "of=" + out, "bs=512", "skip=" + first, "count=" + (last - first + 1), "conv=sparse", "status=none");
+        return out;
+    }
+
+    private static long sector(String sgdiskInfo, String key) {
+        return sgdiskInfo.lines().filter(l -> l.startsWith(key)).map(l -> Long.parseLong(l.split("\\s+")[2])).findFirst().orElseThrow();
+    }
+
+    /** SHA-256 of what ntfscat prints for a path (asserting it exists). */
+    public static String ntfscatSha(Path part, String path) throws Exception {
+        Process p = new ProcessBuilder("ntfscat", part.toString(), path).start();
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(p.getInputStream().readAllBytes()));
+        if (p.waitFor() != 0) {
+            throw new AssertionError("ntfscat: " + path + " not found on " + part);
+        }
+        return sha;
+    }
 }
