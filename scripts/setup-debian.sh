@@ -12,6 +12,7 @@ packages=(
   dislocker libbde-utils          # independent BitLocker readers to check ours against
   libfsntfs-utils                 # independent NTFS reader
   shellcheck                      # lint for the shell scripts
+  gcc libc6-dev                   # compiles offsetof() checks of the libntfs-3g structs
 )
 
 missing=()
