@@ -129,7 +129,7 @@ class BatchCommand implements Callable<Integer> {
     }
 
     private static String describe(Report r) {
-        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals("quarantined")).count();
+        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals("quarantined") || a.action().equals("neutralized")).count();
         String errors = String.join("; ", r.volumes().stream().filter(v -> v.error() != null).map(Report.VolumeReport::error).toList());
         String note = moved > 0 ? moved + " file(s) quarantined" : null;
         return errors.isEmpty() ? note : (note == null ? errors : note + "; " + errors);

@@ -57,10 +57,10 @@ final class ConsoleReport {
     }
 
     private String banner(Report r, String target) {
-        long moved = count(r, "quarantined");
+        long moved = count(r, "quarantined") + count(r, "neutralized");
         long planned = count(r, "would-quarantine");
         return switch (r.outcome()) {
-            case "fixed" -> "FIXED: " + moved + " faulty file(s) moved to quarantine. Next: restart the machine; it should boot normally.\n"
+            case "fixed" -> "FIXED: " + moved + " faulty file(s) quarantined or neutralized. Next: restart the machine; it should boot normally.\n"
                     + "       To put the file(s) back: bootmedic undo " + target + " --run " + r.runId();
             case "clean" -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
                     + "       If the machine still crashes, the cause is something else: note the stop code and escalate.";

@@ -19,6 +19,11 @@ public class TargetOptions {
     @Option(names = "--device", paramLabel = "PATH", description = "A block device such as /dev/sdc (a cloud OS disk attached to a rescue VM).")
     Path device;
 
+    @Option(names = "--quarantine-dir", paramLabel = "DIR",
+            description = "For images and devices whose Windows crashed or hibernated: where the original bytes of neutralized files are kept "
+                    + "on this host (default: IMAGE.bootmedic-quarantine beside the image, ./bootmedic-quarantine for devices).")
+    Path quarantineDir;
+
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
@@ -34,10 +39,10 @@ public class TargetOptions {
             return new RootTarget(root, "mounted-root");
         }
         if (image != null) {
-            return new ImageTarget(image, false, writable);
+            return new ImageTarget(image, false, writable, quarantineDir);
         }
         if (device != null) {
-            return new ImageTarget(device, true, writable);
+            return new ImageTarget(device, true, writable, quarantineDir);
         }
         throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
     }

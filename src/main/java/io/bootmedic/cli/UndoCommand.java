@@ -40,7 +40,12 @@ class UndoCommand implements Callable<Integer> {
                     allOk = false;
                     continue;
                 }
-                Undo.Result result = new Undo(v.tree()).undo(runId);
+                Undo.Result result = v.tree().isReadOnly() && v.neutralizer() != null
+                        ? v.neutralizer().undo(runId)
+                        : new Undo(v.tree()).undo(runId);
+                if (result.runId() == null && v.neutralizer() != null && !v.tree().isReadOnly()) {
+                    result = v.neutralizer().undo(runId); // a run that neutralized in place while the volume was unclean
+                }
                 if (result.message() != null) {
                     out.println(v.label() + ": " + result.message());
                 }

@@ -216,6 +216,57 @@ public final class NtfsFileTree implements FileTree {
         }
     }
 
+    /**
+     * Where a file's unnamed data stream lies on the volume device, cluster by cluster, for
+     * changing its data without touching metadata. Refuses what cannot be handled that way.
+     */
+    public List<Extent> extents(RelPath file) throws IOException {
+        long clusterSize = volume.clusterSize();
+        try (NtfsInode ni = require(file)) {
+            Pointer na = ni.openData();
+            try {
+                int flags = Short.toUnsignedInt(na.getShort(NtfsStructs.ATTR_DATA_FLAGS));
+                if ((na.getNativeLong(NtfsStructs.ATTR_STATE).longValue() & (1L << NtfsStructs.NA_NON_RESIDENT_BIT)) == 0) {
+                    throw new NtfsException(file + " is stored inside its MFT record (resident); it cannot be changed without changing metadata");
+                }
+                if ((flags & (NtfsStructs.ATTR_COMPRESSION_MASK | NtfsStructs.ATTR_IS_ENCRYPTED | NtfsStructs.ATTR_IS_SPARSE)) != 0) {
+                    throw new NtfsException(file + " is compressed, encrypted or sparse; bootmedic will not overwrite it in place");
+                }
+                if (NtfsVolume.lib().ntfs_attr_map_whole_runlist(na) != 0) {
+                    throw new NtfsException("the cluster map of " + file + " cannot be read (errno " + Native.getLastError() + ")");
+                }
+                long dataSize = na.getLong(NtfsStructs.ATTR_DATA_SIZE);
+                List<Extent> out = new ArrayList<>();
+                Pointer rl = na.getPointer(NtfsStructs.ATTR_RL);
+                long covered = 0;
+                for (int i = 0; covered < dataSize; i++) {
+                    Pointer e = rl.share((long) i * NtfsStructs.RUNLIST_ELEMENT_SIZE);
+                    long lcn = e.getLong(8);
+                    long length = e.getLong(16);
+                    if (length <= 0) {
+                        break;
+                    }
+                    if (lcn < 0) {
+                        throw new NtfsException(file + " has a hole in its cluster map; bootmedic will not overwrite it in place");
+                    }
+                    long bytes = Math.min(length * clusterSize, dataSize - covered);
+                    long offset = lcn * clusterSize;
+                    if (offset + bytes > volume.device().size()) {
+                        throw new NtfsException(file + " claims clusters beyond the end of the volume: the file system is damaged");
+                    }
+                    out.add(new Extent(offset, bytes));
+                    covered += bytes;
+                }
+                if (covered != dataSize) {
+                    throw new NtfsException("the cluster map of " + file + " covers " + covered + " of its " + dataSize + " bytes");
+                }
+                return out;
+            } finally {
+                NtfsVolume.lib().ntfs_attr_close(na);
+            }
+        }
+    }
+
     @Override
     public boolean isReadOnly() {
         return volume.isReadOnly();

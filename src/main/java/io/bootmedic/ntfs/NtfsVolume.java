@@ -162,6 +162,19 @@ public final class NtfsVolume implements Closeable {
         return volume;
     }
 
+    /** Bytes per cluster, from the boot sector (bytes per sector x sectors per cluster, or 2^-n for large clusters). */
+    public long clusterSize() throws IOException {
+        java.nio.ByteBuffer boot = java.nio.ByteBuffer.wrap(device.read(0, 512)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int bytesPerSector = Short.toUnsignedInt(boot.getShort(0x0B));
+        int spc = Byte.toUnsignedInt(boot.get(0x0D));
+        long sectorsPerCluster = spc > 0x80 ? 1L << (256 - spc) : spc;
+        long size = bytesPerSector * sectorsPerCluster;
+        if (bytesPerSector < 256 || size <= 0 || size > (2L << 20)) {
+            throw new NtfsException(device.describe() + ": the NTFS boot sector has an impossible cluster size " + size);
+        }
+        return size;
+    }
+
     public JournalState journalState() {
         return journalState;
     }

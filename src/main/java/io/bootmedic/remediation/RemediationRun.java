@@ -82,10 +82,15 @@ public final class RemediationRun {
             if (options.dryRun()) {
                 faulty.forEach(f -> results.add(ActionResult.of(f, "would-quarantine", null, null)));
             } else if (!faulty.isEmpty()) {
-                if (tree.isReadOnly()) {
+                if (!tree.isReadOnly()) {
+                    results.addAll(new Quarantiner(tree, crash).quarantine(runId, playbook.id(), faulty));
+                } else if (v.neutralizer() != null && metadataFrozen(v)) {
+                    results.addAll(v.neutralizer().neutralize(runId, faulty));
+                    notes.add("journal " + v.journal() + ": file data overwritten with zeros in place (no metadata changed); "
+                            + "the original bytes are kept on this host at the quarantine path");
+                } else {
                     throw new IOException(readOnlyReason(v));
                 }
-                results.addAll(new Quarantiner(tree, crash).quarantine(runId, playbook.id(), faulty));
             }
             findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, "kept", null, null)));
         } catch (IOException e) {
@@ -95,8 +100,12 @@ public final class RemediationRun {
                 results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);
     }
 
+    private static boolean metadataFrozen(TargetVolume v) {
+        return "unclean".equals(v.journal()) || "hibernated".equals(v.journal());
+    }
+
     private static String readOnlyReason(TargetVolume v) {
-        if ("unclean".equals(v.journal()) || "hibernated".equals(v.journal())) {
+        if (metadataFrozen(v)) {
             return "Windows did not shut " + v.label() + " down cleanly (journal: " + v.journal() + "), so its file system must not be changed "
                     + "offline: Windows would replay its own log over the change. Nothing was changed. Next: boot the machine into Safe Mode or WinPE "
                     + "and run 'bootmedic fix --root C:\\' there.";
@@ -111,7 +120,7 @@ public final class RemediationRun {
         if (interruptedPending || results.stream().anyMatch(r -> r.action().equals("would-quarantine"))) {
             return "needs-fix";
         }
-        return results.stream().anyMatch(r -> r.action().equals("quarantined")) ? "fixed" : "clean";
+        return results.stream().anyMatch(r -> r.action().equals("quarantined") || r.action().equals("neutralized")) ? "fixed" : "clean";
     }
 
     private static Report.Action toReport(ActionResult r) {

@@ -5,8 +5,10 @@ import io.bootmedic.image.BlockDevice;
 import io.bootmedic.image.ImageOpener;
 import io.bootmedic.image.Partition;
 import io.bootmedic.image.WindowsCandidates;
+import io.bootmedic.neutralize.ClusterNeutralizer;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;
+import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.report.Report;
 
 import java.io.IOException;
@@ -28,10 +30,20 @@ public final class ImageTarget implements Target {
     private final List<FileTree> opened = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
+    private final Path quarantineDir;
+
     public ImageTarget(Path path, boolean device, boolean writable) {
+        this(path, device, writable, null);
+    }
+
+    /** @param quarantineDir where neutralized files are kept on this host; null for the default beside the image */
+    public ImageTarget(Path path, boolean device, boolean writable, Path quarantineDir) {
         this.path = path;
         this.device = device;
         this.writable = writable;
+        this.quarantineDir = quarantineDir != null ? quarantineDir
+                : device ? Path.of("bootmedic-quarantine").toAbsolutePath()
+                : path.toAbsolutePath().resolveSibling(path.getFileName() + ".bootmedic-quarantine");
     }
 
     @Override
@@ -66,7 +78,10 @@ public final class ImageTarget implements Target {
             NtfsVolume volume = NtfsVolume.open(c.volume(), writable);
             NtfsFileTree tree = new NtfsFileTree(volume);
             opened.add(tree);
-            volumes.add(new TargetVolume(tree, ntfsSerial(c.volume()), label, "NTFS", Report.BitLocker.NONE, volume.journalState().wire(), null));
+            String volumeId = ntfsSerial(c.volume());
+            // a volume whose journal forbids metadata changes can still have file data neutralized in place
+            Neutralizer neutralizer = writable ? new ClusterNeutralizer(tree, quarantineDir, volumeId) : null;
+            volumes.add(new TargetVolume(tree, volumeId, label, "NTFS", Report.BitLocker.NONE, volume.journalState().wire(), null, neutralizer));
         }
         return volumes;
     }

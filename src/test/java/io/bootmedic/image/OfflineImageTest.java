@@ -149,24 +149,49 @@ class OfflineImageTest {
     }
 
     @Test
-    void aHibernatedVolumeIsNotChanged() throws Exception {
+    void aHibernatedVolumeGetsOnlyTheFileDataZeroedAndCanBeUndone() throws Exception {
         // Fast Startup leaves hiberfil.sys starting with "HIBR": Windows will resume that session and
-        // trust its cached metadata, so nothing may change
+        // trust its cached metadata, so only the file's own data clusters may change
         Path part = partition(3);
         Path hib = tmp.resolve("hiberfil.sys");
         byte[] header = new byte[4096];
         System.arraycopy("HIBR".getBytes(), 0, header, 0, 4);
         Files.write(hib, header);
         Tools.ok("ntfscp", "-f", part.toString(), hib.toString(), "hiberfil.sys");
-        String before = TreeSnapshot.sha256(part);
+        String originalSha = ntfscatSha(part, FAULTY);
+        byte[] before = Files.readAllBytes(part);
+        Path qdir = tmp.resolve("host-quarantine");
 
-        Cli fix = Cli.run("fix", "--image", part.toString(), "--json");
+        Cli fix = Cli.run("fix", "--image", part.toString(), "--quarantine-dir", qdir.toString(), "--json");
 
-        assertEquals(1, fix.exit, fix.toString());
+        assertEquals(0, fix.exit, fix.toString());
         JsonNode volume = JSON.readTree(fix.out).get("volumes").get(0);
         assertEquals("hibernated", volume.get("journal").asText());
-        assertTrue(volume.get("error").asText().contains("did not shut"), volume.get("error").asText());
-        assertEquals(before, TreeSnapshot.sha256(part));
-        assertEquals(0, ntfscat(part, FAULTY).exit());
+        JsonNode action = volume.get("actions").get(0);
+        assertEquals("neutralized", action.get("action").asText());
+        Path copy = Path.of(action.get("quarantinePath").asText());
+        assertTrue(copy.startsWith(qdir), copy.toString());
+        assertEquals(originalSha, TreeSnapshot.sha256(copy), "the original bytes are kept on the host");
+
+        byte[] after = Files.readAllBytes(part);
+        int changed = 0;
+        for (int i = 0; i < before.length; i++) {
+            if (before[i] != after[i]) {
+                changed++;
+                assertEquals(0, after[i], "every changed byte is a zeroed data byte");
+            }
+        }
+        assertTrue(changed > 0 && changed <= 40_960, "only the file's 40 KiB of data changed, not metadata: " + changed);
+        assertEquals(TreeSnapshot.sha256(Files.write(tmp.resolve("z"), new byte[40_960])), ntfscatSha(part, FAULTY),
+                "ntfs-3g reads the file as 40 KiB of zeros");
+
+        Cli again = Cli.run("fix", "--image", part.toString(), "--quarantine-dir", qdir.toString());
+        assertEquals(0, again.exit, again.toString());
+        assertTrue(again.out.contains("NOTHING TO FIX"), again.out);
+
+        Cli undo = Cli.run("undo", "--image", part.toString(), "--quarantine-dir", qdir.toString());
+        assertEquals(0, undo.exit, undo.toString());
+        assertEquals(originalSha, ntfscatSha(part, FAULTY));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(part)), "undo restores the volume byte for byte");
     }
 }
