@@ -24,6 +24,11 @@ public class TargetOptions {
                     + "on this host (default: IMAGE.bootmedic-quarantine beside the image, ./bootmedic-quarantine for devices).")
     Path quarantineDir;
 
+    @Option(names = "--journal", paramLabel = "MODE",
+            description = "For images and devices whose Windows crashed: 'neutralize' (default) zeroes the file's data in place and changes no metadata; "
+                    + "'reset' empties the NTFS journal as ntfsfix does, marks the volume for chkdsk and quarantines by rename.")
+    String journalMode = "neutralize";
+
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
@@ -38,11 +43,11 @@ public class TargetOptions {
         if (root != null) {
             return new RootTarget(root, "mounted-root");
         }
-        if (image != null) {
-            return new ImageTarget(image, false, writable, quarantineDir);
+        if (!journalMode.equals("neutralize") && !journalMode.equals("reset")) {
+            throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + journalMode + "'");
         }
-        if (device != null) {
-            return new ImageTarget(device, true, writable, quarantineDir);
+        if (image != null || device != null) {
+            return new ImageTarget(image != null ? image : device, device != null, writable, quarantineDir).resetJournal(journalMode.equals("reset"));
         }
         throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
     }

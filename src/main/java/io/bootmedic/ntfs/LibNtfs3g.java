@@ -28,6 +28,8 @@ interface LibNtfs3g extends Library {
 
     int NTFS_MNT_NONE = 0;
     int NTFS_MNT_RDONLY = 0x00000001;
+    /** Resets an unclean $LogFile at mount, as ntfsfix does. */
+    int NTFS_MNT_RECOVER = 0x10000000;
 
     long FILE_ROOT = 5;
     int AT_DATA = 0x80;
@@ -43,6 +45,8 @@ interface LibNtfs3g extends Library {
     int ntfs_umount(Pointer vol, boolean force);
 
     int ntfs_set_ignore_case(Pointer vol);
+
+    int ntfs_volume_write_flags(Pointer vol, short flags);
 
     Pointer ntfs_inode_open(Pointer vol, long mref);
 

@@ -9,6 +9,9 @@ import java.time.Instant;
  * (checked against the installed headers by a test that compiles offsetof() with gcc).
  */
 final class NtfsStructs {
+    // struct _ntfs_volume
+    static final long VOLUME_FLAGS = 34;
+    static final int VOLUME_IS_DIRTY = 0x0001;
     // struct _ntfs_inode
     static final long INODE_MFT_NO = 0;
     static final long INODE_MREC = 8;

@@ -59,13 +59,35 @@ public final class NtfsVolume implements Closeable {
      * otherwise it stays read-only and {@link #journalState()} says why.
      */
     public static NtfsVolume open(BlockDevice device, boolean write) throws IOException {
+        return open(device, write, false);
+    }
+
+    /**
+     * Like {@link #open(BlockDevice, boolean)}; with {@code resetJournal}, an unclean journal is
+     * emptied as ntfsfix does and the volume is marked dirty so Windows runs chkdsk at next boot.
+     */
+    public static NtfsVolume open(BlockDevice device, boolean write, boolean resetJournal) throws IOException {
         NtfsVolume ro = mount(device, false);
-        if (!write || ro.journalState != JournalState.CLEAN || device.isReadOnly()) {
+        boolean reset = write && resetJournal && ro.journalState == JournalState.UNCLEAN;
+        if (write && resetJournal && ro.journalState == JournalState.HIBERNATED) {
+            ro.close();
+            throw new NtfsException(device.describe() + " is hibernated (Fast Startup): resetting the journal would throw away the saved session. "
+                    + "Run without --journal reset to neutralize the file in place. Nothing was changed.");
+        }
+        if (!write || (ro.journalState != JournalState.CLEAN && !reset) || device.isReadOnly()) {
             return ro;
         }
         JournalState state = ro.journalState;
         ro.close();
-        NtfsVolume rw = mount(device, true);
+        NtfsVolume rw = mount(device, true, reset);
+        if (reset) {
+            short flags = (short) (rw.volume.getShort(NtfsStructs.VOLUME_FLAGS) | NtfsStructs.VOLUME_IS_DIRTY);
+            if (lib().ntfs_volume_write_flags(rw.volume, flags) != 0) {
+                rw.close();
+                throw new NtfsException("the journal of " + device.describe() + " was reset but the volume could not be marked dirty (errno "
+                        + Native.getLastError() + "); run chkdsk on it in Windows");
+            }
+        }
         if (rw.readOnly) {
             rw.close();
             throw new NtfsException("libntfs-3g mounted " + device.describe() + " read-only although read-write was asked for; nothing was changed");
@@ -74,13 +96,18 @@ public final class NtfsVolume implements Closeable {
     }
 
     private static NtfsVolume mount(BlockDevice device, boolean write) throws IOException {
+        return mount(device, write, false);
+    }
+
+    private static NtfsVolume mount(BlockDevice device, boolean write, boolean recover) throws IOException {
         LibNtfs3g l = lib();
         DeviceBridge bridge = new DeviceBridge(device);
         Pointer dev = l.ntfs_device_alloc(device.describe(), new NativeLong(0), bridge.ops(), Pointer.NULL);
         if (dev == null) {
             throw new NtfsException("libntfs-3g could not allocate a device for " + device.describe());
         }
-        Pointer vol = l.ntfs_device_mount(dev, write ? LibNtfs3g.NTFS_MNT_NONE : LibNtfs3g.NTFS_MNT_RDONLY);
+        int flags = write ? (recover ? LibNtfs3g.NTFS_MNT_RECOVER : LibNtfs3g.NTFS_MNT_NONE) : LibNtfs3g.NTFS_MNT_RDONLY;
+        Pointer vol = l.ntfs_device_mount(dev, flags);
         if (vol == null) {
             int errno = Native.getLastError();
             l.ntfs_device_free(dev);

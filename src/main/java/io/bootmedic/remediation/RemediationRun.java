@@ -83,6 +83,10 @@ public final class RemediationRun {
                 faulty.forEach(f -> results.add(ActionResult.of(f, "would-quarantine", null, null)));
             } else if (!faulty.isEmpty()) {
                 if (!tree.isReadOnly()) {
+                    if (metadataFrozen(v)) {
+                        notes.add("journal was " + v.journal() + ": it was emptied as ntfsfix does and the volume marked dirty, "
+                                + "so Windows runs chkdsk at next boot (--journal reset)");
+                    }
                     results.addAll(new Quarantiner(tree, crash).quarantine(runId, playbook.id(), faulty));
                 } else if (v.neutralizer() != null && metadataFrozen(v)) {
                     results.addAll(v.neutralizer().neutralize(runId, faulty));

@@ -36,6 +36,14 @@ public final class ImageTarget implements Target {
         this(path, device, writable, null);
     }
 
+    private boolean resetJournal;
+
+    /** Empty an unclean NTFS journal (as ntfsfix does) and quarantine by rename, instead of neutralizing in place. */
+    public ImageTarget resetJournal(boolean reset) {
+        this.resetJournal = reset;
+        return this;
+    }
+
     /** @param quarantineDir where neutralized files are kept on this host; null for the default beside the image */
     public ImageTarget(Path path, boolean device, boolean writable, Path quarantineDir) {
         this.path = path;
@@ -75,7 +83,7 @@ public final class ImageTarget implements Target {
                                 + "and run 'bootmedic fix --root' on the unlocked drive"));
                 continue;
             }
-            NtfsVolume volume = NtfsVolume.open(c.volume(), writable);
+            NtfsVolume volume = NtfsVolume.open(c.volume(), writable, resetJournal);
             NtfsFileTree tree = new NtfsFileTree(volume);
             opened.add(tree);
             String volumeId = ntfsSerial(c.volume());

@@ -194,4 +194,49 @@ class OfflineImageTest {
         assertEquals(originalSha, ntfscatSha(part, FAULTY));
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(part)), "undo restores the volume byte for byte");
     }
+
+    @Test
+    void aCrashedVolumeIsNeutralizedByDefaultOrRepairedWithJournalReset() throws Exception {
+        Path part = partition(3);
+        io.bootmedic.testutil.UncleanLog.make(part);
+        String originalSha = ntfscatSha(part, FAULTY);
+        Path qdir = tmp.resolve("q");
+
+        Cli scan = Cli.run("scan", "--image", part.toString(), "--json");
+        assertEquals("unclean", JSON.readTree(scan.out).get("volumes").get(0).get("journal").asText(), scan.toString());
+
+        Path copy = tmp.resolve("copy.ntfs");
+        Files.copy(part, copy);
+        Cli neutralize = Cli.run("fix", "--image", part.toString(), "--quarantine-dir", qdir.toString(), "--json");
+        assertEquals(0, neutralize.exit, neutralize.toString());
+        assertEquals("neutralized", JSON.readTree(neutralize.out).get("volumes").get(0).get("actions").get(0).get("action").asText());
+        assertEquals("unclean", JSON.readTree(Cli.run("scan", "--image", part.toString(), "--json").out).get("volumes").get(0).get("journal").asText(),
+                "the journal is left for Windows to replay");
+
+        Cli reset = Cli.run("fix", "--image", copy.toString(), "--journal", "reset", "--json");
+        assertEquals(0, reset.exit, reset.toString());
+        JsonNode volume = JSON.readTree(reset.out).get("volumes").get(0);
+        assertEquals("quarantined", volume.get("actions").get(0).get("action").asText());
+        assertTrue(volume.get("notes").toString().contains("chkdsk"), volume.toString());
+        // the volume is now marked dirty, so ntfs-3g's tools need --force to read it
+        Tools.Result refused = Tools.run(List.of("ntfscat", copy.toString(), PracticeTree.CROWDSTRIKE_DIR + "/" + PracticeTree.REVERTED));
+        assertTrue(refused.exit() != 0 && refused.out().contains("scheduled for check"), "marked for chkdsk: " + refused.out());
+        assertEquals(1, Tools.run(List.of("ntfscat", "-f", copy.toString(), FAULTY)).exit());
+        Process p = new ProcessBuilder("ntfscat", "-f", copy.toString(), volume.get("actions").get(0).get("quarantinePath").asText()).start();
+        byte[] bytes = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        assertEquals(originalSha, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+    }
+
+    @Test
+    void journalResetIsRefusedOnAHibernatedVolume() throws Exception {
+        Path part = partition(3);
+        Path hib = Files.write(tmp.resolve("hiberfil.sys"), "HIBR".getBytes());
+        Tools.ok("ntfscp", "-f", part.toString(), hib.toString(), "hiberfil.sys");
+        String before = TreeSnapshot.sha256(part);
+        Cli reset = Cli.run("fix", "--image", part.toString(), "--journal", "reset");
+        assertEquals(1, reset.exit, reset.toString());
+        assertTrue(reset.err.contains("hibernated") && reset.err.contains("Nothing was changed"), reset.err);
+        assertEquals(before, TreeSnapshot.sha256(part));
+    }
 }

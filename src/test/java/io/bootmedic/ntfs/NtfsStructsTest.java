@@ -33,7 +33,9 @@ class NtfsStructsTest {
                 #include <ntfs-3g/inode.h>
                 #include <ntfs-3g/attrib.h>
                 #include <ntfs-3g/layout.h>
+                #include <ntfs-3g/volume.h>
                 int main(void) {
+                  printf("VOLUME_FLAGS %zu\\n", offsetof(ntfs_volume, flags));
                   printf("INODE_MFT_NO %zu\\n", offsetof(ntfs_inode, mft_no));
                   printf("INODE_MREC %zu\\n", offsetof(ntfs_inode, mrec));
                   printf("INODE_FLAGS %zu\\n", offsetof(ntfs_inode, flags));
@@ -58,6 +60,7 @@ class NtfsStructsTest {
         Map<String, Long> actual = new HashMap<>();
         Tools.ok(exe.toString()).lines().forEach(l -> actual.put(l.split(" ")[0], Long.parseLong(l.split(" ")[1])));
 
+        assertEquals(actual.get("VOLUME_FLAGS"), NtfsStructs.VOLUME_FLAGS);
         assertEquals(actual.get("INODE_MFT_NO"), NtfsStructs.INODE_MFT_NO);
         assertEquals(actual.get("INODE_MREC"), NtfsStructs.INODE_MREC);
         assertEquals(actual.get("INODE_FLAGS"), NtfsStructs.INODE_FLAGS);
