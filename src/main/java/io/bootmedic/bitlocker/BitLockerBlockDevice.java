@@ -1,0 +1,151 @@
+package io.bootmedic.bitlocker;
+
+import io.bootmedic.image.BlockDevice;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+
+/**
+ * The decrypted view of an unlocked BitLocker volume, for reading and writing. As Windows lays it
+ * out: the file system's first sectors live at the relocated header location (and are encrypted
+ * with that location's IV), the three metadata areas and the relocated header area read as zeros,
+ * and sectors beyond the encrypted size of a partly encrypted volume are plain.
+ */
+public final class BitLockerBlockDevice implements BlockDevice {
+    private final BlockDevice raw;
+    private final BitLockerMetadata md;
+    private final SectorCipher cipher;
+    private final int sector;
+    private final long headerSize;
+    private byte[] buffer = new byte[0];
+
+    public BitLockerBlockDevice(BlockDevice raw, BitLockerMetadata md, byte[] fvek) throws BitLockerException {
+        this.raw = raw;
+        this.md = md;
+        this.cipher = SectorCipher.forMethod(md.method, fvek);
+        this.sector = md.sectorSize;
+        this.headerSize = md.headerSize > 0 ? md.headerSize : 8192;
+        if (md.headerOffset <= 0 || md.headerOffset + headerSize > raw.size() || headerSize % sector != 0) {
+            throw new BitLockerException(raw.describe() + ": the relocated boot sectors lie outside the volume; the metadata is damaged");
+        }
+    }
+
+    public BitLockerMetadata metadata() {
+        return md;
+    }
+
+    @Override
+    public long size() {
+        return raw.size();
+    }
+
+    @Override
+    public int sectorSize() {
+        return sector;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return raw.isReadOnly();
+    }
+
+    private boolean zero(long logical) {
+        for (long m : md.metadataOffsets) {
+            if (logical >= m && logical < m + BitLockerMetadata.METADATA_AREA) {
+                return true;
+            }
+        }
+        return logical >= md.headerOffset && logical < md.headerOffset + headerSize;
+    }
+
+    /** Where a logical sector is stored: the first sectors were moved to the relocated header location. */
+    private long physical(long logical) {
+        return logical < headerSize ? md.headerOffset + logical : logical;
+    }
+
+    @Override
+    public synchronized void read(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining());
+        while (dst.hasRemaining()) {
+            long first = offset - offset % sector;
+            int skip = (int) (offset - first);
+            int n = Math.min(dst.remaining(), sector - skip);
+            byte[] plain = sectorPlain(first);
+            dst.put(plain, skip, n);
+            offset += n;
+        }
+    }
+
+    private byte[] sectorPlain(long logical) throws IOException {
+        byte[] buf = buffer(sector);
+        if (zero(logical)) {
+            java.util.Arrays.fill(buf, 0, sector, (byte) 0);
+            return buf;
+        }
+        long phys = physical(logical);
+        raw.read(phys, ByteBuffer.wrap(buf, 0, sector));
+        if (phys < md.encryptedSize) {
+            try {
+                cipher.decrypt(buf, 0, sector, phys / sector, phys);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("decrypting sector at " + phys + " of " + raw.describe() + " failed: " + e.getMessage(), e);
+            }
+        }
+        return buf;
+    }
+
+    @Override
+    public synchronized void write(long offset, ByteBuffer src) throws IOException {
+        check(offset, src.remaining());
+        while (src.hasRemaining()) {
+            long first = offset - offset % sector;
+            int skip = (int) (offset - first);
+            int n = Math.min(src.remaining(), sector - skip);
+            if (zero(first)) {
+                throw new IOException("refusing a write into BitLocker's own metadata area at byte " + first + " of " + raw.describe());
+            }
+            byte[] buf = sectorPlain(first).clone();
+            src.get(buf, skip, n);
+            long phys = physical(first);
+            if (phys < md.encryptedSize) {
+                try {
+                    cipher.encrypt(buf, 0, sector, phys / sector, phys);
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("encrypting sector at " + phys + " failed: " + e.getMessage(), e);
+                }
+            }
+            raw.write(phys, ByteBuffer.wrap(buf, 0, sector));
+            offset += n;
+        }
+    }
+
+    private void check(long offset, int count) throws EOFException {
+        if (offset < 0 || offset + count > size()) {
+            throw new EOFException(count + " bytes at " + offset + " are outside the decrypted volume " + describe());
+        }
+    }
+
+    private byte[] buffer(int size) {
+        if (buffer.length < size) {
+            buffer = new byte[size];
+        }
+        return buffer;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        raw.flush();
+    }
+
+    @Override
+    public String describe() {
+        return raw.describe() + " (BitLocker, unlocked)";
+    }
+
+    /** The encrypted device is closed by whoever opened it. */
+    @Override
+    public void close() {
+    }
+}

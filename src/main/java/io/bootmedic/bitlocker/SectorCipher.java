@@ -1,0 +1,140 @@
+package io.bootmedic.bitlocker;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+
+/**
+ * BitLocker's sector encryption: XTS-AES (IEEE 1619, tweak = sector number) for Windows 10+, and
+ * AES-CBC with the IV = AES(byte offset) for Windows 8. Bulk AES goes through the JDK's cipher,
+ * which uses the processor's AES instructions; BouncyCastle has no IEEE 1619 XTS to use instead.
+ */
+abstract class SectorCipher {
+
+    /** Decrypts or encrypts {@code length} bytes of {@code data} in place as one sector whose IV index is {@code ivSector}. */
+    abstract void decrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException;
+
+    abstract void encrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException;
+
+    static SectorCipher forMethod(int method, byte[] fvek) throws BitLockerException {
+        try {
+            return switch (method) {
+                case 0x8004 -> new Xts(Arrays.copyOfRange(fvek, 0, 16), Arrays.copyOfRange(fvek, 16, 32));
+                case 0x8005 -> new Xts(Arrays.copyOfRange(fvek, 0, 32), Arrays.copyOfRange(fvek, 32, 64));
+                case 0x8002 -> new Cbc(Arrays.copyOfRange(fvek, 0, 16));
+                case 0x8003 -> new Cbc(Arrays.copyOfRange(fvek, 0, 32));
+                case 0x8000, 0x8001 -> throw new BitLockerException("this volume uses AES-CBC with the Elephant diffuser (Windows Vista/7), "
+                        + "which bootmedic cannot decrypt yet; repair it on a Windows machine with 'bootmedic fix --root'");
+                default -> throw new BitLockerException(String.format("unknown BitLocker encryption method 0x%04X", method));
+            };
+        } catch (GeneralSecurityException | ArrayIndexOutOfBoundsException e) {
+            throw new BitLockerException("the volume key does not fit its encryption method: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** XTS-AES: every 16-byte block is whitened with a tweak that starts as AES_K2(sector) and doubles in GF(2^128). */
+    static final class Xts extends SectorCipher {
+        private final Cipher dataDecrypt;
+        private final Cipher dataEncrypt;
+        private final Cipher tweakCipher;
+        private byte[] tweaks = new byte[4096];
+        private final byte[] tweakBlock = new byte[16];
+
+        Xts(byte[] key1, byte[] key2) throws GeneralSecurityException {
+            dataDecrypt = Cipher.getInstance("AES/ECB/NoPadding");
+            dataDecrypt.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key1, "AES"));
+            dataEncrypt = Cipher.getInstance("AES/ECB/NoPadding");
+            dataEncrypt.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key1, "AES"));
+            tweakCipher = Cipher.getInstance("AES/ECB/NoPadding");
+            tweakCipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key2, "AES"));
+        }
+
+        @Override
+        void decrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            run(dataDecrypt, data, off, length, ivSector);
+        }
+
+        @Override
+        void encrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            run(dataEncrypt, data, off, length, ivSector);
+        }
+
+        private void run(Cipher cipher, byte[] data, int off, int length, long sector) throws GeneralSecurityException {
+            if (tweaks.length < length) {
+                tweaks = new byte[length];
+            }
+            Arrays.fill(tweakBlock, (byte) 0);
+            for (int i = 0; i < 8; i++) {
+                tweakBlock[i] = (byte) (sector >>> (8 * i));
+            }
+            tweakCipher.doFinal(tweakBlock, 0, 16, tweakBlock, 0);
+            long lo = le64(tweakBlock, 0);
+            long hi = le64(tweakBlock, 8);
+            for (int j = 0; j < length; j += 16) {
+                put64(tweaks, j, lo);
+                put64(tweaks, j + 8, hi);
+                long carry = hi >>> 63;
+                hi = (hi << 1) | (lo >>> 63);
+                lo = (lo << 1) ^ (carry * 0x87);
+            }
+            xor(data, off, tweaks, length);
+            cipher.doFinal(data, off, length, data, off);
+            xor(data, off, tweaks, length);
+        }
+    }
+
+    /** AES-CBC whose IV is the sector's byte offset encrypted with the same key ("EBOIV"). */
+    static final class Cbc extends SectorCipher {
+        private final SecretKeySpec key;
+        private final Cipher ivCipher;
+        private final Cipher cbc;
+        private final byte[] iv = new byte[16];
+
+        Cbc(byte[] k) throws GeneralSecurityException {
+            key = new SecretKeySpec(k, "AES");
+            ivCipher = Cipher.getInstance("AES/ECB/NoPadding");
+            ivCipher.init(Cipher.ENCRYPT_MODE, key);
+            cbc = Cipher.getInstance("AES/CBC/NoPadding");
+        }
+
+        private IvParameterSpec ivFor(long byteOffset) throws GeneralSecurityException {
+            Arrays.fill(iv, (byte) 0);
+            put64(iv, 0, byteOffset);
+            return new IvParameterSpec(ivCipher.doFinal(iv));
+        }
+
+        @Override
+        void decrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            cbc.init(Cipher.DECRYPT_MODE, key, ivFor(byteOffset));
+            cbc.doFinal(data, off, length, data, off);
+        }
+
+        @Override
+        void encrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            cbc.init(Cipher.ENCRYPT_MODE, key, ivFor(byteOffset));
+            cbc.doFinal(data, off, length, data, off);
+        }
+    }
+
+    private static void xor(byte[] data, int off, byte[] with, int length) {
+        for (int i = 0; i < length; i++) {
+            data[off + i] ^= with[i];
+        }
+    }
+
+    static long le64(byte[] b, int at) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[at + i] & 0xFF);
+        }
+        return v;
+    }
+
+    static void put64(byte[] b, int at, long v) {
+        for (int i = 0; i < 8; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
+}
