@@ -32,6 +32,7 @@ public class Main {
         COMMANDS.put("undo", UndoCommand::new);
         COMMANDS.put("playbook", PlaybookCommand::new);
         COMMANDS.put("batch", BatchCommand::new);
+        COMMANDS.put("bitlocker", BitLockerCommand::new);
         COMMANDS.put("practice-tree", PracticeTreeCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
@@ -54,7 +55,7 @@ public class Main {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof UsageError) {
                 commandLine.getErr().println("bootmedic: " + e.getMessage());
-                commandLine.getErr().println("Try 'bootmedic " + commandLine.getCommandName() + " --help'.");
+                commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
                 return Outcomes.EXIT_USAGE;
             }
             // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging

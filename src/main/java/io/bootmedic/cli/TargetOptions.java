@@ -5,7 +5,13 @@ import io.bootmedic.target.RootTarget;
 import io.bootmedic.target.Target;
 import picocli.CommandLine.Option;
 
+import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.keys.InvalidRecoveryPasswordException;
+import io.bootmedic.keys.RecoveryPassword;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** TARGET = --root DIR | --image FILE | --device PATH | --all (DESIGN §4). Exactly one. */
 public class TargetOptions {
@@ -29,6 +35,16 @@ public class TargetOptions {
                     + "'reset' empties the NTFS journal as ntfsfix does, marks the volume for chkdsk and quarantines by rename.")
     String journalMode = "neutralize";
 
+    @Option(names = "--recovery-password", paramLabel = "P", description = "A BitLocker recovery password (48 digits). For scripts; "
+            + "people should prefer key files, bundles or the prompt so the password stays out of shell history.")
+    List<String> recoveryPasswords = new ArrayList<>();
+
+    @Option(names = "--password", paramLabel = "P", description = "A BitLocker user password (for scripts).")
+    List<String> passwords = new ArrayList<>();
+
+    @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
+    List<Path> bekFiles = new ArrayList<>();
+
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
@@ -47,9 +63,24 @@ public class TargetOptions {
             throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + journalMode + "'");
         }
         if (image != null || device != null) {
-            return new ImageTarget(image != null ? image : device, device != null, writable, quarantineDir).resetJournal(journalMode.equals("reset"));
+            return new ImageTarget(image != null ? image : device, device != null, writable, quarantineDir)
+                    .resetJournal(journalMode.equals("reset")).keys(keys());
         }
         throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
+    }
+
+    /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
+    VolumeKeys keys() {
+        List<RecoveryPassword> rps = new ArrayList<>();
+        for (String rp : recoveryPasswords) {
+            try {
+                rps.add(RecoveryPassword.parse(rp));
+            } catch (InvalidRecoveryPasswordException e) {
+                throw new UsageError("--recovery-password: " + e.getMessage());
+            }
+        }
+        List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
+        return new VolumeKeys(rps, pws, bekFiles, "argument");
     }
 
     String describe() {

@@ -1,5 +1,10 @@
 package io.bootmedic.target;
 
+import io.bootmedic.bitlocker.BitLockerBlockDevice;
+import io.bootmedic.bitlocker.BitLockerException;
+import io.bootmedic.bitlocker.BitLockerMetadata;
+import io.bootmedic.bitlocker.Protector;
+import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.image.BlockDevice;
 import io.bootmedic.image.ImageOpener;
@@ -37,6 +42,13 @@ public final class ImageTarget implements Target {
     }
 
     private boolean resetJournal;
+    private VolumeKeys keys = VolumeKeys.none();
+
+    /** The keys to try on BitLocker volumes. */
+    public ImageTarget keys(VolumeKeys volumeKeys) {
+        this.keys = volumeKeys;
+        return this;
+    }
 
     /** Empty an unclean NTFS journal (as ntfsfix does) and quarantine by rename, instead of neutralizing in place. */
     public ImageTarget resetJournal(boolean reset) {
@@ -77,19 +89,32 @@ public final class ImageTarget implements Target {
         List<TargetVolume> volumes = new ArrayList<>();
         for (WindowsCandidates.Candidate c : found.candidates()) {
             String label = label(c.partition());
+            BlockDevice ntfs = c.volume();
+            Report.BitLocker bitlocker = Report.BitLocker.NONE;
+            String volumeId;
             if (c.kind() == WindowsCandidates.Kind.BITLOCKER) {
-                volumes.add(new TargetVolume(null, label, label, "BitLocker", new Report.BitLocker("locked", null, null, null, false), "n/a",
-                        "the volume is BitLocker-encrypted and this build cannot unlock it offline yet; attach the disk to a Windows machine "
-                                + "and run 'bootmedic fix --root' on the unlocked drive"));
-                continue;
+                BitLockerMetadata md = BitLockerMetadata.read(c.volume());
+                String rpId = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(Protector::id).findFirst().orElse(null);
+                volumeId = "bitlocker:" + md.volumeGuid;
+                VolumeKeys.Result unlocked;
+                try {
+                    unlocked = keys.unlock(md);
+                } catch (BitLockerException e) {
+                    volumes.add(new TargetVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
+                            e.getMessage()));
+                    continue;
+                }
+                ntfs = new BitLockerBlockDevice(c.volume(), md, unlocked.unlocked().fvek());
+                bitlocker = new Report.BitLocker("unlocked", md.methodName(), rpId, unlocked.keySource(), unlocked.recoveryPasswordUsed());
+            } else {
+                volumeId = ntfsSerial(c.volume());
             }
-            NtfsVolume volume = NtfsVolume.open(c.volume(), writable, resetJournal);
+            NtfsVolume volume = NtfsVolume.open(ntfs, writable, resetJournal);
             NtfsFileTree tree = new NtfsFileTree(volume);
             opened.add(tree);
-            String volumeId = ntfsSerial(c.volume());
             // a volume whose journal forbids metadata changes can still have file data neutralized in place
             Neutralizer neutralizer = writable ? new ClusterNeutralizer(tree, quarantineDir, volumeId) : null;
-            volumes.add(new TargetVolume(tree, volumeId, label, "NTFS", Report.BitLocker.NONE, volume.journalState().wire(), null, neutralizer));
+            volumes.add(new TargetVolume(tree, volumeId, label, "NTFS", bitlocker, volume.journalState().wire(), null, neutralizer));
         }
         return volumes;
     }

@@ -1,0 +1,77 @@
+package io.bootmedic.bitlocker;
+
+import io.bootmedic.keys.RecoveryPassword;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The keys an admin gave for this run, tried against each locked volume in turn: recovery
+ * passwords, passwords, startup-key files, then the clear key of a suspended volume.
+ */
+public final class VolumeKeys {
+    private final List<RecoveryPassword> recoveryPasswords;
+    private final List<char[]> passwords;
+    private final List<Path> startupKeys;
+    private final String source;
+
+    public VolumeKeys(List<RecoveryPassword> recoveryPasswords, List<char[]> passwords, List<Path> startupKeys, String source) {
+        this.recoveryPasswords = List.copyOf(recoveryPasswords);
+        this.passwords = List.copyOf(passwords);
+        this.startupKeys = List.copyOf(startupKeys);
+        this.source = source;
+    }
+
+    public static VolumeKeys none() {
+        return new VolumeKeys(List.of(), List.of(), List.of(), null);
+    }
+
+    /** How a volume was unlocked, for the report. */
+    public record Result(Unlocker.Unlocked unlocked, String keySource, boolean recoveryPasswordUsed) {
+    }
+
+    /**
+     * Unlocks the volume or throws: {@link WrongKeyException} when keys were given but none fits,
+     * {@link BitLockerException} naming the key IDs to look up when no key was given at all.
+     */
+    public Result unlock(BitLockerMetadata md) throws IOException {
+        List<String> failures = new ArrayList<>();
+        for (RecoveryPassword rp : recoveryPasswords) {
+            try {
+                return new Result(Unlocker.withRecoveryPassword(md, rp), source, true);
+            } catch (WrongKeyException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        for (char[] pw : passwords) {
+            try {
+                return new Result(Unlocker.withPassword(md, pw), source, false);
+            } catch (WrongKeyException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        for (Path bek : startupKeys) {
+            try {
+                return new Result(Unlocker.withStartupKey(md, bek), "key-file", false);
+            } catch (WrongKeyException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY)) {
+            return new Result(Unlocker.withClearKey(md), null, false);
+        }
+        if (!failures.isEmpty()) {
+            throw new WrongKeyException(String.join("; ", failures));
+        }
+        throw new BitLockerException("BitLocker volume " + md.volumeGuid + " is locked and no key was given. "
+                + "Look up the recovery password for key ID " + recoveryKeyIds(md) + " and pass it with --recovery-password, or use --bek FILE");
+    }
+
+    /** The key IDs of the recovery-password protectors, as the recovery screen shows them. */
+    public static String recoveryKeyIds(BitLockerMetadata md) {
+        List<String> ids = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(p -> "{" + p.id() + "}").toList();
+        return ids.isEmpty() ? "(none: the volume has no recovery password)" : String.join(" or ", ids);
+    }
+}
