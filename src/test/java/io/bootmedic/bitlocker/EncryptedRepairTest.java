@@ -1,0 +1,74 @@
+package io.bootmedic.bitlocker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bootmedic.practice.PracticeTree;
+import io.bootmedic.testutil.Cli;
+import io.bootmedic.testutil.EncryptedPracticeVolume;
+import io.bootmedic.testutil.Tools;
+import io.bootmedic.testutil.TreeSnapshot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** fix --image on a BitLocker volume, checked by decrypting it with dislocker and reading it with ntfs-3g. */
+class EncryptedRepairTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FAULTY = PracticeTree.CROWDSTRIKE_DIR + "/" + PracticeTree.FAULTY;
+    @TempDir
+    Path tmp;
+
+    private Path decryptWithDislocker(Path image) throws Exception {
+        Path out = tmp.resolve("dislocker-" + System.nanoTime() + ".raw");
+        Tools.ok("dislocker-file", "-V", image.toString(), "-u" + EncryptedPracticeVolume.PASSWORD, "--", out.toString());
+        return out;
+    }
+
+    @Test
+    void repairsAnEncryptedVolumeWithItsRecoveryPassword() throws Exception {
+        Path image = EncryptedPracticeVolume.make(tmp);
+        String sha = Tools.ntfscatSha(decryptWithDislocker(image), FAULTY);
+
+        Cli locked = Cli.run("scan", "--image", image.toString(), "--json");
+        assertEquals(3, locked.exit, locked.toString());
+        JsonNode lockedVolume = JSON.readTree(locked.out).get("volumes").get(0);
+        assertEquals("locked", lockedVolume.get("outcome").asText());
+        assertEquals(EncryptedPracticeVolume.RECOVERY_KEY_ID, lockedVolume.get("bitlocker").get("recoveryKeyId").asText());
+        assertTrue(lockedVolume.get("error").asText().contains(EncryptedPracticeVolume.RECOVERY_KEY_ID), lockedVolume.toString());
+
+        String before = TreeSnapshot.sha256(image);
+        String wrong = "111111-357951-253979-013365-241120-245575-342914-591910";
+        Cli wrongKey = Cli.run("fix", "--image", image.toString(), "--recovery-password", wrong);
+        assertEquals(3, wrongKey.exit, wrongKey.toString());
+        assertTrue(wrongKey.out.contains("wrong recovery password for key ID {" + EncryptedPracticeVolume.RECOVERY_KEY_ID + "}"), wrongKey.out);
+        assertFalse(wrongKey.out.contains("111111") || wrongKey.err.contains("111111"), "no password digits in any output");
+        assertEquals(before, TreeSnapshot.sha256(image), "a wrong key writes nothing");
+
+        Cli fix = Cli.run("fix", "--image", image.toString(), "--recovery-password", EncryptedPracticeVolume.RECOVERY_PASSWORD, "--json");
+        assertEquals(0, fix.exit, fix.toString());
+        assertFalse(fix.out.contains(EncryptedPracticeVolume.RECOVERY_PASSWORD) || fix.out.contains("235818"), "the password is not in the report");
+        JsonNode volume = JSON.readTree(fix.out).get("volumes").get(0);
+        assertEquals("unlocked", volume.get("bitlocker").get("state").asText());
+        assertEquals("XTS-AES-128", volume.get("bitlocker").get("method").asText());
+        assertEquals("argument", volume.get("bitlocker").get("keySource").asText());
+        assertTrue(volume.get("bitlocker").get("recoveryPasswordUsed").asBoolean(), "a used recovery password is reported for rotation");
+        assertEquals(PracticeTree.COMPUTER_NAME, volume.get("windows").get("computerName").asText());
+        JsonNode action = volume.get("actions").get(0);
+        assertEquals("quarantined", action.get("action").asText());
+
+        Path decrypted = decryptWithDislocker(image);
+        assertEquals(1, Tools.run(List.of("ntfscat", decrypted.toString(), FAULTY)).exit(), "dislocker + ntfs-3g: the faulty file is gone");
+        assertEquals(sha, Tools.ntfscatSha(decrypted, action.get("quarantinePath").asText()));
+        Tools.ok("ntfsfix", "-n", decrypted.toString());
+
+        Cli undo = Cli.run("undo", "--image", image.toString(), "--password", EncryptedPracticeVolume.PASSWORD);
+        assertEquals(0, undo.exit, undo.toString());
+        assertEquals(sha, Tools.ntfscatSha(decryptWithDislocker(image), FAULTY));
+    }
+}
