@@ -46,8 +46,9 @@ done
 
 make_disk 1024 "$work/peer.img"
 if LIBGUESTFS_BACKEND=direct virt-customize --version >/dev/null 2>&1; then
-  line=$(LIBGUESTFS_BACKEND=direct measure virt-customize -a "$work/peer.img" --delete "$faulty")
-  echo "virt-customize --delete (libguestfs, backend direct), 1 GiB: $line"
+  limit=${PEER_TIMEOUT:-900}
+  line=$(LIBGUESTFS_BACKEND=direct measure timeout "$limit" virt-customize -a "$work/peer.img" --delete "$faulty")
+  echo "virt-customize --delete (libguestfs, backend direct), 1 GiB: $line (stopped after ${limit} s if it had not finished)"
 else
   echo "virt-customize is not usable on this machine (no kernel/appliance for libguestfs); peer not measured"
 fi

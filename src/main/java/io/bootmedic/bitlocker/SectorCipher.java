@@ -18,6 +18,14 @@ abstract class SectorCipher {
 
     abstract void encrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException;
 
+    /** Decrypts {@code count} consecutive sectors in place; ciphers that can, do it in one pass. */
+    void decryptSectors(byte[] data, int off, int count, int sectorSize, long firstByteOffset) throws GeneralSecurityException {
+        for (int i = 0; i < count; i++) {
+            long at = firstByteOffset + (long) i * sectorSize;
+            decrypt(data, off + i * sectorSize, sectorSize, at / sectorSize, at);
+        }
+    }
+
     static SectorCipher forMethod(int method, byte[] fvek) throws BitLockerException {
         try {
             return switch (method) {
@@ -61,10 +69,33 @@ abstract class SectorCipher {
             run(dataEncrypt, data, off, length, ivSector);
         }
 
+        @Override
+        void decryptSectors(byte[] data, int off, int count, int sectorSize, long firstByteOffset) throws GeneralSecurityException {
+            int length = count * sectorSize;
+            if (tweaks.length < length) {
+                tweaks = new byte[length];
+            }
+            long firstSector = firstByteOffset / sectorSize;
+            for (int i = 0; i < count; i++) {
+                fillTweaks(firstSector + i, i * sectorSize, sectorSize);
+            }
+            // one pass of AES over the whole run: the per-call cost of the JDK cipher dominates small sectors
+            xor(data, off, tweaks, length);
+            dataDecrypt.doFinal(data, off, length, data, off);
+            xor(data, off, tweaks, length);
+        }
+
         private void run(Cipher cipher, byte[] data, int off, int length, long sector) throws GeneralSecurityException {
             if (tweaks.length < length) {
                 tweaks = new byte[length];
             }
+            fillTweaks(sector, 0, length);
+            xor(data, off, tweaks, length);
+            cipher.doFinal(data, off, length, data, off);
+            xor(data, off, tweaks, length);
+        }
+
+        private void fillTweaks(long sector, int at, int length) throws GeneralSecurityException {
             Arrays.fill(tweakBlock, (byte) 0);
             for (int i = 0; i < 8; i++) {
                 tweakBlock[i] = (byte) (sector >>> (8 * i));
@@ -73,15 +104,12 @@ abstract class SectorCipher {
             long lo = le64(tweakBlock, 0);
             long hi = le64(tweakBlock, 8);
             for (int j = 0; j < length; j += 16) {
-                put64(tweaks, j, lo);
-                put64(tweaks, j + 8, hi);
+                put64(tweaks, at + j, lo);
+                put64(tweaks, at + j + 8, hi);
                 long carry = hi >>> 63;
                 hi = (hi << 1) | (lo >>> 63);
                 lo = (lo << 1) ^ (carry * 0x87);
             }
-            xor(data, off, tweaks, length);
-            cipher.doFinal(data, off, length, data, off);
-            xor(data, off, tweaks, length);
         }
     }
 
@@ -118,8 +146,14 @@ abstract class SectorCipher {
         }
     }
 
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     private static void xor(byte[] data, int off, byte[] with, int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        for (; i + 8 <= length; i += 8) {
+            LONGS.set(data, off + i, (long) LONGS.get(data, off + i) ^ (long) LONGS.get(with, i));
+        }
+        for (; i < length; i++) {
             data[off + i] ^= with[i];
         }
     }

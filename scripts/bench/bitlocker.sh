@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# BitLocker figures on a real Windows-made volume (../shared/testdata/bitlocker):
+# unlock time with a recovery password beside libbde's bdeinfo unlocking the same volume,
+# and the sector layer's decrypt throughput beside 'openssl speed -evp aes-128-xts'.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash scripts/setup-debian.sh
+archive=../shared/testdata/bitlocker/bitlk-images.tar.xz
+[ -f "$archive" ] || { echo "needs $archive (the shared test data)" >&2; exit 1; }
+work=$(mktemp -d /tmp/bootmedic-bench-bitlk.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+tar -xJSf "$archive" -C "$work"
+img="$work/bitlk-images/bitlk-aes-xts-128.img"
+rp=235818-357951-253979-013365-241120-245575-342914-591910
+
+mvn -B -q -ntp -DskipTests test-compile
+cp=$(mvn -B -q -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
+echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
+java -cp "target/classes:target/test-classes:$cp" io.bootmedic.bench.BitLockerBench "$img" "$rp"
+
+times=()
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  bdeinfo -r "$rp" "$img" >/dev/null 2>&1 || true
+  t1=$(date +%s%N)
+  times+=($(( (t1 - t0) / 1000000 )))
+done
+echo "bdeinfo -r (libbde $(dpkg-query -W -f='${Version}' libbde-utils), whole process): median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms"
+openssl speed -evp aes-128-xts -bytes 16384 -seconds 2 2>/dev/null | awk '/^aes-128-xts/ {printf "openssl speed -evp aes-128-xts (16 KiB blocks): %.0f MB/s\n", $NF / 1000}'
