@@ -7,7 +7,7 @@ packages=(
   openjdk-17-jdk-headless maven   # build
   xz-utils tar                    # unpacking shared test data
   ntfs-3g libntfs-3g89 ntfs-3g-dev  # NTFS images, the library bootmedic drives through JNA, its headers (struct checks)
-  gdisk dosfstools qemu-utils     # partitioned disk images, VHD/VHDX
+  gdisk fdisk dosfstools qemu-utils  # partitioned disk images (GPT, MBR), VHD/VHDX
   libhivex-bin                    # independent registry hive reader to check ours against
   dislocker libbde-utils          # independent BitLocker readers to check ours against
   libfsntfs-utils                 # independent NTFS reader

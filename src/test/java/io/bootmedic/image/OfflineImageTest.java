@@ -239,4 +239,28 @@ class OfflineImageTest {
         assertTrue(reset.err.contains("hibernated") && reset.err.contains("Nothing was changed"), reset.err);
         assertEquals(before, TreeSnapshot.sha256(part));
     }
+
+    @Test
+    void anMbrDiskWithTheNtfsPartitionInsideAnExtendedPartition() throws Exception {
+        // an old BIOS-era layout: a primary FAT partition, then an extended partition holding a logical NTFS one
+        Path part = partition(3);
+        long sectors = Files.size(part) / 512;
+        Path mbr = tmp.resolve("mbr.img");
+        Tools.ok("truncate", "-s", Long.toString((2048 + 65536 + 2048 + sectors + 2048) * 512), mbr.toString());
+        Path layout = Files.writeString(tmp.resolve("layout.sfdisk"), "label: dos\n"
+                + "start=2048, size=65536, type=c\n"
+                + "start=" + (2048 + 65536) + ", type=5\n"
+                + "start=" + (2048 + 65536 + 2048) + ", size=" + sectors + ", type=7\n");
+        Tools.ok("bash", "-c", "sfdisk --no-reread --no-tell-kernel " + mbr + " < " + layout);
+        String dump = Tools.ok("sfdisk", "-d", mbr.toString());
+        long start = dump.lines().filter(l -> l.contains("type=7")).map(l -> Long.parseLong(l.replaceAll(".*start=\\s*(\\d+).*", "$1")))
+                .findFirst().orElseThrow();
+        Tools.ok("dd", "if=" + part, "of=" + mbr, "bs=512", "seek=" + start, "conv=notrunc,sparse", "status=none");
+
+        Cli fix = Cli.run("fix", "--image", mbr.toString(), "--json");
+        assertEquals(0, fix.exit, fix.toString());
+        JsonNode volume = JSON.readTree(fix.out).get("volumes").get(0);
+        assertEquals("mbr.img partition 5", volume.get("label").asText(), "logical partitions are numbered from 5");
+        assertEquals("quarantined", volume.get("actions").get(0).get("action").asText());
+    }
 }
