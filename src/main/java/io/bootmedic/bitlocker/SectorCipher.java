@@ -49,6 +49,7 @@ abstract class SectorCipher {
         private final Cipher tweakCipher;
         private byte[] tweaks = new byte[4096];
         private final byte[] tweakBlock = new byte[16];
+        private byte[] sectorTweaks = new byte[0];
 
         Xts(byte[] key1, byte[] key2) throws GeneralSecurityException {
             dataDecrypt = Cipher.getInstance("AES/ECB/NoPadding");
@@ -75,14 +76,33 @@ abstract class SectorCipher {
             if (tweaks.length < length) {
                 tweaks = new byte[length];
             }
+            if (sectorTweaks.length < count * 16) {
+                sectorTweaks = new byte[count * 16];
+            }
+            // every sector's first tweak in one AES call, then the doublings in long arithmetic
             long firstSector = firstByteOffset / sectorSize;
+            Arrays.fill(sectorTweaks, 0, count * 16, (byte) 0);
             for (int i = 0; i < count; i++) {
-                fillTweaks(firstSector + i, i * sectorSize, sectorSize);
+                LONGS.set(sectorTweaks, i * 16, firstSector + i);
+            }
+            tweakCipher.doFinal(sectorTweaks, 0, count * 16, sectorTweaks, 0);
+            for (int i = 0; i < count; i++) {
+                doublings(tweaks, i * sectorSize, sectorSize, (long) LONGS.get(sectorTweaks, i * 16), (long) LONGS.get(sectorTweaks, i * 16 + 8));
             }
             // one pass of AES over the whole run: the per-call cost of the JDK cipher dominates small sectors
             xor(data, off, tweaks, length);
             dataDecrypt.doFinal(data, off, length, data, off);
             xor(data, off, tweaks, length);
+        }
+
+        private static void doublings(byte[] out, int at, int length, long lo, long hi) {
+            for (int j = 0; j < length; j += 16) {
+                LONGS.set(out, at + j, lo);
+                LONGS.set(out, at + j + 8, hi);
+                long carry = hi >>> 63;
+                hi = (hi << 1) | (lo >>> 63);
+                lo = (lo << 1) ^ (carry * 0x87);
+            }
         }
 
         private void run(Cipher cipher, byte[] data, int off, int length, long sector) throws GeneralSecurityException {
@@ -101,15 +121,7 @@ abstract class SectorCipher {
                 tweakBlock[i] = (byte) (sector >>> (8 * i));
             }
             tweakCipher.doFinal(tweakBlock, 0, 16, tweakBlock, 0);
-            long lo = le64(tweakBlock, 0);
-            long hi = le64(tweakBlock, 8);
-            for (int j = 0; j < length; j += 16) {
-                put64(tweaks, at + j, lo);
-                put64(tweaks, at + j + 8, hi);
-                long carry = hi >>> 63;
-                hi = (hi << 1) | (lo >>> 63);
-                lo = (lo << 1) ^ (carry * 0x87);
-            }
+            doublings(tweaks, at, length, le64(tweakBlock, 0), le64(tweakBlock, 8));
         }
     }
 
