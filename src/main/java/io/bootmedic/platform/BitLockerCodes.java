@@ -67,7 +67,7 @@ public final class BitLockerCodes {
     /** Throws when {@code code} is not success. */
     public static void check(int code, String what) throws BitLockerException {
         if (code != S_OK) {
-            throw new BitLockerException(what + ": " + describe(code), code);
+            throw new BitLockerException(what + " failed: " + describe(code), code);
         }
     }
 }

@@ -91,18 +91,25 @@ public final class ManageBdeOutput {
     }
 
     /**
-     * The protector IDs from {@code manage-bde -protectors -get VOLUME -Type RecoveryPassword}.
-     * Each is an {@code ID: {GUID}} line; GUIDs elsewhere (.BEK file names) are ignored.
+     * The recovery-password protector IDs from {@code manage-bde -protectors -get VOLUME -Type RecoveryPassword}.
+     * Each protector is an {@code ID: {GUID}} line; GUIDs elsewhere (.BEK file names) are ignored.
+     * Given an unfiltered listing of an unlocked volume, only protectors followed by a 48-digit
+     * password are kept, since that is what makes a protector a recovery password.
      */
     public static List<String> recoveryPasswordIds(String output) {
-        Set<String> ids = new LinkedHashSet<>();
+        Set<String> all = new LinkedHashSet<>();
+        Set<String> withPassword = new LinkedHashSet<>();
+        String current = null;
         for (String line : output.split("\\R")) {
             Matcher m = ID_LINE.matcher(line);
             if (m.matches()) {
-                ids.add(m.group(1).toUpperCase(Locale.ROOT));
+                current = m.group(1).toUpperCase(Locale.ROOT);
+                all.add(current);
+            } else if (current != null && RECOVERY_PASSWORD.matcher(line.strip()).matches()) {
+                withPassword.add(current);
             }
         }
-        return List.copyOf(ids);
+        return List.copyOf(withPassword.isEmpty() ? all : withPassword);
     }
 
     /** The error code manage-bde printed, e.g. 0x80310027, or 0 when there is none. */
