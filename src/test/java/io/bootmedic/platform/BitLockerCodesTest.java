@@ -36,6 +36,6 @@ class BitLockerCodesTest {
         BitLockerCodes.check(0, "unlock C:");
         BitLockerException e = assertThrows(BitLockerException.class, () -> BitLockerCodes.check(0x80310027, "unlock C:"));
         assertEquals(0x80310027, e.code());
-        assertTrue(e.getMessage().startsWith("unlock C: failed: the key"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("unlock C: failed: BitLocker rejected the key"), e.getMessage());
     }
 }
