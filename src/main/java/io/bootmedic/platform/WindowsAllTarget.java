@@ -30,6 +30,7 @@ public final class WindowsAllTarget implements Target {
     private final KeyProvider keys;
     private final String mode;
     private final Consumer<String> progress;
+    private final RawVolumeReader rawReader;
     private final Deque<MountPoints.TemporaryMount> mounts = new ArrayDeque<>();
 
     /**
@@ -38,6 +39,16 @@ public final class WindowsAllTarget implements Target {
      */
     public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
                             String mode, Consumer<String> progress) {
+        this(enumerator, mountPoints, bitLocker, keys, mode, progress, null);
+    }
+
+    /**
+     * @param rawReader reads a locked volume's FVE metadata when BitLocker's own tools give no key
+     *                  ID (manage-bde missing, WMI broken); null to rely on them alone
+     */
+    public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
+                            String mode, Consumer<String> progress, RawVolumeReader rawReader) {
+        this.rawReader = rawReader;
         this.enumerator = enumerator;
         this.mountPoints = mountPoints;
         this.bitLocker = bitLocker;
@@ -96,6 +107,9 @@ public final class WindowsAllTarget implements Target {
             }
         }
         String keyId = status.numericalPasswordIds().isEmpty() ? null : status.numericalPasswordIds().get(0);
+        if (keyId == null && status.lockState() == LockState.LOCKED && rawReader != null) {
+            keyId = keyIdFromMetadata(volume);
+        }
         String keySource = null;
         boolean passwordUsed = false;
         if (status.lockState() == LockState.LOCKED) {
@@ -141,6 +155,16 @@ public final class WindowsAllTarget implements Target {
         progress.accept(message);
         Report.BitLocker bl = new Report.BitLocker("locked", status.method(), keyId, keySource, false);
         return new TargetVolume(null, volume.guidPath(), volume.label(), volume.fileSystem(), bl, "n/a", message);
+    }
+
+    private String keyIdFromMetadata(VolumeInfo volume) {
+        try {
+            List<String> ids = BitLockerKeyIds.recoveryPasswordIds(rawReader, volume.guidPath());
+            return ids.isEmpty() ? null : ids.get(0);
+        } catch (IOException | RuntimeException e) {
+            progress.accept(volume.describe() + ": key ID not readable from the BitLocker metadata (" + e.getMessage() + ").");
+            return null;
+        }
     }
 
     static String keyAdvice(String keyId) {

@@ -178,6 +178,37 @@ class WindowsAllTargetTest {
     }
 
     @Test
+    void keyIdComesFromTheMetadataWhenBitLockerToolsGiveNone() throws Exception {
+        bitLocker.status.put(LOCKED_WIN, new BitLockerStatus(LockState.LOCKED, null, List.of()));
+        Path image = BitLockerKeyIdsTestSupport.realImage("bitlk-aes-xts-128.img");
+        List<String> asked = new ArrayList<>();
+        KeyProvider keys = (keyId, d) -> {
+            asked.add(keyId);
+            return Optional.empty();
+        };
+        VolumeEnumerator enumerator = () -> layout;
+        try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker, keys, "winpe",
+                progress::add, BitLockerKeyIdsTest.file(image))) {
+            TargetVolume v = target.open().stream().filter(TargetVolume::locked).findFirst().orElseThrow();
+            assertEquals("{64311DEA-4587-4029-924A-BA299647998E}", v.bitlocker().recoveryKeyId());
+            assertEquals(List.of("{64311DEA-4587-4029-924A-BA299647998E}"), asked);
+        }
+    }
+
+    @Test
+    void unreadableMetadataLeavesTheKeyIdUnknownWithAdvice() throws Exception {
+        bitLocker.status.put(LOCKED_WIN, new BitLockerStatus(LockState.LOCKED, null, List.of()));
+        VolumeEnumerator enumerator = () -> layout;
+        RawVolumeReader broken = (v, o, l) -> new byte[l];
+        try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker,
+                KeyProvider.NONE, "winpe", progress::add, broken)) {
+            TargetVolume v = target.open().stream().filter(TargetVolume::locked).findFirst().orElseThrow();
+            assertNull(v.bitlocker().recoveryKeyId());
+            assertTrue(v.lockedMessage().contains("take the ID from the blue BitLocker recovery screen"), v.lockedMessage());
+        }
+    }
+
+    @Test
     void enumerationFailureIsATargetErrorWithAHint() {
         WindowsAllTarget broken = new WindowsAllTarget(() -> {
             throw new IOException("FindFirstVolumeW failed: 5");

@@ -46,8 +46,9 @@ public final class WindowsPlatform implements Platform {
         Charset oem = oemCharset(System.getProperty("sun.stdout.encoding", "IBM850"));
         BitLockerControl manageBde = new ManageBdeBitLockerControl(new ProcessCommandRunner(oem), "manage-bde.exe", work);
         BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
-        return new WindowsAllTarget(new Win32VolumeEnumerator(k32, new Win32RawVolumeReader(k32)),
-                new Win32MountPoints(k32, work.resolve("mnt")), bitLocker, keys, mode, progress);
+        Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
+        return new WindowsAllTarget(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32, work.resolve("mnt")), bitLocker,
+                keys, mode, progress, raw);
     }
 
     private static Charset oemCharset(String name) {
