@@ -117,4 +117,13 @@ class PlatformPureLogicTest {
         new FallbackBitLockerControl(null, failing(0, calls, "bde"), s -> { }).status("C:");
         assertEquals(List.of("bde:status"), calls);
     }
+
+    @Test
+    void runModeFromEnvironment() {
+        assertEquals("winpe", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "X:", "USERPROFILE", "X:\\windows\\system32\\config\\systemprofile")));
+        assertEquals("safe-mode", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:", "SAFEBOOT_OPTION", "MINIMAL")));
+        assertEquals("safe-mode", WindowsRunMode.detect(java.util.Map.of("SYSTEMDRIVE", "C:", "safeboot_option", "NETWORK")));
+        assertEquals("windows", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:")));
+        assertEquals("windows", WindowsRunMode.detect(java.util.Map.of()));
+    }
 }
