@@ -60,6 +60,15 @@ public final class BitLockerCodes {
                 || code == FVE_E_INVALID_KEY_FORMAT || code == FVE_E_KEYFILE_INVALID;
     }
 
+    /**
+     * True for failures of the plumbing (WMI 0x8004xxxx, COM/RPC 0x8001xxxx) rather than answers
+     * from BitLocker (0x8031xxxx): only those are worth retrying with manage-bde.
+     */
+    public static boolean isInfrastructure(int code) {
+        int facility = code & 0xFFFF0000;
+        return facility == 0x80040000 || facility == 0x80010000;
+    }
+
     public static String hex(int code) {
         return "0x" + String.format(Locale.ROOT, "%08X", code);
     }

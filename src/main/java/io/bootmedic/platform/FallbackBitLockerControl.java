@@ -6,8 +6,9 @@ import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
- * WMI first, manage-bde when WMI is missing or broken. A wrong key is an answer, not a breakage,
- * so it is never retried with the fallback (that would only repeat the same refusal).
+ * WMI first, manage-bde when WMI is missing or broken (WMI/COM error codes, JNA failures).
+ * BitLocker's own answers such as a wrong key are never retried with the fallback: that would
+ * only repeat the same refusal and hide the real message.
  */
 public final class FallbackBitLockerControl implements BitLockerControl {
     private final BitLockerControl primary;
@@ -53,8 +54,8 @@ public final class FallbackBitLockerControl implements BitLockerControl {
             try {
                 return call.on(primary);
             } catch (BitLockerException e) {
-                if (e.wrongKey() || e.code() == BitLockerCodes.FVE_E_LOCKED_VOLUME) {
-                    throw e;
+                if (!BitLockerCodes.isInfrastructure(e.code()) && !(e.getCause() instanceof RuntimeException)) {
+                    throw e; // BitLocker's own answer (wrong key, locked, ...): manage-bde would say the same
                 }
                 primaryBroken = true;
                 log.accept("BitLocker WMI failed (" + e.getMessage() + "); using manage-bde from now on.");

@@ -112,6 +112,18 @@ class PlatformPureLogicTest {
     }
 
     @Test
+    void bitLockerAnswersAreNotRetriedEither() {
+        List<String> calls = new ArrayList<>();
+        FallbackBitLockerControl c = new FallbackBitLockerControl(failing(BitLockerCodes.FVE_E_NOT_ALLOWED_IN_SAFE_MODE, calls, "wmi"),
+                failing(0, calls, "bde"), s -> { });
+        assertThrows(BitLockerException.class, () -> c.status("C:"));
+        assertEquals(List.of("wmi:status"), calls);
+        assertTrue(BitLockerCodes.isInfrastructure(0x80041010));
+        assertTrue(BitLockerCodes.isInfrastructure(0x800106BA));
+        assertFalse(BitLockerCodes.isInfrastructure(0x80310027));
+    }
+
+    @Test
     void noPrimaryMeansFallbackOnly() throws Exception {
         List<String> calls = new ArrayList<>();
         new FallbackBitLockerControl(null, failing(0, calls, "bde"), s -> { }).status("C:");

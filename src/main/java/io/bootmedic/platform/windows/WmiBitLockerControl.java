@@ -44,10 +44,11 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
         return "SELECT __PATH FROM " + CLASS + " WHERE DeviceID='" + id + "'";
     }
 
-    private String pathOf(String volume) throws BitLockerException {
+    /** The instance path, or null when BitLocker does not list the volume (EFI, recovery, RAW: not encrypted). */
+    private String pathOrNull(String volume) throws BitLockerException {
         List<Wbemcli.IWbemClassObject> found = wmi.query(wqlForDevice(volume));
         if (found.isEmpty()) {
-            throw new BitLockerException("Windows knows no encryptable volume " + volume + ": it may be a RAW or removable volume", 0);
+            return null;
         }
         try {
             return WmiSession.getString(found.get(0), "__PATH");
@@ -56,9 +57,20 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
         }
     }
 
+    private String pathOf(String volume) throws BitLockerException {
+        String path = pathOrNull(volume);
+        if (path == null) {
+            throw new BitLockerException("BitLocker does not know volume " + volume + ": it is not encrypted, so it needs no key", 0);
+        }
+        return path;
+    }
+
     @Override
     public BitLockerStatus status(String volume) throws IOException {
-        String path = pathOf(volume);
+        String path = pathOrNull(volume);
+        if (path == null) {
+            return BitLockerStatus.NOT_ENCRYPTED;
+        }
         int lock = returnThen(wmi.call(path, "GetLockStatus"), "GetLockStatus", "LockStatus");
         int method = returnThen(wmi.call(path, "GetEncryptionMethod"), "GetEncryptionMethod", "EncryptionMethod");
         Wbemcli.IWbemClassObject out = wmi.call(CLASS, path, "GetKeyProtectors",
