@@ -98,12 +98,17 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
     @Override
     public void unlockWithRecoveryPassword(String volume, RecoveryPassword password) throws IOException {
         String path = pathOf(volume);
-        Wbemcli.IWbemClassObject out = wmi.call(CLASS, path, "UnlockWithNumericalPassword",
-                in -> put(in, "NumericalPassword", new Variant.VARIANT(password.reveal())));
+        // the BSTR holding the password is freed (and so dropped from this process) right after the call
+        Variant.VARIANT secret = new Variant.VARIANT(password.reveal());
         try {
-            BitLockerCodes.check(WmiSession.getInt(out, "ReturnValue"), "unlock " + volume);
+            Wbemcli.IWbemClassObject out = wmi.call(CLASS, path, "UnlockWithNumericalPassword", in -> put(in, "NumericalPassword", secret));
+            try {
+                BitLockerCodes.check(WmiSession.getInt(out, "ReturnValue"), "unlock " + volume);
+            } finally {
+                out.Release();
+            }
         } finally {
-            out.Release();
+            OleAuto.INSTANCE.VariantClear(secret);
         }
     }
 
