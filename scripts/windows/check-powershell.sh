@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Syntax-checks every PowerShell script of the boot media with the tree-sitter PowerShell grammar
+# (Debian has no pwsh). Needs node and npm (Debian packages nodejs, npm); installs the two npm
+# packages into scripts/windows/pscheck/node_modules on first use.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "check-powershell: $tool is missing; install the Debian packages nodejs and npm" >&2
+    exit 2
+  fi
+done
+if [ ! -d "$here/pscheck/node_modules/tree-sitter-powershell" ]; then
+  (cd "$here/pscheck" && npm install --no-audit --no-fund --silent)
+fi
+mapfile -t files < <(find "$repo/winpe" "$repo/scripts/windows" -name '*.ps1' -not -path '*/node_modules/*' | sort)
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "check-powershell: no .ps1 files found under $repo/winpe or $repo/scripts/windows" >&2
+  exit 2
+fi
+NODE_NO_WARNINGS=1 node "$here/pscheck/check.mjs" "${files[@]}"

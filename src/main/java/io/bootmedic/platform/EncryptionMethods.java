@@ -1,0 +1,29 @@
+package io.bootmedic.platform;
+
+/** Win32_EncryptableVolume.GetEncryptionMethod values, spelled as the report spells them. */
+public final class EncryptionMethods {
+    private static final String[] NAMES = {null, "AES-128-DIFFUSER", "AES-256-DIFFUSER", "AES-128", "AES-256", "HARDWARE",
+            "XTS-AES-128", "XTS-AES-256"};
+
+    private EncryptionMethods() {
+    }
+
+    /** Null for 0 (not encrypted); "UNKNOWN-n" for values newer Windows versions may add. */
+    public static String name(int method) {
+        if (method >= 0 && method < NAMES.length) {
+            return NAMES[method];
+        }
+        return "UNKNOWN-" + method;
+    }
+
+    /**
+     * The state from GetLockStatus (1 = locked) and GetEncryptionMethod. A volume that is neither
+     * locked nor has a method is plain; Windows reports method 0 for fully decrypted volumes.
+     */
+    public static LockState state(int lockStatus, int method) {
+        if (lockStatus == 1) {
+            return LockState.LOCKED;
+        }
+        return method == 0 ? LockState.NOT_ENCRYPTED : LockState.UNLOCKED;
+    }
+}

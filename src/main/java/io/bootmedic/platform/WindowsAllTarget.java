@@ -1,0 +1,232 @@
+package io.bootmedic.platform;
+
+import io.bootmedic.fs.LocalFileTree;
+import io.bootmedic.report.Report;
+import io.bootmedic.target.Target;
+import io.bootmedic.target.TargetException;
+import io.bootmedic.target.TargetVolume;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code --all}: every volume on every local disk that holds {@code Windows\System32\config\SYSTEM},
+ * unlocked when a key is found, given a temporary mount point when it has no drive letter.
+ * Locked volumes are yielded with a message naming their recovery key ID so the report and the
+ * console can say which key to fetch. Mount points it created are removed on {@link #close()}.
+ */
+public final class WindowsAllTarget implements Target {
+    static final String SYSTEM_HIVE = "Windows/System32/config/SYSTEM";
+    private final VolumeEnumerator enumerator;
+    private final MountPoints mountPoints;
+    private final BitLockerControl bitLocker;
+    private final KeyProvider keys;
+    private final String mode;
+    private final Consumer<String> progress;
+    private final RawVolumeReader rawReader;
+    private final Deque<MountPoints.TemporaryMount> mounts = new ArrayDeque<>();
+
+    /**
+     * @param mode     winpe or safe-mode (the report's mode)
+     * @param progress receives one line per step for the console ("Unlocking D: ..."); never a key
+     */
+    public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
+                            String mode, Consumer<String> progress) {
+        this(enumerator, mountPoints, bitLocker, keys, mode, progress, null);
+    }
+
+    /**
+     * @param rawReader reads a locked volume's FVE metadata when BitLocker's own tools give no key
+     *                  ID (manage-bde missing, WMI broken); null to rely on them alone
+     */
+    public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
+                            String mode, Consumer<String> progress, RawVolumeReader rawReader) {
+        this.rawReader = rawReader;
+        this.enumerator = enumerator;
+        this.mountPoints = mountPoints;
+        this.bitLocker = bitLocker;
+        this.keys = keys;
+        this.mode = mode;
+        this.progress = progress;
+    }
+
+    @Override
+    public String mode() {
+        return mode;
+    }
+
+    @Override
+    public String describe() {
+        return "every local disk";
+    }
+
+    @Override
+    public List<TargetVolume> open() throws IOException {
+        List<VolumeInfo> all;
+        try {
+            all = enumerator.volumes();
+        } catch (IOException e) {
+            throw new TargetException("could not list the volumes of this machine: " + e.getMessage()
+                    + ". Check that the disk controller driver is in the boot image (winpe\\build.ps1 -Drivers)", e);
+        }
+        List<VolumeInfo> candidates = all.stream()
+                .filter(v -> v.driveType() == DriveType.FIXED || v.driveType() == DriveType.REMOVABLE)
+                .toList();
+        progress.accept("Found " + all.size() + " volume(s), " + candidates.size() + " on local disks.");
+        List<TargetVolume> result = new ArrayList<>();
+        for (VolumeInfo volume : candidates) {
+            TargetVolume opened = openOne(volume);
+            if (opened != null) {
+                result.add(opened);
+            }
+        }
+        return result;
+    }
+
+    /** The volume as a target, or null when it is not a Windows volume. */
+    private TargetVolume openOne(VolumeInfo volume) throws IOException {
+        String name = volume.describe();
+        BitLockerStatus status;
+        try {
+            status = bitLocker.status(volume.guidPath());
+        } catch (IOException e) {
+            if (volume.fileSystem() != null) {
+                // unreadable BitLocker state on a readable volume: treat as unencrypted but keep going
+                progress.accept(name + ": BitLocker state unknown (" + e.getMessage() + "); reading it as is.");
+                status = BitLockerStatus.NOT_ENCRYPTED;
+            } else {
+                progress.accept(name + ": skipped, neither readable nor a known BitLocker volume (" + e.getMessage() + ").");
+                return null;
+            }
+        }
+        String keyId = status.numericalPasswordIds().isEmpty() ? null : status.numericalPasswordIds().get(0);
+        if (keyId == null && status.lockState() == LockState.LOCKED && rawReader != null) {
+            keyId = keyIdFromMetadata(volume);
+        }
+        String keySource = null;
+        boolean passwordUsed = false;
+        if (status.lockState() == LockState.LOCKED) {
+            progress.accept(name + ": locked by BitLocker, recovery key ID " + (keyId == null ? "unknown" : keyId) + ".");
+            Optional<RecoveryPasswordOrBek> key = keys.keyFor(keyId, name);
+            if (key.isEmpty()) {
+                return locked(volume, status, keyId, null, "BitLocker keeps " + name + " locked and no key for it was found. "
+                        + keyAdvice(keyId));
+            }
+            RecoveryPasswordOrBek k = key.get();
+            try {
+                if (k.isPassword()) {
+                    bitLocker.unlockWithRecoveryPassword(volume.guidPath(), k.password());
+                } else {
+                    bitLocker.unlockWithExternalKey(volume.guidPath(), k.bekBytes());
+                }
+            } catch (BitLockerException e) {
+                return locked(volume, status, keyId, k.source(), "the key from " + k.source() + " did not unlock " + name + ": "
+                        + e.getMessage() + ". " + keyAdvice(keyId));
+            } finally {
+                k.wipe();
+            }
+            keySource = k.source();
+            passwordUsed = k.isPassword();
+            progress.accept(name + ": unlocked with the key from " + keySource + ".");
+        }
+        Path root = rootOf(volume);
+        if (root == null) {
+            return null;
+        }
+        if (!Files.isRegularFile(root.resolve(SYSTEM_HIVE))) {
+            progress.accept(name + ": no Windows on it, skipped.");
+            releaseLastMountIf(root);
+            return null;
+        }
+        progress.accept(name + ": Windows found at " + root + ".");
+        String state = status.lockState() == LockState.NOT_ENCRYPTED ? "none" : "unlocked";
+        Report.BitLocker bl = new Report.BitLocker(state, status.method(), keyId, keySource, passwordUsed);
+        return new TargetVolume(new LocalFileTree(root), volume.guidPath(), volume.label(), fileSystemOf(volume, root), bl, "n/a", null);
+    }
+
+    private TargetVolume locked(VolumeInfo volume, BitLockerStatus status, String keyId, String keySource, String message) {
+        progress.accept(message);
+        Report.BitLocker bl = new Report.BitLocker("locked", status.method(), keyId, keySource, false);
+        return new TargetVolume(null, volume.guidPath(), volume.label(), volume.fileSystem(), bl, "n/a", message);
+    }
+
+    private String keyIdFromMetadata(VolumeInfo volume) {
+        try {
+            List<String> ids = BitLockerKeyIds.recoveryPasswordIds(rawReader, volume.guidPath());
+            return ids.isEmpty() ? null : ids.get(0);
+        } catch (IOException | RuntimeException e) {
+            progress.accept(volume.describe() + ": key ID not readable from the BitLocker metadata (" + e.getMessage() + ").");
+            return null;
+        }
+    }
+
+    static String keyAdvice(String keyId) {
+        if (keyId == null) {
+            return "Its key ID could not be read: take the ID from the blue BitLocker recovery screen, look up the recovery "
+                    + "password, and run bootmedic again with --prompt or --key-file.";
+        }
+        return "Look up the recovery password for key ID " + keyId + " (the recovery screen shows its first 8 digits: "
+                + keyId.substring(1, 9) + ") in AD, Entra ID/Intune or MBAM, then run bootmedic again with --prompt, "
+                + "--key-file or a key bundle.";
+    }
+
+    /** Where java.nio can see the volume: its own mount point or a temporary one. Null when it cannot be mounted. */
+    private Path rootOf(VolumeInfo volume) {
+        if (volume.firstMountPoint() != null) {
+            return Path.of(volume.firstMountPoint());
+        }
+        try {
+            MountPoints.TemporaryMount mount = mountPoints.mount(volume);
+            mounts.push(mount);
+            progress.accept(volume.describe() + ": mounted at " + mount.path() + " for this run.");
+            return mount.path();
+        } catch (IOException e) {
+            progress.accept(volume.describe() + ": could not be given a mount point (" + e.getMessage() + "), skipped.");
+            return null;
+        }
+    }
+
+    private void releaseLastMountIf(Path root) throws IOException {
+        if (!mounts.isEmpty() && mounts.peek().path().equals(root)) {
+            mounts.pop().close();
+        }
+    }
+
+    private static String fileSystemOf(VolumeInfo volume, Path root) {
+        if (volume.fileSystem() != null) {
+            return volume.fileSystem();
+        }
+        try {
+            return Files.getFileStore(root).type().toUpperCase(java.util.Locale.ROOT);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Removes every temporary mount point, the newest first, even when one of them fails. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        while (!mounts.isEmpty()) {
+            try {
+                mounts.pop().close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

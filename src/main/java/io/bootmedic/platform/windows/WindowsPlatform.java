@@ -1,0 +1,61 @@
+package io.bootmedic.platform.windows;
+
+import com.sun.jna.platform.win32.Kernel32;
+import io.bootmedic.platform.BitLockerControl;
+import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.FallbackBitLockerControl;
+import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.MachineIdentity;
+import io.bootmedic.platform.Platform;
+import io.bootmedic.platform.ProcessCommandRunner;
+import io.bootmedic.platform.WindowsAllTarget;
+
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** Wires the JNA/WMI implementations; WinPE's RAM disk X: holds the temporary mount points and key files. */
+public final class WindowsPlatform implements Platform {
+    private final Path work;
+
+    public WindowsPlatform() {
+        this.work = Path.of(System.getenv().getOrDefault("TEMP", "X:\\Windows\\Temp"), "bootmedic");
+    }
+
+    @Override
+    public String name() {
+        return "windows";
+    }
+
+    @Override
+    public MachineIdentity machineIdentity() {
+        return WmiMachineIdentity.read();
+    }
+
+    @Override
+    public WindowsAllTarget allTarget(KeyProvider keys, String mode, Consumer<String> progress) {
+        Kernel32 k32 = Kernel32.INSTANCE;
+        BitLockerControl wmi;
+        try {
+            wmi = WmiBitLockerControl.connect(work);
+        } catch (BitLockerException | RuntimeException | LinkageError e) {
+            progress.accept("BitLocker WMI is not available (" + e.getMessage() + "); using manage-bde.");
+            wmi = null;
+        }
+        // manage-bde writes in the OEM code page (850 on German/Western European WinPE)
+        Charset oem = oemCharset(System.getProperty("sun.stdout.encoding", "IBM850"));
+        BitLockerControl manageBde = new ManageBdeBitLockerControl(new ProcessCommandRunner(oem), "manage-bde.exe", work);
+        BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
+        Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
+        return new WindowsAllTarget(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32, work.resolve("mnt")), bitLocker,
+                keys, mode, progress, raw);
+    }
+
+    private static Charset oemCharset(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return Charset.defaultCharset();
+        }
+    }
+}

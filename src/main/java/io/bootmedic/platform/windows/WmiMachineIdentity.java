@@ -1,0 +1,38 @@
+package io.bootmedic.platform.windows;
+
+import com.sun.jna.platform.win32.COM.Wbemcli;
+import io.bootmedic.platform.MachineIdentity;
+import io.bootmedic.platform.SmbiosFacts;
+
+import java.util.List;
+
+/** SMBIOS facts through WMI ROOT\CIMV2; any failure leaves the value null (the report allows it). */
+public final class WmiMachineIdentity {
+    private WmiMachineIdentity() {
+    }
+
+    public static MachineIdentity read() {
+        try (WmiSession wmi = WmiSession.connect("ROOT\\CIMV2")) {
+            return new SmbiosFacts(
+                    first(wmi, "SELECT Manufacturer FROM Win32_ComputerSystem", "Manufacturer"),
+                    first(wmi, "SELECT Model FROM Win32_ComputerSystem", "Model"),
+                    first(wmi, "SELECT SMBIOSBIOSVersion FROM Win32_BIOS", "SMBIOSBIOSVersion"),
+                    first(wmi, "SELECT SerialNumber FROM Win32_BIOS", "SerialNumber"),
+                    first(wmi, "SELECT UUID FROM Win32_ComputerSystemProduct", "UUID"),
+                    first(wmi, "SELECT SMBIOSAssetTag FROM Win32_SystemEnclosure", "SMBIOSAssetTag"));
+        } catch (Exception | UnsatisfiedLinkError e) {
+            return MachineIdentity.UNKNOWN;
+        }
+    }
+
+    private static String first(WmiSession wmi, String wql, String property) {
+        List<Wbemcli.IWbemClassObject> rows = wmi.query(wql);
+        try {
+            return rows.isEmpty() ? null : WmiSession.getString(rows.get(0), property);
+        } catch (Exception e) {
+            return null;
+        } finally {
+            rows.forEach(Wbemcli.IWbemClassObject::Release);
+        }
+    }
+}

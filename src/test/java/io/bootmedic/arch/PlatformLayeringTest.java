@@ -1,0 +1,52 @@
+package io.bootmedic.arch;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/** Windows and Linux code stay apart, and the engine never depends on either. */
+class PlatformLayeringTest {
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void importMain() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.bootmedic");
+    }
+
+    @Test
+    void windowsDoesNotUseLinux() {
+        noClasses().that().resideInAPackage("io.bootmedic.platform.windows..")
+                .should().dependOnClassesThat().resideInAPackage("io.bootmedic.platform.linux..").check(classes);
+    }
+
+    @Test
+    void linuxDoesNotUseWindows() {
+        noClasses().that().resideInAPackage("io.bootmedic.platform.linux..")
+                .should().dependOnClassesThat().resideInAPackage("io.bootmedic.platform.windows..").check(classes);
+    }
+
+    @Test
+    void engineFileSystemAndReportUseNoPlatformCode() {
+        noClasses().that().resideInAnyPackage("io.bootmedic.remediation..", "io.bootmedic.fs..", "io.bootmedic.report..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.platform.windows..", "io.bootmedic.platform.linux..")
+                .check(classes);
+    }
+
+    @Test
+    void platformInterfacesUseNoImplementation() {
+        // PlatformFactory reaches the implementations by name only, so the shared package stays free of them
+        noClasses().that().resideInAPackage("io.bootmedic.platform")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.platform.windows..", "io.bootmedic.platform.linux..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheWindowsPackageTouchesWin32Bindings() {
+        noClasses().that().resideOutsideOfPackage("io.bootmedic.platform.windows..")
+                .should().dependOnClassesThat().resideInAPackage("com.sun.jna.platform.win32..").check(classes);
+    }
+}

@@ -1,0 +1,127 @@
+<#
+.SYNOPSIS
+  Builds the bootmedic WinPE boot media: USB (FAT32 boot + NTFS data), ISO and PXE/WDS files.
+
+.DESCRIPTION
+  Works on a COPY of the ADK's winpe.wim (the ADK install is never modified). Adds the optional
+  components bootmedic needs (WMI, SecureStartup = BitLocker, Scripting, StorageWMI,
+  EnhancedStorage, each with its en-us language pack), injects a driver folder, a jlinked Java
+  runtime, the agent jar, agent.conf, playbooks, an optional key bundle, and the start-up files.
+  Every step checks what it needs first and says what is missing.
+
+  Run from an elevated "Deployment and Imaging Tools Environment" prompt or plain elevated
+  PowerShell 5.1+ on Windows 10/11 with the Windows ADK and the WinPE add-on installed.
+
+.EXAMPLE
+  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic.jar -Out C:\bootmedic-media -Iso
+.EXAMPLE
+  .\build.ps1 -Jdk C:\jdk-17 -Jar bootmedic.jar -Out D:\bm -Drivers D:\drivers\intel-vmd -KeyBundle keys.bmk -UsbDisk 2
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)] [string] $Jdk,
+    [Parameter(Mandatory = $true)] [string] $Jar,
+    [Parameter(Mandatory = $true)] [string] $Out,
+    [string] $AgentConf,
+    [string] $Playbooks = (Join-Path $PSScriptRoot '..\agent\playbooks'),
+    [string] $KeyBundle,
+    [string] $Drivers,
+    [ValidateSet('amd64', 'arm64')] [string] $Arch = 'amd64',
+    [string] $AdkRoot = "${env:ProgramFiles(x86)}\Windows Kits\10\Assessment and Deployment Kit",
+    [int] $UsbDisk = -1,
+    [string[]] $ExtraModules = @(),
+    [switch] $Iso,
+    [switch] $Pxe,
+    [switch] $Force
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'lib\common.ps1')
+
+$started = Get-Date
+Assert-Admin
+$adk = Resolve-Adk -AdkRoot $AdkRoot -Arch $Arch
+$jdkInfo = Assert-Jdk -Jdk $Jdk
+Assert-File -Path $Jar -What 'the bootmedic jar (mvn package writes target\bootmedic.jar)'
+if ($AgentConf) { Assert-File -Path $AgentConf -What 'agent.conf (bootmedic collector init writes it)' }
+if ($KeyBundle) { Assert-File -Path $KeyBundle -What 'the key bundle (bootmedic keys bundle writes it)' }
+if ($Drivers -and -not (Test-Path -LiteralPath $Drivers -PathType Container)) {
+    Stop-Build "Driver folder '$Drivers' does not exist. Point -Drivers at a folder tree of .inf drivers (e.g. Intel RST/VMD)."
+}
+if (Test-Path -LiteralPath $Out) {
+    if (-not $Force) { Stop-Build "Output folder '$Out' exists. Delete it or add -Force to rebuild into it." }
+    Remove-Item -LiteralPath $Out -Recurse -Force
+}
+
+$work = New-Item -ItemType Directory -Path $Out -Force
+$mount = Join-Path $work 'mount'
+$stage = Join-Path $work 'stage'
+
+Step 'Copy WinPE base (copype equivalent, ADK left untouched)' {
+    New-Item -ItemType Directory -Path $mount, $stage | Out-Null
+    Copy-Item -Path (Join-Path $adk.Media '*') -Destination $stage -Recurse
+    New-Item -ItemType Directory -Path (Join-Path $stage 'sources') -Force | Out-Null
+    Copy-Item -LiteralPath $adk.Wim -Destination (Join-Path $stage 'sources\boot.wim')
+    Set-ItemProperty -LiteralPath (Join-Path $stage 'sources\boot.wim') -Name IsReadOnly -Value $false
+}
+
+Step 'Mount the copied boot.wim' {
+    Mount-WindowsImage -ImagePath (Join-Path $stage 'sources\boot.wim') -Index 1 -Path $mount | Out-Null
+}
+
+$committed = $false
+try {
+    Step 'Add optional components (WMI, SecureStartup, Scripting, StorageWMI, EnhancedStorage)' {
+        Add-WinPEComponents -Mount $mount -OcDir $adk.OptionalComponents
+    }
+
+    if ($Drivers) {
+        Step "Inject drivers from $Drivers" {
+            Add-WindowsDriver -Path $mount -Driver $Drivers -Recurse -ForceUnsigned:$false | Out-Null
+        }
+    }
+
+    Step "Add a jlinked Java runtime from $($jdkInfo.Version)" {
+        New-JavaRuntime -Jdk $Jdk -Destination (Join-Path $mount 'bootmedic\runtime') -ExtraModules $ExtraModules
+    }
+
+    Step 'Add the agent (jar, JNA native library, config, playbooks, key bundle)' {
+        Add-Agent -Mount $mount -Jar $Jar -AgentConf $AgentConf -Playbooks $Playbooks -KeyBundle $KeyBundle -Arch $Arch
+    }
+
+    Step 'Add winpeshl.ini and startnet.cmd that start bootmedic' {
+        Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\winpeshl.ini') -Destination (Join-Path $mount 'Windows\System32\winpeshl.ini') -Force
+        Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\startnet.cmd') -Destination (Join-Path $mount 'Windows\System32\startnet.cmd') -Force
+        Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\bootmedic.cmd') -Destination (Join-Path $mount 'bootmedic\bootmedic.cmd') -Force
+    }
+
+    Step 'Unmount and commit boot.wim' {
+        Dismount-WindowsImage -Path $mount -Save | Out-Null
+        $script:committed = $true
+    }
+}
+finally {
+    if (-not $committed -and (Get-WindowsImage -Mounted | Where-Object { $_.Path -eq $mount })) {
+        Write-Warning 'A step failed: discarding the mounted image so nothing half-built is left behind.'
+        Dismount-WindowsImage -Path $mount -Discard | Out-Null
+    }
+}
+
+if ($Iso) {
+    Step 'Write the ISO (oscdimg, BIOS + UEFI boot)' {
+        New-BootIso -Stage $stage -Oscdimg $adk.Oscdimg -Iso (Join-Path $work 'bootmedic.iso')
+    }
+}
+if ($Pxe) {
+    Step 'Write PXE/WDS files' {
+        New-PxeFiles -Stage $stage -Destination (Join-Path $work 'pxe')
+    }
+}
+if ($UsbDisk -ge 0) {
+    Step "Write USB stick on disk $UsbDisk (FAT32 boot + NTFS data)" {
+        & (Join-Path $PSScriptRoot 'new-usb.ps1') -Stage $stage -DiskNumber $UsbDisk -KeyBundle $KeyBundle
+    }
+}
+
+Write-Host ("Done in {0:mm\:ss}. Media in {1}" -f ((Get-Date) - $started), $work)
