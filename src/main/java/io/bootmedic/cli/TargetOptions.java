@@ -8,10 +8,15 @@ import picocli.CommandLine.Option;
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
 import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.PlatformFactory;
+import io.bootmedic.platform.RecoveryPasswordOrBek;
+import io.bootmedic.platform.WindowsRunMode;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** TARGET = --root DIR | --image FILE | --device PATH | --all (DESIGN §4). Exactly one. */
 public class TargetOptions {
@@ -66,7 +71,11 @@ public class TargetOptions {
             return new ImageTarget(image != null ? image : device, device != null, writable, quarantineDir)
                     .resetJournal(journalMode.equals("reset")).keys(keys());
         }
-        throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
+        try {
+            return PlatformFactory.current().allTarget(keyProvider(), WindowsRunMode.current(), System.err::println);
+        } catch (UnsupportedOperationException e) {
+            throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
+        }
     }
 
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
@@ -81,6 +90,24 @@ public class TargetOptions {
         }
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
         return new VolumeKeys(rps, pws, bekFiles, "argument");
+    }
+
+    /** The keys from the command line, offered to the Windows platform layer for each locked volume. */
+    KeyProvider keyProvider() {
+        keys(); // a malformed recovery password is a usage error before any volume is touched
+        return (keyId, description) -> {
+            for (String rp : recoveryPasswords) {
+                try {
+                    return Optional.of(RecoveryPasswordOrBek.password(RecoveryPassword.parse(rp), "argument"));
+                } catch (InvalidRecoveryPasswordException e) {
+                    throw new UsageError("--recovery-password: " + e.getMessage());
+                }
+            }
+            for (Path bek : bekFiles) {
+                return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
+            }
+            return Optional.empty();
+        };
     }
 
     String describe() {

@@ -1,6 +1,7 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.fs.FileTree;
+import io.bootmedic.platform.PlatformFactory;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.remediation.CrashPoint;
 import io.bootmedic.remediation.IdentityProbe;
@@ -36,10 +37,22 @@ final class TargetRunner {
         RemediationRun run = new RemediationRun(playbook, options, identity, CrashPoint.NONE);
         try (target) {
             List<TargetVolume> volumes = target.open();
-            Report report = run.run(target, volumes, Report.Host.UNKNOWN);
+            Report report = run.run(target, volumes, host(target));
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);
+        }
+    }
+
+    /** The machine is only known when bootmedic runs on it (WinPE, safe mode), not when it sees its disk from elsewhere. */
+    private static Report.Host host(Target target) {
+        if (!target.mode().equals("winpe") && !target.mode().equals("safe-mode")) {
+            return Report.Host.UNKNOWN;
+        }
+        try {
+            return PlatformFactory.current().machineIdentity().toHost();
+        } catch (RuntimeException e) {
+            return Report.Host.UNKNOWN;
         }
     }
 
