@@ -13,4 +13,11 @@ fi
 dirs=()
 for d in scripts agent winpe .ci; do [ -d "$d" ] && dirs+=("$d"); done
 find "${dirs[@]}" -type f \( -name '*.sh' -o -name bootmedic -o -name run \) -exec shellcheck {} +
+# PowerShell of the boot media: no pwsh on Debian, so a tree-sitter grammar parses it (needs node + npm)
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  bash scripts/windows/check-powershell.sh
+else
+  echo "note: node/npm not found: PowerShell syntax check skipped (install nodejs and npm to run it)" >&2
+fi
+
 mvn -B -ntp verify
