@@ -1,5 +1,7 @@
 package io.bootmedic.bitlocker;
 
+import io.bootmedic.keys.AmbiguousKeyIdException;
+import io.bootmedic.keys.KeyStore;
 import io.bootmedic.keys.RecoveryPassword;
 
 import java.io.IOException;
@@ -16,12 +18,19 @@ public final class VolumeKeys {
     private final List<char[]> passwords;
     private final List<Path> startupKeys;
     private final String source;
+    private KeyStore keyFiles = new KeyStore();
 
     public VolumeKeys(List<RecoveryPassword> recoveryPasswords, List<char[]> passwords, List<Path> startupKeys, String source) {
         this.recoveryPasswords = List.copyOf(recoveryPasswords);
         this.passwords = List.copyOf(passwords);
         this.startupKeys = List.copyOf(startupKeys);
         this.source = source;
+    }
+
+    /** Recovery keys from exports (AD, Entra, MBAM, CSV), looked up by each volume's key IDs. */
+    public VolumeKeys withKeyFiles(KeyStore store) {
+        this.keyFiles = store;
+        return this;
     }
 
     public static VolumeKeys none() {
@@ -38,6 +47,23 @@ public final class VolumeKeys {
      */
     public Result unlock(BitLockerMetadata md) throws IOException {
         List<String> failures = new ArrayList<>();
+        for (Protector p : md.protectors) {
+            if (p.type() != Protector.RECOVERY_PASSWORD) {
+                continue;
+            }
+            try {
+                var found = keyFiles.find(p.id());
+                if (found.isPresent()) {
+                    try {
+                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), "key-file", true);
+                    } catch (WrongKeyException e) {
+                        failures.add("the key file entry for {" + p.id() + "} (" + found.get().source() + ") does not open it");
+                    }
+                }
+            } catch (AmbiguousKeyIdException e) {
+                failures.add(e.getMessage());
+            }
+        }
         for (RecoveryPassword rp : recoveryPasswords) {
             try {
                 return new Result(Unlocker.withRecoveryPassword(md, rp), source, true);
@@ -66,7 +92,7 @@ public final class VolumeKeys {
             throw new WrongKeyException(String.join("; ", failures));
         }
         throw new BitLockerException("BitLocker volume " + md.volumeGuid + " is locked and no key was given. "
-                + "Look up the recovery password for key ID " + recoveryKeyIds(md) + " and pass it with --recovery-password, or use --bek FILE");
+                + "Look up the recovery password for key ID " + recoveryKeyIds(md) + " and pass a key file (--key-file), --recovery-password, or --bek FILE");
     }
 
     /** The key IDs of the recovery-password protectors, as the recovery screen shows them. */

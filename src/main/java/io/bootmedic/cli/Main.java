@@ -33,6 +33,7 @@ public class Main {
         COMMANDS.put("playbook", PlaybookCommand::new);
         COMMANDS.put("batch", BatchCommand::new);
         COMMANDS.put("bitlocker", BitLockerCommand::new);
+        COMMANDS.put("keys", KeysCommand::new);
         COMMANDS.put("practice-tree", PracticeTreeCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }

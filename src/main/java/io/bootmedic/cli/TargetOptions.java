@@ -47,6 +47,10 @@ public class TargetOptions {
     @Option(names = "--password", paramLabel = "P", description = "A BitLocker user password (for scripts).")
     List<String> passwords = new ArrayList<>();
 
+    @Option(names = "--key-file", paramLabel = "FILE", description = "A recovery-key export: AD (LDIF or CSV), Entra ID / Intune (Graph JSON), "
+            + "MBAM or any CSV with a key ID and a recovery key column (repeatable). Keys are matched to each volume by key ID.")
+    List<Path> keyFiles = new ArrayList<>();
+
     @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
     List<Path> bekFiles = new ArrayList<>();
 
@@ -89,7 +93,7 @@ public class TargetOptions {
             }
         }
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
-        return new VolumeKeys(rps, pws, bekFiles, "argument");
+        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles));
     }
 
     /** The keys from the command line, offered to the Windows platform layer for each locked volume. */

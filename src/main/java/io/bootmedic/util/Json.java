@@ -42,6 +42,11 @@ public final class Json {
         return map;
     }
 
+    /** Parses any JSON value into maps, lists, strings, numbers, booleans and nulls. */
+    public static Object readAny(byte[] json) throws IOException {
+        return PRETTY.anyFrom(json);
+    }
+
     // Typed accessors: documents come from disks and sticks, so every field is checked, never cast blindly.
 
     public static String string(Map<String, Object> map, String field) {

@@ -1,0 +1,91 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.keys.AmbiguousKeyIdException;
+import io.bootmedic.keys.InvalidRecoveryPasswordException;
+import io.bootmedic.keys.KeyId;
+import io.bootmedic.keys.KeyRecord;
+import io.bootmedic.keys.KeyStore;
+import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.remediation.Outcomes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "keys", description = "BitLocker recovery keys: check one for typos, find one in key files.",
+        subcommands = {KeysCommand.Check.class, KeysCommand.Lookup.class})
+class KeysCommand {
+
+    @Command(name = "check", description = {"Check a recovery password for typos (each group divisible by 11, below 720896); names the wrong group.",
+            "Give '-' to read it from standard input instead of the command line. Exit 0 plausible, 1 wrong."})
+    static class Check implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Parameters(paramLabel = "PASSWORD")
+        String password;
+
+        @Override
+        public Integer call() throws Exception {
+            String text = password;
+            if ("-".equals(password)) {
+                text = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                text = text == null ? "" : text;
+            }
+            try {
+                RecoveryPassword.parse(text);
+                spec.commandLine().getOut().println("OK: the recovery password is well formed (whether it opens a volume is only known when it is tried)");
+                return 0;
+            } catch (InvalidRecoveryPasswordException e) {
+                spec.commandLine().getOut().println("WRONG: " + e.getMessage());
+                return Outcomes.EXIT_NEEDS_WORK;
+            }
+        }
+    }
+
+    @Command(name = "lookup", description = {"Which computer and which file hold a key ID (whole, or its first 8 digits as the recovery screen shows).",
+            "The recovery password itself is shown only with --reveal. Exit 0 found, 1 not found or ambiguous."})
+    static class Lookup implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Parameters(paramLabel = "KEYID")
+        String keyId;
+        @Option(names = "--key-file", paramLabel = "FILE", required = true, description = "A recovery-key export (repeatable).")
+        List<Path> keyFiles = new ArrayList<>();
+        @Option(names = "--reveal", description = "Also print the recovery password (to read it out to someone at the machine).")
+        boolean reveal;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!KeyId.isQuery(keyId)) {
+                throw new UsageError("'" + keyId + "' is not a key ID: give the GUID or its first 8 hex digits");
+            }
+            KeyStore store = KeyFiles.load(keyFiles);
+            try {
+                Optional<KeyRecord> found = store.find(keyId);
+                if (found.isEmpty()) {
+                    spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)");
+                    return Outcomes.EXIT_NEEDS_WORK;
+                }
+                KeyRecord r = found.get();
+                spec.commandLine().getOut().println(r.id().display() + "  host " + (r.host() == null ? "?" : r.host()) + "  from " + r.source());
+                if (reveal) {
+                    spec.commandLine().getOut().println(r.password().reveal());
+                }
+                return 0;
+            } catch (AmbiguousKeyIdException e) {
+                spec.commandLine().getOut().println("AMBIGUOUS: " + e.getMessage());
+                return Outcomes.EXIT_NEEDS_WORK;
+            }
+        }
+    }
+}
