@@ -110,7 +110,7 @@ public final class KeyFileReader {
             String idCol = first(columns, ID_COLUMNS);
             String pwCol = first(columns, PASSWORD_COLUMNS);
             String hostCol = first(columns, HOST_COLUMNS);
-            String dnCol = columns.get("distinguishedname");
+            String dnCol = columns.getOrDefault("distinguishedname", columns.get("dn"));
             if (pwCol == null) {
                 return new Result(List.of(), List.of(new RowProblem(name, skipped + 1,
                         "no recovery-password column (looked for RecoveryKey, Key, RecoveryPassword, msFVE-RecoveryPassword)")));
