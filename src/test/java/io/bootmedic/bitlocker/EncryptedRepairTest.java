@@ -71,4 +71,38 @@ class EncryptedRepairTest {
         assertEquals(0, undo.exit, undo.toString());
         assertEquals(sha, Tools.ntfscatSha(decryptWithDislocker(image), FAULTY));
     }
+
+    @Test
+    void findsTheKeyInAGraphExportByKeyIdAndNeverPrintsIt() throws Exception {
+        Path image = EncryptedPracticeVolume.make(tmp);
+        String rp = EncryptedPracticeVolume.RECOVERY_PASSWORD;
+        Path export = java.nio.file.Files.writeString(tmp.resolve("entra.json"), "{\"value\":["
+                + "{\"id\":\"11111111-2222-3333-4444-555555555555\",\"key\":\"199067-214280-266398-508123-023584-402875-562793-012067\",\"displayName\":\"OTHER\"},"
+                + "{\"id\":\"" + EncryptedPracticeVolume.RECOVERY_KEY_ID.toLowerCase() + "\",\"key\":\"" + rp + "\",\"displayName\":\"PRACTICE-PC01\"}]}");
+        List<Cli> runs = new java.util.ArrayList<>();
+
+        Cli lookup = Cli.run("keys", "lookup", EncryptedPracticeVolume.RECOVERY_KEY_ID.substring(0, 8), "--key-file", export.toString());
+        runs.add(lookup);
+        assertEquals(0, lookup.exit, lookup.toString());
+        assertTrue(lookup.out.contains("PRACTICE-PC01"), lookup.out);
+
+        Cli fix = Cli.run("fix", "--image", image.toString(), "--key-file", export.toString(), "--json");
+        runs.add(fix);
+        assertEquals(0, fix.exit, fix.toString());
+        JsonNode bitlocker = JSON.readTree(fix.out).get("volumes").get(0).get("bitlocker");
+        assertEquals("key-file", bitlocker.get("keySource").asText());
+        assertTrue(bitlocker.get("recoveryPasswordUsed").asBoolean());
+        runs.add(Cli.run("undo", "--image", image.toString(), "--key-file", export.toString()));
+        runs.add(Cli.run("keys", "check", rp));
+
+        for (Cli run : runs) {
+            for (String group : rp.split("-")) {
+                if (!group.equals("357951")) { // that group also occurs in other test strings
+                    assertFalse(run.out.contains(group) || run.err.contains(group), "a recovery password group leaked: " + run);
+                }
+            }
+        }
+        Cli reveal = Cli.run("keys", "lookup", EncryptedPracticeVolume.RECOVERY_KEY_ID, "--key-file", export.toString(), "--reveal");
+        assertTrue(reveal.out.contains(rp), "only --reveal shows it");
+    }
 }
