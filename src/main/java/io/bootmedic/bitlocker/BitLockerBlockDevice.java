@@ -2,7 +2,6 @@ package io.bootmedic.bitlocker;
 
 import io.bootmedic.image.BlockDevice;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -67,7 +66,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
 
     @Override
     public synchronized void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+        checkRange(offset, dst.remaining());
         while (dst.hasRemaining()) {
             long first = offset - offset % sector;
             int skip = (int) (offset - first);
@@ -130,7 +129,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
 
     @Override
     public synchronized void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
+        checkRange(offset, src.remaining());
         while (src.hasRemaining()) {
             long first = offset - offset % sector;
             int skip = (int) (offset - first);
@@ -153,11 +152,6 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
     }
 
-    private void check(long offset, int count) throws EOFException {
-        if (offset < 0 || offset + count > size()) {
-            throw new EOFException(count + " bytes at " + offset + " are outside the decrypted volume " + describe());
-        }
-    }
 
     private byte[] buffer(int size) {
         if (buffer.length < size) {

@@ -31,6 +31,13 @@ public interface BlockDevice extends Closeable {
     /** Where this device comes from, for messages: "disk.vhdx, partition 3". */
     String describe();
 
+    /** Throws when {@code count} bytes at {@code offset} are not all inside this device. */
+    default void checkRange(long offset, long count) throws java.io.EOFException {
+        if (offset < 0 || count < 0 || offset + count > size()) {
+            throw new java.io.EOFException(count + " bytes at " + offset + " are beyond the end of " + describe() + " (" + size() + " bytes)");
+        }
+    }
+
     default byte[] read(long offset, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         read(offset, buffer);

@@ -59,9 +59,7 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        if (offset < 0 || offset + dst.remaining() > size) {
-            throw new EOFException("read of " + dst.remaining() + " bytes at " + offset + " is beyond the end of " + path + " (" + size + " bytes)");
-        }
+        checkRange(offset, dst.remaining());
         long pos = offset;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, pos);
@@ -77,9 +75,7 @@ public final class FileBlockDevice implements BlockDevice {
         if (readOnly) {
             throw new IOException(path + " is open read-only");
         }
-        if (offset < 0 || offset + src.remaining() > size) {
-            throw new EOFException("write of " + src.remaining() + " bytes at " + offset + " is beyond the end of " + path);
-        }
+        checkRange(offset, src.remaining());
         long pos = offset;
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);

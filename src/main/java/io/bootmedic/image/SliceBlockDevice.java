@@ -1,6 +1,5 @@
 package io.bootmedic.image;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -37,21 +36,16 @@ public final class SliceBlockDevice implements BlockDevice {
         return parent.isReadOnly();
     }
 
-    private void check(long offset, int count) throws EOFException {
-        if (offset < 0 || offset + count > length) {
-            throw new EOFException(count + " bytes at " + offset + " are outside " + name + " (" + length + " bytes)");
-        }
-    }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+        checkRange(offset, dst.remaining());
         parent.read(start + offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
+        checkRange(offset, src.remaining());
         parent.write(start + offset, src);
     }
 

@@ -1,6 +1,5 @@
 package io.bootmedic.image;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -104,15 +103,10 @@ public final class VhdBlockDevice implements BlockDevice {
         return file.isReadOnly();
     }
 
-    private void check(long offset, int count) throws EOFException {
-        if (offset < 0 || offset + count > size) {
-            throw new EOFException(count + " bytes at " + offset + " are beyond the end of the " + size + "-byte disk in " + file.describe());
-        }
-    }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+        checkRange(offset, dst.remaining());
         if (!dynamic) {
             file.read(offset, dst);
             return;
@@ -136,7 +130,7 @@ public final class VhdBlockDevice implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
+        checkRange(offset, src.remaining());
         if (!dynamic) {
             file.write(offset, src);
             return;

@@ -1,6 +1,5 @@
 package io.bootmedic.image;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -192,15 +191,10 @@ public final class VhdxBlockDevice implements BlockDevice {
         return file.isReadOnly() || logDirty;
     }
 
-    private void check(long offset, int count) throws EOFException {
-        if (offset < 0 || offset + count > size) {
-            throw new EOFException(count + " bytes at " + offset + " are beyond the end of the " + size + "-byte disk in " + file.describe());
-        }
-    }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+        checkRange(offset, dst.remaining());
         while (dst.hasRemaining()) {
             long block = offset / blockSize;
             int inBlock = (int) (offset % blockSize);
@@ -221,7 +215,7 @@ public final class VhdxBlockDevice implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
+        checkRange(offset, src.remaining());
         if (logDirty) {
             throw new IOException(file.describe() + ": the VHDX log holds changes that were never applied; open the disk once in Hyper-V "
                     + "(or run 'qemu-img check -r all') before repairing it. Nothing was written.");

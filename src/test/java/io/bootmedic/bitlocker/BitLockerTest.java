@@ -43,17 +43,6 @@ class BitLockerTest {
         return Unlocker.withPassword(md, credential.toCharArray());
     }
 
-    static String sha256(BlockDevice d) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (long off = 0; off < d.size(); off += buf.capacity()) {
-            buf.clear().limit((int) Math.min(buf.capacity(), d.size() - off));
-            d.read(off, buf);
-            buf.flip();
-            md.update(buf);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 
     @ParameterizedTest(name = "{0} with {1}")
     @CsvSource({
@@ -82,7 +71,7 @@ class BitLockerTest {
             assertEquals(method, md.methodName());
             assertTrue(md.description.startsWith("DESKTOP") || md.description.startsWith("WIN"), md.description);
             BitLockerBlockDevice plain = new BitLockerBlockDevice(dev, md, unlock(md, credential).fvek());
-            assertEquals(sha, sha256(plain));
+            assertEquals(sha, io.bootmedic.testutil.DeviceHash.sha256(plain));
         }
     }
 

@@ -52,17 +52,6 @@ class ImageFormatsTest {
         return out;
     }
 
-    private static String sha256Through(BlockDevice d) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (long off = 0; off < d.size(); off += buf.capacity()) {
-            buf.clear().limit((int) Math.min(buf.capacity(), d.size() - off));
-            d.read(off, buf);
-            buf.flip();
-            md.update(buf);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"vpc:subformat=fixed,force_size=on", "vpc:subformat=dynamic,force_size=on", "vhdx"})
@@ -70,7 +59,7 @@ class ImageFormatsTest {
         Path image = convert(format);
         try (BlockDevice d = ImageOpener.open(image, false)) {
             assertEquals(Files.size(raw), d.size());
-            assertEquals(rawSha, sha256Through(d), "every byte of the virtual disk equals the raw disk's");
+            assertEquals(rawSha, io.bootmedic.testutil.DeviceHash.sha256(d), "every byte of the virtual disk equals the raw disk's");
         }
         Cli fix = Cli.run("fix", "--image", image.toString());
         assertEquals(0, fix.exit, fix.toString());
