@@ -1,6 +1,7 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.batch.BatchState;
+import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.batch.BatchTargets;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
@@ -57,6 +58,9 @@ class BatchCommand implements Callable<Integer> {
     @Mixin
     PlaybookOptions playbookOptions;
 
+    @Mixin
+    KeyOptions keyOptions;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -74,6 +78,7 @@ class BatchCommand implements Callable<Integer> {
             err.println("bootmedic: playbook refused: " + e.getMessage());
             return Outcomes.EXIT_USAGE;
         }
+        VolumeKeys keys = keyOptions.keys();
         List<Path> targets = imagesDir != null ? BatchTargets.fromDirectory(imagesDir) : BatchTargets.fromList(listFile);
         BatchState state = BatchState.load(stateFile);
         List<Path> todo = new ArrayList<>();
@@ -95,7 +100,7 @@ class BatchCommand implements Callable<Integer> {
             List<Future<?>> futures = new ArrayList<>();
             for (Path t : todo) {
                 futures.add(pool.submit(() -> {
-                    BatchState.Entry entry = runOne(runner, t);
+                    BatchState.Entry entry = runOne(runner, t, keys);
                     thisRun.put(key(t), entry);
                     if (!dryRun) {
                         state.record(key(t), entry);
@@ -117,10 +122,10 @@ class BatchCommand implements Callable<Integer> {
         return summarize(out, targets, state, thisRun);
     }
 
-    private BatchState.Entry runOne(TargetRunner runner, Path t) {
+    private BatchState.Entry runOne(TargetRunner runner, Path t, VolumeKeys keys) {
         long start = System.nanoTime();
         try {
-            Report report = runner.run(TargetFactory.forPath(t, !dryRun), outbox, null).report();
+            Report report = runner.run(TargetFactory.forPath(t, !dryRun, keys), outbox, null).report();
             return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others

@@ -1,5 +1,7 @@
 package io.bootmedic.target;
 
+import io.bootmedic.bitlocker.VolumeKeys;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -8,13 +10,13 @@ public final class TargetFactory {
     private TargetFactory() {
     }
 
-    public static Target forPath(Path path, boolean writable) throws TargetException {
+    public static Target forPath(Path path, boolean writable, VolumeKeys keys) throws TargetException {
         if (Files.isDirectory(path)) {
             return new RootTarget(path, "mounted-root");
         }
         if (!Files.exists(path)) {
             throw new TargetException(path + " does not exist");
         }
-        return new ImageTarget(path, path.startsWith("/dev"), writable);
+        return new ImageTarget(path, path.startsWith("/dev"), writable).keys(keys);
     }
 }

@@ -135,4 +135,30 @@ class BatchCommandTest {
         assertEquals(2, Cli.run("batch").exit);
         assertEquals(2, Cli.run("batch", "--images", tmp.toString(), "--list", "x").exit);
     }
+
+    @Test
+    void repairsImagesOfEveryKindIncludingBitLockerAndReportsTheBrokenOne() throws Exception {
+        Path images = java.nio.file.Files.createDirectories(tmp.resolve("images"));
+        Path raw = io.bootmedic.testutil.Tools.practiceDisk(images.resolve("pc1.img"), 256);
+        assertEquals(0, Cli.run("practice-tree", "--image", raw.toString()).exit);
+        io.bootmedic.testutil.Tools.ok("qemu-img", "convert", "-O", "vhdx", raw.toString(), images.resolve("pc2.vhdx").toString());
+        io.bootmedic.testutil.Tools.ok("qemu-img", "convert", "-O", "vpc", "-o", "subformat=dynamic,force_size=on", raw.toString(), images.resolve("pc3.vhd").toString());
+        Path encrypted = io.bootmedic.testutil.EncryptedPracticeVolume.make(tmp);
+        java.nio.file.Files.move(encrypted, images.resolve("pc4.img"));
+        Path keys = java.nio.file.Files.writeString(tmp.resolve("keys.csv"), "KeyID,RecoveryKey\n"
+                + io.bootmedic.testutil.EncryptedPracticeVolume.RECOVERY_KEY_ID + "," + io.bootmedic.testutil.EncryptedPracticeVolume.RECOVERY_PASSWORD + "\n");
+        java.nio.file.Files.write(images.resolve("pc5.vhdx"), java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(images.resolve("pc2.vhdx")), 1 << 20));
+        Path state = tmp.resolve("state.json");
+
+        Cli batch = Cli.run("batch", "--images", images.toString(), "--parallel", "2", "--key-file", keys.toString(), "--state", state.toString());
+
+        assertEquals(1, batch.exit, batch.toString());
+        BatchState s = BatchState.load(state);
+        for (String done : new String[]{"pc1.img", "pc2.vhdx", "pc3.vhd", "pc4.img"}) {
+            assertEquals("fixed", s.get(images.resolve(done).toString()).outcome(), done + "\n" + batch);
+        }
+        assertEquals("error", s.get(images.resolve("pc5.vhdx").toString()).outcome());
+        assertTrue(s.get(images.resolve("pc5.vhdx").toString()).note().contains("truncated"), s.get(images.resolve("pc5.vhdx").toString()).note());
+        assertTrue(batch.out.contains("NOT DONE: 1 of 5"), batch.out);
+    }
 }

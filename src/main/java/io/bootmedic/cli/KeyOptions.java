@@ -1,0 +1,63 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.keys.InvalidRecoveryPasswordException;
+import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.RecoveryPasswordOrBek;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** KEYS = --recovery-password P | --password P | --bek FILE | --key-file F (DESIGN §4), for every command that opens volumes. */
+public class KeyOptions {
+    @Option(names = "--recovery-password", paramLabel = "P", description = "A BitLocker recovery password (48 digits). For scripts; "
+            + "people should prefer key files, bundles or the prompt so the password stays out of shell history.")
+    List<String> recoveryPasswords = new ArrayList<>();
+
+    @Option(names = "--password", paramLabel = "P", description = "A BitLocker user password (for scripts).")
+    List<String> passwords = new ArrayList<>();
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "A recovery-key export: AD (LDIF or CSV), Entra ID / Intune (Graph JSON), "
+            + "MBAM or any CSV with a key ID and a recovery key column (repeatable). Keys are matched to each volume by key ID.")
+    List<Path> keyFiles = new ArrayList<>();
+
+    @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
+    List<Path> bekFiles = new ArrayList<>();
+
+    /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
+    VolumeKeys keys() {
+        List<RecoveryPassword> rps = new ArrayList<>();
+        for (String rp : recoveryPasswords) {
+            try {
+                rps.add(RecoveryPassword.parse(rp));
+            } catch (InvalidRecoveryPasswordException e) {
+                throw new UsageError("--recovery-password: " + e.getMessage());
+            }
+        }
+        List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
+        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles));
+    }
+
+    /** The keys from the command line, offered to the Windows platform layer for each locked volume. */
+    KeyProvider keyProvider() {
+        keys(); // a malformed recovery password is a usage error before any volume is touched
+        return (keyId, description) -> {
+            for (String rp : recoveryPasswords) {
+                try {
+                    return Optional.of(RecoveryPasswordOrBek.password(RecoveryPassword.parse(rp), "argument"));
+                } catch (InvalidRecoveryPasswordException e) {
+                    throw new UsageError("--recovery-password: " + e.getMessage());
+                }
+            }
+            for (Path bek : bekFiles) {
+                return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
+            }
+            return Optional.empty();
+        };
+    }
+
+}
