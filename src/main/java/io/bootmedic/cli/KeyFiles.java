@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.keys.KeyBundle;
 import io.bootmedic.keys.KeyFileReader;
 import io.bootmedic.keys.KeyStore;
 
@@ -14,7 +15,24 @@ final class KeyFiles {
     }
 
     static KeyStore load(List<Path> files) {
+        return load(files, null, null);
+    }
+
+    /** Key files and, when given, a key bundle, all in one store. */
+    static KeyStore load(List<Path> files, Path bundle, Path passphraseFile) {
         KeyStore store = new KeyStore();
+        if (bundle != null) {
+            char[] passphrase = Passphrase.read(passphraseFile, "passphrase of key bundle " + bundle.getFileName() + ": ");
+            try {
+                KeyStore opened = KeyBundle.open(bundle, passphrase);
+                opened.all().forEach(store::add);
+                System.err.println("keys: " + opened.size() + " recovery key(s) in bundle " + bundle);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            } finally {
+                java.util.Arrays.fill(passphrase, '\0');
+            }
+        }
         for (Path f : files) {
             KeyFileReader.Result r;
             try {

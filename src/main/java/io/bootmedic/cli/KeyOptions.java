@@ -25,6 +25,13 @@ public class KeyOptions {
             + "MBAM or any CSV with a key ID and a recovery key column (repeatable). Keys are matched to each volume by key ID.")
     List<Path> keyFiles = new ArrayList<>();
 
+    @Option(names = "--key-bundle", paramLabel = "FILE", description = "An encrypted key bundle made by 'bootmedic keys bundle' (asks for its passphrase once).")
+    Path keyBundle;
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE",
+            description = "The key bundle's passphrase, for scripts (or set BOOTMEDIC_BUNDLE_PASSPHRASE).")
+    Path passphraseFile;
+
     @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
     List<Path> bekFiles = new ArrayList<>();
 
@@ -39,7 +46,7 @@ public class KeyOptions {
             }
         }
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
-        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles));
+        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles, keyBundle, passphraseFile));
     }
 
     /** The keys from the command line, offered to the Windows platform layer for each locked volume. */

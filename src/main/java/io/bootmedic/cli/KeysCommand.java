@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "keys", description = "BitLocker recovery keys: check one for typos, find one in key files.",
-        subcommands = {KeysCommand.Check.class, KeysCommand.Lookup.class})
+        subcommands = {KeysCommand.Check.class, KeysCommand.Lookup.class, KeysCommand.Bundle.class})
 class KeysCommand {
 
     @Command(name = "check", description = {"Check a recovery password for typos (each group divisible by 11, below 720896); names the wrong group.",
@@ -52,6 +52,60 @@ class KeysCommand {
         }
     }
 
+    @Command(name = "bundle", aliases = "import", description = {"Encrypt key exports into one bundle for a USB stick (Argon2id, AES-256-GCM).",
+            "The passphrase comes from --passphrase-file, BOOTMEDIC_BUNDLE_PASSPHRASE, or is asked twice on the console."})
+    static class Bundle implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "A key export (repeatable).")
+        List<Path> inputs = new ArrayList<>();
+        @Option(names = "--out", required = true, paramLabel = "B.bmk", description = "The bundle to write (not overwritten).")
+        Path out;
+        @Option(names = "--passphrase-file", paramLabel = "FILE", description = "The passphrase, for scripts.")
+        Path passphraseFile;
+        @Option(names = "--only-hosts", paramLabel = "FILE", description = "Keep only the keys of the computers named in FILE (one per line): a site's stick carries only its keys.")
+        Path onlyHosts;
+
+        @Override
+        public Integer call() throws Exception {
+            if (java.nio.file.Files.exists(out)) {
+                throw new UsageError(out + " exists; choose another name");
+            }
+            KeyStore store = KeyFiles.load(inputs);
+            List<KeyRecord> keep = new ArrayList<>(store.all());
+            if (onlyHosts != null) {
+                java.util.Set<String> hosts = new java.util.HashSet<>();
+                for (String h : java.nio.file.Files.readAllLines(onlyHosts)) {
+                    if (!h.isBlank()) {
+                        hosts.add(h.strip().toUpperCase(java.util.Locale.ROOT));
+                    }
+                }
+                keep.removeIf(r -> r.host() == null || !hosts.contains(r.host().toUpperCase(java.util.Locale.ROOT)));
+            }
+            char[] passphrase = passphraseFile != null || System.getenv(Passphrase.ENV) != null ? Passphrase.read(passphraseFile, "") : typedTwice();
+            try {
+                io.bootmedic.keys.KeyBundle.write(out, keep, passphrase, io.bootmedic.keys.KeyBundle.KdfParams.DEFAULT);
+            } finally {
+                java.util.Arrays.fill(passphrase, '\0');
+            }
+            spec.commandLine().getOut().println("bundle " + out + " holds " + keep.size() + " key(s)"
+                    + (onlyHosts == null ? "" : " (of " + store.size() + ", limited to the hosts in " + onlyHosts + ")"));
+            return 0;
+        }
+
+        private static char[] typedTwice() {
+            if (System.console() == null) {
+                throw new UsageError("give --passphrase-file FILE or set " + Passphrase.ENV + " (no console to type the passphrase on)");
+            }
+            char[] first = System.console().readPassword("bundle passphrase: ");
+            char[] second = System.console().readPassword("again: ");
+            if (first == null || first.length < 8 || !java.util.Arrays.equals(first, second)) {
+                throw new UsageError("the passphrases differ or are shorter than 8 characters");
+            }
+            return first;
+        }
+    }
+
     @Command(name = "lookup", description = {"Which computer and which file hold a key ID (whole, or its first 8 digits as the recovery screen shows).",
             "The recovery password itself is shown only with --reveal. Exit 0 found, 1 not found or ambiguous."})
     static class Lookup implements Callable<Integer> {
@@ -59,8 +113,12 @@ class KeysCommand {
         CommandSpec spec;
         @Parameters(paramLabel = "KEYID")
         String keyId;
-        @Option(names = "--key-file", paramLabel = "FILE", required = true, description = "A recovery-key export (repeatable).")
+        @Option(names = "--key-file", paramLabel = "FILE", description = "A recovery-key export (repeatable).")
         List<Path> keyFiles = new ArrayList<>();
+        @Option(names = "--key-bundle", paramLabel = "FILE", description = "A key bundle.")
+        Path keyBundle;
+        @Option(names = "--passphrase-file", paramLabel = "FILE", description = "The bundle's passphrase, for scripts.")
+        Path passphraseFile;
         @Option(names = "--reveal", description = "Also print the recovery password (to read it out to someone at the machine).")
         boolean reveal;
 
@@ -69,7 +127,10 @@ class KeysCommand {
             if (!KeyId.isQuery(keyId)) {
                 throw new UsageError("'" + keyId + "' is not a key ID: give the GUID or its first 8 hex digits");
             }
-            KeyStore store = KeyFiles.load(keyFiles);
+            if (keyFiles.isEmpty() && keyBundle == null) {
+                throw new UsageError("give the keys to search: --key-file FILE or --key-bundle FILE");
+            }
+            KeyStore store = KeyFiles.load(keyFiles, keyBundle, passphraseFile);
             try {
                 Optional<KeyRecord> found = store.find(keyId);
                 if (found.isEmpty()) {

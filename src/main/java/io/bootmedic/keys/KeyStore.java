@@ -20,6 +20,10 @@ public final class KeyStore {
         }
     }
 
+    public java.util.Collection<KeyRecord> all() {
+        return java.util.Collections.unmodifiableCollection(byId.values());
+    }
+
     public int size() {
         return byId.size();
     }

@@ -1,0 +1,36 @@
+package io.bootmedic.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A bundle passphrase: from a file, from BOOTMEDIC_BUNDLE_PASSPHRASE, or typed once on the console (not echoed). */
+final class Passphrase {
+    static final String ENV = "BOOTMEDIC_BUNDLE_PASSPHRASE";
+
+    private Passphrase() {
+    }
+
+    static char[] read(Path file, String prompt) {
+        if (file != null) {
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the passphrase file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        String env = System.getenv(ENV);
+        if (env != null && !env.isEmpty()) {
+            return env.toCharArray();
+        }
+        if (System.console() != null) {
+            char[] typed = System.console().readPassword("%s", prompt);
+            if (typed != null && typed.length > 0) {
+                return typed;
+            }
+        }
+        throw new UsageError("the key bundle needs its passphrase: give --passphrase-file FILE, set " + ENV + ", or run on a console to type it");
+    }
+}
