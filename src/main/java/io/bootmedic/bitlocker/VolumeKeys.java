@@ -3,6 +3,7 @@ package io.bootmedic.bitlocker;
 import io.bootmedic.keys.AmbiguousKeyIdException;
 import io.bootmedic.keys.KeyStore;
 import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.keys.RecoveryPasswordPrompt;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,6 +20,13 @@ public final class VolumeKeys {
     private final List<Path> startupKeys;
     private final String source;
     private KeyStore keyFiles = new KeyStore();
+    private RecoveryPasswordPrompt prompt;
+
+    /** The last resort: ask a person at the console, naming the volume and its key ID. */
+    public VolumeKeys withPrompt(RecoveryPasswordPrompt p) {
+        this.prompt = p;
+        return this;
+    }
 
     public VolumeKeys(List<RecoveryPassword> recoveryPasswords, List<char[]> passwords, List<Path> startupKeys, String source) {
         this.recoveryPasswords = List.copyOf(recoveryPasswords);
@@ -87,6 +95,21 @@ public final class VolumeKeys {
         }
         if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY)) {
             return new Result(Unlocker.withClearKey(md), null, false);
+        }
+        if (prompt != null && md.protectors.stream().anyMatch(p -> p.type() == Protector.RECOVERY_PASSWORD)) {
+            for (int round = 0; round < 3; round++) {
+                var typed = prompt.ask(md.description == null ? md.volumeGuid : md.description, null, recoveryKeyIds(md));
+                if (typed.isEmpty()) {
+                    failures.add("skipped at the prompt");
+                    break;
+                }
+                try {
+                    return new Result(Unlocker.withRecoveryPassword(md, typed.get()), "prompt", true);
+                } catch (WrongKeyException e) {
+                    failures.add(e.getMessage());
+                    System.err.println("  " + e.getMessage());
+                }
+            }
         }
         if (!failures.isEmpty()) {
             throw new WrongKeyException(String.join("; ", failures));

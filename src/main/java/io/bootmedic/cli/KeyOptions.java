@@ -3,6 +3,7 @@ package io.bootmedic.cli;
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
 import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.keys.RecoveryPasswordPrompt;
 import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.RecoveryPasswordOrBek;
 import picocli.CommandLine.Option;
@@ -32,6 +33,10 @@ public class KeyOptions {
             description = "The key bundle's passphrase, for scripts (or set BOOTMEDIC_BUNDLE_PASSPHRASE).")
     Path passphraseFile;
 
+    @Option(names = "--prompt", description = "When no other key opens a volume, ask for its recovery password on the console "
+            + "(group by group, or a whole line from a barcode scanner).")
+    boolean prompt;
+
     @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
     List<Path> bekFiles = new ArrayList<>();
 
@@ -46,7 +51,9 @@ public class KeyOptions {
             }
         }
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
-        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles, keyBundle, passphraseFile));
+        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles, keyBundle, passphraseFile))
+                .withPrompt(prompt ? new RecoveryPasswordPrompt(new java.io.BufferedReader(System.console() != null ? System.console().reader()
+                        : new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)), new java.io.PrintWriter(System.err, true), 8) : null);
     }
 
     /** The keys from the command line, offered to the Windows platform layer for each locked volume. */

@@ -105,4 +105,27 @@ class EncryptedRepairTest {
         Cli reveal = Cli.run("keys", "lookup", EncryptedPracticeVolume.RECOVERY_KEY_ID, "--key-file", export.toString(), "--reveal");
         assertTrue(reveal.out.contains(rp), "only --reveal shows it");
     }
+
+    @Test
+    void asksAtTheConsoleWhenNothingElseOpensTheVolume() throws Exception {
+        Path image = EncryptedPracticeVolume.make(tmp);
+        java.io.InputStream stdin = System.in;
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
+        try {
+            // first a wrong but well-formed password, then the right one, as a scanner types a whole line
+            System.setIn(new java.io.ByteArrayInputStream(("111111-357951-253979-013365-241120-245575-342914-591910\n"
+                    + EncryptedPracticeVolume.RECOVERY_PASSWORD + "\n").getBytes()));
+            System.setErr(new java.io.PrintStream(screen, true));
+            Cli fix = Cli.run("fix", "--image", image.toString(), "--prompt", "--json");
+            assertEquals(0, fix.exit, fix + "\n" + screen);
+            assertEquals("prompt", JSON.readTree(fix.out).get("volumes").get(0).get("bitlocker").get("keySource").asText());
+        } finally {
+            System.setIn(stdin);
+            System.setErr(stderr);
+        }
+        String shown = screen.toString();
+        assertTrue(shown.contains(EncryptedPracticeVolume.RECOVERY_KEY_ID) && shown.contains("wrong recovery password"), shown);
+        assertFalse(shown.contains("235818"), "typed digits are not printed back");
+    }
 }
