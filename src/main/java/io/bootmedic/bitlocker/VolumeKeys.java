@@ -55,23 +55,6 @@ public final class VolumeKeys {
      */
     public Result unlock(BitLockerMetadata md) throws IOException {
         List<String> failures = new ArrayList<>();
-        for (Protector p : md.protectors) {
-            if (p.type() != Protector.RECOVERY_PASSWORD) {
-                continue;
-            }
-            try {
-                var found = keyFiles.find(p.id());
-                if (found.isPresent()) {
-                    try {
-                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), "key-file", true);
-                    } catch (WrongKeyException e) {
-                        failures.add("the key file entry for {" + p.id() + "} (" + found.get().source() + ") does not open it");
-                    }
-                }
-            } catch (AmbiguousKeyIdException e) {
-                failures.add(e.getMessage());
-            }
-        }
         for (RecoveryPassword rp : recoveryPasswords) {
             try {
                 return new Result(Unlocker.withRecoveryPassword(md, rp), source, true);
@@ -90,6 +73,24 @@ public final class VolumeKeys {
             try {
                 return new Result(Unlocker.withStartupKey(md, bek), "key-file", false);
             } catch (WrongKeyException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        // DESIGN §6 order: argument, key file / bundle, (collector), prompt
+        for (Protector p : md.protectors) {
+            if (p.type() != Protector.RECOVERY_PASSWORD) {
+                continue;
+            }
+            try {
+                var found = keyFiles.find(p.id());
+                if (found.isPresent()) {
+                    try {
+                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), "key-file", true);
+                    } catch (WrongKeyException e) {
+                        failures.add("the key file entry for {" + p.id() + "} (" + found.get().source() + ") does not open it");
+                    }
+                }
+            } catch (AmbiguousKeyIdException e) {
                 failures.add(e.getMessage());
             }
         }
