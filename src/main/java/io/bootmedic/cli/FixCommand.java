@@ -19,6 +19,22 @@ class FixCommand extends RunCommandBase {
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the report to this file.")
     Path report;
 
+    @Option(names = "--clear-safeboot", description = "After a successful fix in safe mode, switch safe mode off for the next start (bcdedit; the step often forgotten).")
+    boolean clearSafeboot;
+
+    @Option(names = "--reboot", paramLabel = "SECONDS", arity = "0..1", fallbackValue = "30",
+            description = "After a successful fix, restart the machine (default in 30 s; 'shutdown /a' cancels).")
+    Integer rebootSeconds;
+
+    @Override
+    void afterRun(String outcome, java.io.PrintWriter out) throws java.io.IOException {
+        if (outcome.equals("fixed") || outcome.equals("clean")) {
+            AfterFix.run(clearSafeboot, rebootSeconds, out);
+        } else if (clearSafeboot || rebootSeconds != null) {
+            out.println("not leaving safe mode and not restarting: the fix did not finish (" + outcome + ")");
+        }
+    }
+
     @Override
     String command() {
         return "fix";

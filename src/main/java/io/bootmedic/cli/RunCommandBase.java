@@ -33,6 +33,10 @@ abstract class RunCommandBase implements Callable<Integer> {
 
     abstract String command();
 
+    /** Hook for what follows a real run (safe mode, restart). */
+    void afterRun(String outcome, PrintWriter out) throws java.io.IOException {
+    }
+
     abstract boolean dryRun();
 
     Path outbox() {
@@ -68,6 +72,9 @@ abstract class RunCommandBase implements Callable<Integer> {
             if (w.error() != null) {
                 err.println("bootmedic: warning: could not write the report to " + w.where() + ": " + w.error());
             }
+        }
+        if (!dryRun()) {
+            afterRun(report.outcome(), out);
         }
         out.flush();
         return Outcomes.exitCode(report.outcome());

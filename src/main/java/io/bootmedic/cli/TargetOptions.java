@@ -49,7 +49,9 @@ public class TargetOptions {
                     : "give only one of --root, --image, --device, --all");
         }
         if (root != null) {
-            return new RootTarget(root, "mounted-root");
+            // on the machine itself (safe mode, WinPE) the report says so; elsewhere it is a mounted disk
+            String mode = AfterFix.onWindows() && !WindowsRunMode.current().equals(WindowsRunMode.NORMAL) ? WindowsRunMode.current() : "mounted-root";
+            return new RootTarget(root, mode);
         }
         if (!journalMode.equals("neutralize") && !journalMode.equals("reset")) {
             throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + journalMode + "'");

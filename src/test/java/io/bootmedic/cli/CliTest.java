@@ -146,4 +146,15 @@ class CliTest {
         assertEquals(0, help.exit);
         assertTrue(help.out.contains("Exit 0") && help.out.contains("--dry-run") && help.out.contains("--root"), help.out);
     }
+
+    @Test
+    void leavingSafeModeAndRestartingOnlyFollowAFinishedFix() throws IOException {
+        Cli fix = Cli.run("fix", "--root", root.toString(), "--clear-safeboot", "--reboot");
+        assertEquals(0, fix.exit, fix.toString());
+        assertTrue(fix.out.contains("act on the Windows machine bootmedic runs on"), fix.out);
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Cli failed = Cli.run("fix", "--root", empty.toString(), "--reboot", "5");
+        assertEquals(4, failed.exit);
+        assertTrue(failed.out.contains("not leaving safe mode and not restarting"), failed.out);
+    }
 }
