@@ -118,6 +118,6 @@ class BitLockerKeyIdsTest {
             }
             return boot.clone();
         }, "D:"));
-        assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+        assertTrue(e.getMessage().contains("outside the volume"), e.getMessage());
     }
 }
