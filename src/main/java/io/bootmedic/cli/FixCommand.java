@@ -27,7 +27,15 @@ class FixCommand extends RunCommandBase {
     Integer rebootSeconds;
 
     @Override
-    void afterRun(String outcome, java.io.PrintWriter out) throws java.io.IOException {
+    void afterRun(io.bootmedic.report.Report report, java.io.PrintWriter out) throws java.io.IOException {
+        String outcome = report.outcome();
+        if (report.mode().equals("winpe")) {
+            try (var console = io.bootmedic.console.WinPeConsole.open(outbox == null ? null : outbox.resolve("bootmedic.log"))) {
+                AfterFix.winpeFinish(report, rebootSeconds, console, () -> new io.bootmedic.platform.windows.SafeModeBoot(
+                        new io.bootmedic.platform.ProcessCommandRunner(java.nio.charset.Charset.defaultCharset())).reboot(0));
+            }
+            return;
+        }
         if (outcome.equals("fixed") || outcome.equals("clean")) {
             AfterFix.run(clearSafeboot, rebootSeconds, out);
         } else if (clearSafeboot || rebootSeconds != null) {

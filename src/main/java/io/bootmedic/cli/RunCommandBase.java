@@ -34,7 +34,7 @@ abstract class RunCommandBase implements Callable<Integer> {
     abstract String command();
 
     /** Hook for what follows a real run (safe mode, restart). */
-    void afterRun(String outcome, PrintWriter out) throws java.io.IOException {
+    void afterRun(Report report, PrintWriter out) throws java.io.IOException {
     }
 
     abstract boolean dryRun();
@@ -74,7 +74,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             }
         }
         if (!dryRun()) {
-            afterRun(report.outcome(), out);
+            afterRun(report, out);
         }
         out.flush();
         return Outcomes.exitCode(report.outcome());
