@@ -128,4 +128,27 @@ class EncryptedRepairTest {
         assertTrue(shown.contains(EncryptedPracticeVolume.RECOVERY_KEY_ID) && shown.contains("wrong recovery password"), shown);
         assertFalse(shown.contains("235818"), "typed digits are not printed back");
     }
+
+    @Test
+    void anEncryptedWindowsPartitionInsideAGptDisk() throws Exception {
+        Path volume = EncryptedPracticeVolume.make(tmp);
+        Path disk = Tools.practiceDisk(tmp.resolve("disk.img"), 256);
+        String info = Tools.ok("sgdisk", "-i", "3", disk.toString());
+        long first = info.lines().filter(l -> l.startsWith("First sector")).map(l -> Long.parseLong(l.split("\\s+")[2])).findFirst().orElseThrow();
+        Tools.ok("dd", "if=" + volume, "of=" + disk, "bs=512", "seek=" + first, "conv=notrunc,sparse", "status=none");
+
+        Cli info2 = Cli.run("bitlocker", "info", "--image", disk.toString());
+        assertEquals(0, info2.exit, info2.toString());
+        assertTrue(info2.out.contains("disk.img partition 3") && info2.out.contains(EncryptedPracticeVolume.RECOVERY_KEY_ID), info2.out);
+
+        Cli fix = Cli.run("fix", "--image", disk.toString(), "--recovery-password", EncryptedPracticeVolume.RECOVERY_PASSWORD, "--json");
+        assertEquals(0, fix.exit, fix.toString());
+        JsonNode v = JSON.readTree(fix.out).get("volumes").get(0);
+        assertEquals("disk.img partition 3", v.get("label").asText());
+        assertEquals("quarantined", v.get("actions").get(0).get("action").asText());
+
+        Path part = Tools.partition(disk, 3, tmp.resolve("p3.bitlocker"));
+        assertEquals(1, Tools.run(List.of("ntfscat", decryptWithDislocker(part).toString(), FAULTY)).exit(),
+                "dislocker on the partition, then ntfs-3g: the faulty file is gone");
+    }
 }
