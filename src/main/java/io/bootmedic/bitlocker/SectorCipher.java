@@ -33,8 +33,8 @@ abstract class SectorCipher {
                 case 0x8005 -> new Xts(Arrays.copyOfRange(fvek, 0, 32), Arrays.copyOfRange(fvek, 32, 64));
                 case 0x8002 -> new Cbc(Arrays.copyOfRange(fvek, 0, 16));
                 case 0x8003 -> new Cbc(Arrays.copyOfRange(fvek, 0, 32));
-                case 0x8000, 0x8001 -> throw new BitLockerException("this volume uses AES-CBC with the Elephant diffuser (Windows Vista/7), "
-                        + "which bootmedic cannot decrypt yet; repair it on a Windows machine with 'bootmedic fix --root'");
+                case 0x8000 -> new Elephant(Arrays.copyOfRange(fvek, 0, 16), Arrays.copyOfRange(fvek, 32, 48));
+                case 0x8001 -> new Elephant(Arrays.copyOfRange(fvek, 0, 32), Arrays.copyOfRange(fvek, 32, 64));
                 default -> throw new BitLockerException(String.format("unknown BitLocker encryption method 0x%04X", method));
             };
         } catch (GeneralSecurityException | ArrayIndexOutOfBoundsException e) {
@@ -158,6 +158,83 @@ abstract class SectorCipher {
         }
     }
 
+    /**
+     * Windows Vista/7's AES-CBC with the Elephant diffuser: the sector is XORed with a key derived
+     * from its offset, mixed by diffuser A (5 rounds) and B (3 rounds) of add/xor/rotate over
+     * 32-bit words, then CBC-encrypted with the byte-offset IV (the order Linux dm-crypt uses).
+     */
+    static final class Elephant extends SectorCipher {
+        private static final int[] ROT_A = {9, 0, 13, 0};
+        private static final int[] ROT_B = {0, 10, 0, 25};
+        private final Cbc cbc;
+        private final Cipher tweak;
+        private final byte[] block = new byte[16];
+        private final byte[] sectorKey = new byte[32];
+
+        Elephant(byte[] aesKey, byte[] tweakKey) throws GeneralSecurityException {
+            cbc = new Cbc(aesKey);
+            tweak = Cipher.getInstance("AES/ECB/NoPadding");
+            tweak.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(tweakKey, "AES"));
+        }
+
+        private void sectorKey(long byteOffset) throws GeneralSecurityException {
+            Arrays.fill(block, (byte) 0);
+            put64(block, 0, byteOffset);
+            tweak.doFinal(block, 0, 16, sectorKey, 0);
+            block[15] = (byte) 0x80;
+            tweak.doFinal(block, 0, 16, sectorKey, 16);
+        }
+
+        @Override
+        void decrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            cbc.decrypt(data, off, length, ivSector, byteOffset);
+            int n = length / 4;
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < n; i++) {
+                    add(data, off, i, word(data, off, (i + 2) % n) ^ Integer.rotateLeft(word(data, off, (i + 5) % n), ROT_B[i % 4]));
+                }
+            }
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < n; i++) {
+                    add(data, off, i, word(data, off, (i + n - 2) % n) ^ Integer.rotateLeft(word(data, off, (i + n - 5) % n), ROT_A[i % 4]));
+                }
+            }
+            sectorKey(byteOffset);
+            for (int i = 0; i < length; i++) {
+                data[off + i] ^= sectorKey[i % 32];
+            }
+        }
+
+        @Override
+        void encrypt(byte[] data, int off, int length, long ivSector, long byteOffset) throws GeneralSecurityException {
+            sectorKey(byteOffset);
+            for (int i = 0; i < length; i++) {
+                data[off + i] ^= sectorKey[i % 32];
+            }
+            int n = length / 4;
+            for (int round = 0; round < 5; round++) {
+                for (int i = n - 1; i >= 0; i--) {
+                    add(data, off, i, -(word(data, off, (i + n - 2) % n) ^ Integer.rotateLeft(word(data, off, (i + n - 5) % n), ROT_A[i % 4])));
+                }
+            }
+            for (int round = 0; round < 3; round++) {
+                for (int i = n - 1; i >= 0; i--) {
+                    add(data, off, i, -(word(data, off, (i + 2) % n) ^ Integer.rotateLeft(word(data, off, (i + 5) % n), ROT_B[i % 4])));
+                }
+            }
+            cbc.encrypt(data, off, length, ivSector, byteOffset);
+        }
+
+        private static int word(byte[] d, int off, int i) {
+            return (int) INTS.get(d, off + 4 * i);
+        }
+
+        private static void add(byte[] d, int off, int i, int value) {
+            INTS.set(d, off + 4 * i, (int) INTS.get(d, off + 4 * i) + value);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle INTS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private static void xor(byte[] data, int off, byte[] with, int length) {
