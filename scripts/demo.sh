@@ -29,4 +29,10 @@ bm fix --root "$drive"
 step "5. Changed your mind? Undo puts the file back with its bytes and times" undo --root "$drive"
 bm undo --root "$drive"
 
+printf '\n== 6. The same offline, on a GPT disk image, as a Linux rescue VM sees an attached OS disk\n'
+bash scripts/make-practice-disk.sh "$work/disk.img" 256
+bm practice-tree --image "$work/disk.img"
+printf '$ bootmedic fix --image %s\n' "$work/disk.img"
+bm fix --image "$work/disk.img"
+
 printf '\nDemo files are in %s (delete them when done).\n' "$work"

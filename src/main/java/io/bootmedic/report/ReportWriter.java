@@ -28,7 +28,7 @@ public final class ReportWriter {
         byte[] json = ReportJson.toBytes(report);
         List<Written> results = new ArrayList<>();
         for (FileTree tree : volumes) {
-            String where = tree.describe() + "/" + REPORT_DIR + "/" + report.runId() + ".json";
+            String where = tree.describe() + ": " + REPORT_DIR + "/" + report.runId() + ".json";
             try {
                 RelPath dir = SafePaths.ensureDirectories(tree, REPORT_DIR);
                 tree.writeDurably(dir.resolve(report.runId() + ".json"), json);
