@@ -1,12 +1,12 @@
 package io.bootmedic.batch;
 
+import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -86,8 +86,6 @@ public final class BatchState {
         root.put("targets", targets);
         Path abs = file.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.write(tmp, Json.write(root));
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.write(abs, Json.write(root));
     }
 }

@@ -4,6 +4,7 @@ import io.bootmedic.console.Outcome;
 import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.platform.ProcessCommandRunner;
 import io.bootmedic.report.Report;
+import io.bootmedic.util.Os;
 import io.bootmedic.platform.windows.SafeModeBoot;
 
 import java.io.IOException;
@@ -16,7 +17,7 @@ final class AfterFix {
     }
 
     static boolean onWindows() {
-        return System.getProperty("os.name", "").startsWith("Windows");
+        return Os.isWindows();
     }
 
     /** Restarts the machine; a seam so the WinPE flow can be tested without restarting anything. */

@@ -1,7 +1,9 @@
 package io.bootmedic.fs;
 
+import io.bootmedic.util.DurableFiles;
+import io.bootmedic.util.Os;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -67,7 +69,7 @@ public final class LocalFileTree implements FileTree {
             type = EntryType.REPARSE_POINT;
         } else if (a.isOther()) {
             // Java on Windows reports junctions and other reparse points as "other"; on Linux that is a socket or fifo
-            type = isWindows() ? EntryType.REPARSE_POINT : EntryType.OTHER;
+            type = Os.isWindows() ? EntryType.REPARSE_POINT : EntryType.OTHER;
         } else if (a.isDirectory()) {
             type = EntryType.DIRECTORY;
         } else if (a.isRegularFile()) {
@@ -76,10 +78,6 @@ public final class LocalFileTree implements FileTree {
             type = EntryType.OTHER;
         }
         return new FileStat(name, type, a.size(), instant(a.creationTime()), instant(a.lastModifiedTime()), instant(a.lastAccessTime()));
-    }
-
-    private static boolean isWindows() {
-        return System.getProperty("os.name", "").startsWith("Windows");
     }
 
     private static Instant instant(FileTime time) {
@@ -129,29 +127,7 @@ public final class LocalFileTree implements FileTree {
 
     @Override
     public void writeDurably(RelPath file, byte[] content) throws IOException {
-        Path target = toPath(file);
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(target.getParent());
-    }
-
-    private static void syncDirectory(Path dir) {
-        if (isWindows()) {
-            return; // directories cannot be opened as channels there; NTFS journals the rename itself
-        }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // some file systems refuse fsync on a directory; the file itself is already forced
-        }
+        DurableFiles.write(toPath(file), content);
     }
 
     @Override

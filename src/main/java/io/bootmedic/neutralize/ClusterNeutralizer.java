@@ -8,6 +8,7 @@ import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.Finding;
 import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.remediation.Undo;
+import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
@@ -17,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,7 +77,7 @@ public final class ClusterNeutralizer implements Neutralizer {
             } else {
                 Path copy = dir.resolve("files").resolve(f.path().toString());
                 Files.createDirectories(copy.getParent());
-                writeDurably(copy, content);
+                DurableFiles.write(copy, content);
             }
             entries.add(e);
             contents.add(content);
@@ -91,7 +91,7 @@ public final class ClusterNeutralizer implements Neutralizer {
         journal.put("startedAt", Instant.now().toString());
         journal.put("state", "in-progress");
         journal.put("entries", entries);
-        writeDurably(dir.resolve("journal.json"), Json.write(journal));
+        DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
 
         List<ActionResult> results = new ArrayList<>();
         for (int i = 0; i < faulty.size(); i++) {
@@ -102,14 +102,14 @@ public final class ClusterNeutralizer implements Neutralizer {
                 boolean zero = isZero(readExtents(extents.get(i), contents.get(i).length));
                 e.put("state", zero ? "neutralized" : "failed");
                 e.put("note", zero ? null : "the clusters did not read back as zeros after writing; check the disk");
-                writeDurably(dir.resolve("journal.json"), Json.write(journal));
+                DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
             }
             boolean ok = "neutralized".equals(e.get("state"));
             results.add(ActionResult.of(f, ok ? "neutralized" : "failed", ok ? dir.resolve(String.valueOf(e.get("copy"))).toString() : null,
                     ok ? null : String.valueOf(e.get("note"))));
         }
         journal.put("state", "committed");
-        writeDurably(dir.resolve("journal.json"), Json.write(journal));
+        DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
         return results;
     }
 
@@ -148,7 +148,7 @@ public final class ClusterNeutralizer implements Neutralizer {
             out.add(new Undo.Restored(path, ok ? "restored" : "failed", ok ? null : "the bytes did not read back as written"));
         }
         journal.put("state", out.stream().allMatch(Undo.Restored::ok) ? "undone" : "partially-undone");
-        writeDurably(journalFile, Json.write(journal));
+        DurableFiles.write(journalFile, Json.write(journal));
         return new Undo.Result(Json.string(journal, "runId"), out, null);
     }
 
@@ -216,18 +216,5 @@ public final class ClusterNeutralizer implements Neutralizer {
             }
         }
         return true;
-    }
-
-    private static void writeDurably(Path file, byte[] content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -3,11 +3,11 @@ package io.bootmedic.report;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
+import io.bootmedic.util.DurableFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,11 +48,8 @@ public final class ReportWriter {
 
     private static Written writeFile(Path file, byte[] json) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = parent.resolve(file.getFileName() + ".tmp");
-            Files.write(tmp, json);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            DurableFiles.write(file, json);
             return new Written(file.toString(), null);
         } catch (IOException e) {
             return new Written(file.toString(), e.toString());
