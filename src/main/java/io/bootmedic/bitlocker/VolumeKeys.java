@@ -21,6 +21,20 @@ public final class VolumeKeys {
     private final String source;
     private KeyStore keyFiles = new KeyStore();
     private RecoveryPasswordPrompt prompt;
+    private RemoteKeySource remote;
+
+    /** A service that holds escrowed recovery passwords by key ID (the collector). */
+    @FunctionalInterface
+    public interface RemoteKeySource {
+        /** The password for a whole key ID; empty when the service has none; IOException when it cannot be asked. */
+        java.util.Optional<RecoveryPassword> find(String keyId) throws IOException;
+    }
+
+    /** Asked after key files and bundles, before the prompt (DESIGN §6). */
+    public VolumeKeys withCollector(RemoteKeySource source) {
+        this.remote = source;
+        return this;
+    }
 
     /** The last resort: ask a person at the console, naming the volume and its key ID. */
     public VolumeKeys withPrompt(RecoveryPasswordPrompt p) {
@@ -92,6 +106,27 @@ public final class VolumeKeys {
                 }
             } catch (AmbiguousKeyIdException e) {
                 failures.add(e.getMessage());
+            }
+        }
+        if (remote != null) {
+            for (Protector p : md.protectors) {
+                if (p.type() != Protector.RECOVERY_PASSWORD) {
+                    continue;
+                }
+                try {
+                    var found = remote.find(p.id());
+                    if (found.isPresent()) {
+                        try {
+                            return new Result(Unlocker.withRecoveryPassword(md, found.get()), "collector", true);
+                        } catch (WrongKeyException e) {
+                            failures.add("the collector's recovery password for {" + p.id() + "} does not open it");
+                        }
+                    } else {
+                        failures.add("the collector has no recovery password for {" + p.id() + "}");
+                    }
+                } catch (IOException e) {
+                    failures.add("the collector could not be asked for {" + p.id() + "}: " + e.getMessage());
+                }
             }
         }
         if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY)) {

@@ -126,6 +126,10 @@ class BatchCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try {
             Report report = runner.run(TargetFactory.forPath(t, !dryRun, keys), outbox, null).report();
+            if (!dryRun && keyOptions.collector().isPresent()) {
+                Collectors.deliver(keyOptions.collector().get(), report, outbox, new PrintWriter(java.io.OutputStream.nullOutputStream()),
+                        spec.commandLine().getErr());
+            }
             return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others

@@ -40,6 +40,24 @@ public class KeyOptions {
     @Option(names = "--bek", paramLabel = "FILE", description = "A BitLocker startup key file (.BEK), e.g. from Azure Disk Encryption's Key Vault.")
     List<Path> bekFiles = new ArrayList<>();
 
+    @Option(names = "--config", paramLabel = "FILE", description = "agent.conf from 'bootmedic collector init' (collector URL, certificate pin, agent token): "
+            + "reports are sent to the collector and recovery passwords no other source has are fetched from it.")
+    Path config;
+
+    @Option(names = "--collector", paramLabel = "URL", description = "The collector's URL (overrides the one in --config). Without --config the token comes "
+            + "from BOOTMEDIC_COLLECTOR_TOKEN and the certificate must be trusted by this Java runtime.")
+    java.net.URI collectorUrl;
+
+    private io.bootmedic.collector.client.CollectorClient collector;
+
+    /** The collector named by --config / --collector, or empty when none is. */
+    Optional<io.bootmedic.collector.client.CollectorClient> collector() {
+        if (collector == null && (config != null || collectorUrl != null)) {
+            collector = Collectors.client(config, collectorUrl, System.getenv("BOOTMEDIC_COLLECTOR_TOKEN"));
+        }
+        return Optional.ofNullable(collector);
+    }
+
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
         List<RecoveryPassword> rps = new ArrayList<>();
@@ -52,6 +70,7 @@ public class KeyOptions {
         }
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
         return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles, keyBundle, passphraseFile))
+                .withCollector(collector().map(Collectors::keySource).orElse(null))
                 .withPrompt(prompt ? new RecoveryPasswordPrompt(new java.io.BufferedReader(System.console() != null ? System.console().reader()
                         : new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)), new java.io.PrintWriter(System.err, true), 8) : null);
     }
@@ -69,6 +88,12 @@ public class KeyOptions {
             }
             for (Path bek : bekFiles) {
                 return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
+            }
+            if (collector().isPresent() && keyId != null) {
+                Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
+                if (fetched.isPresent()) {
+                    return Optional.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
+                }
             }
             return Optional.empty();
         };

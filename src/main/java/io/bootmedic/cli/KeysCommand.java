@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "keys", description = "BitLocker recovery keys: check one for typos, find one in key files.",
-        subcommands = {KeysCommand.Check.class, KeysCommand.Lookup.class, KeysCommand.Bundle.class})
+        subcommands = {KeysCommand.Check.class, KeysCommand.Lookup.class, KeysCommand.Bundle.class, KeysCommand.Import.class})
 class KeysCommand {
 
     @Command(name = "check", description = {"Check a recovery password for typos (each group divisible by 11, below 720896); names the wrong group.",
@@ -52,7 +52,7 @@ class KeysCommand {
         }
     }
 
-    @Command(name = "bundle", aliases = "import", description = {"Encrypt key exports into one bundle for a USB stick (Argon2id, AES-256-GCM).",
+    @Command(name = "bundle", description = {"Encrypt key exports into one bundle for a USB stick (Argon2id, AES-256-GCM).",
             "The passphrase comes from --passphrase-file, BOOTMEDIC_BUNDLE_PASSPHRASE, or is asked twice on the console."})
     static class Bundle implements Callable<Integer> {
         @Spec
@@ -103,6 +103,47 @@ class KeysCommand {
                 throw new UsageError("the passphrases differ or are shorter than 8 characters");
             }
             return first;
+        }
+    }
+
+    @Command(name = "import", description = {"Escrow key exports in the collector (AD LDIF/CSV, Entra/Graph JSON, MBAM, CSV), where agents fetch them by key ID.",
+            "Needs the admin token: --admin-token-file (admin.token from 'collector init') or BOOTMEDIC_ADMIN_TOKEN. Every import is audited."})
+    static class Import implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @picocli.CommandLine.Parameters(paramLabel = "FILE", arity = "1..*", description = "Key exports to upload.")
+        List<Path> inputs = new ArrayList<>();
+        @Option(names = "--config", paramLabel = "FILE", description = "agent.conf (for the collector's URL and certificate pin).")
+        Path config;
+        @Option(names = "--collector", paramLabel = "URL", description = "The collector's URL (overrides --config).")
+        java.net.URI url;
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "A file holding the admin token.")
+        Path adminTokenFile;
+
+        @Override
+        public Integer call() throws Exception {
+            if (config == null && url == null) {
+                throw new UsageError("say where the collector is: --config agent.conf or --collector URL");
+            }
+            String token = adminTokenFile != null ? java.nio.file.Files.readString(adminTokenFile).strip() : System.getenv("BOOTMEDIC_ADMIN_TOKEN");
+            if (token == null || token.isBlank()) {
+                throw new UsageError("the import needs the admin token: --admin-token-file admin.token or BOOTMEDIC_ADMIN_TOKEN");
+            }
+            io.bootmedic.collector.AgentConfig base = Collectors.client(config, url, token).config();
+            var client = new io.bootmedic.collector.client.CollectorClient(new io.bootmedic.collector.AgentConfig(base.url(), base.pin(), token), 60_000);
+            int failed = 0;
+            for (Path in : inputs) {
+                try {
+                    var counts = client.importKeys(java.nio.file.Files.readAllBytes(in), in.getFileName().toString());
+                    spec.commandLine().getOut().println(in + ": " + counts.get("imported") + " new, " + counts.get("updated") + " changed, "
+                            + counts.get("unchanged") + " unchanged" + (counts.get("rejected") instanceof List<?> r && !r.isEmpty()
+                            ? ", " + r.size() + " row(s) rejected: " + r : ""));
+                } catch (java.io.IOException e) {
+                    failed++;
+                    spec.commandLine().getErr().println("bootmedic: " + in + " was not imported: " + e.getMessage());
+                }
+            }
+            return failed == 0 ? 0 : Outcomes.EXIT_NEEDS_WORK;
         }
     }
 

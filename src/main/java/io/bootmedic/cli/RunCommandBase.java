@@ -73,6 +73,9 @@ abstract class RunCommandBase implements Callable<Integer> {
                 err.println("bootmedic: warning: could not write the report to " + w.where() + ": " + w.error());
             }
         }
+        if (!dryRun() && target.keyOptions.collector().isPresent()) {
+            Collectors.deliver(target.keyOptions.collector().get(), report, outbox(), out, err);
+        }
         if (!dryRun()) {
             afterRun(report, out);
         }

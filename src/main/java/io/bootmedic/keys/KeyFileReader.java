@@ -52,8 +52,12 @@ public final class KeyFileReader {
     }
 
     public static Result read(Path file) throws IOException {
-        String text = decode(Files.readAllBytes(file));
-        String name = file.getFileName().toString();
+        return read(Files.readAllBytes(file), file.getFileName().toString());
+    }
+
+    /** Reads an export already in memory (an upload); {@code name} labels its rows in problems and sources. */
+    public static Result read(byte[] content, String name) throws IOException {
+        String text = decode(content);
         String trimmed = text.stripLeading();
         if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
             return json(text, name);

@@ -19,6 +19,8 @@ public final class Json {
             .enable(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS)
             .build();
 
+    private static final JSON COMPACT = JSON.builder().enable(JSON.Feature.WRITE_NULL_PROPERTIES).build();
+
     private Json() {
     }
 
@@ -26,6 +28,15 @@ public final class Json {
     public static byte[] write(Object value) {
         try {
             return (PRETTY.asString(value) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Serializes on one line, without a trailing newline (log lines, API answers). */
+    public static String line(Object value) {
+        try {
+            return COMPACT.asString(value);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
         }

@@ -1,0 +1,187 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.collector.CollectorDir;
+import io.bootmedic.collector.CollectorInit;
+import io.bootmedic.collector.MasterKey;
+import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.http.CollectorServer;
+import io.bootmedic.collector.store.Database;
+import io.bootmedic.collector.store.ReportStore;
+import io.bootmedic.collector.store.ReportSummary;
+import io.bootmedic.remediation.Outcomes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "collector", description = "The central collector: fleet status, reports, audited key release (DESIGN §7).",
+        subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Seed.class})
+class CollectorCommand {
+
+    @Command(name = "init", description = {"Create a collector's folder: TLS certificate, master key, admin and agent tokens, agent.conf.",
+            "The tokens are printed once; only their hashes are kept. Copy DIR/agent.conf to the boot media."})
+    static class Init implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Where the collector keeps its files (created).")
+        Path dir;
+
+        @Option(names = "--url", required = true, paramLabel = "URL", description = "The URL agents will use, e.g. https://10.0.0.5:8443 (its host goes into the certificate).")
+        URI url;
+
+        @Option(names = "--host", paramLabel = "NAME", description = "Another host name or address the certificate should name (repeatable).")
+        List<String> hosts = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (url.getScheme() == null || !url.getScheme().equals("https") || url.getHost() == null) {
+                throw new UsageError("--url must be https://HOST:PORT (agents pin the certificate made now)");
+            }
+            CollectorDir d = new CollectorDir(dir);
+            CollectorInit.Created c = CollectorInit.run(d, url, new LinkedHashSet<>(hosts));
+            out.println("Collector folder ready: " + dir.toAbsolutePath());
+            out.println("  certificate SHA-256 pin: " + c.pin());
+            out.println("  agent.conf (copy to the boot media): " + d.agentConf());
+            out.println("  admin token (dashboard login; also in " + d.adminToken() + "):");
+            out.println("    " + c.adminToken());
+            out.println("  agent token (already in agent.conf):");
+            out.println("    " + c.agentToken());
+            out.println("These tokens are shown only now; the collector keeps only their hashes.");
+            out.println("Next: bootmedic collector serve --dir " + dir + " --port " + (url.getPort() > 0 ? url.getPort() : 443));
+            return Outcomes.EXIT_CLEAN;
+        }
+    }
+
+    /** Options that name the collector's folder and database, shared by serve and seed. */
+    static class Where {
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The folder made by 'collector init' (default: current folder).")
+        Path dir;
+
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = "jdbc:postgresql://host:5432/db for PostgreSQL (default: SQLite in DIR/collector.db).")
+        String db;
+
+        @Option(names = "--db-user", paramLabel = "USER", description = "PostgreSQL user (the password comes from BOOTMEDIC_DB_PASSWORD or --db-password-file).")
+        String dbUser;
+
+        @Option(names = "--db-password-file", paramLabel = "FILE", description = "A file holding the PostgreSQL password.")
+        Path dbPasswordFile;
+
+        Database open() throws Exception {
+            if (db == null) {
+                return Database.sqliteIn(dir);
+            }
+            String password = System.getenv("BOOTMEDIC_DB_PASSWORD");
+            if (dbPasswordFile != null) {
+                password = Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip();
+            }
+            return Database.open(db, dbUser, password);
+        }
+    }
+
+    @Command(name = "serve", description = {"Run the collector: API, dashboard (/), /metrics, /healthz. Ctrl-C or SIGTERM stops it gracefully."})
+    static class Serve implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        Where where = new Where();
+
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8443", description = "TCP port (default 8443).")
+        int port;
+
+        @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0", description = "Address to listen on (default: all).")
+        String bind;
+
+        @Option(names = "--key-rate", paramLabel = "N", defaultValue = "120", description = "Key releases allowed per token per minute (default 120).")
+        int keyRate;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "16", description = "Request threads (default 16).")
+        int threads;
+
+        @Option(names = "--plain-http", description = "Serve plain HTTP, for a TLS-terminating proxy in front (agents then trust the proxy's certificate).")
+        boolean plainHttp;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            CollectorDir d = new CollectorDir(where.dir);
+            if (!d.initialized()) {
+                throw new UsageError(where.dir.toAbsolutePath() + " is not a collector folder (no tokens.json, master.key, server.p12). "
+                        + "Create one with: bootmedic collector init --dir " + where.dir + " --url https://HOST:" + port);
+            }
+            KeyStore ks = null;
+            char[] pass = null;
+            if (!plainHttp) {
+                pass = Files.readString(d.keystorePassword(), StandardCharsets.US_ASCII).strip().toCharArray();
+                ks = KeyStore.getInstance("PKCS12");
+                try (var in = Files.newInputStream(d.keystore())) {
+                    ks.load(in, pass);
+                }
+            }
+            Database db = where.open();
+            CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
+                    Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads), db);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                System.err.println("collector: stopping (finishing requests in flight)");
+                server.stop(5);
+                db.close();
+                stopped.countDown();
+            }, "collector-shutdown"));
+            out.println("collector: listening on " + (plainHttp ? "http" : "https") + "://" + bind + ":" + server.port() + " (" + db.describe()
+                    + (where.db == null ? " in " + where.dir.resolve("collector.db") : "") + "); dashboard at /, access log in " + d.accessLog());
+            out.flush();
+            stopped.await();
+            return Outcomes.EXIT_CLEAN;
+        }
+    }
+
+    @Command(name = "seed", hidden = true, description = "Fill a collector database with synthetic machines (benchmarks, demos).")
+    static class Seed implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        Where where = new Where();
+
+        @Option(names = "--machines", paramLabel = "N", defaultValue = "100000")
+        int machines;
+
+        @Override
+        public Integer call() throws Exception {
+            String[] outcomes = {"fixed", "fixed", "fixed", "clean", "needs-key", "failed"};
+            long start = System.nanoTime();
+            try (Database db = where.open()) {
+                ReportStore store = new ReportStore(db);
+                long now = System.currentTimeMillis();
+                for (int i = 0; i < machines; i++) {
+                    String body = "{\"schema\":\"bootmedic.report/v1\",\"runId\":\"" + UUID.randomUUID() + "\",\"agentVersion\":\"seed\","
+                            + "\"startedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L) + "\",\"finishedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L)
+                            + "\",\"mode\":\"winpe\",\"host\":{\"biosSerial\":\"SEED" + i + "\",\"hypervisorVmId\":null},\"outcome\":\""
+                            + outcomes[i % outcomes.length] + "\",\"volumes\":[{\"volumeId\":\"vol-" + i + "\",\"windows\":{\"computerName\":\"SEED-PC-"
+                            + String.format("%06d", i) + "\"}}]}";
+                    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                    store.ingest(ReportSummary.parse(b), b, now - (i % 86_400) * 1000L);
+                }
+            }
+            spec.commandLine().getOut().printf("seeded %d machines in %.1f s%n", machines, (System.nanoTime() - start) / 1e9);
+            return Outcomes.EXIT_CLEAN;
+        }
+    }
+}

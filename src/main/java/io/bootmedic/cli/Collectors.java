@@ -1,0 +1,77 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.collector.AgentConfig;
+import io.bootmedic.collector.client.CollectorClient;
+import io.bootmedic.collector.client.ReportUploader;
+import io.bootmedic.report.Report;
+import io.bootmedic.report.ReportJson;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reaching the collector from the agent's commands: the client from agent.conf, reports sent after a run. */
+final class Collectors {
+    /** How long a run keeps retrying an unreachable collector before leaving the report in the outbox. */
+    static final long RETRY_MILLIS = Long.getLong("bootmedic.collector.retryMillis", 30_000);
+
+    private Collectors() {
+    }
+
+    static CollectorClient client(Path config, URI url, String envToken) {
+        try {
+            AgentConfig c;
+            if (config != null) {
+                c = AgentConfig.read(config);
+                if (url != null) {
+                    c = c.withUrl(url);
+                }
+            } else {
+                c = new AgentConfig(url, null, envToken == null || envToken.isBlank() ? null : envToken.strip());
+            }
+            if (c.token() == null) {
+                throw new UsageError("no agent token for the collector: use --config agent.conf (from 'bootmedic collector init') "
+                        + "or set BOOTMEDIC_COLLECTOR_TOKEN");
+            }
+            return new CollectorClient(c, 10_000);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageError("--config/--collector: " + e.getMessage());
+        }
+    }
+
+    static VolumeKeys.RemoteKeySource keySource(CollectorClient client) {
+        return client::recoveryPassword;
+    }
+
+    /**
+     * Sends a finished run's report. With an outbox the copy there moves to outbox/sent once the
+     * collector has it; without one the report is sent from memory. Never fails the run.
+     */
+    static void deliver(CollectorClient client, Report report, Path outbox, PrintWriter out, PrintWriter err) {
+        ReportUploader uploader = new ReportUploader(client, RETRY_MILLIS, Thread::sleep);
+        Path spooled = outbox == null ? null : outbox.resolve(report.runId() + ".json");
+        try {
+            ReportUploader.Outcome o;
+            if (spooled != null && Files.isRegularFile(spooled)) {
+                o = uploader.upload(spooled, msg -> err.println("bootmedic: " + msg));
+            } else {
+                o = uploader.send(ReportJson.toBytes(report), Path.of(report.runId() + ".json"), msg -> err.println("bootmedic: " + msg));
+            }
+            if (o.sent()) {
+                out.println("Report " + report.runId() + " sent to the collector at " + client.config().url() + (o.duplicate() ? " (it already had it)." : "."));
+            } else if (spooled != null) {
+                err.println("bootmedic: the report was not sent: " + o.error());
+                err.println("It waits in " + outbox + "; send it later with: bootmedic report upload --outbox " + outbox + " --config agent.conf");
+            } else {
+                err.println("bootmedic: the report was not sent: " + o.error());
+                err.println("It is kept on the repaired volume under bootmedic/reports/" + report.runId() + ".json; next time use --outbox DIR "
+                        + "so unsent reports wait where 'bootmedic report upload' finds them.");
+            }
+        } catch (IOException e) {
+            err.println("bootmedic: the report was not sent: " + e.getMessage());
+        }
+    }
+}

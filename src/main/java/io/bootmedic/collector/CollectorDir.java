@@ -1,0 +1,56 @@
+package io.bootmedic.collector;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** The files of one collector, all in one folder made by {@code collector init}. */
+public record CollectorDir(Path dir) {
+    public Path keystore() {
+        return dir.resolve("server.p12");
+    }
+
+    public Path keystorePassword() {
+        return dir.resolve("server.p12.pass");
+    }
+
+    public Path certificate() {
+        return dir.resolve("server.crt");
+    }
+
+    public Path tokens() {
+        return dir.resolve("tokens.json");
+    }
+
+    public Path masterKey() {
+        return dir.resolve("master.key");
+    }
+
+    public Path agentConf() {
+        return dir.resolve("agent.conf");
+    }
+
+    public Path adminToken() {
+        return dir.resolve("admin.token");
+    }
+
+    public Path accessLog() {
+        return dir.resolve("access.log");
+    }
+
+    /** Whether init has run here (the files the server cannot start without). */
+    public boolean initialized() {
+        return Files.isRegularFile(tokens()) && Files.isRegularFile(masterKey()) && Files.isRegularFile(keystore());
+    }
+
+    /** Writes a secret readable by its owner only (where the file system has POSIX permissions). */
+    public static void writeSecret(Path file, byte[] content) throws IOException {
+        io.bootmedic.util.DurableFiles.write(file, content);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // Windows: the folder's ACL protects it
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.bootmedic.collector.client;
+
+import io.bootmedic.collector.AgentConfig;
+import io.bootmedic.keys.InvalidRecoveryPasswordException;
+import io.bootmedic.keys.KeyId;
+import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.util.Json;
+
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The agent's side of DESIGN §7: send a report, fetch a recovery password. HttpsURLConnection
+ * (java.base) keeps the WinPE runtime small; the certificate is pinned when agent.conf has a pin.
+ */
+public final class CollectorClient {
+    private final AgentConfig config;
+    private final SSLContext tls;
+    private final int timeoutMillis;
+
+    public CollectorClient(AgentConfig config, int timeoutMillis) throws IOException {
+        this.config = config;
+        this.timeoutMillis = timeoutMillis;
+        try {
+            this.tls = config.pin() == null ? SSLContext.getDefault() : PinnedTrust.context(config.pin());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** What the collector said about an uploaded report. */
+    public enum Delivery { CREATED, ALREADY_RECEIVED }
+
+    public Delivery sendReport(byte[] reportJson) throws CollectorException {
+        Answer a = request("POST", "/api/v1/reports", reportJson, "application/json");
+        if (a.status == 201) {
+            return Delivery.CREATED;
+        }
+        if (a.status == 200) {
+            return Delivery.ALREADY_RECEIVED;
+        }
+        throw refusal(a, "the report");
+    }
+
+    /** The escrowed recovery password for a whole key ID, or empty when the collector has none. */
+    public Optional<RecoveryPassword> recoveryPassword(String keyId) throws CollectorException {
+        String id = KeyId.parse(keyId).guid();
+        Answer a = request("GET", "/api/v1/keys/" + id, null, null);
+        if (a.status == 404) {
+            return Optional.empty();
+        }
+        if (a.status != 200) {
+            throw refusal(a, "the recovery password for key ID {" + id + "}");
+        }
+        try {
+            Object rp = Json.readObject(a.body).get("recoveryPassword");
+            if (!(rp instanceof String s)) {
+                throw new CollectorException("the collector's answer for key ID {" + id + "} holds no recovery password", a.status, false);
+            }
+            return Optional.of(RecoveryPassword.parse(s));
+        } catch (IOException | InvalidRecoveryPasswordException e) {
+            throw new CollectorException("the collector's answer for key ID {" + id + "} is malformed", a.status, false);
+        }
+    }
+
+    /** Uploads a key export (admin token); returns the collector's counts as JSON. */
+    public Map<String, Object> importKeys(byte[] export, String name) throws CollectorException {
+        Answer a = request("POST", "/api/v1/keys/import?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8), export, "application/octet-stream");
+        if (a.status != 200) {
+            throw refusal(a, "the key import");
+        }
+        try {
+            return Json.readObject(a.body);
+        } catch (IOException e) {
+            throw new CollectorException("the collector's answer to the import is malformed", a.status, false);
+        }
+    }
+
+    private record Answer(int status, byte[] body) {
+    }
+
+    private CollectorException refusal(Answer a, String what) {
+        String message = serverMessage(a.body);
+        return switch (a.status) {
+            case 401 -> new CollectorException("the collector refused the token (401): check collector.token in agent.conf"
+                    + " (it must be the agent token from this collector's 'collector init')", 401, false);
+            case 403 -> new CollectorException("the collector refused " + what + " for this token (403): " + message, 403, false);
+            case 429 -> new CollectorException("the collector is rate-limiting key requests (429): " + message, 429, true);
+            case 400 -> new CollectorException("the collector rejected " + what + " (400): " + message, 400, false);
+            default -> new CollectorException("the collector answered " + a.status + " for " + what + ": " + message, a.status, a.status >= 500);
+        };
+    }
+
+    private static String serverMessage(byte[] body) {
+        try {
+            Object e = Json.readObject(body).get("error");
+            return e == null ? "(no reason given)" : e.toString();
+        } catch (IOException | RuntimeException e) {
+            return "(no reason given)";
+        }
+    }
+
+    private Answer request(String method, String path, byte[] body, String contentType) throws CollectorException {
+        URI uri = URI.create(config.url().toString().replaceAll("/+$", "") + path);
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) uri.toURL().openConnection();
+            if (c instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls.getSocketFactory());
+                if (config.pin() != null) {
+                    https.setHostnameVerifier((host, session) -> true); // the pin already names the one certificate we accept
+                }
+            }
+            c.setConnectTimeout(timeoutMillis);
+            c.setReadTimeout(timeoutMillis);
+            c.setRequestMethod(method);
+            c.setRequestProperty("Accept", "application/json");
+            if (config.token() != null) {
+                c.setRequestProperty("Authorization", "Bearer " + config.token());
+            }
+            if (body != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", contentType);
+                c.setFixedLengthStreamingMode(body.length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            byte[] answer = in == null ? new byte[0] : in.readNBytes(4 << 20);
+            if (in != null) {
+                in.close();
+            }
+            return new Answer(status, answer);
+        } catch (SSLHandshakeException e) {
+            String why = e.getMessage() != null && e.getMessage().contains("pin mismatch") ? e.getMessage().substring(e.getMessage().indexOf("certificate pin"))
+                    : e.getMessage();
+            throw new CollectorException("TLS with " + config.url() + " failed: " + why
+                    + ". If the collector was set up again, copy its new agent.conf to the boot media.", 0, false);
+        } catch (IOException e) {
+            throw new CollectorException("cannot reach the collector at " + config.url() + ": " + e, 0, true);
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+}

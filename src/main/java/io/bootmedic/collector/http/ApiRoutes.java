@@ -1,0 +1,249 @@
+package io.bootmedic.collector.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.store.AuditLog;
+import io.bootmedic.collector.store.FleetQueries;
+import io.bootmedic.collector.store.KeyEscrow;
+import io.bootmedic.collector.store.ReportStore;
+import io.bootmedic.collector.store.ReportSummary;
+import io.bootmedic.keys.KeyFileReader;
+import io.bootmedic.keys.KeyId;
+import io.bootmedic.util.Json;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The JSON API of DESIGN §7. */
+final class ApiRoutes {
+    static final int MAX_REPORT_BYTES = 1 << 20;
+    static final int MAX_IMPORT_BYTES = 64 << 20;
+    private final ReportStore reports;
+    private final FleetQueries fleet;
+    private final KeyEscrow escrow;
+    private final AuditLog audit;
+    private final Metrics metrics;
+    private final RateLimiter keyRate;
+
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate) {
+        this.reports = reports;
+        this.fleet = fleet;
+        this.escrow = escrow;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.keyRate = keyRate;
+    }
+
+    void handle(HttpExchange ex, String path, Tokens.Principal who) throws Exception {
+        String method = ex.getRequestMethod();
+        if (path.equals("/api/v1/reports")) {
+            expect(method, "POST");
+            postReport(ex);
+        } else if (path.startsWith("/api/v1/keys/") && !path.equals("/api/v1/keys/import")) {
+            expect(method, "GET");
+            releaseKey(ex, path.substring("/api/v1/keys/".length()), who);
+        } else {
+            if (who.role() != Tokens.Role.ADMIN) {
+                throw new HttpIo.HttpError(403, "this route needs the admin token; the agent token may only send reports and fetch keys");
+            }
+            if (path.equals("/api/v1/machines")) {
+                expect(method, "GET");
+                listMachines(ex);
+            } else if (path.startsWith("/api/v1/machines/")) {
+                expect(method, "GET");
+                machine(ex, path.substring("/api/v1/machines/".length()));
+            } else if (path.equals("/api/v1/keys/import")) {
+                expect(method, "POST");
+                importKeys(ex, who);
+            } else if (path.equals("/api/v1/audit")) {
+                expect(method, "GET");
+                audit(ex);
+            } else {
+                throw new HttpIo.HttpError(404, "no such API route: " + path);
+            }
+        }
+    }
+
+    private static void expect(String method, String wanted) {
+        if (!method.equals(wanted)) {
+            throw new HttpIo.HttpError(405, "use " + wanted);
+        }
+    }
+
+    private void postReport(HttpExchange ex) throws Exception {
+        byte[] body = HttpIo.readBody(ex, MAX_REPORT_BYTES);
+        ReportSummary summary;
+        try {
+            summary = ReportSummary.parse(body);
+        } catch (ReportSummary.InvalidReportException e) {
+            metrics.count("bootmedic_reports_received_total", "result", "rejected");
+            throw new HttpIo.HttpError(400, "not a valid bootmedic.report/v1: " + e.getMessage());
+        }
+        ReportStore.Result result = reports.ingest(summary, body, System.currentTimeMillis());
+        metrics.count("bootmedic_reports_received_total", "result", result.name().toLowerCase(java.util.Locale.ROOT));
+        if (result == ReportStore.Result.CREATED) {
+            metrics.count("bootmedic_report_outcomes_total", "outcome", summary.outcome());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("runId", summary.runId());
+        m.put("machineId", summary.machineId());
+        m.put("status", result == ReportStore.Result.CREATED ? "created" : "already received");
+        HttpIo.json(ex, result == ReportStore.Result.CREATED ? 201 : 200, m);
+    }
+
+    private void releaseKey(HttpExchange ex, String keyIdText, Tokens.Principal who) throws Exception {
+        String keyId = java.net.URLDecoder.decode(keyIdText, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            KeyId.parse(keyId); // whole key IDs only: prefixes would let a caller enumerate the escrow
+        } catch (IllegalArgumentException e) {
+            throw new HttpIo.HttpError(400, "give a whole key ID (a GUID such as 64311DEA-4587-4029-924A-BA299647998E)");
+        }
+        long now = System.currentTimeMillis();
+        long wait = keyRate.acquire(who.actor(), now);
+        if (wait > 0) {
+            metrics.count("bootmedic_key_releases_total", "result", "rate_limited");
+            ex.getResponseHeaders().set("Retry-After", String.valueOf(wait));
+            throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
+        }
+        Optional<KeyEscrow.Released> released;
+        try {
+            released = escrow.release(keyId, who.actor(), HttpIo.remote(ex), now);
+        } catch (AuditLog.AuditUnavailableException e) {
+            metrics.count("bootmedic_key_releases_total", "result", "audit_failed");
+            System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + e.getCause());
+            throw new HttpIo.HttpError(503, "the audit log cannot be written, so no key is released; the collector's operator must fix its database");
+        }
+        if (released.isEmpty()) {
+            metrics.count("bootmedic_key_releases_total", "result", "not_found");
+            throw new HttpIo.HttpError(404, "no recovery password is escrowed for key ID {" + KeyId.normalize(keyId) + "}; import the export that holds it");
+        }
+        metrics.count("bootmedic_key_releases_total", "result", "released");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("keyId", released.get().keyId());
+        m.put("host", released.get().host());
+        m.put("recoveryPassword", released.get().password());
+        HttpIo.json(ex, 200, m);
+    }
+
+    private void listMachines(HttpExchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        String outcome = q.get("outcome");
+        if (outcome != null && !outcome.isBlank() && !List.of("fixed", "clean", "needs-key", "failed", "no-windows").contains(outcome)) {
+            throw new HttpIo.HttpError(400, "outcome must be fixed, clean, needs-key, failed or no-windows");
+        }
+        int page = HttpIo.intParam(q, "page", 1, 1, Integer.MAX_VALUE / 1000);
+        int size = HttpIo.intParam(q, "pageSize", 100, 1, 1000);
+        FleetQueries.Page p = fleet.machines(new FleetQueries.Filter(outcome, q.get("q")), page, size);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (FleetQueries.Machine m : p.machines()) {
+            rows.add(machineJson(m));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("total", p.total());
+        out.put("page", p.page());
+        out.put("pageSize", p.pageSize());
+        out.put("machines", rows);
+        HttpIo.json(ex, 200, out);
+    }
+
+    private void machine(HttpExchange ex, String id) throws Exception {
+        if (!id.matches("[0-9a-f]{32}")) {
+            throw new HttpIo.HttpError(404, "no such machine");
+        }
+        Optional<FleetQueries.Machine> m = fleet.machine(id);
+        if (m.isEmpty()) {
+            throw new HttpIo.HttpError(404, "no such machine");
+        }
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (FleetQueries.StoredReport r : fleet.history(id, 200)) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("runId", r.runId());
+            h.put("receivedAt", Instant.ofEpochMilli(r.receivedAt()).toString());
+            h.put("outcome", r.outcome());
+            h.put("report", Json.readObject(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            history.add(h);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("machine", machineJson(m.get()));
+        out.put("reports", history);
+        HttpIo.json(ex, 200, out);
+    }
+
+    static Map<String, Object> machineJson(FleetQueries.Machine m) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("id", m.id());
+        j.put("computerName", m.computerName());
+        j.put("biosSerial", m.biosSerial());
+        j.put("hypervisorVmId", m.vmId());
+        j.put("volumeIds", m.volumeIds() == null ? List.of() : List.of(m.volumeIds().split(",")));
+        j.put("outcome", m.latestOutcome());
+        j.put("latestRunId", m.latestRunId());
+        j.put("latestRunAt", Instant.ofEpochMilli(m.latestAt()).toString());
+        j.put("firstSeen", Instant.ofEpochMilli(m.firstSeen()).toString());
+        j.put("lastSeen", Instant.ofEpochMilli(m.lastSeen()).toString());
+        j.put("reports", m.reportCount());
+        return j;
+    }
+
+    private void importKeys(HttpExchange ex, Tokens.Principal who) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        String name = q.getOrDefault("name", "upload");
+        if (!name.matches("[\\w .,()+-]{1,100}")) {
+            name = "upload";
+        }
+        byte[] body = HttpIo.readBody(ex, MAX_IMPORT_BYTES);
+        KeyFileReader.Result parsed;
+        try {
+            parsed = KeyFileReader.read(body, name);
+        } catch (IOException | RuntimeException e) {
+            throw new HttpIo.HttpError(400, "not a recovery-key export this collector can read (AD LDIF/CSV, Graph JSON, MBAM, CSV): "
+                    + e.getMessage());
+        }
+        KeyEscrow.ImportCounts counts;
+        try {
+            counts = escrow.importKeys(parsed.records(), who.actor(), HttpIo.remote(ex), name, System.currentTimeMillis());
+        } catch (AuditLog.AuditUnavailableException e) {
+            throw new HttpIo.HttpError(503, "the audit log cannot be written, so nothing was imported");
+        }
+        metrics.count("bootmedic_keys_imported_total", "result", "imported");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("imported", counts.imported());
+        out.put("updated", counts.updated());
+        out.put("unchanged", counts.unchanged());
+        List<Map<String, Object>> rejected = new ArrayList<>();
+        for (KeyFileReader.RowProblem p : parsed.problems()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("line", p.line());
+            r.put("reason", p.reason());
+            rejected.add(r);
+        }
+        out.put("rejected", rejected);
+        HttpIo.json(ex, 200, out);
+    }
+
+    private void audit(HttpExchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
+        int size = HttpIo.intParam(q, "pageSize", 100, 1, 1000);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (AuditLog.Entry e : audit.recent((page - 1) * size, size)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("at", Instant.ofEpochMilli(e.at()).toString());
+            r.put("actor", e.actor());
+            r.put("action", e.action());
+            r.put("keyId", e.keyId());
+            r.put("remote", e.remote());
+            r.put("detail", e.detail());
+            rows.add(r);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("page", page);
+        out.put("entries", rows);
+        HttpIo.json(ex, 200, out);
+    }
+}

@@ -1,0 +1,300 @@
+package io.bootmedic.collector.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.store.AuditLog;
+import io.bootmedic.collector.store.FleetQueries;
+import io.bootmedic.util.Json;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The server-rendered dashboard: overview, machine table and detail, audit log, CSV export. */
+final class Dashboard {
+    private static final int PAGE_SIZE = 50;
+    private final FleetQueries fleet;
+    private final AuditLog audit;
+    private final Sessions sessions;
+    private final Tokens tokens;
+    private final boolean secureCookies;
+    private final byte[] css;
+
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies) throws IOException {
+        this.fleet = fleet;
+        this.audit = audit;
+        this.sessions = sessions;
+        this.tokens = tokens;
+        this.secureCookies = secureCookies;
+        try (InputStream in = Dashboard.class.getResourceAsStream("dashboard.css")) {
+            this.css = in == null ? new byte[0] : in.readAllBytes();
+        }
+    }
+
+    void handle(HttpExchange ex, String path, Optional<Tokens.Principal> who) throws Exception {
+        String method = ex.getRequestMethod();
+        if (path.equals("/static/dashboard.css")) {
+            ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            HttpIo.send(ex, 200, "text/css; charset=utf-8", css);
+            return;
+        }
+        if (path.equals("/login")) {
+            if (method.equals("POST")) {
+                login(ex);
+            } else {
+                html(ex, 200, "Log in", false, loginForm(null));
+            }
+            return;
+        }
+        if (path.equals("/logout") && method.equals("POST")) {
+            sessions.remove(ex.getRequestHeaders().getFirst("Cookie"));
+            ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+            HttpIo.redirect(ex, "/login");
+            return;
+        }
+        if (who.isEmpty() || who.get().role() != Tokens.Role.ADMIN) {
+            HttpIo.redirect(ex, "/login");
+            return;
+        }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw new HttpIo.HttpError(405, "use GET");
+        }
+        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        if (path.equals("/")) {
+            html(ex, 200, "Overview", true, overview());
+        } else if (path.equals("/machines")) {
+            html(ex, 200, "Machines", true, machines(q));
+        } else if (path.equals("/machines.csv")) {
+            csv(ex, q);
+        } else if (path.startsWith("/machines/")) {
+            String id = path.substring("/machines/".length());
+            Optional<FleetQueries.Machine> m = id.matches("[0-9a-f]{32}") ? fleet.machine(id) : Optional.empty();
+            if (m.isEmpty()) {
+                html(ex, 404, "Not found", true, "<h1>No such machine</h1><p><a href=\"/machines\">Back to the machine list</a></p>");
+            } else {
+                html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true, machine(m.get()));
+            }
+        } else if (path.equals("/audit")) {
+            html(ex, 200, "Audit log", true, audit(q));
+        } else {
+            html(ex, 404, "Not found", true, "<h1>Not found</h1>");
+        }
+    }
+
+    private void login(HttpExchange ex) throws IOException {
+        Map<String, String> form = HttpIo.params(new String(HttpIo.readBody(ex, 4096), StandardCharsets.UTF_8));
+        Optional<Tokens.Principal> p = tokens.authenticate(form.getOrDefault("token", "").trim());
+        if (p.isEmpty() || p.get().role() != Tokens.Role.ADMIN) {
+            html(ex, 401, "Log in", false, loginForm(p.isPresent()
+                    ? "That is the agent token. The dashboard needs the admin token (admin.token in the collector's folder)."
+                    : "That token is not known to this collector. Paste the contents of admin.token from the collector's folder."));
+            return;
+        }
+        String session = sessions.create(p.get(), System.currentTimeMillis());
+        ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+        HttpIo.redirect(ex, "/");
+    }
+
+    private static String loginForm(String error) {
+        return "<div class=\"login\"><h1>Log in</h1>"
+                + (error == null ? "" : "<p class=\"error\" id=\"login-error\">" + Html.esc(error) + "</p>")
+                + "<form method=\"post\" action=\"/login\"><label for=\"token\">Admin token</label>"
+                + "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" autofocus>"
+                + "<button id=\"login\" type=\"submit\">Log in</button></form>"
+                + "<p class=\"muted\">The admin token was printed once by <code>bootmedic collector init</code> and is kept in admin.token.</p></div>";
+    }
+
+    private String overview() throws Exception {
+        StringBuilder sb = new StringBuilder("<h1>Fleet overview</h1><div class=\"tiles\" id=\"counts\">");
+        long total = 0;
+        for (Map.Entry<String, Long> e : fleet.countsByOutcome().entrySet()) {
+            total += e.getValue();
+            sb.append("<a class=\"tile ").append(Html.esc(e.getKey())).append("\" id=\"count-").append(Html.esc(e.getKey()))
+                    .append("\" href=\"/machines?outcome=").append(Html.url(e.getKey())).append("\"><div class=\"n\">").append(e.getValue())
+                    .append("</div>").append(Html.esc(e.getKey())).append("</a>");
+        }
+        sb.append("<a class=\"tile\" href=\"/machines\"><div class=\"n\" id=\"count-all\">").append(total).append("</div>all machines</a></div>");
+        sb.append("<h2>Fixes per hour (last 24 hours, UTC)</h2>").append(chart(fleet.fixesPerHour(System.currentTimeMillis(), 24)));
+        List<FleetQueries.Rotation> rotations = fleet.rotations(100);
+        sb.append("<h2>Rotate these recovery keys</h2>");
+        if (rotations.isEmpty()) {
+            sb.append("<p class=\"muted\">No recovery password has been used yet.</p>");
+        } else {
+            sb.append("<p>A recovery password that was typed, released or read from a file has been seen; create a new one "
+                    + "(<code>manage-bde -protectors -add C: -RecoveryPassword</code>, then delete the old protector) once the machine runs.</p>");
+            sb.append("<table id=\"rotate\"><thead><tr><th>Key ID</th><th>Machine</th><th>How it was obtained</th><th>Reported</th></tr></thead><tbody>");
+            for (FleetQueries.Rotation r : rotations) {
+                sb.append("<tr><td><code>{").append(Html.esc(r.keyId())).append("}</code></td><td><a href=\"/machines/").append(Html.esc(r.machineId()))
+                        .append("\">").append(Html.esc(r.computerName() == null ? r.machineId() : r.computerName())).append("</a></td><td>")
+                        .append(Html.esc(r.keySource())).append("</td><td>").append(Html.time(r.reportedAt())).append("</td></tr>");
+            }
+            sb.append("</tbody></table>");
+        }
+        return sb.toString();
+    }
+
+    /** A bar chart as inline SVG: no script, nothing for the content security policy to allow. */
+    static String chart(List<FleetQueries.HourCount> hours) {
+        long max = Math.max(1, hours.stream().mapToLong(FleetQueries.HourCount::count).max().orElse(1));
+        int w = 720;
+        int h = 160;
+        int bar = w / Math.max(1, hours.size());
+        StringBuilder sb = new StringBuilder("<svg class=\"chart\" id=\"fixes-chart\" role=\"img\" aria-label=\"fixes per hour\" width=\"")
+                .append(w).append("\" height=\"").append(h + 20).append("\" viewBox=\"0 0 ").append(w).append(' ').append(h + 20).append("\">");
+        for (int i = 0; i < hours.size(); i++) {
+            FleetQueries.HourCount c = hours.get(i);
+            int bh = (int) Math.round((double) c.count() / max * (h - 14));
+            sb.append("<rect x=\"").append(i * bar + 2).append("\" y=\"").append(h - bh).append("\" width=\"").append(bar - 4)
+                    .append("\" height=\"").append(bh).append("\"><title>").append(Html.time(c.hourStart())).append(": ")
+                    .append(c.count()).append(" fixed</title></rect>");
+            if (c.count() > 0) {
+                sb.append("<text x=\"").append(i * bar + 3).append("\" y=\"").append(h - bh - 3).append("\">").append(c.count()).append("</text>");
+            }
+            if (i % 3 == 0) {
+                sb.append("<text x=\"").append(i * bar + 2).append("\" y=\"").append(h + 14).append("\">")
+                        .append(Html.time(c.hourStart()), 11, 16).append("</text>");
+            }
+        }
+        return sb.append("</svg>").toString();
+    }
+
+    private String machines(Map<String, String> q) throws Exception {
+        String outcome = q.getOrDefault("outcome", "");
+        String search = q.getOrDefault("q", "");
+        int page = HttpIo.intParam(q, "page", 1, 1, Integer.MAX_VALUE / 1000);
+        FleetQueries.Page p = fleet.machines(new FleetQueries.Filter(outcome, search), page, PAGE_SIZE);
+        StringBuilder sb = new StringBuilder("<h1>Machines</h1><form class=\"search\" method=\"get\" action=\"/machines\">")
+                .append("<input id=\"search\" name=\"q\" placeholder=\"computer name, serial, VM id\" value=\"").append(Html.esc(search)).append("\">")
+                .append("<select id=\"outcome\" name=\"outcome\"><option value=\"\">any outcome</option>");
+        for (String o : List.of("fixed", "clean", "needs-key", "failed", "no-windows")) {
+            sb.append("<option").append(o.equals(outcome) ? " selected" : "").append(">").append(o).append("</option>");
+        }
+        String filterQuery = "q=" + Html.url(search) + "&outcome=" + Html.url(outcome);
+        sb.append("</select> <button id=\"filter\" type=\"submit\">Filter</button> <a id=\"csv\" href=\"/machines.csv?").append(Html.esc(filterQuery))
+                .append("\">Export CSV</a></form>");
+        sb.append("<p class=\"muted\" id=\"total\">").append(p.total()).append(" machine").append(p.total() == 1 ? "" : "s").append("</p>");
+        sb.append("<table id=\"machines\"><thead><tr><th>Computer</th><th>Outcome</th><th>Last report</th><th>Reports</th>")
+                .append("<th>BIOS serial</th><th>VM id</th></tr></thead><tbody>");
+        for (FleetQueries.Machine m : p.machines()) {
+            sb.append("<tr><td><a href=\"/machines/").append(m.id()).append("\">").append(Html.esc(m.computerName() == null ? "(unknown) " + m.id() : m.computerName()))
+                    .append("</a></td><td class=\"outcome outcome-").append(Html.esc(m.latestOutcome())).append("\">").append(Html.esc(m.latestOutcome()))
+                    .append("</td><td>").append(Html.time(m.lastSeen())).append("</td><td>").append(m.reportCount()).append("</td><td>")
+                    .append(Html.esc(m.biosSerial())).append("</td><td>").append(Html.esc(m.vmId())).append("</td></tr>");
+        }
+        sb.append("</tbody></table><div class=\"pager\">");
+        if (page > 1) {
+            sb.append("<a id=\"prev\" href=\"/machines?").append(Html.esc(filterQuery)).append("&amp;page=").append(page - 1).append("\">← newer</a>");
+        }
+        sb.append("<span>page ").append(page).append(" of ").append(p.pages()).append("</span>");
+        if (page < p.pages()) {
+            sb.append("<a id=\"next\" href=\"/machines?").append(Html.esc(filterQuery)).append("&amp;page=").append(page + 1).append("\">older →</a>");
+        }
+        return sb.append("</div>").toString();
+    }
+
+    private String machine(FleetQueries.Machine m) throws Exception {
+        StringBuilder sb = new StringBuilder("<h1 id=\"machine-name\">").append(Html.esc(m.computerName() == null ? "(unknown computer)" : m.computerName()))
+                .append("</h1><table class=\"facts\"><tbody>")
+                .append("<tr><th>Latest outcome</th><td class=\"outcome outcome-").append(Html.esc(m.latestOutcome())).append("\" id=\"machine-outcome\">")
+                .append(Html.esc(m.latestOutcome())).append("</td></tr>")
+                .append("<tr><th>BIOS serial</th><td>").append(Html.esc(m.biosSerial())).append("</td></tr>")
+                .append("<tr><th>VM id</th><td>").append(Html.esc(m.vmId())).append("</td></tr>")
+                .append("<tr><th>Volumes</th><td>").append(Html.esc(m.volumeIds())).append("</td></tr>")
+                .append("<tr><th>First seen</th><td>").append(Html.time(m.firstSeen())).append("</td></tr>")
+                .append("<tr><th>Last report</th><td>").append(Html.time(m.lastSeen())).append("</td></tr></tbody></table>");
+        sb.append("<h2>Report history</h2><table id=\"history\"><thead><tr><th>Received</th><th>Run</th><th>Mode</th><th>Outcome</th>")
+                .append("<th>What was done</th></tr></thead><tbody>");
+        for (FleetQueries.StoredReport r : fleet.history(m.id(), 200)) {
+            sb.append("<tr><td>").append(Html.time(r.receivedAt())).append("</td><td><code>").append(Html.esc(r.runId())).append("</code></td><td>")
+                    .append(Html.esc(r.mode())).append("</td><td class=\"outcome outcome-").append(Html.esc(r.outcome())).append("\">")
+                    .append(Html.esc(r.outcome())).append("</td><td>").append(actions(r.body())).append("</td></tr>");
+        }
+        return sb.append("</tbody></table>").toString();
+    }
+
+    /** One line per volume and action, from the stored report (escaped: it came from an agent). */
+    private static String actions(String body) {
+        try {
+            Map<String, Object> report = Json.readObject(body.getBytes(StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder();
+            if (report.get("volumes") instanceof List<?> volumes) {
+                for (Object v : volumes) {
+                    if (!(v instanceof Map<?, ?> vol)) {
+                        continue;
+                    }
+                    sb.append("<div>").append(Html.esc(vol.get("volumeId"))).append(": ").append(Html.esc(vol.get("outcome")));
+                    if (vol.get("bitlocker") instanceof Map<?, ?> bl && bl.get("state") != null && !"none".equals(bl.get("state"))) {
+                        sb.append(", BitLocker ").append(Html.esc(bl.get("state")));
+                        if (bl.get("keySource") != null) {
+                            sb.append(" (key from ").append(Html.esc(bl.get("keySource"))).append(")");
+                        }
+                    }
+                    if (vol.get("error") != null) {
+                        sb.append(" <span class=\"error\">").append(Html.esc(vol.get("error"))).append("</span>");
+                    }
+                    if (vol.get("actions") instanceof List<?> actions) {
+                        for (Object a : actions) {
+                            if (a instanceof Map<?, ?> act) {
+                                sb.append("<br>").append(Html.esc(act.get("action"))).append(" ").append(Html.esc(act.get("path")));
+                            }
+                        }
+                    }
+                    sb.append("</div>");
+                }
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            return "<span class=\"error\">unreadable report</span>";
+        }
+    }
+
+    private String audit(Map<String, String> q) throws Exception {
+        int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
+        StringBuilder sb = new StringBuilder("<h1>Audit log</h1><p class=\"muted\">Every key release and import, written before the key left the collector.</p>")
+                .append("<table id=\"audit\"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Key ID</th><th>From</th><th>Detail</th></tr></thead><tbody>");
+        List<AuditLog.Entry> entries = audit.recent((page - 1) * 100, 100);
+        for (AuditLog.Entry e : entries) {
+            sb.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(Html.esc(e.actor())).append("</td><td>").append(Html.esc(e.action()))
+                    .append("</td><td>").append(e.keyId() == null ? "" : "<code>{" + Html.esc(e.keyId()) + "}</code>").append("</td><td>")
+                    .append(Html.esc(e.remote())).append("</td><td>").append(Html.esc(e.detail())).append("</td></tr>");
+        }
+        sb.append("</tbody></table><div class=\"pager\">");
+        if (page > 1) {
+            sb.append("<a href=\"/audit?page=").append(page - 1).append("\">← newer</a>");
+        }
+        if (entries.size() == 100) {
+            sb.append("<a href=\"/audit?page=").append(page + 1).append("\">older →</a>");
+        }
+        return sb.append("</div>").toString();
+    }
+
+    private void csv(HttpExchange ex, Map<String, String> q) throws Exception {
+        ex.getResponseHeaders().set("Content-Type", "text/csv; charset=utf-8");
+        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"machines.csv\"");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        ex.sendResponseHeaders(200, 0);
+        try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8);
+             CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder()
+                     .setHeader("machineId", "computerName", "outcome", "lastReport", "reports", "biosSerial", "vmId", "volumeIds", "latestRunId").build())) {
+            fleet.eachMachine(new FleetQueries.Filter(q.get("outcome"), q.get("q")), m -> csv.printRecord(m.id(), spreadsheetSafe(m.computerName()),
+                    m.latestOutcome(), Html.time(m.lastSeen()), m.reportCount(), spreadsheetSafe(m.biosSerial()), spreadsheetSafe(m.vmId()),
+                    spreadsheetSafe(m.volumeIds()), m.latestRunId()));
+        }
+    }
+
+    /** A cell that starts like a formula is prefixed so spreadsheets show it as text (CSV injection). */
+    static String spreadsheetSafe(String s) {
+        return s != null && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
+    }
+
+    private static void html(HttpExchange ex, int status, String title, boolean loggedIn, String body) throws IOException {
+        HttpIo.send(ex, status, "text/html; charset=utf-8", Html.page(title, loggedIn, body).getBytes(StandardCharsets.UTF_8));
+    }
+}

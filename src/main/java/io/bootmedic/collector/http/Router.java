@@ -1,0 +1,106 @@
+package io.bootmedic.collector.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.bootmedic.collector.Tokens;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Every request passes here: who is calling (bearer token or dashboard session), which route,
+ * and the measurements (access log, latency histogram). Errors become short JSON or HTML
+ * answers; stack traces go to the server's own error stream only.
+ */
+final class Router implements HttpHandler {
+    private final Tokens tokens;
+    private final Sessions sessions;
+    private final ApiRoutes api;
+    private final Dashboard dashboard;
+    private final Metrics metrics;
+    private final AccessLog log;
+
+    Router(Tokens tokens, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log) {
+        this.tokens = tokens;
+        this.sessions = sessions;
+        this.api = api;
+        this.dashboard = dashboard;
+        this.metrics = metrics;
+        this.log = log;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        long start = System.nanoTime();
+        String path = CollectorServer.path(ex);
+        Optional<Tokens.Principal> who = Optional.empty();
+        String route = route(path);
+        try {
+            who = bearer(ex);
+            if (path.startsWith("/api/")) {
+                if (who.isEmpty()) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                    HttpIo.error(ex, 401, "missing or unknown token: send 'Authorization: Bearer <token>' (agent.conf holds the agent token)");
+                } else {
+                    api.handle(ex, path, who.get());
+                }
+            } else if (path.equals("/healthz")) {
+                HttpIo.send(ex, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
+            } else if (path.equals("/metrics")) {
+                HttpIo.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8));
+            } else {
+                who = who.isPresent() ? who : sessions.find(ex.getRequestHeaders().getFirst("Cookie"), System.currentTimeMillis());
+                dashboard.handle(ex, path, who);
+            }
+        } catch (HttpIo.HttpError e) {
+            respondQuietly(ex, e.status, e.getMessage(), path);
+        } catch (Exception e) {
+            System.err.println("collector: " + ex.getRequestMethod() + " " + path + " failed:");
+            e.printStackTrace();
+            respondQuietly(ex, 500, "internal error; the collector's log has the details", path);
+        } finally {
+            long nanos = System.nanoTime() - start;
+            metrics.observe(route, nanos);
+            int status = ex.getResponseCode();
+            metrics.count("bootmedic_http_requests_total", "status", String.valueOf(status));
+            log.log(HttpIo.remote(ex), ex.getRequestMethod(), path, status, nanos / 1e6, who.map(Tokens.Principal::actor).orElse(null));
+            ex.close();
+        }
+    }
+
+    private static void respondQuietly(HttpExchange ex, int status, String message, String path) {
+        try {
+            if (ex.getResponseCode() == -1) {
+                HttpIo.error(ex, status, message);
+            }
+        } catch (IOException ignored) {
+            // the client went away
+        }
+    }
+
+    private Optional<Tokens.Principal> bearer(HttpExchange ex) {
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.empty();
+        }
+        return tokens.authenticate(h.substring(7).trim());
+    }
+
+    /** A small, fixed set of route names for the latency histogram (ids in paths would explode it). */
+    static String route(String path) {
+        if (path.equals("/api/v1/reports")) {
+            return "reports";
+        }
+        if (path.startsWith("/api/v1/keys/")) {
+            return path.equals("/api/v1/keys/import") ? "keys_import" : "key_release";
+        }
+        if (path.startsWith("/api/")) {
+            return "api_other";
+        }
+        if (path.equals("/metrics") || path.equals("/healthz")) {
+            return "ops";
+        }
+        return "dashboard";
+    }
+}

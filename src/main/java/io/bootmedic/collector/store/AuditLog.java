@@ -1,0 +1,62 @@
+package io.bootmedic.collector.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Who released or imported which key, when and from where. Rows are only ever added. */
+public final class AuditLog {
+    private final Database db;
+
+    public AuditLog(Database db) {
+        this.db = db;
+    }
+
+    public record Entry(String id, long at, String actor, String action, String keyId, String remote, String detail) {
+    }
+
+    /** Thrown when the audit row could not be written; the caller must then not release anything. */
+    public static final class AuditUnavailableException extends Exception {
+        public AuditUnavailableException(Throwable cause) {
+            super("the audit log could not be written", cause);
+        }
+    }
+
+    /** Writes and commits one entry before returning. */
+    public void record(long at, String actor, String action, String keyId, String remote, String detail) throws AuditUnavailableException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO audit (id, at, actor, action, key_id, remote, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            c.setAutoCommit(true);
+            ps.setString(1, UUID.randomUUID().toString());
+            ps.setLong(2, at);
+            ps.setString(3, actor);
+            ps.setString(4, action);
+            ps.setString(5, keyId);
+            ps.setString(6, remote);
+            ps.setString(7, detail);
+            ps.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            throw new AuditUnavailableException(e);
+        }
+    }
+
+    public List<Entry> recent(int offset, int limit) throws SQLException {
+        List<Entry> list = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT id, at, actor, action, key_id, remote, detail FROM audit ORDER BY at DESC, id LIMIT ? OFFSET ?")) {
+            ps.setInt(1, limit);
+            ps.setInt(2, offset);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    list.add(new Entry(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                            rs.getString(7)));
+                }
+            }
+        }
+        return list;
+    }
+}

@@ -1,0 +1,113 @@
+package io.bootmedic.collector.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The collector's database: embedded SQLite (one file, WAL) by default, PostgreSQL for large
+ * fleets. One schema for both, migrated by Flyway from the jar on every start.
+ */
+public final class Database implements AutoCloseable {
+    /** Held so the setting stays: Flyway's per-start INFO lines would bury the collector's own. */
+    private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+    private static final java.util.logging.Logger HIKARI_LOG = java.util.logging.Logger.getLogger("com.zaxxer.hikari");
+
+    static {
+        FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
+        HIKARI_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    private final HikariDataSource pool;
+    private final boolean sqlite;
+
+    private Database(HikariDataSource pool, boolean sqlite) {
+        this.pool = pool;
+        this.sqlite = sqlite;
+    }
+
+    /** SQLite in {@code dir/collector.db}. */
+    public static Database sqliteIn(Path dir) throws SQLException {
+        return open("jdbc:sqlite:" + dir.resolve("collector.db").toAbsolutePath(), null, null);
+    }
+
+    /**
+     * Opens (and migrates) the database at a JDBC URL. The password may come separately so it
+     * stays off command lines.
+     */
+    public static Database open(String jdbcUrl, String user, String password) throws SQLException {
+        boolean sqlite = jdbcUrl.startsWith("jdbc:sqlite:");
+        if (!sqlite && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new SQLException("unsupported database URL (use jdbc:sqlite:FILE or jdbc:postgresql://host/db): "
+                    + jdbcUrl.replaceAll("password=[^&]*", "password=…"));
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setPoolName("collector-db");
+        if (user != null) {
+            config.setUsername(user);
+        }
+        if (password != null) {
+            config.setPassword(password);
+        }
+        if (sqlite) {
+            // SQLite serializes writers; a small pool and a busy timeout keep them queued, not failing
+            config.setMaximumPoolSize(4);
+            config.addDataSourceProperty("journal_mode", "WAL");
+            config.addDataSourceProperty("synchronous", "NORMAL");
+            config.addDataSourceProperty("busy_timeout", "10000");
+            config.addDataSourceProperty("foreign_keys", "true");
+        } else {
+            config.setMaximumPoolSize(12);
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
+        config.setInitializationFailTimeout(10_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new SQLException("cannot open the collector database: " + rootMessage(e), e);
+        }
+        try {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new SQLException("cannot migrate the collector database schema: " + rootMessage(e), e);
+        }
+        return new Database(pool, sqlite);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage()).replaceAll("password=[^&\\s]*", "password=…");
+    }
+
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public boolean isSqlite() {
+        return sqlite;
+    }
+
+    public String describe() {
+        return sqlite ? "SQLite" : "PostgreSQL";
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
