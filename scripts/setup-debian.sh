@@ -13,6 +13,9 @@ packages=(
   libfsntfs-utils                 # independent NTFS reader
   shellcheck                      # lint for the shell scripts
   gcc libc6-dev                   # compiles offsetof() checks of the libntfs-3g structs
+  postgresql                      # the collector's tests and benchmark run against a real server (started by the tests)
+  chromium chromium-driver        # the dashboard test drives a real headless browser
+  wrk curl                        # the collector benchmark's load generator
 )
 
 missing=()

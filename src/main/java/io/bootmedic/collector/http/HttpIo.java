@@ -31,7 +31,9 @@ final class HttpIo {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             try {
-                if (Long.parseLong(length.trim()) > max) {
+                long declared = Long.parseLong(length.trim());
+                if (declared > max) {
+                    drain(ex, declared);
                     throw new HttpError(400, "the body is larger than " + max + " bytes");
                 }
             } catch (NumberFormatException e) {
@@ -45,10 +47,22 @@ final class HttpIo {
             while ((n = in.read(buf)) > 0) {
                 out.write(buf, 0, n);
                 if (out.size() > max) {
+                    drain(ex, 16L << 20);
                     throw new HttpError(400, "the body is larger than " + max + " bytes");
                 }
             }
             return out.toByteArray();
+        }
+    }
+
+    /** Reads and discards a refused body (up to a bound) so the client, still sending, can read the answer. */
+    private static void drain(HttpExchange ex, long declared) throws IOException {
+        if (declared > 16L << 20) {
+            ex.getResponseHeaders().set("Connection", "close");
+            return;
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            in.transferTo(OutputStream.nullOutputStream());
         }
     }
 

@@ -135,7 +135,7 @@ public final class FleetQueries {
     public List<StoredReport> history(String machineId, int limit) throws SQLException {
         List<StoredReport> reports = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT run_id, received_at, finished_at, outcome, mode, "
-                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY received_at DESC LIMIT ?")) {
+                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY finished_at DESC, received_at DESC LIMIT ?")) {
             ps.setString(1, machineId);
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {

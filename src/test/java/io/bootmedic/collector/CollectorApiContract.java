@@ -1,0 +1,269 @@
+package io.bootmedic.collector;
+
+import io.bootmedic.collector.client.CollectorClient;
+import io.bootmedic.collector.client.CollectorException;
+import io.bootmedic.keys.RecoveryPassword;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The API of DESIGN §7, run unchanged against SQLite and PostgreSQL (the subclasses pick the database). */
+abstract class CollectorApiContract {
+    static final String KEY_ID = "64311DEA-4587-4029-924A-BA299647998E";
+    static final String PASSWORD = "000011-000022-000033-000044-000055-000066-000077-000088";
+    static final int KEY_RATE = 5;
+
+    @TempDir
+    Path tmp;
+    TestCollector collector;
+
+    /** The JDBC URL of a fresh database, or null for SQLite in the collector folder. */
+    abstract String jdbcUrl() throws Exception;
+
+    @BeforeEach
+    void start() throws Exception {
+        collector = TestCollector.start(tmp.resolve("collector"), jdbcUrl(), KEY_RATE);
+    }
+
+    @AfterEach
+    void stop() {
+        collector.close();
+    }
+
+    String admin() {
+        return collector.created.adminToken();
+    }
+
+    String agent() {
+        return collector.created.agentToken();
+    }
+
+    @Test
+    void aReportIsStoredOnceAndItsMachineListedWithTheLatestOutcome() throws Exception {
+        Map<String, Object> failed = Reports.report("PC-0042", "SN42", "failed", "2024-07-19T06:00:00Z");
+        Map<String, Object> fixed = Reports.report("PC-0042", "SN42", "fixed", "2024-07-19T07:00:00Z");
+        CollectorClient agentClient = collector.agentClient();
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
+        assertEquals(CollectorClient.Delivery.ALREADY_RECEIVED, agentClient.sendReport(Reports.bytes(fixed)), "a re-send is recognised by runId");
+        // an older run uploaded late (from an outbox) must not hide the newer outcome
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(failed)));
+
+        TestCollector.Response list = collector.request("GET", "/api/v1/machines", admin(), null);
+        assertEquals(200, list.status());
+        List<?> machines = (List<?>) list.json().get("machines");
+        assertEquals(1, machines.size(), list.body());
+        Map<?, ?> m = (Map<?, ?>) machines.get(0);
+        assertEquals("PC-0042", m.get("computerName"));
+        assertEquals("fixed", m.get("outcome"));
+        assertEquals(2, ((Number) m.get("reports")).intValue());
+
+        TestCollector.Response byOutcome = collector.request("GET", "/api/v1/machines?outcome=failed", admin(), null);
+        assertEquals(0, ((Number) byOutcome.json().get("total")).intValue());
+
+        TestCollector.Response detail = collector.request("GET", "/api/v1/machines/" + m.get("id"), admin(), null);
+        assertEquals(200, detail.status());
+        List<?> history = (List<?>) detail.json().get("reports");
+        assertEquals(2, history.size());
+        assertEquals(fixed.get("runId"), ((Map<?, ?>) ((Map<?, ?>) history.get(0)).get("report")).get("runId"));
+    }
+
+    @Test
+    void machinesWithTheSameNameButDifferentSerialsStayApart() throws Exception {
+        CollectorClient c = collector.agentClient();
+        c.sendReport(Reports.bytes(Reports.report("CLONE", "SN-A", "fixed", "2024-07-19T06:00:00Z")));
+        c.sendReport(Reports.bytes(Reports.report("CLONE", "SN-B", "failed", "2024-07-19T06:00:00Z")));
+        c.sendReport(Reports.bytes(Reports.report("CLONE", "To be filled by O.E.M.", "fixed", "2024-07-19T06:00:00Z")));
+        assertEquals(3, ((Number) collector.request("GET", "/api/v1/machines?q=clone", admin(), null).json().get("total")).intValue());
+    }
+
+    @Test
+    void tokensAreRequiredAndRolesEnforced() throws Exception {
+        assertEquals(401, collector.request("GET", "/api/v1/machines", null, null).status());
+        assertEquals(401, collector.request("GET", "/api/v1/machines", "bmadm_not-a-real-token", null).status());
+        assertEquals(401, collector.request("POST", "/api/v1/reports", null, Reports.bytes(Reports.report("A", "1", "fixed", "2024-07-19T06:00:00Z"))).status());
+        for (String path : List.of("/api/v1/machines", "/api/v1/audit", "/api/v1/machines/0123456789abcdef0123456789abcdef")) {
+            TestCollector.Response r = collector.request("GET", path, agent(), null);
+            assertEquals(403, r.status(), path);
+            assertTrue(r.body().contains("admin token"), r.body());
+        }
+        assertEquals(403, collector.request("POST", "/api/v1/keys/import", agent(), "KeyID,RecoveryKey\n".getBytes(StandardCharsets.UTF_8)).status());
+        // the dashboard without a session sends the browser to the login page
+        assertEquals(303, collector.request("GET", "/machines", null, null).status());
+        CollectorException wrongToken = assertThrows(CollectorException.class, () -> new CollectorClient(
+                new AgentConfig(collector.url, collector.created.pin(), "bmagt_wrong"), 5000).sendReport(Reports.bytes(Reports.report("A", "1", "fixed", "2024-07-19T06:00:00Z"))));
+        assertTrue(wrongToken.getMessage().contains("refused the token"), wrongToken.getMessage());
+        assertFalse(wrongToken.retryable());
+    }
+
+    @Test
+    void aWrongCertificatePinIsAClearErrorAndNothingIsSent() throws Exception {
+        String otherPin = "00".repeat(32);
+        CollectorClient client = new CollectorClient(new AgentConfig(collector.url, otherPin, agent()), 5000);
+        CollectorException e = assertThrows(CollectorException.class, () -> client.sendReport(Reports.bytes(Reports.report("A", "1", "fixed", "2024-07-19T06:00:00Z"))));
+        assertTrue(e.getMessage().contains("certificate pin mismatch"), e.getMessage());
+        assertTrue(e.getMessage().contains(otherPin), e.getMessage());
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/machines", admin(), null).json().get("total")).intValue());
+    }
+
+    @Test
+    void keysAreImportedSealedReleasedToAgentsAndEveryReleaseIsAudited() throws Exception {
+        String export = "Hostname,KeyID,RecoveryKey,Directory\nPC-0042,{" + KEY_ID + "}," + PASSWORD + ",AD\nPC-0043,not-a-guid,123,AD\n";
+        Map<String, Object> counts = collector.adminClient().importKeys(export.getBytes(StandardCharsets.UTF_8), "keys.csv");
+        assertEquals(1, ((Number) counts.get("imported")).intValue());
+        assertEquals(1, ((List<?>) counts.get("rejected")).size());
+        assertFalse(counts.toString().contains("123,"), "rejected rows are not quoted back");
+        // importing the same export again changes nothing
+        assertEquals(1, ((Number) collector.adminClient().importKeys(export.getBytes(StandardCharsets.UTF_8), "keys.csv").get("unchanged")).intValue());
+
+        // at rest the password is sealed: no group of it appears in the table
+        try (Connection c = collector.db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sealed, host FROM recovery_keys")) {
+            assertTrue(rs.next());
+            assertFalse(rs.getString(1).contains("000011"));
+            assertEquals("PC-0042", rs.getString(2));
+        }
+
+        Optional<RecoveryPassword> released = collector.agentClient().recoveryPassword(KEY_ID.toLowerCase());
+        assertEquals(Optional.of(RecoveryPassword.parse(PASSWORD)), released);
+        assertEquals(Optional.empty(), collector.agentClient().recoveryPassword("00000000-1111-2222-3333-444444444444"));
+
+        TestCollector.Response audit = collector.request("GET", "/api/v1/audit", admin(), null);
+        List<?> entries = (List<?>) audit.json().get("entries");
+        List<String> actions = entries.stream().map(e -> (String) ((Map<?, ?>) e).get("action")).toList();
+        assertTrue(actions.contains("key-release"), actions.toString());
+        assertTrue(actions.contains("key-not-found"), actions.toString());
+        assertEquals(2, actions.stream().filter("key-import"::equals).count(), actions.toString());
+        Map<?, ?> release = entries.stream().map(e -> (Map<?, ?>) e).filter(e -> "key-release".equals(e.get("action"))).findFirst().orElseThrow();
+        assertEquals(KEY_ID, release.get("keyId"));
+        assertTrue(((String) release.get("actor")).startsWith("agent:"), release.toString());
+        assertFalse(audit.body().contains("000011-000022"), "the audit log never holds the password");
+
+        // prefixes are not accepted over the API: they would let a caller enumerate the escrow
+        assertEquals(400, collector.request("GET", "/api/v1/keys/64311DEA", agent(), null).status());
+    }
+
+    @Test
+    void keyReleasesAreRateLimitedPerToken() throws Exception {
+        for (int i = 0; i < KEY_RATE; i++) {
+            assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null).status());
+        }
+        TestCollector.Response limited = collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
+        assertEquals(429, limited.status());
+        assertTrue(limited.header("Retry-After") != null, limited.headers().toString());
+        // another token has its own allowance
+        assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, admin(), null).status());
+    }
+
+    @Test
+    void withoutAnAuditRowNoKeyIsReleased() throws Exception {
+        collector.adminClient().importKeys(("KeyID,RecoveryKey\n" + KEY_ID + "," + PASSWORD + "\n").getBytes(StandardCharsets.UTF_8), "k.csv");
+        try (Connection c = collector.db.connection(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE audit RENAME TO audit_unavailable");
+        }
+        TestCollector.Response r = collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
+        assertEquals(503, r.status());
+        assertTrue(r.body().contains("audit"), r.body());
+        assertFalse(r.body().contains("000011"), r.body());
+        assertFalse(r.body().contains("recoveryPassword"), r.body());
+    }
+
+    @Test
+    void hostileReportFieldsAreStoredAsTextAndShownEscaped() throws Exception {
+        String evil = "x'); DROP TABLE machines;--<script>alert(1)</script>";
+        collector.agentClient().sendReport(Reports.bytes(Reports.report(evil, "SN' OR '1'='1", "failed", "2024-07-19T06:00:00Z")));
+        collector.agentClient().sendReport(Reports.bytes(Reports.report("PC-OK", "SN1", "fixed", "2024-07-19T06:00:00Z")));
+        TestCollector.Response list = collector.request("GET", "/api/v1/machines?q=" + java.net.URLEncoder.encode("'); DROP", StandardCharsets.UTF_8), admin(), null);
+        assertEquals(1, ((Number) list.json().get("total")).intValue(), "the search matched the text literally");
+        assertEquals(2, ((Number) collector.request("GET", "/api/v1/machines", admin(), null).json().get("total")).intValue(), "the table is still there");
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/machines?q=%25", admin(), null).json().get("total")).intValue(), "% is not a wildcard");
+
+        String cookie = login();
+        String page = dashboard("/machines", cookie);
+        assertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), page);
+        assertFalse(page.contains("<script>"), "no markup from a report reaches the page");
+    }
+
+    @Test
+    void malformedOrOversizedBodiesAre400WithoutInternals() throws Exception {
+        for (String body : List.of("{not json", "[]", "{\"schema\":\"bootmedic.report/v1\"}",
+                "{\"schema\":\"bootmedic.report/v1\",\"runId\":\"11111111-2222\",\"outcome\":\"pwned\",\"finishedAt\":\"2024-07-19T06:00:00Z\"}",
+                "{\"schema\":\"bootmedic.report/v1\",\"runId\":\"11111111-2222\",\"outcome\":\"fixed\",\"finishedAt\":\"yesterday\"}")) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), body.getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, r.status(), body);
+            assertFalse(r.body().contains("Exception") || r.body().contains("\tat ") || r.body().contains("io.bootmedic"), r.body());
+        }
+        byte[] huge = new byte[2 << 20];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), huge);
+        assertEquals(400, r.status());
+        assertTrue(r.body().contains("larger than"), r.body());
+    }
+
+    @Test
+    void usedRecoveryPasswordsAreListedForRotationAndMetricsCountEverything() throws Exception {
+        collector.agentClient().sendReport(Reports.bytes(Reports.withUsedKey(Reports.report("PC-ROT", "SN9", "fixed", "2024-07-19T06:00:00Z"),
+                KEY_ID, "collector")));
+        String overview = dashboard("/", login());
+        assertTrue(overview.contains("Rotate these recovery keys"), overview);
+        assertTrue(overview.contains("{" + KEY_ID + "}"), overview);
+        assertTrue(overview.contains("PC-ROT"), overview);
+
+        collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
+        String metrics = collector.request("GET", "/metrics", null, null).body();
+        assertTrue(metrics.contains("bootmedic_reports_received_total{result=\"created\"} 1"), metrics);
+        assertTrue(metrics.contains("bootmedic_report_outcomes_total{outcome=\"fixed\"} 1"), metrics);
+        assertTrue(metrics.contains("bootmedic_key_releases_total{result=\"not_found\"} 1"), metrics);
+        assertTrue(metrics.contains("bootmedic_http_request_duration_seconds_bucket{route=\"reports\",le=\"+Inf\"} 1"), metrics);
+        assertEquals("ok\n", collector.request("GET", "/healthz", null, null).body());
+
+        String log = java.nio.file.Files.readString(collector.dir.accessLog());
+        assertTrue(log.contains("\"path\":\"/api/v1/reports\""), log);
+        assertFalse(log.contains(agent()) || log.contains(admin()), "the access log never holds a token");
+    }
+
+    @Test
+    void theMachineTableExportsAsCsv() throws Exception {
+        collector.agentClient().sendReport(Reports.bytes(Reports.report("=HYPERLINK(\"x\")", "SN1", "fixed", "2024-07-19T06:00:00Z")));
+        collector.agentClient().sendReport(Reports.bytes(Reports.report("PC-2", "SN2", "failed", "2024-07-19T06:00:00Z")));
+        String csv = dashboard("/machines.csv?outcome=fixed", login());
+        List<String> lines = csv.lines().toList();
+        assertEquals(2, lines.size(), csv);
+        assertTrue(lines.get(0).startsWith("machineId,computerName,outcome"), csv);
+        assertTrue(lines.get(1).contains("'=HYPERLINK"), "formula cells are defused: " + csv);
+    }
+
+    /** Logs in through the form as a browser would; returns the session cookie. */
+    String login() throws Exception {
+        TestCollector.Response wrong = collector.request("POST", "/login", null, ("token=" + agent()).getBytes(StandardCharsets.UTF_8));
+        assertEquals(401, wrong.status());
+        TestCollector.Response r = collector.request("POST", "/login", null, ("token=" + admin()).getBytes(StandardCharsets.UTF_8));
+        assertEquals(303, r.status(), r.body());
+        String setCookie = r.header("Set-Cookie");
+        assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Secure"), setCookie);
+        return setCookie.substring(0, setCookie.indexOf(';'));
+    }
+
+    String dashboard(String path, String cookie) throws Exception {
+        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) new java.net.URL(collector.url + path).openConnection();
+        c.setSSLSocketFactory(TestCollector.trustAll().getSocketFactory());
+        c.setHostnameVerifier((h, s) -> true);
+        c.setRequestProperty("Cookie", cookie);
+        assertEquals(200, c.getResponseCode(), path);
+        return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
