@@ -94,18 +94,23 @@ read_worker() {
   local facts
   facts=$(az vm show --resource-group "$worker_rg" --name "$worker" --query "[location, zones[0] || '']" -o tsv) ||
     die "cannot read the worker VM $worker_rg/$worker; create it (a Linux VM with bootmedic in /opt/bootmedic) in the same region as the VMs"
-  { read -r worker_location; read -r worker_zone || true; } <<<"$facts"
+  local f
+  mapfile -t f <<<"$facts"
+  worker_location=${f[0]:-} worker_zone=${f[1]:-}
 }
 
 # Sets disk_id disk_name location zone os_type sku hyperv_gen bek_url kek_url for one VM.
 read_vm() { # RG VM
-  local facts
+  local facts f
   facts=$(az vm show --resource-group "$1" --name "$2" \
     --query "[storageProfile.osDisk.managedDisk.id, storageProfile.osDisk.name, location, zones[0] || '', storageProfile.osDisk.osType]" -o tsv) || return 1
-  { read -r disk_id; read -r disk_name; read -r location; read -r zone; read -r os_type; } <<<"$facts"
+  mapfile -t f <<<"$facts"
+  disk_id=${f[0]:-} disk_name=${f[1]:-} location=${f[2]:-} zone=${f[3]:-} os_type=${f[4]:-}
+  [ -n "$disk_id" ] || return 1
   facts=$(az disk show --ids "$disk_id" \
     --query "[sku.name, hyperVGeneration || '', encryptionSettingsCollection.encryptionSettings[0].diskEncryptionKey.secretUrl || '', encryptionSettingsCollection.encryptionSettings[0].keyEncryptionKey.keyUrl || '']" -o tsv) || return 1
-  { read -r sku; read -r hyperv_gen; read -r bek_url; read -r kek_url; } <<<"$facts"
+  mapfile -t f <<<"$facts"
+  sku=${f[0]:-} hyperv_gen=${f[1]:-} bek_url=${f[2]:-} kek_url=${f[3]:-}
 }
 
 # ---- one VM -------------------------------------------------------------------------------
