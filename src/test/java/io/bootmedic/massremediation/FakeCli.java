@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * Stand-ins for cloud command-line tools (az, aws, ssh, ...) on a PATH of their own: each call
  * appends its arguments, joined by single spaces, to calls.log, saves its standard input to
  * stdin.N (N = the call's line in the log), and answers with the last rule (so a test's own rules override shared ones) whose pattern matches
- * the start of "tool arg1 arg2 ..." (a bash glob: '*' matches anything). No rule: exit 0, no output.
+ * the start of "tool arg1 arg2 ..." (literally). No rule: exit 0, no output.
  * Then runs a script of the repository with that PATH and records what it printed.
  */
 final class FakeCli {
@@ -32,9 +32,12 @@ final class FakeCli {
             n=$(wc -l < "$dir/calls.log")
             flock -u 9
             cat > "$dir/stdin.$n"
+            for a in "$@"; do
+              if [[ "$a" == file://* ]]; then cp "${a#file://}" "$dir/file.$n"; fi
+            done
             hit_code=0 hit_file=""
             while IFS=$'\\t' read -r t pattern code file; do
-              if [ "$t" = "$tool" ] && [[ "$line" == "$tool "$pattern* ]]; then
+              if [ "$t" = "$tool" ] && [[ "$line" == "$tool $pattern"* ]]; then
                 hit_code=$code hit_file=$file
               fi
             done < "$dir/rules.tsv"
@@ -97,6 +100,11 @@ final class FakeCli {
     /** What the call at {@code index} (0-based, as in {@link #calls()}) read on its standard input. */
     String stdinOf(int index) throws IOException {
         return Files.readString(dir.resolve("stdin." + (index + 1)), StandardCharsets.ISO_8859_1);
+    }
+
+    /** The file the call at {@code index} named as file://PATH, as it was during the call. */
+    String fileOf(int index) throws IOException {
+        return Files.readString(dir.resolve("file." + (index + 1)), StandardCharsets.UTF_8);
     }
 
     Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
