@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Collector benchmark: sustained report ingestion (reports/s, p99), key-release latency, and the
+# dashboard's first page with 100,000 machines, on SQLite and on PostgreSQL, load from wrk on loopback.
+#   scripts/bench/collector.sh [SECONDS]        (default 20 s per load phase)
+# Goals (issue #6, 2-core machine): >= 2,000 reports/s with p99 < 50 ms on PostgreSQL, >= 500/s on
+# SQLite; key release p99 < 20 ms; dashboard first page < 300 ms with 100,000 machines.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-20}
+jar=target/bootmedic.jar
+[ -f "$jar" ] || mvn -q -B -ntp package -DskipTests
+command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/bootmedic-bench-collector.XXXXXX)
+pgdir=$(mktemp -u /tmp/bootmedic-bench-pg.XXXXXX)  # directly under /tmp: the postgres user must reach it
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bash scripts/test/postgres-server.sh stop "$pgdir" 2>/dev/null || true
+  rm -rf "$work" "$pgdir"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# percentile from wrk's --latency distribution, in ms
+p99_ms() { awk '/^ +99%/ { v=$2; if (v ~ /us$/) { sub(/us/,"",v); v=v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v) } else if (v ~ /s$/) { sub(/s/,"",v); v=v*1000 }; printf "%.1f", v }' "$1"; }
+rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+
+results=()
+run_backend() {
+  local name=$1 db=$2
+  local dir="$work/$name" port
+  port=$(free_port)
+  java -jar "$jar" collector init --dir "$dir" --url "https://127.0.0.1:$port" >/dev/null
+  local args=(collector serve --dir "$dir" --port "$port" --bind 127.0.0.1 --key-rate 100000000 --threads 16)
+  [ -n "$db" ] && args+=(--db "$db")
+  java -Xmx1g -jar "$jar" "${args[@]}" >"$work/$name-server.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  local admin agent url="https://127.0.0.1:$port"
+  admin=$(cat "$dir/admin.token")
+  agent=$(sed -n 's/^collector.token=//p' "$dir/agent.conf")
+
+  echo "== $name: warming up"
+  TOKEN=$agent wrk -t1 -c8 -d5s -s scripts/bench/collector/post-report.lua "$url" >/dev/null
+  echo "== $name: report ingestion, ${seconds}s, 2 threads x 16 connections"
+  TOKEN=$agent wrk -t2 -c16 -d"${seconds}s" --latency -s scripts/bench/collector/post-report.lua "$url" >"$work/$name-ingest.txt"
+  grep -E "Requests/sec|Non-2xx| 99%" "$work/$name-ingest.txt" || true
+
+  # 1,000 escrowed keys, then random releases
+  python3 - "$work/$name-keys.csv" "$work/$name-keys.txt" <<'PY'
+import sys, uuid, random
+csv, ids = open(sys.argv[1], "w"), open(sys.argv[2], "w")
+csv.write("Hostname,KeyID,RecoveryKey\n")
+for i in range(1000):
+    g = str(uuid.uuid4()).upper()
+    pw = "-".join("%06d" % (random.randrange(0, 65536) * 11) for _ in range(8))
+    csv.write("BENCH-%d,{%s},%s\n" % (i, g, pw)); ids.write(g + "\n")
+PY
+  curl -skf -H "Authorization: Bearer $admin" --data-binary @"$work/$name-keys.csv" "$url/api/v1/keys/import?name=bench.csv" >/dev/null
+  echo "== $name: key release, ${seconds}s, 1 thread x 4 connections"
+  TOKEN=$agent KEYS="$work/$name-keys.txt" wrk -t1 -c4 -d"${seconds}s" --latency -s scripts/bench/collector/get-key.lua "$url" >"$work/$name-keys-wrk.txt"
+  grep -E "Requests/sec|Non-2xx| 99%" "$work/$name-keys-wrk.txt" || true
+
+  local machines
+  machines=$(curl -skf -H "Authorization: Bearer $admin" "$url/api/v1/machines?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  local want=100000
+  if [ "$machines" -lt "$want" ]; then
+    echo "== $name: seeding $((want - machines)) more machines (to $want)"
+    local seed=(collector seed --dir "$dir" --machines $((want - machines)))
+    [ -n "$db" ] && seed+=(--db "$db")
+    java -jar "$jar" "${seed[@]}"
+  fi
+  machines=$(curl -skf -H "Authorization: Bearer $admin" "$url/api/v1/machines?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  curl -sk -c "$work/cookies" -o /dev/null --data-urlencode "token=$admin" "$url/login"
+  local times=()
+  for _ in $(seq 20); do
+    times+=("$(curl -sk -b "$work/cookies" -o /dev/null -w '%{time_total}' "$url/")")
+  done
+  local page_ms
+  page_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR]=$1 } END { printf "%.0f/%.0f", a[int(NR/2)+1]*1000, a[NR]*1000 }')
+  local list_ms
+  list_ms=$(curl -sk -b "$work/cookies" -o /dev/null -w '%{time_total}' "$url/machines?q=PC-0999" | awk '{ printf "%.0f", $1*1000 }')
+  results+=("$(printf '%-11s %9s %9s %10s %9s %9s %12s %12s' "$name" "$(rps "$work/$name-ingest.txt")" "$(p99_ms "$work/$name-ingest.txt")" \
+    "$(rps "$work/$name-keys-wrk.txt")" "$(p99_ms "$work/$name-keys-wrk.txt")" "$machines" "$page_ms" "$list_ms")")
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+}
+
+run_backend sqlite ""
+if pg_url=$(bash scripts/test/postgres-server.sh start "$pgdir" "$(free_port)" 2>"$work/pg.err"); then
+  run_backend postgresql "$pg_url"
+else
+  echo "PostgreSQL not available: $(cat "$work/pg.err")" >&2
+fi
+
+echo
+echo "collector benchmark ($(nproc) cores, load generator on the same machine, HTTPS, ${seconds} s per phase)"
+printf '%-11s %9s %9s %10s %9s %9s %12s %12s\n' backend "reports/s" "p99 ms" "keys/s" "p99 ms" machines "overview ms" "search ms"
+printf '%s\n' "${results[@]}"
+echo "(overview ms: median/max of 20 loads of the dashboard's first page; search ms: one filtered machine list)"
+echo "goals: reports >= 2000/s p99 < 50 ms (PostgreSQL), >= 500/s (SQLite); key release p99 < 20 ms; first page < 300 ms"
