@@ -16,6 +16,8 @@ packages=(
   postgresql                      # the collector's tests and benchmark run against a real server (started by the tests)
   chromium chromium-driver        # the dashboard test drives a real headless browser
   wrk curl                        # the collector benchmark's load generator
+  python3-yaml                    # parses the SSM document and the Kubernetes manifests in the mass-remediation tests
+  util-linux                      # flock, used by the fake az/aws of the mass-remediation tests
 )
 
 missing=()

@@ -14,7 +14,7 @@ done
 if [ ! -d "$here/pscheck/node_modules/tree-sitter-powershell" ]; then
   (cd "$here/pscheck" && npm install --no-audit --no-fund --silent)
 fi
-mapfile -t files < <(find "$repo/winpe" "$repo/scripts/windows" -name '*.ps1' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find "$repo/winpe" "$repo/scripts/windows" "$repo/scripts/hyperv" "$repo/scripts/vmware" -name '*.ps1' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then
   echo "check-powershell: no .ps1 files found under $repo/winpe or $repo/scripts/windows" >&2
   exit 2
