@@ -35,4 +35,19 @@ bm practice-tree --image "$work/disk.img"
 printf '$ bootmedic fix --image %s\n' "$work/disk.img"
 bm fix --image "$work/disk.img"
 
+printf '\n== 7. The collector: the fleet in one place (HTTPS, pinned certificate, tokens shown once)\n'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '$ bootmedic collector init --dir %s --url https://127.0.0.1:%s\n' "$work/collector" "$port"
+bm collector init --dir "$work/collector" --url "https://127.0.0.1:$port" | sed -E 's/(bm(adm|agt)_).{20,}/\1… (shown once; hidden in this demo)/'
+bm collector serve --dir "$work/collector" --port "$port" --bind 127.0.0.1 >"$work/collector.log" 2>&1 &
+collector_pid=$!
+trap 'kill $collector_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+bm practice-tree "$work/second-pc" >/dev/null
+step "8. A machine fixed with agent.conf reports itself" fix --root "$work/second-pc" --config "$work/collector/agent.conf" --outbox "$work/usb-outbox"
+bm fix --root "$work/second-pc" --config "$work/collector/agent.conf" --outbox "$work/usb-outbox" | tail -2
+printf '\n$ curl https://127.0.0.1:%s/api/v1/machines (admin token)\n' "$port"
+curl -sk -H "Authorization: Bearer $(cat "$work/collector/admin.token")" "https://127.0.0.1:$port/api/v1/machines"
+printf '\nDashboard: https://127.0.0.1:%s/ (log in with %s; this demo stops it now)\n' "$port" "$work/collector/admin.token"
+
 printf '\nDemo files are in %s (delete them when done).\n' "$work"
