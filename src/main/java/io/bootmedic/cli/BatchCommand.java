@@ -27,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 @Command(name = "batch", sortOptions = false,
         description = {"Fix many targets (disk images, devices, mounted drives) in parallel, resumably.",
@@ -93,23 +92,21 @@ class BatchCommand implements Callable<Integer> {
         out.flush();
 
         TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT);
-        AtomicInteger finished = new AtomicInteger();
+        io.bootmedic.batch.BatchProgress progress = new io.bootmedic.batch.BatchProgress(out,
+                System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM")), todo.size());
         Map<String, BatchState.Entry> thisRun = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (Path t : todo) {
                 futures.add(pool.submit(() -> {
+                    progress.started(t);
                     BatchState.Entry entry = runOne(runner, t, keys);
                     thisRun.put(key(t), entry);
                     if (!dryRun) {
                         state.record(key(t), entry);
                     }
-                    synchronized (out) {
-                        out.printf("[%d/%d] %-10s %s  (%.1f s)%s%n", finished.incrementAndGet(), todo.size(), entry.outcome(), t,
-                                entry.seconds(), entry.note() == null ? "" : "  " + entry.note());
-                        out.flush();
-                    }
+                    progress.finished(t, entry.outcome(), entry.done(), entry.seconds(), entry.note());
                     return null;
                 }));
             }
@@ -118,6 +115,7 @@ class BatchCommand implements Callable<Integer> {
             }
         } finally {
             pool.shutdown();
+            progress.close();
         }
         return summarize(out, targets, state, thisRun);
     }
