@@ -22,7 +22,7 @@ class BatchProgressTest {
         p.close();
         String[] lines = text.toString().split("\n");
         assertEquals(2, lines.length, text.toString());
-        assertTrue(lines[0].startsWith("[1/3] fixed      /images/a.vhdx  (1.2 s)  1 file(s) quarantined  [about "), lines[0]);
+        assertTrue(lines[0].startsWith("[1/3] fixed      /images/a.vhdx  (1.3 s)  1 file(s) quarantined  [about "), lines[0]);
         assertTrue(lines[1].startsWith("[2/3] locked     /images/b.vhdx"), lines[1]);
         assertFalse(text.toString().contains("\u001b") || text.toString().contains("\r"), "pipes and logs get plain lines");
     }
