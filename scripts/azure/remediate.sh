@@ -282,16 +282,7 @@ cmd_fix() {
     results+=("$RESULT $g/$n")
     [ "$RESULT" = failed ] && failed=$((failed + 1))
   done <<<"$targets"
-  echo
-  echo "SUMMARY"
-  printf '  %s\n' "${results[@]}"
-  if [ "$dry_run" = 1 ]; then
-    echo "DRY RUN: nothing was changed. Run the same command without --dry-run to do it."
-  elif [ "$failed" -gt 0 ]; then
-    echo "$failed VM(s) not fixed: see the FAILED lines above for what to do; $record has every disk and snapshot ID."
-    return 1
-  fi
-  return 0
+  print_summary "$dry_run" "$failed" "VM(s)" "$record has every disk and snapshot ID" "${results[@]}"
 }
 
 cmd_rollback() {

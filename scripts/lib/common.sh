@@ -78,3 +78,21 @@ csv_targets() { # FILE HEADER_WORD
       if (NF >= 2) { print $1 "\t" $2 } else { print "\t" $1 }
     }' "$1"
 }
+
+# The end of a run over many targets: one line per target, then what to do next.
+# Usage: print_summary DRY_RUN FAILED_COUNT "VM(s)" "where the IDs are recorded" RESULT_LINE...
+# Returns 1 when a target failed (and this was not a dry run).
+print_summary() {
+  local dry=$1 failed=$2 noun=$3 record_hint=$4
+  shift 4
+  echo
+  echo "SUMMARY"
+  printf '  %s\n' "$@"
+  if [ "$dry" = 1 ]; then
+    echo "DRY RUN: nothing was changed. Run the same command without --dry-run to do it."
+  elif [ "$failed" -gt 0 ]; then
+    echo "$failed $noun not fixed: see the FAILED lines above for what to do; $record_hint."
+    return 1
+  fi
+  return 0
+}

@@ -28,9 +28,17 @@ public final class AuditLog {
 
     /** Writes and commits one entry before returning. */
     public void record(long at, String actor, String action, String keyId, String remote, String detail) throws AuditUnavailableException {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit (id, at, actor, action, key_id, remote, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(true);
+            insert(c, at, actor, action, keyId, remote, detail);
+        } catch (SQLException | RuntimeException e) {
+            throw new AuditUnavailableException(e);
+        }
+    }
+
+    /** Adds an entry inside the caller's transaction (an import and its audit row commit together). */
+    static void insert(Connection c, long at, String actor, String action, String keyId, String remote, String detail) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit (id, at, actor, action, key_id, remote, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, UUID.randomUUID().toString());
             ps.setLong(2, at);
             ps.setString(3, actor);
@@ -39,8 +47,6 @@ public final class AuditLog {
             ps.setString(6, remote);
             ps.setString(7, detail);
             ps.executeUpdate();
-        } catch (SQLException | RuntimeException e) {
-            throw new AuditUnavailableException(e);
         }
     }
 

@@ -80,15 +80,9 @@ public final class KeyEscrow {
                     }
                 }
                 // the import is audited in the same transaction: no audit row, no import
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit (id, at, actor, action, key_id, remote, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                    ps.setString(1, java.util.UUID.randomUUID().toString());
-                    ps.setLong(2, now);
-                    ps.setString(3, actor);
-                    ps.setString(4, "key-import");
-                    ps.setString(5, null);
-                    ps.setString(6, remote);
-                    ps.setString(7, sourceName + ": " + imported + " new, " + updated + " changed, " + unchanged + " unchanged");
-                    ps.executeUpdate();
+                try {
+                    AuditLog.insert(c, now, actor, "key-import", null, remote,
+                            sourceName + ": " + imported + " new, " + updated + " changed, " + unchanged + " unchanged");
                 } catch (SQLException e) {
                     throw new AuditLog.AuditUnavailableException(e);
                 }
