@@ -97,8 +97,8 @@ public final class CollectorClient {
     private CollectorException refusal(Answer a, String what) {
         String message = serverMessage(a.body);
         return switch (a.status) {
-            case 401 -> new CollectorException("the collector refused the token (401): check collector.token in agent.conf"
-                    + " (it must be the agent token from this collector's 'collector init')", 401, false);
+            case 401 -> new CollectorException("the collector refused the token (401) for " + what + ": agents need collector.token in agent.conf, "
+                    + "'keys import' needs admin.token, both from this collector's 'collector init'", 401, false);
             case 403 -> new CollectorException("the collector refused " + what + " for this token (403): " + message, 403, false);
             case 429 -> new CollectorException("the collector is rate-limiting key requests (429): " + message, 429, true);
             case 400 -> new CollectorException("the collector rejected " + what + " (400): " + message, 400, false);
