@@ -64,7 +64,10 @@ public class Main {
             // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             commandLine.getErr().println("bootmedic: " + message);
-            commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
+            String command = parseResult.subcommand() == null ? "" : parseResult.subcommand().commandSpec().name();
+            if (java.util.Set.of("fix", "undo", "batch").contains(command)) {
+                commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
+            }
             if (System.getenv("BOOTMEDIC_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }

@@ -59,6 +59,9 @@ public final class CollectorServer implements AutoCloseable {
             } else {
                 server = HttpServer.create(s.address(), 1024);
             }
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot listen on " + s.address().getHostString() + ":" + s.address().getPort() + " (" + e.getMessage()
+                    + "): is another collector running there? Stop it or choose another --port.", e);
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException("cannot set up TLS with the collector's certificate: " + e.getMessage(), e);
         }
