@@ -144,10 +144,21 @@ public final class BitLockerVolumeBuilder {
         return s.toString();
     }
 
+    /** Writes the encrypted volume to {@code out} (replaced); on failure nothing is left there. */
     public Built build(Path out) throws IOException, GeneralSecurityException {
         if (recoveryPassword == null) {
             throw new IllegalStateException("a recovery password is required");
         }
+        java.nio.file.Files.deleteIfExists(out);
+        try {
+            return write(out);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            java.nio.file.Files.deleteIfExists(out);
+            throw e;
+        }
+    }
+
+    private Built write(Path out) throws IOException, GeneralSecurityException {
         try (RandomAccessFile in = new RandomAccessFile(ntfs.toFile(), "r");
              RandomAccessFile img = new RandomAccessFile(out.toFile(), "rw")) {
             long size = in.length();

@@ -60,7 +60,7 @@ public final class NtfsClusterMap {
         int usa = Short.toUnsignedInt(r.getShort(4));
         int usaCount = Short.toUnsignedInt(r.getShort(6));
         for (int i = 1; i < usaCount; i++) {
-            int end = i * bps - 2;
+            int end = i * 512 - 2; // update sequence strides are 512 bytes, whatever the sector size
             if (r.getShort(end) != r.getShort(usa)) {
                 throw new IOException("MFT record 6 fails its update sequence check");
             }
