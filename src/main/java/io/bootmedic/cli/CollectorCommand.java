@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "collector", description = "The central collector: fleet status, reports, audited key release (DESIGN §7).",
-        subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Seed.class})
+        subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Token.class, CollectorCommand.Seed.class})
 class CollectorCommand {
 
     @Command(name = "init", description = {"Create a collector's folder: TLS certificate, master key, admin and agent tokens, agent.conf.",
@@ -148,6 +148,68 @@ class CollectorCommand {
                     + (where.db == null ? " in " + where.dir.resolve("collector.db") : "") + "); dashboard at /, access log in " + d.accessLog());
             out.flush();
             stopped.await();
+            return Outcomes.EXIT_CLEAN;
+        }
+    }
+
+    @Command(name = "token", description = {"Manage the collector's tokens. A running collector picks changes up within seconds.",
+            "  token list                      ids, roles, labels (never the tokens)",
+            "  token add --role agent|admin    a new token, printed once (e.g. one agent token per site's USB sticks)",
+            "  token revoke ID                 a lost stick or a leaked token stops working"})
+    static class Token implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ACTION", description = "list, add or revoke")
+        String action;
+
+        @picocli.CommandLine.Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "for revoke: the token's id (from 'token list')")
+        String id;
+
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The collector's folder (default: current folder).")
+        Path dir;
+
+        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent or admin")
+        String role;
+
+        @Option(names = "--label", paramLabel = "TEXT", description = "for add: what the token is for, e.g. 'site Berlin sticks'")
+        String label;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Path file = new CollectorDir(dir).tokens();
+            if (!Files.exists(file)) {
+                throw new UsageError(dir.toAbsolutePath() + " is not a collector folder (no tokens.json)");
+            }
+            switch (action) {
+                case "list" -> {
+                    out.printf("%-9s %-6s %-25s %s%n", "ID", "ROLE", "CREATED", "LABEL");
+                    for (Tokens.Entry e : Tokens.entries(file)) {
+                        out.printf("%-9s %-6s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
+                                e.created() == null ? "" : e.created(), e.label() == null ? "" : e.label());
+                    }
+                }
+                case "add" -> {
+                    if (role == null || !(role.equals("agent") || role.equals("admin"))) {
+                        throw new UsageError("token add needs --role agent or --role admin");
+                    }
+                    String token = Tokens.add(file, Tokens.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), label);
+                    out.println(token);
+                    out.println("This " + role + " token is shown only now. For boot media, put it in a copy of agent.conf as collector.token=…");
+                }
+                case "revoke" -> {
+                    if (id == null) {
+                        throw new UsageError("token revoke needs the token's id (see 'bootmedic collector token list')");
+                    }
+                    if (!Tokens.revoke(file, id)) {
+                        out.println("No token with id " + id + " (see 'bootmedic collector token list').");
+                        return Outcomes.EXIT_NEEDS_WORK;
+                    }
+                    out.println("Token " + id + " revoked; a running collector refuses it within a few seconds.");
+                }
+                default -> throw new UsageError("token ACTION is list, add or revoke");
+            }
             return Outcomes.EXIT_CLEAN;
         }
     }

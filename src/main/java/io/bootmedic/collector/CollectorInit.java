@@ -9,9 +9,7 @@ import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 
 /** Creates a collector's folder: certificate, master key, admin and agent tokens, agent.conf. */
@@ -49,12 +47,8 @@ public final class CollectorInit {
         io.bootmedic.util.DurableFiles.write(dir.certificate(), Certificates.pem(cert).getBytes(StandardCharsets.US_ASCII));
 
         CollectorDir.writeSecret(dir.masterKey(), MasterKey.generate());
-        String admin = Tokens.newToken(Tokens.Role.ADMIN);
-        String agent = Tokens.newToken(Tokens.Role.AGENT);
-        Map<String, Tokens.Role> tokens = new LinkedHashMap<>();
-        tokens.put(admin, Tokens.Role.ADMIN);
-        tokens.put(agent, Tokens.Role.AGENT);
-        io.bootmedic.util.DurableFiles.write(dir.tokens(), Tokens.storedForm(tokens));
+        String admin = Tokens.add(dir.tokens(), Tokens.Role.ADMIN, "made by init");
+        String agent = Tokens.add(dir.tokens(), Tokens.Role.AGENT, "made by init (in agent.conf)");
         String pin = Certificates.pin(cert);
         CollectorDir.writeSecret(dir.adminToken(), (admin + "\n").getBytes(StandardCharsets.US_ASCII));
         CollectorDir.writeSecret(dir.agentConf(), new AgentConfig(url, pin, agent).text().getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package io.bootmedic.collector;
 
+import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
@@ -7,18 +8,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Bearer tokens: random, shown once at creation, stored only as SHA-256 hashes (tokens are
- * high-entropy, so an unsalted hash is enough and lets the server find one in constant time).
+ * Bearer tokens: random, shown once at creation, stored only as SHA-256 hashes in tokens.json
+ * (tokens are high-entropy, so an unsalted hash is enough). The running collector re-reads the
+ * file when it changes, so a token revoked for a lost USB stick stops working within seconds.
  */
 public final class Tokens {
     public enum Role { ADMIN, AGENT }
@@ -26,15 +31,28 @@ public final class Tokens {
     /** Who made a request: a role and the token's public id (a hash prefix), never the token. */
     public record Principal(Role role, String tokenId) {
         public String actor() {
-            return role.name().toLowerCase(java.util.Locale.ROOT) + ":" + tokenId;
+            return role.name().toLowerCase(Locale.ROOT) + ":" + tokenId;
         }
     }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private final Map<String, Principal> byHash;
+    /** One stored token: no secret in it. */
+    public record Entry(Role role, String id, String sha256, String label, String created) {
+    }
 
-    private Tokens(Map<String, Principal> byHash) {
-        this.byHash = byHash;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long RECHECK_MILLIS = 2000;
+    private final Path file;
+    private volatile Map<String, Principal> byHash;
+    private volatile FileTime loadedAt;
+    private volatile long checkedAt;
+
+    private Tokens(Path file) throws IOException {
+        this.file = file;
+        reload();
+    }
+
+    public static Tokens load(Path file) throws IOException {
+        return new Tokens(file);
     }
 
     public static String newToken(Role role) {
@@ -47,45 +65,97 @@ public final class Tokens {
         return Sha256.of(token.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The stored form of a set of tokens: role, id and hash of each. */
-    public static byte[] storedForm(Map<String, Role> tokens) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        tokens.forEach((token, role) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            String h = hash(token);
-            m.put("role", role.name().toLowerCase(java.util.Locale.ROOT));
-            m.put("id", h.substring(0, 8));
-            m.put("sha256", h);
-            list.add(m);
-        });
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("tokens", list);
-        return Json.write(root);
-    }
-
-    public static Tokens load(Path file) throws IOException {
-        Map<String, Object> root = Json.readObject(Files.readAllBytes(file));
-        Map<String, Principal> byHash = new LinkedHashMap<>();
-        Object list = root.get("tokens");
+    /** The tokens stored in a file (an absent file holds none). */
+    public static List<Entry> entries(Path file) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return entries;
+        }
+        Object list = Json.readObject(Files.readAllBytes(file)).get("tokens");
         if (!(list instanceof List)) {
             throw new IOException(file + " is not a collector token file");
         }
         for (Object o : (List<?>) list) {
-            if (!(o instanceof Map<?, ?> m) || !(m.get("sha256") instanceof String h) || !(m.get("role") instanceof String r)) {
+            if (!(o instanceof Map<?, ?> m) || !(m.get("sha256") instanceof String h) || !h.matches("[0-9a-f]{64}")
+                    || !(m.get("role") instanceof String r) || !(r.equals("admin") || r.equals("agent"))) {
                 throw new IOException(file + " has a malformed token entry");
             }
-            byHash.put(h, new Principal(Role.valueOf(r.toUpperCase(java.util.Locale.ROOT)), h.substring(0, 8)));
+            entries.add(new Entry(Role.valueOf(r.toUpperCase(Locale.ROOT)), h.substring(0, 8), h,
+                    m.get("label") instanceof String l ? l : null, m.get("created") instanceof String c ? c : null));
         }
-        return new Tokens(byHash);
+        return entries;
+    }
+
+    /** Creates a token, stores its hash, and returns the token: the only time it is seen. */
+    public static String add(Path file, Role role, String label) throws IOException {
+        String token = newToken(role);
+        List<Entry> entries = entries(file);
+        String h = hash(token);
+        entries.add(new Entry(role, h.substring(0, 8), h, label, Instant.now().toString()));
+        write(file, entries);
+        return token;
+    }
+
+    /** Removes a token by its id; returns whether one was removed. */
+    public static boolean revoke(Path file, String id) throws IOException {
+        List<Entry> entries = entries(file);
+        boolean removed = entries.removeIf(e -> e.id().equals(id));
+        if (removed) {
+            write(file, entries);
+        }
+        return removed;
+    }
+
+    private static void write(Path file, List<Entry> entries) throws IOException {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Entry e : entries) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("role", e.role().name().toLowerCase(Locale.ROOT));
+            m.put("id", e.id());
+            m.put("sha256", e.sha256());
+            m.put("label", e.label());
+            m.put("created", e.created());
+            list.add(m);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("tokens", list);
+        DurableFiles.write(file, Json.write(root));
+    }
+
+    private void reload() throws IOException {
+        FileTime mtime = Files.getLastModifiedTime(file);
+        Map<String, Principal> map = new LinkedHashMap<>();
+        for (Entry e : entries(file)) {
+            map.put(e.sha256(), new Principal(e.role(), e.id()));
+        }
+        byHash = map;
+        loadedAt = mtime;
+    }
+
+    private void reloadIfChanged() {
+        long now = System.currentTimeMillis();
+        if (now - checkedAt < RECHECK_MILLIS) {
+            return;
+        }
+        checkedAt = now;
+        try {
+            if (!Files.getLastModifiedTime(file).equals(loadedAt)) {
+                reload();
+            }
+        } catch (IOException e) {
+            // keep the tokens we have: a half-written or vanished file must not lock everyone out
+            System.err.println("collector: cannot re-read " + file + " (" + e.getMessage() + "); keeping the tokens loaded before");
+        }
     }
 
     public Optional<Principal> authenticate(String token) {
         if (token == null || token.length() > 200) {
             return Optional.empty();
         }
-        String h = hash(token);
+        reloadIfChanged();
+        byte[] h = hash(token).getBytes(StandardCharsets.US_ASCII);
         for (Map.Entry<String, Principal> e : byHash.entrySet()) {
-            if (MessageDigest.isEqual(e.getKey().getBytes(StandardCharsets.US_ASCII), h.getBytes(StandardCharsets.US_ASCII))) {
+            if (MessageDigest.isEqual(e.getKey().getBytes(StandardCharsets.US_ASCII), h)) {
                 return Optional.of(e.getValue());
             }
         }

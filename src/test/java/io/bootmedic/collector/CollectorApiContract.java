@@ -111,6 +111,46 @@ abstract class CollectorApiContract {
     }
 
     @Test
+    void aTokenAddedOrRevokedOnDiskTakesEffectWhileTheCollectorRuns() throws Exception {
+        Path dir = tmp.resolve("collector");
+        io.bootmedic.testutil.Cli added = io.bootmedic.testutil.Cli.run("collector", "token", "add", "--dir", dir.toString(),
+                "--role", "agent", "--label", "site B sticks");
+        assertEquals(0, added.exit, added.toString());
+        String siteToken = added.out.lines().findFirst().orElseThrow();
+        assertTrue(siteToken.startsWith("bmagt_"), added.out);
+        byte[] report = Reports.bytes(Reports.report("SITE-B-1", "SNB1", "fixed", "2024-07-19T06:00:00Z"));
+        assertEquals(201, untilStatus(() -> collector.request("POST", "/api/v1/reports", siteToken, report).status(), 201));
+
+        io.bootmedic.testutil.Cli list = io.bootmedic.testutil.Cli.run("collector", "token", "list", "--dir", dir.toString());
+        assertTrue(list.out.contains("site B sticks"), list.out);
+        assertFalse(list.out.contains(siteToken) || list.out.contains(agent()) || list.out.contains(admin()), "list never shows a token");
+        String id = list.out.lines().filter(l -> l.contains("site B sticks")).findFirst().orElseThrow().split("\\s+")[0];
+
+        io.bootmedic.testutil.Cli revoked = io.bootmedic.testutil.Cli.run("collector", "token", "revoke", id, "--dir", dir.toString());
+        assertEquals(0, revoked.exit, revoked.toString());
+        assertEquals(401, untilStatus(() -> collector.request("GET", "/api/v1/keys/" + KEY_ID, siteToken, null).status(), 401));
+        assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null).status(), "the other tokens still work");
+    }
+
+    interface StatusCall {
+        int status() throws Exception;
+    }
+
+    /** The collector re-reads tokens.json every few seconds; poll until it answers as expected. */
+    static int untilStatus(StatusCall call, int expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        int status;
+        do {
+            status = call.status();
+            if (status == expected) {
+                return status;
+            }
+            Thread.sleep(250);
+        } while (System.currentTimeMillis() < deadline);
+        return status;
+    }
+
+    @Test
     void aWrongCertificatePinIsAClearErrorAndNothingIsSent() throws Exception {
         String otherPin = "00".repeat(32);
         CollectorClient client = new CollectorClient(new AgentConfig(collector.url, otherPin, agent()), 5000);
