@@ -319,6 +319,11 @@ abstract class SectorCipher {
             cbc.encryptUnits(data, off, count, unit, firstUnit, firstByteOffset);
         }
 
+        /** {@code x mod n} for {@code 0 <= x < 2n}, without a division. */
+        private static int wrap(int x, int n) {
+            return x >= n ? x - n : x;
+        }
+
         private int[] words(int n) {
             if (words.length < n) {
                 words = new int[n];
@@ -369,26 +374,45 @@ abstract class SectorCipher {
                     w[i + 3] += w[i + 5] ^ Integer.rotateLeft(w[i + 8], 25);
                 }
                 for (; i < n; i++) {
-                    w[i] += w[(i + 2) % n] ^ Integer.rotateLeft(w[(i + 5) % n], ROT_B[i & 3]);
+                    w[i] += w[wrap(i + 2, n)] ^ Integer.rotateLeft(w[wrap(i + 5, n)], ROT_B[i & 3]);
                 }
             }
         }
 
-        /** Decryption, 5 rounds: d[i] += d[i-2] ^ rotl(d[i-5], ROT_A[i % 4]), i upwards. */
+        /**
+         * Decryption, 5 rounds: d[i] += d[i-2] ^ rotl(d[i-5], ROT_A[i % 4]), i upwards. Each word
+         * needs the ones just computed, so the last five are carried in locals, not reloaded.
+         */
         private static void undoDiffuserA(int[] w, int n) {
             for (int round = 0; round < 5; round++) {
                 int i = 0;
                 for (; i < Math.min(8, n); i++) {
-                    w[i] += w[(i + n - 2) % n] ^ Integer.rotateLeft(w[(i + n - 5) % n], ROT_A[i & 3]);
+                    w[i] += w[wrap(i + n - 2, n)] ^ Integer.rotateLeft(w[wrap(i + n - 5, n)], ROT_A[i & 3]);
                 }
-                for (; i + 3 < n; i += 4) {
-                    w[i] += w[i - 2] ^ Integer.rotateLeft(w[i - 5], 9);
-                    w[i + 1] += w[i - 1] ^ w[i - 4];
-                    w[i + 2] += w[i] ^ Integer.rotateLeft(w[i - 3], 13);
-                    w[i + 3] += w[i + 1] ^ w[i - 2];
+                if (i + 3 < n) {
+                    int x5 = w[i - 5];
+                    int x4 = w[i - 4];
+                    int x3 = w[i - 3];
+                    int x2 = w[i - 2];
+                    int x1 = w[i - 1];
+                    for (; i + 3 < n; i += 4) {
+                        int y0 = w[i] + (x2 ^ Integer.rotateLeft(x5, 9));
+                        int y1 = w[i + 1] + (x1 ^ x4);
+                        int y2 = w[i + 2] + (y0 ^ Integer.rotateLeft(x3, 13));
+                        int y3 = w[i + 3] + (y1 ^ x2);
+                        w[i] = y0;
+                        w[i + 1] = y1;
+                        w[i + 2] = y2;
+                        w[i + 3] = y3;
+                        x5 = x1;
+                        x4 = y0;
+                        x3 = y1;
+                        x2 = y2;
+                        x1 = y3;
+                    }
                 }
                 for (; i < n; i++) {
-                    w[i] += w[(i + n - 2) % n] ^ Integer.rotateLeft(w[(i + n - 5) % n], ROT_A[i & 3]);
+                    w[i] += w[wrap(i + n - 2, n)] ^ Integer.rotateLeft(w[wrap(i + n - 5, n)], ROT_A[i & 3]);
                 }
             }
         }
@@ -404,23 +428,39 @@ abstract class SectorCipher {
                     w[g] -= w[g - 2] ^ Integer.rotateLeft(w[g - 5], 9);
                 }
                 for (int i = Math.min(g + 3, n - 1); i >= 0; i--) {
-                    w[i] -= w[(i + n - 2) % n] ^ Integer.rotateLeft(w[(i + n - 5) % n], ROT_A[i & 3]);
+                    w[i] -= w[wrap(i + n - 2, n)] ^ Integer.rotateLeft(w[wrap(i + n - 5, n)], ROT_A[i & 3]);
                 }
             }
         }
 
-        /** Encryption, 3 rounds: d[i] -= d[i+2] ^ rotl(d[i+5], ROT_B[i % 4]), i downwards. */
+        /** Encryption, 3 rounds: d[i] -= d[i+2] ^ rotl(d[i+5], ROT_B[i % 4]), i downwards, the last five words carried in locals. */
         private static void diffuserB(int[] w, int n) {
             for (int round = 0; round < 3; round++) {
                 int i = n - 1;
                 for (; i >= Math.max(n - 8, 0); i--) {
-                    w[i] -= w[(i + 2) % n] ^ Integer.rotateLeft(w[(i + 5) % n], ROT_B[i & 3]);
+                    w[i] -= w[wrap(i + 2, n)] ^ Integer.rotateLeft(w[wrap(i + 5, n)], ROT_B[i & 3]);
                 }
-                for (int g = n - 12; g >= 0; g -= 4) {
-                    w[g + 3] -= w[g + 5] ^ Integer.rotateLeft(w[g + 8], 25);
-                    w[g + 2] -= w[g + 4] ^ w[g + 7];
-                    w[g + 1] -= w[g + 3] ^ Integer.rotateLeft(w[g + 6], 10);
-                    w[g] -= w[g + 2] ^ w[g + 5];
+                if (n >= 12) {
+                    int z1 = w[n - 8];
+                    int z2 = w[n - 7];
+                    int z3 = w[n - 6];
+                    int z4 = w[n - 5];
+                    int z5 = w[n - 4];
+                    for (int g = n - 12; g >= 0; g -= 4) {
+                        int y3 = w[g + 3] - (z2 ^ Integer.rotateLeft(z5, 25));
+                        int y2 = w[g + 2] - (z1 ^ z4);
+                        int y1 = w[g + 1] - (y3 ^ Integer.rotateLeft(z3, 10));
+                        int y0 = w[g] - (y2 ^ z2);
+                        w[g + 3] = y3;
+                        w[g + 2] = y2;
+                        w[g + 1] = y1;
+                        w[g] = y0;
+                        z5 = z1;
+                        z4 = y3;
+                        z3 = y2;
+                        z2 = y1;
+                        z1 = y0;
+                    }
                 }
             }
         }
