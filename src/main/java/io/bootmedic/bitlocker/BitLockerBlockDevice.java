@@ -18,6 +18,8 @@ public final class BitLockerBlockDevice implements BlockDevice {
     private final SectorCipher cipher;
     private final int sector;
     private final long headerSize;
+    /** Reads and writes go to the raw device this many bytes at a time at most. */
+    private static final int RUN = 1 << 20;
     private byte[] buffer = new byte[0];
 
     public BitLockerBlockDevice(BlockDevice raw, BitLockerMetadata md, byte[] fvek) throws BitLockerException {
@@ -64,15 +66,55 @@ public final class BitLockerBlockDevice implements BlockDevice {
         return logical < headerSize ? md.headerOffset + logical : logical;
     }
 
+    /**
+     * How many bytes from sector-aligned {@code logical} on are all of one kind, so that one read or
+     * write can cover them: all zeros (the metadata areas, the relocated header area) or all stored
+     * contiguously (from {@link #physical} of the first one on).
+     */
+    private long extent(long logical) {
+        long end = size();
+        if (logical < headerSize) {
+            end = Math.min(end, headerSize);
+        }
+        for (long m : md.metadataOffsets) {
+            end = boundary(logical, end, m, m + BitLockerMetadata.METADATA_AREA);
+        }
+        end = boundary(logical, end, md.headerOffset, md.headerOffset + headerSize);
+        return end - logical;
+    }
+
+    /** Shortens {@code end} to where [start, stop) begins (outside it) or ends (inside it). */
+    private static long boundary(long logical, long end, long start, long stop) {
+        if (logical < start) {
+            return Math.min(end, start);
+        }
+        if (logical < stop) {
+            return Math.min(end, stop);
+        }
+        return end;
+    }
+
+    /** How many of {@code count} sectors stored from {@code phys} on lie below the encrypted size (the rest are plain). */
+    private int encryptedSectors(long phys, int count) {
+        if (phys >= md.encryptedSize) {
+            return 0;
+        }
+        long below = (md.encryptedSize - phys + sector - 1) / sector;
+        return (int) Math.min(count, below);
+    }
+
     @Override
     public synchronized void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
         while (dst.hasRemaining()) {
             long first = offset - offset % sector;
             int skip = (int) (offset - first);
-            if (skip == 0 && dst.remaining() >= sector && !special(first)) {
-                offset += readRun(first, dst);
-                continue;
+            if (skip == 0 && dst.remaining() >= sector) {
+                int done = readRun(first, dst);
+                if (done > 0) {
+                    offset += done;
+                    continue;
+                }
             }
             int n = Math.min(dst.remaining(), sector - skip);
             byte[] plain = sectorPlain(first);
@@ -81,32 +123,58 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
     }
 
-    /** Whole sectors that need no remapping: read in one go (up to 1 MiB), decrypt each in place. */
+    /**
+     * Whole sectors of one extent, up to {@link #RUN} bytes: read in one call, decrypted in one
+     * call. A heap buffer is filled and decrypted in place, anything else through our buffer.
+     */
     private int readRun(long first, ByteBuffer dst) throws IOException {
-        int max = Math.min(dst.remaining() / sector, (1 << 20) / sector);
-        int count = 1;
-        while (count < max && !special(first + (long) count * sector)) {
-            count++;
-        }
+        long available = Math.min(extent(first), dst.remaining());
+        int count = (int) (Math.min(available, RUN) / sector);
         int bytes = count * sector;
-        byte[] buf = buffer(bytes);
-        raw.read(first, ByteBuffer.wrap(buf, 0, bytes));
-        try {
-            long encryptedEnd = Math.min(md.encryptedSize, first + bytes);
-            int encrypted = encryptedEnd <= first ? 0 : (int) ((encryptedEnd - first) / sector);
-            if (encrypted > 0) {
-                cipher.decryptSectors(buf, 0, encrypted, sector, first);
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IOException("decrypting " + raw.describe() + " at " + first + " failed: " + e.getMessage(), e);
+        if (bytes == 0) {
+            return 0; // an area boundary inside this sector: the sector-by-sector path decides
         }
-        dst.put(buf, 0, bytes);
+        if (zero(first)) {
+            if (dst.hasArray()) {
+                int at = dst.arrayOffset() + dst.position();
+                java.util.Arrays.fill(dst.array(), at, at + bytes, (byte) 0);
+                dst.position(dst.position() + bytes);
+            } else {
+                byte[] buf = buffer(bytes);
+                java.util.Arrays.fill(buf, 0, bytes, (byte) 0);
+                dst.put(buf, 0, bytes);
+            }
+            return bytes;
+        }
+        long phys = physical(first);
+        byte[] buf;
+        int at;
+        boolean direct = dst.hasArray();
+        if (direct) {
+            buf = dst.array();
+            at = dst.arrayOffset() + dst.position();
+            ByteBuffer part = dst.duplicate();
+            part.limit(part.position() + bytes);
+            raw.read(phys, part);
+        } else {
+            buf = buffer(bytes);
+            at = 0;
+            raw.read(phys, ByteBuffer.wrap(buf, 0, bytes));
+        }
+        int encrypted = encryptedSectors(phys, count);
+        if (encrypted > 0) {
+            try {
+                cipher.decryptSectors(buf, at, encrypted, sector, phys);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("decrypting " + raw.describe() + " at " + phys + " failed: " + e.getMessage(), e);
+            }
+        }
+        if (direct) {
+            dst.position(dst.position() + bytes);
+        } else {
+            dst.put(buf, 0, bytes);
+        }
         return bytes;
-    }
-
-    /** Sectors read as zeros or from elsewhere take the slow path. */
-    private boolean special(long logical) {
-        return logical < headerSize || zero(logical);
     }
 
     private byte[] sectorPlain(long logical) throws IOException {
@@ -133,11 +201,19 @@ public final class BitLockerBlockDevice implements BlockDevice {
         while (src.hasRemaining()) {
             long first = offset - offset % sector;
             int skip = (int) (offset - first);
-            int n = Math.min(src.remaining(), sector - skip);
             if (zero(first)) {
                 throw new IOException("refusing a write into BitLocker's own metadata area at byte " + first + " of " + raw.describe());
             }
-            byte[] buf = sectorPlain(first).clone();
+            if (skip == 0 && src.remaining() >= sector) {
+                int done = writeRun(first, src);
+                if (done > 0) {
+                    offset += done;
+                    continue;
+                }
+            }
+            // a partial sector: read, patch, encrypt, write back
+            int n = Math.min(src.remaining(), sector - skip);
+            byte[] buf = sectorPlain(first);
             src.get(buf, skip, n);
             long phys = physical(first);
             if (phys < md.encryptedSize) {
@@ -152,6 +228,28 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
     }
 
+    /** Whole sectors of one stored extent: copied (the caller's buffer stays as it was), encrypted below the encrypted size, written in one call. */
+    private int writeRun(long first, ByteBuffer src) throws IOException {
+        long available = Math.min(extent(first), src.remaining());
+        int count = (int) (Math.min(available, RUN) / sector);
+        int bytes = count * sector;
+        if (bytes == 0) {
+            return 0;
+        }
+        long phys = physical(first);
+        byte[] buf = buffer(bytes);
+        src.get(buf, 0, bytes);
+        int encrypted = encryptedSectors(phys, count);
+        if (encrypted > 0) {
+            try {
+                cipher.encryptSectors(buf, 0, encrypted, sector, phys);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("encrypting " + raw.describe() + " at " + phys + " failed: " + e.getMessage(), e);
+            }
+        }
+        raw.write(phys, ByteBuffer.wrap(buf, 0, bytes));
+        return bytes;
+    }
 
     private byte[] buffer(int size) {
         if (buffer.length < size) {
