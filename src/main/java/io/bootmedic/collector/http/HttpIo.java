@@ -55,14 +55,22 @@ final class HttpIo {
         }
     }
 
-    /** Reads and discards a refused body (up to a bound) so the client, still sending, can read the answer. */
+    /** Reads and discards a refused body, up to 16 MiB, so a client still sending can read the answer; beyond that the connection closes. */
     private static void drain(HttpExchange ex, long declared) throws IOException {
-        if (declared > 16L << 20) {
+        long limit = 16L << 20;
+        if (declared > limit) {
             ex.getResponseHeaders().set("Connection", "close");
             return;
         }
-        try (InputStream in = ex.getRequestBody()) {
-            in.transferTo(OutputStream.nullOutputStream());
+        InputStream in = ex.getRequestBody();
+        byte[] buf = new byte[65536];
+        long read = 0;
+        int n;
+        while (read < limit && (n = in.read(buf)) > 0) {
+            read += n;
+        }
+        if (read >= limit) {
+            ex.getResponseHeaders().set("Connection", "close");
         }
     }
 
