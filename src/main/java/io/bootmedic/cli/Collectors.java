@@ -15,9 +15,9 @@ import java.nio.file.Path;
 
 /** Reaching the collector from the agent's commands: the client from agent.conf, reports sent after a run. */
 final class Collectors {
-    /** How long a run keeps retrying an unreachable collector before leaving the report in the outbox. */
-    static long retryMillis() {
-        return Long.getLong("bootmedic.collector.retryMillis", 30_000);
+    /** agent.conf's collector.retrySeconds; the system property lets tests shorten it. */
+    static long retryMillis(CollectorClient client) {
+        return Long.getLong("bootmedic.collector.retryMillis", client.config().retrySeconds() * 1000L);
     }
 
     private Collectors() {
@@ -53,7 +53,7 @@ final class Collectors {
      * collector has it; without one the report is sent from memory. Never fails the run.
      */
     static void deliver(CollectorClient client, Report report, Path outbox, PrintWriter out, PrintWriter err) {
-        ReportUploader uploader = new ReportUploader(client, retryMillis(), Thread::sleep);
+        ReportUploader uploader = new ReportUploader(client, retryMillis(client), Thread::sleep);
         Path spooled = outbox == null ? null : outbox.resolve(report.runId() + ".json");
         try {
             ReportUploader.Outcome o;

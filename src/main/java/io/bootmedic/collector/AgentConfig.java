@@ -12,10 +12,20 @@ import java.util.Properties;
  * What boot media carry to reach the collector ({@code agent.conf}): its URL, the SHA-256 pin
  * of its certificate, and the agent token. A plain key=value file an admin can read.
  *
- * @param pin null to trust the system's certificate authorities instead (a collector behind a proxy with a real certificate)
+ * @param pin          null to trust the system's certificate authorities instead (a collector behind a proxy with a real certificate)
+ * @param retrySeconds how long a finished run keeps retrying an unreachable collector before leaving its report in the outbox
  */
-public record AgentConfig(URI url, String pin, String token) {
+public record AgentConfig(URI url, String pin, String token, int retrySeconds) {
+    public static final int DEFAULT_RETRY_SECONDS = 20;
+
+    public AgentConfig(URI url, String pin, String token) {
+        this(url, pin, token, DEFAULT_RETRY_SECONDS);
+    }
+
     public AgentConfig {
+        if (retrySeconds < 0 || retrySeconds > 3600) {
+            throw new IllegalArgumentException("collector.retrySeconds must be between 0 and 3600");
+        }
         if (url == null || url.getScheme() == null || !(url.getScheme().equals("https") || url.getScheme().equals("http")) || url.getHost() == null) {
             throw new IllegalArgumentException("the collector URL must look like https://host:port (found: " + url + ")");
         }
@@ -33,8 +43,10 @@ public record AgentConfig(URI url, String pin, String token) {
         }
         String pin = p.getProperty("collector.pin");
         try {
+            String retry = blankToNull(p.getProperty("collector.retrySeconds"));
             return new AgentConfig(URI.create(url.strip()), pin == null || pin.isBlank() ? null : pin.strip().toLowerCase(java.util.Locale.ROOT)
-                    .replace(":", "").replaceFirst("^sha256", ""), blankToNull(p.getProperty("collector.token")));
+                    .replace(":", "").replaceFirst("^sha256", ""), blankToNull(p.getProperty("collector.token")),
+                    retry == null ? DEFAULT_RETRY_SECONDS : Integer.parseInt(retry));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage());
         }
@@ -49,11 +61,13 @@ public record AgentConfig(URI url, String pin, String token) {
                 + "# Copy it to the boot media next to bootmedic.jar. It holds the agent token: keep the media safe.\n"
                 + "collector.url=" + url + "\n"
                 + "collector.pin=" + (pin == null ? "" : pin) + "\n"
-                + "collector.token=" + (token == null ? "" : token) + "\n";
+                + "collector.token=" + (token == null ? "" : token) + "\n"
+                + "# how long a finished run retries an unreachable collector before the report waits in the outbox\n"
+                + "collector.retrySeconds=" + retrySeconds + "\n";
     }
 
     public AgentConfig withUrl(URI other) {
-        return new AgentConfig(other, pin, token);
+        return new AgentConfig(other, pin, token, retrySeconds);
     }
 
     @Override
