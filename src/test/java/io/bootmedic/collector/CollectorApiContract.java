@@ -277,6 +277,29 @@ abstract class CollectorApiContract {
     }
 
     @Test
+    void machinesWaitingForAKeyAreListedWithTheKeyIdAndWhetherTheEscrowHoldsIt() throws Exception {
+        collector.agentClient().sendReport(Reports.bytes(Reports.withLockedVolume(
+                Reports.report("LOCKED-PC", "SNL", "needs-key", "2024-07-19T06:00:00Z"), "{" + KEY_ID.toLowerCase() + "}")));
+        Map<?, ?> m = (Map<?, ?>) ((List<?>) collector.request("GET", "/api/v1/machines?outcome=needs-key", admin(), null).json().get("machines")).get(0);
+        assertEquals(List.of(KEY_ID), m.get("neededKeyIds"));
+        String cookie = login();
+        String before = dashboard("/", cookie);
+        assertTrue(before.contains("Waiting for a recovery key") && before.contains("{" + KEY_ID + "}") && before.contains("not imported"), before);
+        assertTrue(dashboard("/machines/" + m.get("id"), cookie).contains("needs recovery key"), "the detail page names the key");
+
+        collector.adminClient().importKeys(("KeyID,RecoveryKey\n" + KEY_ID + "," + PASSWORD + "\n").getBytes(StandardCharsets.UTF_8), "k.csv");
+        String imported = dashboard("/", cookie);
+        assertTrue(imported.contains("in escrow") && !imported.contains("not imported"), imported);
+
+        // the next boot fetches the key and fixes the machine: it leaves the list
+        collector.agentClient().sendReport(Reports.bytes(Reports.withUsedKey(Reports.report("LOCKED-PC", "SNL", "fixed", "2024-07-19T07:00:00Z"),
+                KEY_ID, "collector")));
+        String after = dashboard("/", cookie);
+        assertFalse(after.contains("Waiting for a recovery key"), after);
+        assertTrue(after.contains("Rotate these recovery keys"), after);
+    }
+
+    @Test
     void theMachineTableExportsAsCsv() throws Exception {
         collector.agentClient().sendReport(Reports.bytes(Reports.report("=HYPERLINK(\"x\")", "SN1", "fixed", "2024-07-19T06:00:00Z")));
         collector.agentClient().sendReport(Reports.bytes(Reports.report("PC-2", "SN2", "failed", "2024-07-19T06:00:00Z")));

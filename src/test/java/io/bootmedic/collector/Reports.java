@@ -54,6 +54,20 @@ final class Reports {
         return report;
     }
 
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> withLockedVolume(Map<String, Object> report, String keyId) {
+        Map<String, Object> volume = ((List<Map<String, Object>>) report.get("volumes")).get(0);
+        Map<String, Object> bl = new LinkedHashMap<>();
+        bl.put("state", "locked");
+        bl.put("method", "XTS-AES-128");
+        bl.put("recoveryKeyId", keyId);
+        bl.put("keySource", null);
+        bl.put("recoveryPasswordUsed", false);
+        volume.put("bitlocker", bl);
+        volume.put("outcome", "locked");
+        return report;
+    }
+
     static byte[] bytes(Map<String, Object> report) {
         return Json.write(report);
     }

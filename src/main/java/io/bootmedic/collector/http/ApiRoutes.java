@@ -187,6 +187,7 @@ final class ApiRoutes {
         j.put("firstSeen", Instant.ofEpochMilli(m.firstSeen()).toString());
         j.put("lastSeen", Instant.ofEpochMilli(m.lastSeen()).toString());
         j.put("reports", m.reportCount());
+        j.put("neededKeyIds", m.neededKeyIds());
         return j;
     }
 

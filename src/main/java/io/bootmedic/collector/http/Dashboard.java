@@ -122,6 +122,23 @@ final class Dashboard {
         }
         sb.append("<a class=\"tile\" href=\"/machines\"><div class=\"n\" id=\"count-all\">").append(total).append("</div>all machines</a></div>");
         sb.append("<h2>Fixes per hour (last 24 hours, UTC)</h2>").append(chart(fleet.fixesPerHour(System.currentTimeMillis(), 24)));
+        List<FleetQueries.Waiting> waiting = fleet.waitingForKeys(100);
+        if (!waiting.isEmpty()) {
+            sb.append("<h2>Waiting for a recovery key</h2><p>These machines stopped at BitLocker. A key marked <em>in escrow</em> is "
+                    + "released to the agent on its next boot with agent.conf; for the others, import the export that holds them "
+                    + "(<code>bootmedic keys import FILE --config agent.conf --admin-token-file admin.token</code>).</p>");
+            sb.append("<table id=\"waiting\"><thead><tr><th>Machine</th><th>Recovery key ID</th><th>Escrow</th><th>Last report</th></tr></thead><tbody>");
+            for (FleetQueries.Waiting w : waiting) {
+                for (Map.Entry<String, Boolean> k : w.keyEscrowed().entrySet()) {
+                    sb.append("<tr><td><a href=\"/machines/").append(Html.esc(w.machine().id())).append("\">")
+                            .append(Html.esc(w.machine().computerName() == null ? w.machine().id() : w.machine().computerName()))
+                            .append("</a></td><td><code>{").append(Html.esc(k.getKey())).append("}</code></td><td>")
+                            .append(k.getValue() ? "in escrow" : "<span class=\"error\">not imported</span>").append("</td><td>")
+                            .append(Html.time(w.machine().lastSeen())).append("</td></tr>");
+                }
+            }
+            sb.append("</tbody></table>");
+        }
         List<FleetQueries.Rotation> rotations = fleet.rotations(100);
         sb.append("<h2>Rotate these recovery keys</h2>");
         if (rotations.isEmpty()) {
@@ -232,6 +249,9 @@ final class Dashboard {
                     sb.append("<div>").append(Html.esc(vol.get("volumeId"))).append(": ").append(Html.esc(vol.get("outcome")));
                     if (vol.get("bitlocker") instanceof Map<?, ?> bl && bl.get("state") != null && !"none".equals(bl.get("state"))) {
                         sb.append(", BitLocker ").append(Html.esc(bl.get("state")));
+                        if ("locked".equals(bl.get("state")) && bl.get("recoveryKeyId") != null) {
+                            sb.append(", needs recovery key <code>").append(Html.esc(bl.get("recoveryKeyId"))).append("</code>");
+                        }
                         if (bl.get("keySource") != null) {
                             sb.append(" (key from ").append(Html.esc(bl.get("keySource"))).append(")");
                         }

@@ -13,7 +13,7 @@ import java.util.Optional;
 /** The questions IT asks of the fleet: how many are fixed, which failed, what happened to one machine. */
 public final class FleetQueries {
     private static final String MACHINE_COLUMNS = "id, computer_name, bios_serial, vm_id, volume_ids, latest_outcome, latest_run_id, "
-            + "latest_at, first_seen, last_seen, report_count";
+            + "latest_at, first_seen, last_seen, report_count, needed_key_ids";
     private final Database db;
 
     public FleetQueries(Database db) {
@@ -21,7 +21,11 @@ public final class FleetQueries {
     }
 
     public record Machine(String id, String computerName, String biosSerial, String vmId, String volumeIds, String latestOutcome,
-                          String latestRunId, long latestAt, long firstSeen, long lastSeen, int reportCount) {
+                          String latestRunId, long latestAt, long firstSeen, long lastSeen, int reportCount, List<String> neededKeyIds) {
+    }
+
+    /** A machine whose latest run stopped at BitLocker, the key IDs it needs, and which of them the escrow holds. */
+    public record Waiting(Machine machine, Map<String, Boolean> keyEscrowed) {
     }
 
     public record StoredReport(String runId, long receivedAt, long finishedAt, String outcome, String mode, String agentVersion, String body) {
@@ -171,6 +175,42 @@ public final class FleetQueries {
         return counts.entrySet().stream().map(e -> new HourCount(e.getKey(), e.getValue())).toList();
     }
 
+    /** Machines still locked out by BitLocker, newest first, with the escrow state of each key they need. */
+    public List<Waiting> waitingForKeys(int limit) throws SQLException {
+        List<Machine> machines = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT " + MACHINE_COLUMNS + " FROM machines "
+                + "WHERE latest_outcome = 'needs-key' AND needed_key_ids IS NOT NULL ORDER BY last_seen DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    machines.add(machine(rs));
+                }
+            }
+        }
+        List<String> ids = machines.stream().flatMap(m -> m.neededKeyIds().stream()).distinct().toList();
+        java.util.Set<String> escrowed = new java.util.HashSet<>();
+        if (!ids.isEmpty()) {
+            try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT key_id FROM recovery_keys WHERE key_id IN ("
+                    + String.join(",", java.util.Collections.nCopies(ids.size(), "?")) + ")")) {
+                for (int i = 0; i < ids.size(); i++) {
+                    ps.setString(i + 1, ids.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        escrowed.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        List<Waiting> waiting = new ArrayList<>();
+        for (Machine m : machines) {
+            Map<String, Boolean> keys = new LinkedHashMap<>();
+            m.neededKeyIds().forEach(id -> keys.put(id, escrowed.contains(id)));
+            waiting.add(new Waiting(m, keys));
+        }
+        return waiting;
+    }
+
     /** Recovery passwords that were used (typed, released or read from a file) and should be rotated, newest first. */
     public List<Rotation> rotations(int limit) throws SQLException {
         List<Rotation> list = new ArrayList<>();
@@ -187,8 +227,10 @@ public final class FleetQueries {
     }
 
     private static Machine machine(ResultSet rs) throws SQLException {
+        String needed = rs.getString(12);
         return new Machine(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getInt(11));
+                rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getInt(11),
+                needed == null || needed.isEmpty() ? List.of() : List.of(needed.split(",")));
     }
 
     private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {

@@ -55,10 +55,11 @@ public final class ReportStore {
         }
         // the latest state is the run the agent finished last, whatever order the uploads arrive in
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO machines (id, identity, computer_name, bios_serial, vm_id, volume_ids, "
-                + "latest_outcome, latest_run_id, latest_at, first_seen, last_seen, report_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+                + "latest_outcome, latest_run_id, latest_at, first_seen, last_seen, report_count, needed_key_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
                 + "ON CONFLICT (id) DO UPDATE SET "
                 + "latest_outcome = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_outcome ELSE machines.latest_outcome END, "
                 + "latest_run_id = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_run_id ELSE machines.latest_run_id END, "
+                + "needed_key_ids = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.needed_key_ids ELSE machines.needed_key_ids END, "
                 + "latest_at = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_at ELSE machines.latest_at END, "
                 + "computer_name = COALESCE(excluded.computer_name, machines.computer_name), "
                 + "bios_serial = COALESCE(excluded.bios_serial, machines.bios_serial), "
@@ -76,6 +77,7 @@ public final class ReportStore {
             ps.setLong(9, r.finishedAt());
             ps.setLong(10, receivedAt);
             ps.setLong(11, receivedAt);
+            ps.setString(12, r.neededKeyIds().isEmpty() ? null : String.join(",", r.neededKeyIds()));
             ps.executeUpdate();
         }
         for (ReportSummary.UsedKey key : r.usedKeys()) {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public record ReportSummary(String runId, String machineId, String identity, String computerName, String biosSerial, String vmId,
                             List<String> volumeIds, String outcome, String mode, String agentVersion, long finishedAt,
-                            List<UsedKey> usedKeys) {
+                            List<UsedKey> usedKeys, List<String> neededKeyIds) {
     /** A recovery password the run used, which should now be rotated. */
     public record UsedKey(String keyId, String source) {
     }
@@ -69,6 +69,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
         String computerName = null;
         List<String> volumeIds = new ArrayList<>();
         List<UsedKey> usedKeys = new ArrayList<>();
+        List<String> neededKeyIds = new ArrayList<>();
         Object volumes = m.get("volumes");
         if (volumes != null && !(volumes instanceof List)) {
             throw new InvalidReportException("volumes must be a list");
@@ -93,11 +94,14 @@ public record ReportSummary(String runId, String machineId, String identity, Str
                     computerName = name;
                 }
                 Map<String, Object> bitlocker = object(volume, "bitlocker");
-                if (bitlocker != null && Boolean.TRUE.equals(bitlocker.get("recoveryPasswordUsed"))) {
-                    String keyId = text(bitlocker, "recoveryKeyId", false);
-                    if (keyId != null && KEY_ID.matcher(keyId).matches()) {
-                        usedKeys.add(new UsedKey(keyId.replace("{", "").replace("}", "").toUpperCase(Locale.ROOT),
-                                text(bitlocker, "keySource", false)));
+                String keyId = bitlocker == null ? null : text(bitlocker, "recoveryKeyId", false);
+                if (keyId != null && KEY_ID.matcher(keyId).matches()) {
+                    String id = keyId.replace("{", "").replace("}", "").toUpperCase(Locale.ROOT);
+                    if (Boolean.TRUE.equals(bitlocker.get("recoveryPasswordUsed"))) {
+                        usedKeys.add(new UsedKey(id, text(bitlocker, "keySource", false)));
+                    }
+                    if ("locked".equals(bitlocker.get("state")) && !neededKeyIds.contains(id)) {
+                        neededKeyIds.add(id);
                     }
                 }
             }
@@ -105,7 +109,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
         String identity = identity(runId, computerName, realSerial(bios), vm, volumeIds);
         String machineId = Sha256.of(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
         return new ReportSummary(runId, machineId, identity, computerName, bios, vm, List.copyOf(volumeIds), outcome, mode, agentVersion,
-                finishedAt, List.copyOf(usedKeys));
+                finishedAt, List.copyOf(usedKeys), List.copyOf(neededKeyIds));
     }
 
     /**
