@@ -125,7 +125,7 @@ class BatchCommand implements Callable<Integer> {
         try {
             Report report = runner.run(TargetFactory.forPath(t, !dryRun, keys), outbox, null).report();
             if (!dryRun && keyOptions.collector().isPresent()) {
-                Collectors.deliver(keyOptions.collector().get(), report, outbox, new PrintWriter(java.io.OutputStream.nullOutputStream()),
+                Collectors.deliver(keyOptions.collector().get(), report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()),
                         spec.commandLine().getErr());
             }
             return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));

@@ -51,8 +51,10 @@ final class Collectors {
     /**
      * Sends a finished run's report. With an outbox the copy there moves to outbox/sent once the
      * collector has it; without one the report is sent from memory. Never fails the run.
+     * With {@code flushOutbox}, reports that earlier runs left in the outbox (machines without
+     * network, say) go along once the collector answers, so a technician's stick empties itself.
      */
-    static void deliver(CollectorClient client, Report report, Path outbox, PrintWriter out, PrintWriter err) {
+    static void deliver(CollectorClient client, Report report, Path outbox, boolean flushOutbox, PrintWriter out, PrintWriter err) {
         ReportUploader uploader = new ReportUploader(client, retryMillis(client), Thread::sleep);
         Path spooled = outbox == null ? null : outbox.resolve(report.runId() + ".json");
         try {
@@ -64,6 +66,9 @@ final class Collectors {
             }
             if (o.sent()) {
                 out.println("Report " + report.runId() + " sent to the collector at " + client.config().url() + (o.duplicate() ? " (it already had it)." : "."));
+                if (flushOutbox && spooled != null) {
+                    sendWaiting(client, outbox, out, err);
+                }
             } else if (spooled != null) {
                 err.println("bootmedic: the report was not sent: " + o.error());
                 err.println("It waits in " + outbox + "; send it later with: bootmedic report upload --outbox " + outbox + " --config agent.conf");
@@ -74,6 +79,21 @@ final class Collectors {
             }
         } catch (IOException e) {
             err.println("bootmedic: the report was not sent: " + e.getMessage());
+        }
+    }
+
+    /** Sends what earlier runs left in the outbox, without waiting: the collector just answered. */
+    private static void sendWaiting(CollectorClient client, Path outbox, PrintWriter out, PrintWriter err) {
+        try {
+            if (ReportUploader.pending(outbox).isEmpty()) {
+                return;
+            }
+            var results = new ReportUploader(client, 0, Thread::sleep).uploadAll(outbox, msg -> { });
+            long sent = results.stream().filter(ReportUploader.Outcome::sent).count();
+            int left = ReportUploader.pending(outbox).size();
+            out.println("Also sent " + sent + " earlier report(s) waiting in " + outbox + (left == 0 ? "." : "; " + left + " still waiting."));
+        } catch (IOException e) {
+            err.println("bootmedic: earlier reports in " + outbox + " stay there: " + e.getMessage());
         }
     }
 }

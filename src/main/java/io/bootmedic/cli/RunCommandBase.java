@@ -74,7 +74,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             }
         }
         if (!dryRun() && target.keyOptions.collector().isPresent()) {
-            Collectors.deliver(target.keyOptions.collector().get(), report, outbox(), out, err);
+            Collectors.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
         }
         if (!dryRun()) {
             afterRun(report, out);
