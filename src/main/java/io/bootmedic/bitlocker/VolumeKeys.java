@@ -99,7 +99,7 @@ public final class VolumeKeys {
                 var found = keyFiles.find(p.id());
                 if (found.isPresent()) {
                     try {
-                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), "key-file", true);
+                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), found.get().keySource(), true);
                     } catch (WrongKeyException e) {
                         failures.add("the key file entry for {" + p.id() + "} (" + found.get().source() + ") does not open it");
                     }

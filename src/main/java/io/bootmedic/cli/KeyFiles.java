@@ -2,6 +2,7 @@ package io.bootmedic.cli;
 
 import io.bootmedic.keys.KeyBundle;
 import io.bootmedic.keys.KeyFileReader;
+import io.bootmedic.keys.KeyRecord;
 import io.bootmedic.keys.KeyStore;
 
 import java.io.IOException;
@@ -25,7 +26,8 @@ final class KeyFiles {
             char[] passphrase = Passphrase.read(passphraseFile, "passphrase of key bundle " + bundle.getFileName() + ": ");
             try {
                 KeyStore opened = KeyBundle.open(bundle, passphrase);
-                opened.all().forEach(store::add);
+                opened.all().forEach(r -> store.add(new KeyRecord(r.id(), r.password(), r.host(),
+                        KeyRecord.BUNDLE_SOURCE_PREFIX + bundle.getFileName() + ": " + r.source())));
                 System.err.println("keys: " + opened.size() + " recovery key(s) in bundle " + bundle);
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);

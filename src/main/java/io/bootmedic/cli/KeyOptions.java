@@ -58,8 +58,35 @@ public class KeyOptions {
         return Optional.ofNullable(collector);
     }
 
+    private io.bootmedic.keys.KeyStore keyStore;
+    private RecoveryPasswordPrompt prompter;
+
+    /** Key files and the bundle, read once: a bundle's passphrase is typed once per boot. */
+    private io.bootmedic.keys.KeyStore keyStore() {
+        if (keyStore == null) {
+            keyStore = KeyFiles.load(keyFiles, keyBundle, passphraseFile);
+        }
+        return keyStore;
+    }
+
+    private RecoveryPasswordPrompt prompter() {
+        if (prompter == null && prompt) {
+            prompter = new RecoveryPasswordPrompt(new java.io.BufferedReader(System.console() != null ? System.console().reader()
+                    : new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)), new java.io.PrintWriter(System.err, true), 8);
+        }
+        return prompter;
+    }
+
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
+        List<RecoveryPassword> rps = parsedRecoveryPasswords();
+        List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
+        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(keyStore())
+                .withCollector(collector().map(Collectors::keySource).orElse(null))
+                .withPrompt(prompter());
+    }
+
+    private List<RecoveryPassword> parsedRecoveryPasswords() {
         List<RecoveryPassword> rps = new ArrayList<>();
         for (String rp : recoveryPasswords) {
             try {
@@ -68,35 +95,52 @@ public class KeyOptions {
                 throw new UsageError("--recovery-password: " + e.getMessage());
             }
         }
-        List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
-        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(KeyFiles.load(keyFiles, keyBundle, passphraseFile))
-                .withCollector(collector().map(Collectors::keySource).orElse(null))
-                .withPrompt(prompt ? new RecoveryPasswordPrompt(new java.io.BufferedReader(System.console() != null ? System.console().reader()
-                        : new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)), new java.io.PrintWriter(System.err, true), 8) : null);
+        return rps;
     }
 
-    /** The keys from the command line, offered to the Windows platform layer for each locked volume. */
+    /**
+     * The key for each locked volume the Windows platform layer finds, in the order of DESIGN §6:
+     * argument, startup key, key files and bundle (by key ID), collector, then a person at the prompt.
+     */
     KeyProvider keyProvider() {
-        keys(); // a malformed recovery password is a usage error before any volume is touched
+        List<RecoveryPassword> rps = parsedRecoveryPasswords(); // a malformed one is a usage error before any volume is touched
+        keyStore();
         return (keyId, description) -> {
-            for (String rp : recoveryPasswords) {
+            if (!rps.isEmpty()) {
+                return Optional.of(RecoveryPasswordOrBek.password(rps.get(0), "argument"));
+            }
+            if (!bekFiles.isEmpty()) {
+                return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bekFiles.get(0)), "key-file"));
+            }
+            if (keyId == null) {
+                return Optional.empty();
+            }
+            try {
+                Optional<io.bootmedic.keys.KeyRecord> record = keyStore().find(keyId);
+                if (record.isPresent()) {
+                    return Optional.of(RecoveryPasswordOrBek.password(record.get().password(), record.get().keySource()));
+                }
+            } catch (io.bootmedic.keys.AmbiguousKeyIdException e) {
+                System.err.println("keys: " + e.getMessage());
+            }
+            if (collector().isPresent()) {
                 try {
-                    return Optional.of(RecoveryPasswordOrBek.password(RecoveryPassword.parse(rp), "argument"));
-                } catch (InvalidRecoveryPasswordException e) {
-                    throw new UsageError("--recovery-password: " + e.getMessage());
+                    Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
+                    if (fetched.isPresent()) {
+                        return Optional.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
+                    }
+                    System.err.println("keys: the collector has no recovery password for " + keyId);
+                } catch (java.io.IOException e) {
+                    System.err.println("keys: the collector could not be asked for " + keyId + ": " + e.getMessage());
                 }
             }
-            for (Path bek : bekFiles) {
-                return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
-            }
-            if (collector().isPresent() && keyId != null) {
-                Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
-                if (fetched.isPresent()) {
-                    return Optional.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
+            if (prompter() != null) {
+                Optional<RecoveryPassword> typed = prompter().ask(description, null, keyId);
+                if (typed.isPresent()) {
+                    return Optional.of(RecoveryPasswordOrBek.password(typed.get(), "prompt"));
                 }
             }
             return Optional.empty();
         };
     }
-
 }

@@ -255,6 +255,26 @@ class BuiltVolumeTest {
         }
     }
 
+    /** The key comes out of the encrypted bundle a USB stick carries; the report says so, for rotation. */
+    @Test
+    void fixFindsTheKeyInABundleByKeyIdAndReportsItsSource() throws Exception {
+        Path img = tmp.resolve("bundle.img");
+        Built built = BitLockerVolumeBuilder.around(plain).recoveryPassword(RP).method(Method.XTS_AES_256).seed(21)
+                .reserveMetadataClusters().build(img);
+        Path bundle = tmp.resolve("keys.bmk");
+        io.bootmedic.keys.KeyBundle.write(bundle, java.util.List.of(new io.bootmedic.keys.KeyRecord(io.bootmedic.keys.KeyId.parse(built.recoveryKeyId()),
+                io.bootmedic.keys.RecoveryPassword.parse(RP), "PRACTICE-PC01", "ad.csv line 2")), "stick passphrase".toCharArray(),
+                new io.bootmedic.keys.KeyBundle.KdfParams(1024, 1, 1));
+        Path pass = java.nio.file.Files.writeString(tmp.resolve("pass"), "stick passphrase");
+        Cli fix = Cli.run("fix", "--image", img.toString(), "--key-bundle", bundle.toString(), "--passphrase-file", pass.toString(), "--json");
+        assertEquals(0, fix.exit, fix.toString());
+        com.fasterxml.jackson.databind.JsonNode bl = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fix.out).get("volumes").get(0).get("bitlocker");
+        assertEquals("bundle", bl.get("keySource").asText());
+        assertTrue(bl.get("recoveryPasswordUsed").asBoolean());
+        assertEquals(built.recoveryKeyId().replace("{", "").replace("}", "").toUpperCase(java.util.Locale.ROOT),
+                bl.get("recoveryKeyId").asText().replace("{", "").replace("}", "").toUpperCase(java.util.Locale.ROOT));
+    }
+
     /**
      * End to end: a volume built around the practice tree, its metadata clusters reserved in $Bitmap;
      * bootmedic repairs it with the recovery password through its encrypting layer; dislocker and
