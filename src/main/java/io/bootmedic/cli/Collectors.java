@@ -23,23 +23,29 @@ final class Collectors {
     private Collectors() {
     }
 
-    static CollectorClient client(Path config, URI url, String envToken) {
+    /** agent.conf, with --collector overriding its URL; without a file, the URL and {@code fallbackToken}. */
+    static AgentConfig agentConfig(Path config, URI url, String fallbackToken) {
         try {
-            AgentConfig c;
             if (config != null) {
-                c = AgentConfig.read(config);
-                if (url != null) {
-                    c = c.withUrl(url);
-                }
-            } else {
-                c = new AgentConfig(url, null, envToken == null || envToken.isBlank() ? null : envToken.strip());
+                AgentConfig c = AgentConfig.read(config);
+                return url != null ? c.withUrl(url) : c;
             }
-            if (c.token() == null) {
-                throw new UsageError("no agent token for the collector: use --config agent.conf (from 'bootmedic collector init') "
-                        + "or set BOOTMEDIC_COLLECTOR_TOKEN");
-            }
-            return new CollectorClient(c, 10_000);
+            return new AgentConfig(url, null, fallbackToken == null || fallbackToken.isBlank() ? null : fallbackToken.strip());
         } catch (IOException | IllegalArgumentException e) {
+            throw new UsageError("--config/--collector: " + e.getMessage());
+        }
+    }
+
+    /** The agent's client: needs the agent token from agent.conf or BOOTMEDIC_COLLECTOR_TOKEN. */
+    static CollectorClient client(Path config, URI url, String envToken) {
+        AgentConfig c = agentConfig(config, url, envToken);
+        if (c.token() == null) {
+            throw new UsageError("no agent token for the collector: use --config agent.conf (from 'bootmedic collector init') "
+                    + "or set BOOTMEDIC_COLLECTOR_TOKEN");
+        }
+        try {
+            return new CollectorClient(c, 10_000);
+        } catch (IOException e) {
             throw new UsageError("--config/--collector: " + e.getMessage());
         }
     }

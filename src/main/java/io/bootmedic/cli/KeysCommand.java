@@ -129,8 +129,8 @@ class KeysCommand {
             if (token == null || token.isBlank()) {
                 throw new UsageError("the import needs the admin token: --admin-token-file admin.token or BOOTMEDIC_ADMIN_TOKEN");
             }
-            io.bootmedic.collector.AgentConfig base = Collectors.client(config, url, token).config();
-            var client = new io.bootmedic.collector.client.CollectorClient(new io.bootmedic.collector.AgentConfig(base.url(), base.pin(), token), 60_000);
+            // agent.conf gives the URL and pin; the token is the admin's, whatever agent token the file holds
+            var client = new io.bootmedic.collector.client.CollectorClient(Collectors.agentConfig(config, url, null).withToken(token), 60_000);
             int failed = 0;
             for (Path in : inputs) {
                 try {

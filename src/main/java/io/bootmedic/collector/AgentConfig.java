@@ -66,6 +66,11 @@ public record AgentConfig(URI url, String pin, String token, int retrySeconds) {
                 + "collector.retrySeconds=" + retrySeconds + "\n";
     }
 
+    /** The same collector reached with another token (an admin's, for imports). */
+    public AgentConfig withToken(String other) {
+        return new AgentConfig(url, pin, other, retrySeconds);
+    }
+
     public AgentConfig withUrl(URI other) {
         return new AgentConfig(other, pin, token, retrySeconds);
     }
