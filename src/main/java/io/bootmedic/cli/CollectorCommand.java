@@ -128,11 +128,8 @@ class CollectorCommand {
             KeyStore ks = null;
             char[] pass = null;
             if (!plainHttp) {
-                pass = Files.readString(d.keystorePassword(), StandardCharsets.US_ASCII).strip().toCharArray();
-                ks = KeyStore.getInstance("PKCS12");
-                try (var in = Files.newInputStream(d.keystore())) {
-                    ks.load(in, pass);
-                }
+                pass = d.keystorePasswordChars();
+                ks = d.loadKeystore(pass);
             }
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,

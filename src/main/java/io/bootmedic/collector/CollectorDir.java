@@ -39,6 +39,20 @@ public record CollectorDir(Path dir) {
         return dir.resolve("access.log");
     }
 
+    /** The password of server.p12, as init stored it. */
+    public char[] keystorePasswordChars() throws IOException {
+        return Files.readString(keystorePassword(), java.nio.charset.StandardCharsets.US_ASCII).strip().toCharArray();
+    }
+
+    /** The collector's TLS key and certificate, opened with {@code password}. */
+    public java.security.KeyStore loadKeystore(char[] password) throws IOException, java.security.GeneralSecurityException {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore())) {
+            ks.load(in, password);
+        }
+        return ks;
+    }
+
     /** Whether init has run here (the files the server cannot start without). */
     public boolean initialized() {
         return Files.isRegularFile(tokens()) && Files.isRegularFile(masterKey()) && Files.isRegularFile(keystore());

@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -54,11 +53,8 @@ public final class TestCollector implements AutoCloseable {
         CollectorDir dir = new CollectorDir(folder);
         CollectorInit.Created created = CollectorInit.run(dir, URI.create("https://127.0.0.1:8443"), Set.of());
         Database db = jdbcUrl == null ? Database.sqliteIn(folder) : Database.open(jdbcUrl, null, null);
-        char[] pass = Files.readString(dir.keystorePassword()).strip().toCharArray();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(dir.keystore())) {
-            ks.load(in, pass);
-        }
+        char[] pass = dir.keystorePasswordChars();
+        KeyStore ks = dir.loadKeystore(pass);
         CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress("127.0.0.1", 0), ks, pass,
                 Tokens.load(dir.tokens()), MasterKey.load(dir.masterKey()), dir.accessLog(), keyRate, 8), db);
         return new TestCollector(dir, created, db, server);

@@ -133,7 +133,7 @@ final class ApiRoutes {
     private void listMachines(HttpExchange ex) throws Exception {
         Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
         String outcome = q.get("outcome");
-        if (outcome != null && !outcome.isBlank() && !List.of("fixed", "clean", "needs-key", "failed", "no-windows").contains(outcome)) {
+        if (outcome != null && !outcome.isBlank() && !ReportSummary.OUTCOMES.contains(outcome)) {
             throw new HttpIo.HttpError(400, "outcome must be fixed, clean, needs-key, failed or no-windows");
         }
         int page = HttpIo.intParam(q, "page", 1, 1, Integer.MAX_VALUE / 1000);

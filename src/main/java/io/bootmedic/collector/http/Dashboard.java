@@ -190,7 +190,7 @@ final class Dashboard {
         StringBuilder sb = new StringBuilder("<h1>Machines</h1><form class=\"search\" method=\"get\" action=\"/machines\">")
                 .append("<input id=\"search\" name=\"q\" placeholder=\"computer name, serial, VM id\" value=\"").append(Html.esc(search)).append("\">")
                 .append("<select id=\"outcome\" name=\"outcome\"><option value=\"\">any outcome</option>");
-        for (String o : List.of("fixed", "clean", "needs-key", "failed", "no-windows")) {
+        for (String o : io.bootmedic.collector.store.ReportSummary.OUTCOMES) {
             sb.append("<option").append(o.equals(outcome) ? " selected" : "").append(">").append(o).append("</option>");
         }
         String filterQuery = "q=" + Html.url(search) + "&outcome=" + Html.url(outcome);

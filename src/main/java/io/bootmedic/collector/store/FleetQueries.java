@@ -51,7 +51,7 @@ public final class FleetQueries {
     /** Machines by latest outcome. */
     public Map<String, Long> countsByOutcome() throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (String o : List.of("fixed", "clean", "needs-key", "failed", "no-windows")) {
+        for (String o : ReportSummary.OUTCOMES) {
             counts.put(o, 0L);
         }
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
