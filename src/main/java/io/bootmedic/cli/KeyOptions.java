@@ -98,49 +98,76 @@ public class KeyOptions {
         return rps;
     }
 
+    /** One link of the key chain: the keys it has for a volume, fetched only when the links before it had none that worked. */
+    @FunctionalInterface
+    private interface Source {
+        List<RecoveryPasswordOrBek> keys(String keyId, String description) throws java.io.IOException;
+    }
+
     /**
-     * The key for each locked volume the Windows platform layer finds, in the order of DESIGN §6:
-     * argument, startup key, key files and bundle (by key ID), collector, then a person at the prompt.
+     * The keys for each locked volume the Windows platform layer finds, in the order of
+     * docs/design.md: argument, startup key, key files and bundle (by key ID), collector, then a
+     * person at the prompt. A key BitLocker refuses moves the volume on to the next link.
      */
     KeyProvider keyProvider() {
         List<RecoveryPassword> rps = parsedRecoveryPasswords(); // a malformed one is a usage error before any volume is touched
         keyStore();
-        return (keyId, description) -> {
-            if (!rps.isEmpty()) {
-                return Optional.of(RecoveryPasswordOrBek.password(rps.get(0), "argument"));
-            }
-            if (!bekFiles.isEmpty()) {
-                return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bekFiles.get(0)), "key-file"));
-            }
-            if (keyId == null) {
-                return Optional.empty();
-            }
-            try {
-                Optional<io.bootmedic.keys.KeyRecord> record = keyStore().find(keyId);
-                if (record.isPresent()) {
-                    return Optional.of(RecoveryPasswordOrBek.password(record.get().password(), record.get().keySource()));
-                }
-            } catch (io.bootmedic.keys.AmbiguousKeyIdException e) {
-                System.err.println("keys: " + e.getMessage());
-            }
-            if (collector().isPresent()) {
-                try {
-                    Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
-                    if (fetched.isPresent()) {
-                        return Optional.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
+        List<Source> chain = List.of(
+                (keyId, d) -> rps.stream().map(rp -> RecoveryPasswordOrBek.password(rp, "argument")).toList(),
+                (keyId, d) -> {
+                    List<RecoveryPasswordOrBek> beks = new ArrayList<>();
+                    for (Path bek : bekFiles) {
+                        beks.add(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
                     }
-                    System.err.println("keys: the collector has no recovery password for " + keyId);
-                } catch (java.io.IOException e) {
-                    System.err.println("keys: the collector could not be asked for " + keyId + ": " + e.getMessage());
+                    return beks;
+                },
+                this::fromKeyFiles,
+                this::fromCollector,
+                this::fromPrompt);
+        return (keyId, description) -> {
+            java.util.Iterator<Source> links = chain.iterator();
+            java.util.ArrayDeque<RecoveryPasswordOrBek> pending = new java.util.ArrayDeque<>();
+            return () -> {
+                while (pending.isEmpty() && links.hasNext()) {
+                    pending.addAll(links.next().keys(keyId, description));
                 }
-            }
-            if (prompter() != null) {
-                Optional<RecoveryPassword> typed = prompter().ask(description, null, keyId);
-                if (typed.isPresent()) {
-                    return Optional.of(RecoveryPasswordOrBek.password(typed.get(), "prompt"));
-                }
-            }
-            return Optional.empty();
+                return Optional.ofNullable(pending.poll());
+            };
         };
+    }
+
+    private List<RecoveryPasswordOrBek> fromKeyFiles(String keyId, String description) {
+        if (keyId == null) {
+            return List.of();
+        }
+        try {
+            return keyStore().find(keyId).map(r -> List.of(RecoveryPasswordOrBek.password(r.password(), r.keySource()))).orElse(List.of());
+        } catch (io.bootmedic.keys.AmbiguousKeyIdException e) {
+            System.err.println("keys: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private List<RecoveryPasswordOrBek> fromCollector(String keyId, String description) {
+        if (keyId == null || collector().isEmpty()) {
+            return List.of();
+        }
+        try {
+            Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
+            if (fetched.isPresent()) {
+                return List.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
+            }
+            System.err.println("keys: the collector has no recovery password for " + keyId);
+        } catch (java.io.IOException e) {
+            System.err.println("keys: the collector could not be asked for " + keyId + ": " + e.getMessage());
+        }
+        return List.of();
+    }
+
+    private List<RecoveryPasswordOrBek> fromPrompt(String keyId, String description) throws java.io.IOException {
+        if (keyId == null || prompter() == null) {
+            return List.of();
+        }
+        return prompter().ask(description, null, keyId).map(p -> List.of(RecoveryPasswordOrBek.password(p, "prompt"))).orElse(List.of());
     }
 }

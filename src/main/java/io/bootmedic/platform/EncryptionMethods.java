@@ -13,7 +13,7 @@ public final class EncryptionMethods {
         if (method >= 0 && method < NAMES.length) {
             return NAMES[method];
         }
-        return "UNKNOWN-" + method;
+        return "UNKNOWN-" + Integer.toUnsignedString(method);
     }
 
     /**

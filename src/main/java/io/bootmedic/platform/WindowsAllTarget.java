@@ -32,6 +32,7 @@ public final class WindowsAllTarget implements Target {
     private final Consumer<String> progress;
     private final RawVolumeReader rawReader;
     private final Deque<MountPoints.TemporaryMount> mounts = new ArrayDeque<>();
+    private String ownDrive;
 
     /**
      * @param mode     winpe or safe-mode (the report's mode)
@@ -57,6 +58,20 @@ public final class WindowsAllTarget implements Target {
         this.progress = progress;
     }
 
+    /**
+     * Skips the volume mounted at {@code drive} (WinPE's own X:, "X:" or "X:\\"): it carries a
+     * Windows\System32\config\SYSTEM of its own, and when WinPE boots from a fixed disk it is not a
+     * RAM disk either, so only its letter tells it apart.
+     */
+    public WindowsAllTarget skipOwnDrive(String drive) {
+        this.ownDrive = drive == null || drive.isBlank() ? null : drive.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + ":\\";
+        return this;
+    }
+
+    private boolean isOwnDrive(VolumeInfo v) {
+        return ownDrive != null && v.mountPoints().stream().anyMatch(m -> m.equalsIgnoreCase(ownDrive));
+    }
+
     @Override
     public String mode() {
         return mode;
@@ -78,6 +93,13 @@ public final class WindowsAllTarget implements Target {
         }
         List<VolumeInfo> candidates = all.stream()
                 .filter(v -> v.driveType() == DriveType.FIXED || v.driveType() == DriveType.REMOVABLE)
+                .filter(v -> {
+                    if (isOwnDrive(v)) {
+                        progress.accept(v.describe() + ": the running WinPE's own drive, skipped.");
+                        return false;
+                    }
+                    return true;
+                })
                 .toList();
         progress.accept("Found " + all.size() + " volume(s), " + candidates.size() + " on local disks.");
         List<TargetVolume> result = new ArrayList<>();
@@ -114,26 +136,12 @@ public final class WindowsAllTarget implements Target {
         boolean passwordUsed = false;
         if (status.lockState() == LockState.LOCKED) {
             progress.accept(name + ": locked by BitLocker, recovery key ID " + (keyId == null ? "unknown" : keyId) + ".");
-            Optional<RecoveryPasswordOrBek> key = keys.keyFor(keyId, name);
-            if (key.isEmpty()) {
-                return locked(volume, status, keyId, null, "BitLocker keeps " + name + " locked and no key for it was found. "
-                        + keyAdvice(keyId));
+            Unlocked unlocked = unlock(volume, keyId);
+            if (unlocked.failure() != null) {
+                return locked(volume, status, keyId, unlocked.source(), unlocked.failure());
             }
-            RecoveryPasswordOrBek k = key.get();
-            try {
-                if (k.isPassword()) {
-                    bitLocker.unlockWithRecoveryPassword(volume.guidPath(), k.password());
-                } else {
-                    bitLocker.unlockWithExternalKey(volume.guidPath(), k.bekBytes());
-                }
-            } catch (BitLockerException e) {
-                return locked(volume, status, keyId, k.source(), "the key from " + k.source() + " did not unlock " + name + ": "
-                        + e.getMessage() + ". " + keyAdvice(keyId));
-            } finally {
-                k.wipe();
-            }
-            keySource = k.source();
-            passwordUsed = k.isPassword();
+            keySource = unlocked.source();
+            passwordUsed = unlocked.passwordUsed();
             progress.accept(name + ": unlocked with the key from " + keySource + ".");
         }
         Path root = rootOf(volume);
@@ -149,6 +157,59 @@ public final class WindowsAllTarget implements Target {
         String state = status.lockState() == LockState.NOT_ENCRYPTED ? "none" : "unlocked";
         Report.BitLocker bl = new Report.BitLocker(state, status.method(), keyId, keySource, passwordUsed);
         return new TargetVolume(new LocalFileTree(root), volume.guidPath(), volume.label(), fileSystemOf(volume, root), bl, "n/a", null);
+    }
+
+    /** How an unlock attempt ended: the source that worked, or why the volume stays locked. */
+    private record Unlocked(String source, boolean passwordUsed, String failure) {
+    }
+
+    /**
+     * Tries each candidate key in turn. A key BitLocker calls wrong moves on to the next source
+     * (the collector after a stale key file, say); any other failure, an I/O error included,
+     * leaves only this volume locked with the reason, and the run goes on with the others.
+     */
+    private Unlocked unlock(VolumeInfo volume, String keyId) {
+        String name = volume.describe();
+        KeyProvider.Candidates candidates = keys.candidates(keyId, name);
+        List<String> refused = new ArrayList<>();
+        String lastSource = null;
+        String lastReason = null;
+        while (true) {
+            Optional<RecoveryPasswordOrBek> next;
+            try {
+                next = candidates.next();
+            } catch (IOException | RuntimeException e) {
+                return new Unlocked(lastSource, false, "no key for " + name + " could be fetched (" + e.getMessage() + "). " + keyAdvice(keyId));
+            }
+            if (next.isEmpty()) {
+                String why = refused.isEmpty() ? "BitLocker keeps " + name + " locked and no key for it was found. "
+                        : "no key unlocked " + name + " (tried the key from " + String.join(", then ", refused) + "; last answer: " + lastReason + "). ";
+                return new Unlocked(lastSource, false, why + keyAdvice(keyId));
+            }
+            RecoveryPasswordOrBek k = next.get();
+            lastSource = k.source();
+            try {
+                if (k.isPassword()) {
+                    bitLocker.unlockWithRecoveryPassword(volume.guidPath(), k.password());
+                } else {
+                    bitLocker.unlockWithExternalKey(volume.guidPath(), k.bekBytes());
+                }
+                return new Unlocked(k.source(), k.isPassword(), null);
+            } catch (BitLockerException e) {
+                if (!BitLockerCodes.isWrongKey(e.code())) {
+                    return new Unlocked(k.source(), false, "the key from " + k.source() + " did not unlock " + name + ": " + e.getMessage()
+                            + ". " + keyAdvice(keyId));
+                }
+                refused.add(k.source());
+                lastReason = e.getMessage();
+                progress.accept(name + ": the key from " + k.source() + " was refused (" + BitLockerCodes.hex(e.code()) + "); trying the next source.");
+            } catch (IOException | RuntimeException e) {
+                return new Unlocked(k.source(), false, "unlocking " + name + " with the key from " + k.source() + " failed: " + e.getMessage()
+                        + ". The other volumes are handled; " + keyAdvice(keyId));
+            } finally {
+                k.wipe();
+            }
+        }
     }
 
     private TargetVolume locked(VolumeInfo volume, BitLockerStatus status, String keyId, String keySource, String message) {

@@ -10,12 +10,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BitLockerCodesTest {
     @Test
     void wrongKeyCodesAreRecognisedAndExplained() {
-        for (int code : new int[] {0x80310027, 0x80310033, 0x80310035}) {
+        for (int code : new int[] {0x80310027, 0x80310035}) {
             assertTrue(BitLockerCodes.isWrongKey(code), BitLockerCodes.hex(code));
             assertTrue(BitLockerCodes.describe(code).contains("key ID") || BitLockerCodes.describe(code).contains("8 groups"),
                     BitLockerCodes.describe(code));
         }
         assertFalse(BitLockerCodes.isWrongKey(0x80310000));
+    }
+
+    @Test
+    void protectorNotFoundMeansTheVolumeLacksThatKindOfKeyNotATypo() {
+        String text = BitLockerCodes.describe(0x80310033);
+        assertTrue(text.contains("no protector of that kind"), text);
+        assertFalse(text.contains("typo"), text);
+        assertTrue(BitLockerCodes.isWrongKey(0x80310033), "the chain moves on to a key of another kind");
+    }
+
+    /** UnlockWithExternalKey's documented refusals: ERROR_INVALID_PASSWORD, ERROR_NOT_FOUND (as HRESULTs), FVE_E_KEYFILE_NO_VMK. */
+    @Test
+    void wrongBekCodesMoveTheKeyChainOn() {
+        for (int code : new int[] {0x8031003E, 0x80070056, 0x80070490}) {
+            assertTrue(BitLockerCodes.isWrongKey(code), BitLockerCodes.hex(code));
+            assertFalse(BitLockerCodes.describe(code).startsWith("BitLocker returned error"), "explained: " + BitLockerCodes.describe(code));
+        }
     }
 
     @Test

@@ -135,7 +135,7 @@ class WindowsAllTargetTest {
         RecoveryPassword good = RecoveryPassword.parse(PASSWORD);
         KeyProvider keys = (keyId, description) -> {
             askedFor.add(keyId);
-            return Optional.of(RecoveryPasswordOrBek.password(good, "bundle"));
+            return KeyProvider.of(List.of(RecoveryPasswordOrBek.password(good, "bundle"))).candidates(keyId, description);
         };
         WindowsAllTarget target = target(keys);
         List<TargetVolume> volumes = target.open();
@@ -156,7 +156,7 @@ class WindowsAllTargetTest {
     @Test
     void wrongKeyLeavesTheVolumeLockedWithTheReason() throws Exception {
         RecoveryPassword wrong = RecoveryPassword.parse("111111-000022-000033-000044-000055-000066-000077-000088");
-        KeyProvider keys = (keyId, d) -> Optional.of(RecoveryPasswordOrBek.password(wrong, "key-file"));
+        KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.password(wrong, "key-file")));
         try (WindowsAllTarget target = target(keys)) {
             TargetVolume v = target.open().get(1);
             assertTrue(v.locked());
@@ -169,7 +169,7 @@ class WindowsAllTargetTest {
 
     @Test
     void bekKeyUnlocksToo() throws Exception {
-        KeyProvider keys = (keyId, d) -> Optional.of(RecoveryPasswordOrBek.bek(FakeBitLocker.BEK, "key-file"));
+        KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.bek(FakeBitLocker.BEK, "key-file")));
         try (WindowsAllTarget target = target(keys)) {
             TargetVolume v = target.open().get(1);
             assertFalse(v.locked());
@@ -184,7 +184,7 @@ class WindowsAllTargetTest {
         List<String> asked = new ArrayList<>();
         KeyProvider keys = (keyId, d) -> {
             asked.add(keyId);
-            return Optional.empty();
+            return Optional::empty;
         };
         VolumeEnumerator enumerator = () -> layout;
         try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker, keys, "winpe",
@@ -227,11 +227,96 @@ class WindowsAllTargetTest {
         }
     }
 
+    @Test
+    void aKeyBitLockerRefusesMovesOnToTheNextSourceInTheChain() throws Exception {
+        RecoveryPassword stale = RecoveryPassword.parse("111111-000022-000033-000044-000055-000066-000077-000088");
+        List<String> fetched = new ArrayList<>();
+        KeyProvider keys = (keyId, d) -> {
+            java.util.Iterator<RecoveryPasswordOrBek> it = List.of(
+                    RecoveryPasswordOrBek.bek(new byte[] {9}, "key-file"),
+                    RecoveryPasswordOrBek.password(stale, "bundle"),
+                    RecoveryPasswordOrBek.password(parse(PASSWORD), "collector")).iterator();
+            return () -> {
+                if (!it.hasNext()) {
+                    return Optional.empty();
+                }
+                RecoveryPasswordOrBek k = it.next();
+                fetched.add(k.source());
+                return Optional.of(k);
+            };
+        };
+        try (WindowsAllTarget target = target(keys)) {
+            TargetVolume v = target.open().get(1);
+            assertFalse(v.locked(), v.lockedMessage());
+            assertEquals("collector", v.bitlocker().keySource());
+            assertEquals(List.of("key-file", "bundle", "collector"), fetched, "each source asked only after the one before was refused");
+            assertTrue(progress.stream().anyMatch(l -> l.contains("the key from bundle was refused (0x80310027)")), progress.toString());
+        }
+    }
+
+    @Test
+    void whenEveryKeyIsRefusedTheVolumeStaysLockedNamingWhatWasTried() throws Exception {
+        RecoveryPassword stale = RecoveryPassword.parse("111111-000022-000033-000044-000055-000066-000077-000088");
+        KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.password(stale, "key-file"), RecoveryPasswordOrBek.password(stale, "bundle")));
+        try (WindowsAllTarget target = target(keys)) {
+            TargetVolume v = target.open().get(1);
+            assertTrue(v.locked());
+            assertTrue(v.lockedMessage().contains("tried the key from key-file, then bundle"), v.lockedMessage());
+            assertTrue(v.lockedMessage().contains(KEY_ID), v.lockedMessage());
+        }
+    }
+
+    /** The .BEK case of a fresh WinPE: the unlock fails with an I/O error; that volume stays locked, the others are repaired. */
+    @Test
+    void anUnlockThatFailsWithAnIoErrorLocksOnlyThatVolume() throws Exception {
+        Path c2 = windows(temp.resolve("C2"));
+        String lockedToo = vol("99999999");
+        mountable.put(lockedToo, c2);
+        layout = new ArrayList<>(layout);
+        layout.add(new VolumeInfo(lockedToo, List.of(), null, null, DriveType.FIXED, -1));
+        bitLocker.status.put(lockedToo, new BitLockerStatus(LockState.LOCKED, "XTS-AES-128", List.of(KEY_ID)));
+        bitLocker.ioFailureFor = LOCKED_WIN;
+        KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.bek(FakeBitLocker.BEK, "key-file")));
+        try (WindowsAllTarget target = target((keyId, d) -> keys.candidates(keyId, d))) {
+            List<TargetVolume> volumes = target.open();
+            TargetVolume broken = volumes.stream().filter(v -> v.volumeId().equals(LOCKED_WIN)).findFirst().orElseThrow();
+            assertTrue(broken.locked());
+            assertTrue(broken.lockedMessage().contains("could not create the temporary key file"), broken.lockedMessage());
+            TargetVolume other = volumes.stream().filter(v -> v.volumeId().equals(lockedToo)).findFirst().orElseThrow();
+            assertFalse(other.locked(), "the run went on with the next volume");
+        }
+    }
+
+    @Test
+    void inWinPeTheRunningSystemsOwnDriveIsNotTakenForWindows() throws IOException {
+        // WinPE booted from a fixed disk: X: is FIXED, not a RAM disk, and has Windows\System32\config\SYSTEM
+        Path x = windows(temp.resolve("PE"));
+        String peVolume = vol("aaaaaaaa");
+        layout = new ArrayList<>(layout);
+        layout.add(new VolumeInfo(peVolume, List.of("X:\\"), "Boot", "NTFS", DriveType.FIXED, 500_000_000L));
+        mountable.put(peVolume, x);
+        try (WindowsAllTarget target = target(KeyProvider.NONE).skipOwnDrive("x:")) {
+            List<String> ids = target.open().stream().map(TargetVolume::volumeId).toList();
+            assertFalse(ids.contains(peVolume), ids.toString());
+            assertTrue(ids.contains(C));
+            assertTrue(progress.stream().anyMatch(l -> l.contains("the running WinPE's own drive, skipped")), progress.toString());
+        }
+    }
+
+    private static RecoveryPassword parse(String rp) {
+        try {
+            return RecoveryPassword.parse(rp);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Stands in for WMI: one locked volume that opens with one password or one .BEK. */
     static final class FakeBitLocker implements BitLockerControl {
         static final byte[] BEK = {0x42, 0x45, 0x4B};
         final Map<String, BitLockerStatus> status = new HashMap<>();
         String failStatusFor;
+        String ioFailureFor;
 
         @Override
         public BitLockerStatus status(String volume) throws IOException {
@@ -251,6 +336,9 @@ class WindowsAllTargetTest {
 
         @Override
         public void unlockWithExternalKey(String volume, byte[] bek) throws IOException {
+            if (volume.equals(ioFailureFor)) {
+                throw new java.nio.file.NoSuchFileException("X:\\Windows\\Temp\\bootmedic", null, "could not create the temporary key file");
+            }
             if (!java.util.Arrays.equals(bek, BEK)) {
                 BitLockerCodes.check(BitLockerCodes.FVE_E_KEYFILE_INVALID, "unlock " + volume);
             }

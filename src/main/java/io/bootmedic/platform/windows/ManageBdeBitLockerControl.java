@@ -58,6 +58,8 @@ public final class ManageBdeBitLockerControl implements BitLockerControl {
     @Override
     public void unlockWithExternalKey(String volume, byte[] bek) throws IOException {
         // manage-bde takes a key file only as a path; keep it on the RAM disk for the shortest time.
+        // The folder (%TEMP%\bootmedic) does not exist on a fresh WinPE boot.
+        Files.createDirectories(tempDir);
         Path file = Files.createTempFile(tempDir, "bootmedic-", ".bek");
         try {
             Files.write(file, bek);

@@ -39,7 +39,7 @@ public final class Win32RawVolumeReader implements RawVolumeReader {
             IntByReference read = new IntByReference();
             if (!k32.ReadFile(h, data, length, read, at)) {
                 throw new IOException("could not read " + length + " bytes at " + offset + " from " + volume
-                        + " (Windows error " + k32.GetLastError() + "). Run as Administrator");
+                        + " (Windows error " + com.sun.jna.Native.getLastError() + "). Run as Administrator");
             }
             if (read.getValue() != length) {
                 throw new IOException("short read from " + volume + ": " + read.getValue() + " of " + length + " bytes at " + offset);
@@ -77,7 +77,7 @@ public final class Win32RawVolumeReader implements RawVolumeReader {
         WinNT.HANDLE h = k32.CreateFile(device, WinNT.GENERIC_READ, WinNT.FILE_SHARE_READ | WinNT.FILE_SHARE_WRITE, null,
                 WinNT.OPEN_EXISTING, 0, null);
         if (WinBase.INVALID_HANDLE_VALUE.equals(h)) {
-            throw new IOException("could not open " + device + " for reading (Windows error " + k32.GetLastError()
+            throw new IOException("could not open " + device + " for reading (Windows error " + com.sun.jna.Native.getLastError()
                     + "). bootmedic must run as Administrator");
         }
         return h;

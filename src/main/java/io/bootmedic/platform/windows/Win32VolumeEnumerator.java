@@ -29,16 +29,18 @@ public final class Win32VolumeEnumerator implements VolumeEnumerator {
     @Override
     public List<VolumeInfo> volumes() throws IOException {
         char[] name = new char[GUID_PATH_CHARS + 14];
+        // Native.getLastError(): the value JNA saved right after each call. Kernel32.GetLastError()
+        // is a call of its own, and the JVM may have run other Win32 calls in between.
         WinNT.HANDLE find = k32.FindFirstVolume(name, name.length);
         if (WinBase.INVALID_HANDLE_VALUE.equals(find)) {
-            throw new IOException("FindFirstVolumeW failed with Windows error " + k32.GetLastError());
+            throw new IOException("FindFirstVolumeW failed with Windows error " + Native.getLastError());
         }
         List<VolumeInfo> out = new ArrayList<>();
         try {
             do {
                 out.add(describe(Native.toString(name)));
             } while (k32.FindNextVolume(find, name, name.length));
-            int err = k32.GetLastError();
+            int err = Native.getLastError();
             if (err != ERROR_NO_MORE_FILES) {
                 throw new IOException("FindNextVolumeW stopped with Windows error " + err + " after " + out.size() + " volumes");
             }
@@ -69,7 +71,7 @@ public final class Win32VolumeEnumerator implements VolumeEnumerator {
         char[] buffer = new char[261];
         IntByReference needed = new IntByReference();
         if (!k32.GetVolumePathNamesForVolumeName(guidPath, buffer, buffer.length, needed)) {
-            if (k32.GetLastError() != ERROR_MORE_DATA || needed.getValue() <= 0 || needed.getValue() > 1 << 20) {
+            if (Native.getLastError() != ERROR_MORE_DATA || needed.getValue() <= 0 || needed.getValue() > 1 << 20) {
                 return List.of();
             }
             buffer = new char[needed.getValue()];

@@ -47,8 +47,10 @@ public final class WindowsPlatform implements Platform {
         BitLockerControl manageBde = new ManageBdeBitLockerControl(new ProcessCommandRunner(oem), "manage-bde.exe", work);
         BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
         Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
-        return new WindowsAllTarget(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32, work.resolve("mnt")), bitLocker,
+        WindowsAllTarget target = new WindowsAllTarget(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker,
                 keys, mode, progress, raw);
+        // in safe mode %SystemDrive% is the broken Windows itself; in WinPE it is WinPE's own X:
+        return "winpe".equals(mode) ? target.skipOwnDrive(System.getenv("SystemDrive")) : target;
     }
 
     private static Charset oemCharset(String name) {

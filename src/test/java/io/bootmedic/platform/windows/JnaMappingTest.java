@@ -80,7 +80,7 @@ class JnaMappingTest {
     @Test
     void windowsClassesLoadOnLinux() throws Exception {
         // loading (not calling) must not reach for kernel32.dll: the CLI loads them on every OS
-        for (String c : List.of("Win32VolumeEnumerator", "Win32MountPoints", "Win32RawVolumeReader", "WmiSession", "WmiBitLockerControl",
+        for (String c : List.of("Win32VolumeEnumerator", "Win32MountPoints", "Win32RawVolumeReader", "WmiSession", "WmiBitLockerControl", "ComWmiMethods",
                 "WmiMachineIdentity", "ManageBdeBitLockerControl", "SafeModeBoot", "WindowsPlatform", "DiskIo")) {
             Class<?> loaded = Class.forName("io.bootmedic.platform.windows." + c, true, getClass().getClassLoader());
             assertTrue(loaded.getName().endsWith(c));
