@@ -20,25 +20,57 @@ final class AfterFix {
         return Os.isWindows();
     }
 
-    /** Restarts the machine; a seam so the WinPE flow can be tested without restarting anything. */
-    @FunctionalInterface
-    interface Rebooter {
+    /** The boot configuration and the restart; a seam so the WinPE flow can be tested without touching either. */
+    interface BootControl {
+        /** Removes a {@code safeboot} left set; returns the entries it was removed from. */
+        java.util.List<String> clearSafeboot() throws IOException;
+
         void rebootNow() throws IOException;
+    }
+
+    /** WinPE's: bcdedit on the installed Windows' {default}, then wpeutil reboot. */
+    static BootControl winPe() {
+        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(Charset.defaultCharset()));
+        return new BootControl() {
+            @Override
+            public java.util.List<String> clearSafeboot() throws IOException {
+                return boot.clearSafeboot(true);
+            }
+
+            @Override
+            public void rebootNow() throws IOException {
+                boot.rebootWinPe();
+            }
+        };
     }
 
     /**
      * The end of a run in WinPE: the banner a person reads from across the room, and with
      * --reboot a countdown that any key cancels (someone may want to look at the screen first).
      */
-    static void winpeFinish(Report report, Integer rebootSeconds, WinPeConsole console, Rebooter rebooter) throws IOException {
+    static void winpeFinish(Report report, Integer rebootSeconds, WinPeConsole console, BootControl boot) throws IOException {
         Outcome outcome = Outcome.fromReport(report.outcome());
         long handled = report.volumes().stream().flatMap(v -> v.actions().stream())
                 .filter(a -> a.action().equals("quarantined") || a.action().equals("neutralized")).count();
         String computers = String.join(", ", report.volumes().stream().map(v -> v.windows().computerName()).filter(n -> n != null).toList());
         console.banner(outcome, handled + " faulty file(s) handled on " + report.volumes().size() + " Windows volume(s)"
                 + (computers.isEmpty() ? "" : " (" + computers + ")"));
+        if (outcome.restartAfterwards()) {
+            // an earlier safe-mode attempt (the kit, or by hand) may have left safeboot set: the repaired
+            // machine would come back in safe mode and look as broken as before
+            try {
+                java.util.List<String> cleared = boot.clearSafeboot();
+                if (!cleared.isEmpty()) {
+                    console.line("This machine was still set to start in safe mode (left by an earlier attempt): switched off in "
+                            + String.join(" and ", cleared) + ", so it starts normally.");
+                }
+            } catch (IOException e) {
+                console.line("Could not check whether safe mode is still set (" + e.getMessage() + "). If Windows starts in safe mode, "
+                        + "run there: bcdedit /deletevalue {current} safeboot");
+            }
+        }
         if (rebootSeconds != null && outcome.restartAfterwards() && console.rebootCountdown(rebootSeconds)) {
-            rebooter.rebootNow();
+            boot.rebootNow();
         }
     }
 
@@ -52,7 +84,8 @@ final class AfterFix {
         }
         SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(Charset.defaultCharset()));
         if (clearSafeboot) {
-            out.println(boot.clearSafeboot() ? "safe mode switched off: the next start is a normal one"
+            java.util.List<String> cleared = boot.clearSafeboot(false);
+            out.println(!cleared.isEmpty() ? "safe mode switched off (" + String.join(", ", cleared) + "): the next start is a normal one"
                     : "safe mode was not set in the boot configuration; nothing changed");
         }
         if (rebootSeconds != null) {

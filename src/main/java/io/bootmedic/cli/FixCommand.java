@@ -23,16 +23,16 @@ class FixCommand extends RunCommandBase {
     boolean clearSafeboot;
 
     @Option(names = "--reboot", paramLabel = "SECONDS", arity = "0..1", fallbackValue = "30",
-            description = "After a successful fix, restart the machine (default in 30 s; 'shutdown /a' cancels).")
+            description = "After a successful fix, restart the machine (default in 30 s). In WinPE bootmedic counts down and any key cancels; "
+                    + "in safe mode 'shutdown /a' cancels.")
     Integer rebootSeconds;
 
     @Override
     void afterRun(io.bootmedic.report.Report report, java.io.PrintWriter out) throws java.io.IOException {
         String outcome = report.outcome();
         if (report.mode().equals("winpe")) {
-            try (var console = io.bootmedic.console.WinPeConsole.open(outbox == null ? null : outbox.resolve("bootmedic.log"))) {
-                AfterFix.winpeFinish(report, rebootSeconds, console, () -> new io.bootmedic.platform.windows.SafeModeBoot(
-                        new io.bootmedic.platform.ProcessCommandRunner(java.nio.charset.Charset.defaultCharset())).reboot(0));
+            try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
+                AfterFix.winpeFinish(report, rebootSeconds, console, AfterFix.winPe());
             }
             return;
         }
@@ -41,6 +41,11 @@ class FixCommand extends RunCommandBase {
         } else if (clearSafeboot || rebootSeconds != null) {
             out.println("not leaving safe mode and not restarting: the fix did not finish (" + outcome + ")");
         }
+    }
+
+    @Override
+    Path logFile() {
+        return outbox == null ? null : outbox.resolve("bootmedic.log");
     }
 
     @Override

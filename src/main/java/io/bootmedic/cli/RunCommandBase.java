@@ -47,6 +47,11 @@ abstract class RunCommandBase implements Callable<Integer> {
         return null;
     }
 
+    /** Where the progress of an --all run is logged besides the screen (the stick's bootmedic.log); null for nowhere. */
+    Path logFile() {
+        return null;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -59,8 +64,16 @@ abstract class RunCommandBase implements Callable<Integer> {
             err.println("Nothing was changed.");
             return Outcomes.EXIT_USAGE;
         }
-        TargetRunner.Result result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
-                .run(target.target(!dryRun()), outbox(), reportFile());
+        TargetRunner.Result result;
+        // progress lines of --all (which volume, unlocked with what) go to the log on the stick too
+        try (io.bootmedic.console.WinPeConsole progress = target.all && logFile() != null
+                ? io.bootmedic.console.WinPeConsole.open(System.err, logFile(), () -> false) : null) {
+            if (progress != null) {
+                target.progress = progress::line;
+            }
+            result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
+                    .run(target.target(!dryRun()), outbox(), reportFile());
+        }
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();
         if (json) {

@@ -40,6 +40,9 @@ public class TargetOptions {
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
+    /** Receives the --all run's progress lines (never a key); the screen by default. */
+    java.util.function.Consumer<String> progress = System.err::println;
+
     /** Builds the target, or throws a usage error that says which option to use. {@code writable}: a fix, not a look. */
     Target target(boolean writable) {
         int given = (root != null ? 1 : 0) + (image != null ? 1 : 0) + (device != null ? 1 : 0) + (all ? 1 : 0);
@@ -61,7 +64,7 @@ public class TargetOptions {
                     .resetJournal(journalMode.equals("reset")).keys(keys());
         }
         try {
-            return PlatformFactory.current().allTarget(keyProvider(), WindowsRunMode.current(), System.err::println);
+            return PlatformFactory.current().allTarget(keyProvider(), WindowsRunMode.current(), progress);
         } catch (UnsupportedOperationException e) {
             throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
         }

@@ -49,20 +49,18 @@ public final class WinPeConsole implements Closeable {
         this.keys = keys;
     }
 
-    /** The real console: System.out, a log file appended on the stick, key presses from System.in. */
-    public static WinPeConsole open(Path logFile) throws IOException {
+    /** The real console: {@code screen}, a log file appended on the stick (null for none), key presses from {@code keys}. */
+    public static WinPeConsole open(PrintStream screen, Path logFile, KeyPoller keys) throws IOException {
         Writer log = null;
         if (logFile != null) {
             Files.createDirectories(logFile.toAbsolutePath().getParent());
             log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
-        return new WinPeConsole(System.out, log, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), () -> {
-            boolean pressed = System.in.available() > 0;
-            while (System.in.available() > 0) {
-                System.in.read();
-            }
-            return pressed;
-        });
+        return new WinPeConsole(screen, log, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), keys);
+    }
+
+    public static WinPeConsole open(Path logFile, KeyPoller keys) throws IOException {
+        return open(System.out, logFile, keys);
     }
 
     /** A timestamped line on screen and in the log. Callers pass no secrets; keys never reach here. */

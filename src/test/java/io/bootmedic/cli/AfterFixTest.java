@@ -27,10 +27,34 @@ class AfterFixTest {
     }
 
     private static String run(String outcome, Integer seconds, boolean keyPressed, AtomicInteger reboots) throws Exception {
+        return run(outcome, seconds, keyPressed, reboots, List.of());
+    }
+
+    private static String run(String outcome, Integer seconds, boolean keyPressed, AtomicInteger reboots, List<String> safebootLeftOn)
+            throws Exception {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         WinPeConsole console = new WinPeConsole(new PrintStream(screen, true), null, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), d -> { }, () -> keyPressed);
-        AfterFix.winpeFinish(report(outcome), seconds, console, reboots::incrementAndGet);
+        AfterFix.winpeFinish(report(outcome), seconds, console, new AfterFix.BootControl() {
+            @Override
+            public List<String> clearSafeboot() {
+                return safebootLeftOn;
+            }
+
+            @Override
+            public void rebootNow() {
+                reboots.incrementAndGet();
+            }
+        });
         return screen.toString();
+    }
+
+    @Test
+    void aSafebootLeftByAnEarlierAttemptIsSwitchedOffAndSaid() throws Exception {
+        AtomicInteger reboots = new AtomicInteger();
+        String screen = run("fixed", 1, false, reboots, List.of("{default}"));
+        assertTrue(screen.contains("still set to start in safe mode") && screen.contains("{default}"), screen);
+        assertTrue(screen.indexOf("safe mode") < screen.indexOf("Restarting"), "said before the restart");
+        assertEquals(1, reboots.get());
     }
 
     @Test

@@ -29,26 +29,51 @@ class SafeModeBootTest {
         List<List<String>> calls = new ArrayList<>();
         CommandRunner runner = (cmd, t) -> {
             calls.add(cmd);
-            return new CommandRunner.Result(0, calls.size() == 1 ? ENUM_SAFE : "Der Vorgang wurde erfolgreich beendet.");
+            return new CommandRunner.Result(0, cmd.contains("/enum") && cmd.contains("{current}") ? ENUM_SAFE
+                    : cmd.contains("/enum") ? ENUM_SAFE.replace("safeboot                Minimal\n", "") : "Der Vorgang wurde erfolgreich beendet.");
         };
-        assertTrue(new SafeModeBoot(runner).clearSafeboot());
-        assertEquals(List.of("bcdedit", "/deletevalue", "{default}", "safeboot"), calls.get(1));
+        assertEquals(List.of("{current}"), new SafeModeBoot(runner).clearSafeboot(false));
+        assertEquals(List.of("bcdedit", "/deletevalue", "{current}", "safeboot"), calls.get(1));
+        assertEquals(List.of("bcdedit", "/enum", "{default}"), calls.get(2), "{default} is checked too");
+        assertEquals(3, calls.size());
 
         calls.clear();
         CommandRunner notSet = (cmd, t) -> {
             calls.add(cmd);
             return new CommandRunner.Result(0, ENUM_SAFE.replace("safeboot                Minimal\n", ""));
         };
-        assertFalse(new SafeModeBoot(notSet).clearSafeboot());
-        assertEquals(1, calls.size(), "nothing to delete, so bcdedit /deletevalue must not run");
+        assertEquals(List.of(), new SafeModeBoot(notSet).clearSafeboot(false));
+        assertEquals(2, calls.size(), "nothing to delete, so bcdedit /deletevalue must not run");
     }
 
     @Test
     void failureSaysWhatToRunByHand() {
         CommandRunner runner = (cmd, t) -> new CommandRunner.Result(cmd.contains("/enum") ? 0 : 1,
                 cmd.contains("/enum") ? ENUM_SAFE : "Access is denied.");
-        IOException e = assertThrows(IOException.class, () -> new SafeModeBoot(runner).clearSafeboot());
+        IOException e = assertThrows(IOException.class, () -> new SafeModeBoot(runner).clearSafeboot(true));
         assertTrue(e.getMessage().contains("bcdedit /deletevalue {default} safeboot"), e.getMessage());
+    }
+
+    /** In WinPE the installed Windows' entry is {default}; {current} would be WinPE's own on the stick. */
+    @Test
+    void inWinPeOnlyTheDefaultEntryIsTouched() throws IOException {
+        List<List<String>> calls = new ArrayList<>();
+        CommandRunner runner = (cmd, t) -> {
+            calls.add(cmd);
+            return new CommandRunner.Result(0, cmd.contains("/enum") ? ENUM_SAFE.replace("{current}", "{default}") : "");
+        };
+        assertEquals(List.of("{default}"), new SafeModeBoot(runner).clearSafeboot(true));
+        assertEquals(List.of(List.of("bcdedit", "/enum", "{default}"), List.of("bcdedit", "/deletevalue", "{default}", "safeboot")), calls);
+    }
+
+    @Test
+    void winPeRestartsWithWpeutilNotShutdown() throws IOException {
+        List<List<String>> calls = new ArrayList<>();
+        new SafeModeBoot((cmd, t) -> {
+            calls.add(cmd);
+            return new CommandRunner.Result(0, "");
+        }).rebootWinPe();
+        assertEquals(List.of(List.of("wpeutil", "reboot")), calls);
     }
 
     @Test
