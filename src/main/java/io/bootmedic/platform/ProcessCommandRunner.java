@@ -38,8 +38,16 @@ public final class ProcessCommandRunner implements CommandRunner {
             throw new IOException("interrupted while " + command.get(0) + " was running", e);
         }
         synchronized (out) {
-            return new Result(process.exitValue(), out.toString(charset));
+            return new Result(process.exitValue(), decode(out.toByteArray(), charset));
         }
+    }
+
+    /**
+     * A tool's output as text: the bytes in the tool's code page, CRLF line ends kept (the
+     * parsers split on any line break). One place, so the tests decode recorded bytes the same way.
+     */
+    public static String decode(byte[] output, Charset charset) {
+        return new String(output, charset);
     }
 
     private static void copy(InputStream in, ByteArrayOutputStream out) {

@@ -6,6 +6,7 @@ import io.bootmedic.platform.BitLockerException;
 import io.bootmedic.platform.FallbackBitLockerControl;
 import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.MachineIdentity;
+import io.bootmedic.platform.OemCodePage;
 import io.bootmedic.platform.Platform;
 import io.bootmedic.platform.ProcessCommandRunner;
 import io.bootmedic.platform.WindowsAllTarget;
@@ -42,8 +43,8 @@ public final class WindowsPlatform implements Platform {
             progress.accept("BitLocker WMI is not available (" + e.getMessage() + "); using manage-bde.");
             wmi = null;
         }
-        // manage-bde writes in the OEM code page (850 on German/Western European WinPE)
-        Charset oem = oemCharset(System.getProperty("sun.stdout.encoding", "IBM850"));
+        // manage-bde writes in the OEM code page (437 US, 850 Western Europe, ...): ask Windows which
+        Charset oem = oemCharset();
         BitLockerControl manageBde = new ManageBdeBitLockerControl(new ProcessCommandRunner(oem), "manage-bde.exe", work);
         BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
         Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
@@ -53,11 +54,11 @@ public final class WindowsPlatform implements Platform {
         return "winpe".equals(mode) ? target.skipOwnDrive(System.getenv("SystemDrive")) : target;
     }
 
-    private static Charset oemCharset(String name) {
+    private static Charset oemCharset() {
         try {
-            return Charset.forName(name);
-        } catch (IllegalArgumentException e) {
-            return Charset.defaultCharset();
+            return OemCodePage.forCodePage(Kernel32Extra.load().GetOEMCP());
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return OemCodePage.forCodePage(437);
         }
     }
 }

@@ -3,15 +3,32 @@ package io.bootmedic.platform.windows;
 import com.sun.jna.platform.win32.COM.Wbemcli;
 import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.SmbiosFacts;
+import io.bootmedic.platform.SmbiosTable;
 
 import java.util.List;
 
-/** SMBIOS facts through WMI ROOT\CIMV2; any failure leaves the value null (the report allows it). */
+/**
+ * SMBIOS facts: from the raw table (GetSystemFirmwareTable 'RSMB', decoded as Linux decodes it, so
+ * the UUID matches what a Linux rescue VM reports), else through WMI ROOT\CIMV2 (WinPE without
+ * WinPE-WMI has no WMI; a broken table has no facts). Any failure leaves the value null.
+ */
 public final class WmiMachineIdentity {
     private WmiMachineIdentity() {
     }
 
     public static MachineIdentity read() {
+        try {
+            byte[] raw = Kernel32Extra.rawSmbios(Kernel32Extra.load());
+            if (raw != null) {
+                return SmbiosTable.parse(raw);
+            }
+        } catch (java.io.IOException | RuntimeException | UnsatisfiedLinkError e) {
+            // fall back to WMI
+        }
+        return fromWmi();
+    }
+
+    private static MachineIdentity fromWmi() {
         try (WmiSession wmi = WmiSession.connect("ROOT\\CIMV2")) {
             return new SmbiosFacts(
                     first(wmi, "SELECT Manufacturer FROM Win32_ComputerSystem", "Manufacturer"),

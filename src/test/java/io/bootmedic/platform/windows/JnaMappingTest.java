@@ -81,7 +81,7 @@ class JnaMappingTest {
     void windowsClassesLoadOnLinux() throws Exception {
         // loading (not calling) must not reach for kernel32.dll: the CLI loads them on every OS
         for (String c : List.of("Win32VolumeEnumerator", "Win32MountPoints", "Win32RawVolumeReader", "WmiSession", "WmiBitLockerControl", "ComWmiMethods",
-                "WmiMachineIdentity", "ManageBdeBitLockerControl", "SafeModeBoot", "WindowsPlatform", "DiskIo", "ConsoleKeys", "DriveLetters")) {
+                "WmiMachineIdentity", "ManageBdeBitLockerControl", "SafeModeBoot", "WindowsPlatform", "DiskIo", "ConsoleKeys", "DriveLetters", "Kernel32Extra")) {
             Class<?> loaded = Class.forName("io.bootmedic.platform.windows." + c, true, getClass().getClassLoader());
             assertTrue(loaded.getName().endsWith(c));
         }
