@@ -29,22 +29,19 @@ class JnaMappingTest {
     @Test
     void ioctlCodesMatchCtlCode() {
         assertEquals(ctlCode(0x07, 0x17, 0, 1), DiskIo.IOCTL_DISK_GET_LENGTH_INFO);
-        assertEquals(ctlCode(0x56, 0, 0, 0), DiskIo.IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS);
     }
 
     @Test
     void structureSizesMatchTheWindowsSdk() {
-        // sizeof(GET_LENGTH_INFORMATION)=8, sizeof(DISK_EXTENT)=24, sizeof(VOLUME_DISK_EXTENTS)=32 on x64
+        // sizeof(GET_LENGTH_INFORMATION)=8 on x64
         assertEquals(8, new DiskIo.GetLengthInformation().size());
-        assertEquals(24, new DiskIo.DiskExtent().size());
-        assertEquals(32, new DiskIo.VolumeDiskExtents().size());
         // OVERLAPPED carries the 64-bit read position in Offset/OffsetHigh (32 bytes on x64)
         assertEquals(32, new WinBase.OVERLAPPED().size());
     }
 
     @Test
     void fieldOrderNamesEveryPublicFieldInDeclarationOrder() {
-        for (Class<? extends Structure> c : List.of(DiskIo.GetLengthInformation.class, DiskIo.DiskExtent.class, DiskIo.VolumeDiskExtents.class)) {
+        for (Class<? extends Structure> c : List.of(DiskIo.GetLengthInformation.class)) {
             List<String> declared = Arrays.stream(c.getDeclaredFields())
                     .filter(f -> Modifier.isPublic(f.getModifiers()) && !Modifier.isStatic(f.getModifiers()))
                     .map(Field::getName).toList();
