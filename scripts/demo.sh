@@ -39,9 +39,11 @@ printf '\n== 7. The collector: the fleet in one place (HTTPS, pinned certificate
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf '$ bootmedic collector init --dir %s --url https://127.0.0.1:%s\n' "$work/collector" "$port"
 bm collector init --dir "$work/collector" --url "https://127.0.0.1:$port" | sed -E 's/(bm(adm|agt)_).{20,}/\1… (shown once; hidden in this demo)/'
-bm collector serve --dir "$work/collector" --port "$port" --bind 127.0.0.1 >"$work/collector.log" 2>&1 &
+# java itself in the background, not the bm function: a function started with & is a subshell,
+# and killing that would leave the collector's JVM running after the demo
+java -jar target/bootmedic.jar collector serve --dir "$work/collector" --port "$port" --bind 127.0.0.1 >"$work/collector.log" 2>&1 &
 collector_pid=$!
-trap 'kill $collector_pid 2>/dev/null || true' EXIT
+trap 'kill "$collector_pid" 2>/dev/null || true; wait "$collector_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 bm practice-tree "$work/second-pc" >/dev/null
 step "8. A machine fixed with agent.conf reports itself" fix --root "$work/second-pc" --config "$work/collector/agent.conf" --outbox "$work/usb-outbox"
