@@ -18,6 +18,7 @@ packages=(
   wrk curl                        # the collector benchmark's load generator
   python3-yaml                    # parses the SSM document and the Kubernetes manifests in the mass-remediation tests
   util-linux                      # flock, used by the fake az/aws of the mass-remediation tests
+  wimtools                        # wimlib: stage-wim.sh puts the agent into WinRE images; its tests build WIMs
   dmidecode                       # independent SMBIOS decoder: judges bootmedic's reading of the raw firmware table
 )
 
