@@ -66,6 +66,9 @@ function Assert-Jdk([string] $Jdk) {
 }
 
 # The WinPE components to add; -NoWmi (self-test media for the manage-bde fallback) leaves out WinPE-WMI.
+# Microsoft's WinPE optional components reference says of WinPE-SecureStartup "Install WinPE-WMI
+# before you install WinPE-SecureStartup", and manage-bde is itself a WMI client: on such media the
+# fallback may fail too. That is what the -ExpectManageBde self-test run finds out.
 function Get-WinPEComponents([switch] $NoWmi) {
     if ($NoWmi) { return @($script:WinPEComponents | Where-Object { $_ -ne 'WinPE-WMI' }) }
     return $script:WinPEComponents
@@ -76,9 +79,9 @@ function Get-JlinkArguments([int] $Major, [string[]] $ExtraModules, [string] $De
     $modules = @($script:JavaModules)
     if ($Major -lt 22) { $modules += $script:JavaModulesBefore22 }
     $modules += $ExtraModules
-    # JDK 21 deprecated --compress=0|1|2 for zip-0..zip-9 (JDK-8293667); zip-6 is what 2 meant
+    # JDK 21's jlink --help: 'Deprecated values to be removed in a future release: ... 2: Equivalent to zip-6'
     $compress = if ($Major -ge 21) { '--compress=zip-6' } else { '--compress=2' }
-    # --generate-cds-archive (JDK 17+, JDK-8264322) writes lib\server\classes.jsa, the archive
+    # --generate-cds-archive (a jlink plugin since JDK 17; WinPeRuntimeModulesTest runs it) writes lib\server\classes.jsa, the archive
     # -Xshare:auto in bootmedic.cmd maps; without it -Xshare:auto silently does nothing
     return @('--add-modules', ($modules -join ','), '--strip-debug', '--no-man-pages', '--no-header-files',
         $compress, '--generate-cds-archive', '--output', $Destination)
