@@ -88,31 +88,34 @@ $passFile = Join-Path $Work "$name-keys.passphrase"
 $bekDir = Join-Path $Work "$name-bek"
 $kitRun = Join-Path $Work "$name-kit"
 
-# GPT partition types from the New-Partition -GptType documentation
-$EspType = '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}'
-$MsrType = '{e3c9e316-0b5c-4db8-817d-f92df00215ae}'
-$RecoveryType = '{de94bba4-06d1-4d40-a16a-bfd50179d6ac}'
-
 # The Windows disk; returns the Windows partition's root ("E:")
 function New-WindowsDisk([string] $Path) {
     New-VHD -Path $Path -SizeBytes (4 * $GiB) -Dynamic | Out-Null
     $disk = Mount-VHD -Path $Path -Passthru | Get-Disk
-    Initialize-Disk -Number $disk.Number -PartitionStyle GPT
     if ($Layout -eq 'EspMsrRecovery') {
-        # what Windows setup lays out on a UEFI machine: ESP, MSR, Windows, WinRE's recovery partition
-        $esp = New-Partition -DiskNumber $disk.Number -Size 100MB -GptType $EspType
-        Format-Volume -Partition $esp -FileSystem FAT32 -NewFileSystemLabel 'System' -Confirm:$false | Out-Null
-        New-Partition -DiskNumber $disk.Number -Size 16MB -GptType $MsrType | Out-Null
-        $win = New-Partition -DiskNumber $disk.Number -Size (3 * $GiB) -AssignDriveLetter
-        $rec = New-Partition -DiskNumber $disk.Number -UseMaximumSize -GptType $RecoveryType
-        Format-Volume -Partition $rec -FileSystem NTFS -NewFileSystemLabel 'Recovery' -Confirm:$false | Out-Null
-        # no drive letter anywhere (GPT attribute 0x8000000000000000), as setup leaves it: bootmedic must give it one itself
-        Set-Partition -DiskNumber $disk.Number -PartitionNumber $rec.PartitionNumber -NoDefaultDriveLetter $true
+        # What Windows setup lays out on a UEFI machine, as in Microsoft's "UEFI/GPT-based hard
+        # drive partitions" diskpart sample (CreatePartitions-UEFI.txt): ESP, MSR, Windows, and the
+        # recovery partition with its type and attributes 0x8000000000000001 (required, no drive
+        # letter). Neither the Windows nor the recovery partition gets a letter here: in the VM
+        # bootmedic must give them one itself.
+        $script = Join-Path $Work "$name-diskpart.txt"
+        Set-Content -LiteralPath $script -Encoding ASCII -Value @(
+            "select disk $($disk.Number)", 'convert gpt',
+            'create partition efi size=100', 'format quick fs=fat32 label="System"',
+            'create partition msr size=16',
+            'create partition primary size=3072', 'format quick fs=ntfs label="SelftestWin"',
+            'create partition primary', 'format quick fs=ntfs label="Recovery"',
+            'set id="de94bba4-06d1-4d40-a16a-bfd50179d6ac"', 'gpt attributes=0x8000000000000001')
+        diskpart /s $script | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "diskpart could not lay out $Path (exit $LASTEXITCODE; its output is above)." }
+        Remove-Item -LiteralPath $script
+        $win = Get-Partition -DiskNumber $disk.Number -PartitionNumber 3
     }
     else {
+        Initialize-Disk -Number $disk.Number -PartitionStyle GPT
         $win = New-Partition -DiskNumber $disk.Number -UseMaximumSize -AssignDriveLetter
+        Format-Volume -Partition $win -FileSystem NTFS -NewFileSystemLabel 'SelftestWin' -Confirm:$false | Out-Null
     }
-    Format-Volume -Partition $win -FileSystem NTFS -NewFileSystemLabel 'SelftestWin' -Confirm:$false | Out-Null
     return Get-DriveRoot -Partition $win -What 'test Windows'
 }
 

@@ -15,7 +15,12 @@ function Get-DriveRoot([object] $Partition, [string] $What) {
     $p = Get-Partition -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber
     if ("$($p.DriveLetter)" -notmatch '^[A-Za-z]$') {
         Add-PartitionAccessPath -DiskNumber $p.DiskNumber -PartitionNumber $p.PartitionNumber -AssignDriveLetter
-        $p = Get-Partition -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber
+        # the mount manager may take a moment to publish the letter
+        for ($i = 0; $i -lt 5; $i++) {
+            $p = Get-Partition -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber
+            if ("$($p.DriveLetter)" -match '^[A-Za-z]$') { break }
+            Start-Sleep -Seconds 1
+        }
     }
     if ("$($p.DriveLetter)" -notmatch '^[A-Za-z]$') {
         throw "The $What partition (disk $($p.DiskNumber), partition $($p.PartitionNumber)) got no drive letter. Free a letter (Get-Volume) and run again."

@@ -250,7 +250,7 @@ class WinPeMediaFilesTest {
         assertTrue(st.contains("Write-BootmedicLayout"), "the USB layout is new-usb.ps1's");
         assertTrue(st.contains("$script:SafeModeKitFiles"), "the safe-mode kit's files are checked");
         assertTrue(st.contains("-RecoveryKeyProtector -RecoveryKeyPath"), ".BEK (external key) unlock");
-        assertTrue(st.contains("de94bba4-06d1-4d40-a16a-bfd50179d6ac"), "letterless recovery partition");
+        assertTrue(st.contains("set id=\"de94bba4-06d1-4d40-a16a-bfd50179d6ac\"") && st.contains("gpt attributes=0x8000000000000001"), "letterless recovery partition");
         assertTrue(st.contains("using manage-bde"), "the manage-bde fallback is checked in the log");
         assertFalse(st.contains("Read-Host") || st.contains("ReadKey"), "nothing waits for a person");
     }
