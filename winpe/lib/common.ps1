@@ -56,7 +56,7 @@ function Assert-Jdk([string] $Jdk) {
     $jlink = Join-Path $Jdk 'bin\jlink.exe'
     $release = Join-Path $Jdk 'release'
     if (-not (Test-Path -LiteralPath $jlink) -or -not (Test-Path -LiteralPath $release)) {
-        Stop-Build "'$Jdk' is not a Windows JDK (no bin\jlink.exe or release file). Point -Jdk at a JDK 17 or 21 for Windows x64, not a JRE."
+        Stop-Build "'$Jdk' is not a Windows JDK (no bin\jlink.exe or release file). Point -Jdk at a JDK 17 or newer for Windows (the media's architecture), not a JRE."
     }
     $line = Select-String -LiteralPath $release -Pattern '^JAVA_VERSION="(\d+)' | Select-Object -First 1
     if (-not $line) { Stop-Build "Cannot read the Java version from '$release'." }
@@ -78,10 +78,11 @@ function Get-WinPEComponents([switch] $NoWmi) {
 function Get-JlinkArguments([int] $Major, [string[]] $ExtraModules, [string] $Destination) {
     $modules = @($script:JavaModules)
     if ($Major -lt 22) { $modules += $script:JavaModulesBefore22 }
-    $modules += $ExtraModules
+    $modules += @($ExtraModules | Where-Object { $_ })
     # JDK 21's jlink --help: 'Deprecated values to be removed in a future release: ... 2: Equivalent to zip-6'
     $compress = if ($Major -ge 21) { '--compress=zip-6' } else { '--compress=2' }
-    # --generate-cds-archive (a jlink plugin since JDK 17; WinPeRuntimeModulesTest runs it) writes lib\server\classes.jsa, the archive
+    # --generate-cds-archive (a jlink plugin since JDK 17; WinPeRuntimeModulesTest runs it) writes the default CDS archive
+    # (bin\server\classes.jsa on Windows, lib/server on Linux), the archive
     # -Xshare:auto in bootmedic.cmd maps; without it -Xshare:auto silently does nothing
     return @('--add-modules', ($modules -join ','), '--strip-debug', '--no-man-pages', '--no-header-files',
         $compress, '--generate-cds-archive', '--output', $Destination)
@@ -104,7 +105,7 @@ function New-JavaRuntime([string] $Jdk, [int] $Major, [string] $Destination, [st
     & $jlink @(Get-JlinkArguments -Major $Major -ExtraModules $ExtraModules -Destination $Destination)
     if ($LASTEXITCODE -ne 0) { Stop-Build "jlink failed with exit code $LASTEXITCODE (see its output above)." }
     if (-not (Test-Path -LiteralPath (Join-Path $Destination 'bin\java.exe'))) { Stop-Build 'jlink produced no bin\java.exe.' }
-    if (-not (Test-Path -LiteralPath (Join-Path $Destination 'lib\server\classes.jsa'))) { Stop-Build 'jlink wrote no CDS archive (lib\server\classes.jsa).' }
+    if (-not (Test-Path -LiteralPath (Join-Path $Destination 'bin\server\classes.jsa'))) { Stop-Build 'jlink wrote no CDS archive (bin\server\classes.jsa).' }
 }
 
 # The agent folder, built once outside the image: it is copied into boot.wim (X:\bootmedic) and,

@@ -235,6 +235,10 @@ class WinPeMediaFilesTest {
         assertTrue(common.contains("if ($Major -lt 22) { $modules += $script:JavaModulesBefore22 }"), common);
         assertTrue(common.contains("$compress = if ($Major -ge 21) { '--compress=zip-6' } else { '--compress=2' }"), common);
         assertTrue(common.contains("'--generate-cds-archive'"), "-Xshare:auto needs an archive");
+        // a Windows JDK keeps the default CDS archive beside jvm.dll (bin\server), not in lib\server as on Linux
+        assertTrue(common.contains("(Join-Path $Destination 'bin\\server\\classes.jsa')"), common);
+        assertFalse(common.contains("lib\\server\\classes.jsa") || read("winpe/lib/usb-layout.ps1").contains("lib\\server\\classes.jsa"),
+                "classes.jsa is looked for where Linux keeps it");
         assertTrue(common.contains("Get-JlinkArguments -Major $Major"), "New-JavaRuntime uses the version's arguments");
         assertTrue(read("winpe/build.ps1").contains("New-JavaRuntime -Jdk $Jdk -Major $jdkInfo.Major"), "the JDK's major version reaches jlink");
     }
