@@ -82,7 +82,7 @@ function Get-JlinkArguments([int] $Major, [string[]] $ExtraModules, [string] $De
     # JDK 21's jlink --help: 'Deprecated values to be removed in a future release: ... 2: Equivalent to zip-6'
     $compress = if ($Major -ge 21) { '--compress=zip-6' } else { '--compress=2' }
     # --generate-cds-archive (a jlink plugin since JDK 17; WinPeRuntimeModulesTest runs it) writes the default CDS archive
-    # (bin\server\classes.jsa on Windows, lib/server on Linux), the archive
+    # (bin\server\classes.jsa on Windows, lib/server on Linux: Oracle JDK 17 VM guide, "Class Data Sharing"), the archive
     # -Xshare:auto in bootmedic.cmd maps; without it -Xshare:auto silently does nothing
     return @('--add-modules', ($modules -join ','), '--strip-debug', '--no-man-pages', '--no-header-files',
         $compress, '--generate-cds-archive', '--output', $Destination)
