@@ -9,6 +9,14 @@
   runtime, the agent jar, agent.conf, playbooks, an optional key bundle, and the start-up files.
   Every step checks what it needs first and says what is missing.
 
+  Output in -Out: stage\ (the boot media: USB boot partition, ISO contents), data\ (what goes
+  on the stick's data partition: bootmedic\{runtime,native,bootmedic.jar,safemode\*}, for the
+  safe-mode kit, which cannot read boot.wim), bootmedic.iso with -Iso, pxe\ with -Pxe.
+
+  The ISO boots without "Press any key" (efisys_noprompt.bin) unless -PromptForBoot; -BootEx
+  uses the boot files signed with the Windows UEFI CA 2023 (docs\winpe.md section 5); -NoWmi
+  leaves out WinPE-WMI (self-test media for the manage-bde fallback only).
+
   Run from an elevated "Deployment and Imaging Tools Environment" prompt or plain elevated
   PowerShell 5.1+ on Windows 10/11 with the Windows ADK and the WinPE add-on installed.
 
@@ -16,6 +24,8 @@
   .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic.jar -Out C:\bootmedic-media -Iso
 .EXAMPLE
   .\build.ps1 -Jdk C:\jdk-17 -Jar bootmedic.jar -Out D:\bm -Drivers D:\drivers\intel-vmd -KeyBundle keys.bmk -UsbDisk 2
+.EXAMPLE
+  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic.jar -Out C:\bm-2023 -Iso -BootEx
 #>
 [CmdletBinding()]
 param(
@@ -32,6 +42,9 @@ param(
     [string[]] $ExtraModules = @(),
     [switch] $Iso,
     [switch] $Pxe,
+    [switch] $PromptForBoot,
+    [switch] $BootEx,
+    [switch] $NoWmi,
     [switch] $Force
 )
 
@@ -57,6 +70,9 @@ if (Test-Path -LiteralPath $Out) {
 $work = New-Item -ItemType Directory -Path $Out -Force
 $mount = Join-Path $work 'mount'
 $stage = Join-Path $work 'stage'
+$data = Join-Path $work 'data'
+$agent = Join-Path $data 'bootmedic'
+$components = Get-WinPEComponents -NoWmi:$NoWmi
 
 Step 'Copy WinPE base (copype equivalent, ADK left untouched)' {
     New-Item -ItemType Directory -Path $mount, $stage | Out-Null
@@ -66,14 +82,20 @@ Step 'Copy WinPE base (copype equivalent, ADK left untouched)' {
     Set-ItemProperty -LiteralPath (Join-Path $stage 'sources\boot.wim') -Name IsReadOnly -Value $false
 }
 
+Step "Build the agent folder (jlinked runtime from $($jdkInfo.Version), jar, JNA native library, config, playbooks, safe-mode kit)" {
+    New-AgentFolder -Destination $agent -Jar $Jar -AgentConf $AgentConf -Playbooks $Playbooks -Arch $Arch
+    New-JavaRuntime -Jdk $Jdk -Major $jdkInfo.Major -Destination (Join-Path $agent 'runtime') -ExtraModules $ExtraModules
+    Add-SafeModeKit -KitSource (Join-Path $PSScriptRoot 'safemode') -AgentFolder $agent
+}
+
 Step 'Mount the copied boot.wim' {
     Mount-WindowsImage -ImagePath (Join-Path $stage 'sources\boot.wim') -Index 1 -Path $mount | Out-Null
 }
 
 $committed = $false
 try {
-    Step 'Add optional components (WMI, SecureStartup, Scripting, StorageWMI, EnhancedStorage)' {
-        Add-WinPEComponents -Mount $mount -OcDir $adk.OptionalComponents
+    Step "Add optional components ($($components -join ', '))" {
+        Add-WinPEComponents -Mount $mount -OcDir $adk.OptionalComponents -Components $components
     }
 
     if ($Drivers) {
@@ -82,18 +104,19 @@ try {
         }
     }
 
-    Step "Add a jlinked Java runtime from $($jdkInfo.Version)" {
-        New-JavaRuntime -Jdk $Jdk -Destination (Join-Path $mount 'bootmedic\runtime') -ExtraModules $ExtraModules
-    }
-
-    Step 'Add the agent (jar, JNA native library, config, playbooks, key bundle)' {
-        Add-Agent -Mount $mount -Jar $Jar -AgentConf $AgentConf -Playbooks $Playbooks -KeyBundle $KeyBundle -Arch $Arch
+    Step 'Add the agent (runtime, jar, JNA native library, config, playbooks, key bundle, bootmedic.cmd)' {
+        Copy-AgentIntoImage -AgentFolder $agent -Mount $mount -StartScript (Join-Path $PSScriptRoot 'media\bootmedic.cmd') -KeyBundle $KeyBundle
     }
 
     Step 'Add winpeshl.ini and startnet.cmd that start bootmedic' {
         Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\winpeshl.ini') -Destination (Join-Path $mount 'Windows\System32\winpeshl.ini') -Force
         Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\startnet.cmd') -Destination (Join-Path $mount 'Windows\System32\startnet.cmd') -Force
-        Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'media\bootmedic.cmd') -Destination (Join-Path $mount 'bootmedic\bootmedic.cmd') -Force
+    }
+
+    if ($BootEx) {
+        Step 'Put the boot manager signed with the Windows UEFI CA 2023 on the media (-BootEx)' {
+            Add-BootExFiles -Mount $mount -Stage $stage -Arch $Arch
+        }
     }
 
     Step 'Unmount and commit boot.wim' {
@@ -109,8 +132,8 @@ finally {
 }
 
 if ($Iso) {
-    Step 'Write the ISO (oscdimg, BIOS + UEFI boot)' {
-        New-BootIso -Stage $stage -Oscdimg $adk.Oscdimg -Iso (Join-Path $work 'bootmedic.iso')
+    Step "Write the ISO (oscdimg, $(if ($Arch -eq 'arm64') { 'UEFI' } else { 'BIOS + UEFI' }) boot$(if ($PromptForBoot) { ', asks for a key press' }))" {
+        New-BootIso -Stage $stage -Oscdimg $adk.Oscdimg -BootSectors $adk.BootSectors -Arch $Arch -Iso (Join-Path $work 'bootmedic.iso') -PromptForBoot:$PromptForBoot -BootEx:$BootEx
     }
 }
 if ($Pxe) {
@@ -120,7 +143,7 @@ if ($Pxe) {
 }
 if ($UsbDisk -ge 0) {
     Step "Write USB stick on disk $UsbDisk (FAT32 boot + NTFS data)" {
-        & (Join-Path $PSScriptRoot 'new-usb.ps1') -Stage $stage -DiskNumber $UsbDisk -KeyBundle $KeyBundle
+        & (Join-Path $PSScriptRoot 'new-usb.ps1') -Stage $stage -Data $data -DiskNumber $UsbDisk -KeyBundle $KeyBundle -AdkRoot $AdkRoot
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Syntax-checks every PowerShell script of the boot media with the tree-sitter PowerShell grammar
-# (Debian has no pwsh). Needs node and npm (Debian packages nodejs, npm); installs the two npm
+# (Debian has no pwsh), and checks that calls of the scripts' own functions name only parameters
+# those functions declare. Needs node and npm (Debian packages nodejs, npm); installs the two npm
 # packages into scripts/windows/pscheck/node_modules on first use.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -2,31 +2,54 @@
 .SYNOPSIS
   End-to-end check of the boot media on a disposable Hyper-V VM: a BitLocker-encrypted VHDX
   with the faulty channel file planted, booted from the built bootmedic ISO, then the report
-  on the data disk is checked.
+  on the data disk is checked. Runs unattended: nothing waits for a key press.
 
 .DESCRIPTION
   Run on a Hyper-V host (Windows 10/11 Pro or Server) as Administrator, with the media built
-  by winpe\build.ps1 -Iso. Everything is created under -Work and removed afterwards unless
-  -Keep is given. The recovery password is generated here, put into a key bundle file given
-  by -KeyBundle (made with "bootmedic keys bundle"), and never printed.
+  by winpe\build.ps1 -Iso (the default efisys_noprompt.bin: a Generation 2 VM never presses a
+  key). Everything is created under -Work and removed afterwards unless -Keep is given. The
+  recovery password is generated here, put into a key bundle (made with "bootmedic keys
+  bundle") whose passphrase goes beside it on the data disk as keys.passphrase, and never printed.
 
-  Steps: 1 create VHDX, partition GPT, NTFS, minimal Windows tree (SYSTEM hive marker);
-  2 enable BitLocker with a recovery password protector; 3 plant C-00000291-...-32.sys with the
-  faulty header and a 2024-07-19 04:09 UTC timestamp; 4 dismount (volume now locked);
-  5 Gen 2 VM: the VHDX + a data VHDX + the ISO, Secure Boot template "MicrosoftWindows";
-  6 boot, wait for the VM to turn off or for -TimeoutMinutes; 7 mount the data VHDX and check
-  the report: outcome fixed, verdict faulty, action quarantined, recoveryPasswordUsed true.
+  Steps: 1 create the Windows VHDX (-Layout), NTFS, minimal Windows tree (SYSTEM hive marker);
+  2 enable BitLocker (-Protector); 3 plant C-00000291-...-32.sys with the faulty header and a
+  2024-07-19 04:09 UTC timestamp; 4 dismount (volume now locked); 5 the data VHDX (-DataDisk)
+  with the bundle + passphrase file or the .BEK; with -DataDisk UsbLayout also check the
+  safe-mode kit; 6 Gen 2 VM: both VHDX + the ISO, Secure Boot template "MicrosoftWindows";
+  7 boot, wait for bootmedic's own restart (fix --all --reboot 30) or -TimeoutMinutes;
+  8 mount the data VHDX and check the report (and the log).
+
+  The paths of docs\winpe.md section 6, one run each:
+    default                                   recovery password from the bundle, passphrase file
+    -Layout EspMsrRecovery                    ESP + MSR + BitLocker OS + letterless recovery partition (GPT)
+    -Protector StartupKey                     .BEK (external key) on the data disk, no bundle
+    -Iso <media built with -NoWmi> -ExpectManageBde   the manage-bde fallback (log says so)
+    -DataDisk UsbLayout                       data disk laid out by new-usb.ps1's code; safe-mode kit checked
+
+.PARAMETER Media
+  build.ps1's -Out folder (stage\, data\); by default the ISO's folder. Needed for -DataDisk
+  UsbLayout and, without -Bootmedic, for the runtime and jar that make the key bundle.
+.PARAMETER Bootmedic
+  A bootmedic launcher (e.g. the repository's agent\bootmedic.cmd with bootmedic.jar beside it).
+  By default the media's own runtime and jar (Media\data\bootmedic) are used.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)] [string] $Iso,
     [Parameter(Mandatory = $true)] [string] $Work,
-    [Parameter(Mandatory = $true)] [string] $Bootmedic,
+    [string] $Media,
+    [string] $Bootmedic,
+    [ValidateSet('Simple', 'EspMsrRecovery')] [string] $Layout = 'Simple',
+    [ValidateSet('RecoveryPassword', 'StartupKey')] [string] $Protector = 'RecoveryPassword',
+    [ValidateSet('Plain', 'UsbLayout')] [string] $DataDisk = 'Plain',
+    [switch] $ExpectManageBde,
+    [string] $AdkRoot = "${env:ProgramFiles(x86)}\Windows Kits\10\Assessment and Deployment Kit",
     [int] $TimeoutMinutes = 20,
     [switch] $Keep
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot '..\..\winpe\lib\usb-layout.ps1')
 
 foreach ($cmd in 'New-VHD', 'New-VM', 'Enable-BitLocker') {
     if (-not (Get-Command $cmd -ErrorAction SilentlyContinue)) {
@@ -34,7 +57,26 @@ foreach ($cmd in 'New-VHD', 'New-VM', 'Enable-BitLocker') {
     }
 }
 if (-not (Test-Path -LiteralPath $Iso)) { throw "No ISO at '$Iso'. Build it with winpe\build.ps1 -Iso." }
-if (-not (Test-Path -LiteralPath $Bootmedic)) { throw "No bootmedic launcher at '$Bootmedic' (needed to make the key bundle)." }
+if (-not $Media) { $Media = Split-Path -Parent (Resolve-Path -LiteralPath $Iso) }
+$kit = Join-Path $Media 'data\bootmedic'
+$kitJava = Join-Path $kit 'runtime\bin\java.exe'
+$kitJar = Join-Path $kit 'bootmedic.jar'
+if ($Bootmedic) {
+    if (-not (Test-Path -LiteralPath $Bootmedic)) { throw "No bootmedic launcher at '$Bootmedic'." }
+}
+elseif (-not (Test-Path -LiteralPath $kitJava) -or -not (Test-Path -LiteralPath $kitJar)) {
+    throw "No runtime and jar in '$kit' (build.ps1 writes them to -Out\data). Give -Media (build.ps1's -Out) or -Bootmedic."
+}
+if ($DataDisk -eq 'UsbLayout' -and -not (Test-Path -LiteralPath (Join-Path $Media 'stage\sources\boot.wim'))) {
+    throw "-DataDisk UsbLayout needs the built media: no '$Media\stage\sources\boot.wim'. Give -Media (build.ps1's -Out)."
+}
+
+# bootmedic on this host: the given launcher, else the media's own runtime with the kit's flags
+function Invoke-Bootmedic([string[]] $Arguments) {
+    if ($Bootmedic) { & $Bootmedic @Arguments | Out-Host }
+    else { & $kitJava "-Djna.nounpack=true" "-Djna.boot.library.path=$kit\native" -jar $kitJar @Arguments | Out-Host }
+    return $LASTEXITCODE
+}
 
 $GiB = [long] 1073741824
 $name = 'bootmedic-selftest-' + (Get-Date -Format 'yyyyMMddHHmmss')
@@ -42,19 +84,52 @@ New-Item -ItemType Directory -Path $Work -Force | Out-Null
 $osVhd = Join-Path $Work "$name-os.vhdx"
 $dataVhd = Join-Path $Work "$name-data.vhdx"
 $bundle = Join-Path $Work "$name-keys.bmk"
-$passFile = Join-Path $Work "$name-bundle-pass.txt"
+$passFile = Join-Path $Work "$name-keys.passphrase"
+$bekDir = Join-Path $Work "$name-bek"
+$kitRun = Join-Path $Work "$name-kit"
 
-function Mount-Fresh([string] $Path, [long] $Size, [string] $Label) {
-    New-VHD -Path $Path -SizeBytes $Size -Dynamic | Out-Null
+# The Windows disk; returns the Windows partition's root ("E:")
+function New-WindowsDisk([string] $Path) {
+    New-VHD -Path $Path -SizeBytes (4 * $GiB) -Dynamic | Out-Null
     $disk = Mount-VHD -Path $Path -Passthru | Get-Disk
-    Initialize-Disk -Number $disk.Number -PartitionStyle GPT
-    $part = New-Partition -DiskNumber $disk.Number -UseMaximumSize -AssignDriveLetter
-    Format-Volume -Partition $part -FileSystem NTFS -NewFileSystemLabel $Label -Confirm:$false | Out-Null
-    return "$($part.DriveLetter):"
+    if ($Layout -eq 'EspMsrRecovery') {
+        # What Windows setup lays out on a UEFI machine, as in Microsoft's "UEFI/GPT-based hard
+        # drive partitions" diskpart sample (CreatePartitions-UEFI.txt): ESP, MSR, Windows, and the
+        # recovery partition with its type and attributes 0x8000000000000001 (required, no drive
+        # letter). Neither the Windows nor the recovery partition gets a letter here: in the VM
+        # bootmedic must give them one itself.
+        $script = Join-Path $Work "$name-diskpart.txt"
+        Set-Content -LiteralPath $script -Encoding ASCII -Value @(
+            "select disk $($disk.Number)", 'convert gpt',
+            'create partition efi size=100', 'format quick fs=fat32 label="System"',
+            'create partition msr size=16',
+            'create partition primary size=3072', 'format quick fs=ntfs label="SelftestWin"',
+            'create partition primary', 'format quick fs=ntfs label="Recovery"',
+            'set id="de94bba4-06d1-4d40-a16a-bfd50179d6ac"', 'gpt attributes=0x8000000000000001')
+        diskpart /s $script | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "diskpart could not lay out $Path (exit $LASTEXITCODE; its output is above)." }
+        Remove-Item -LiteralPath $script
+        $win = Get-Partition -DiskNumber $disk.Number -PartitionNumber 3
+    }
+    else {
+        Initialize-Disk -Number $disk.Number -PartitionStyle GPT
+        $win = New-Partition -DiskNumber $disk.Number -UseMaximumSize -AssignDriveLetter
+        Format-Volume -Partition $win -FileSystem NTFS -NewFileSystemLabel 'SelftestWin' -Confirm:$false | Out-Null
+    }
+    return Get-DriveRoot -Partition $win -What 'test Windows'
+}
+
+# The data partition's root on the mounted data VHDX: the partition that carries the marker
+function Find-DataRoot([int] $DiskNumber) {
+    foreach ($part in @(Get-Partition -DiskNumber $DiskNumber | Where-Object { $_.Type -ne 'Reserved' })) {
+        $root = Get-DriveRoot -Partition $part -What 'data disk'
+        if (Test-Path -LiteralPath "$root\bootmedic-data.marker") { return $root }
+    }
+    throw "No partition of the data disk carries bootmedic-data.marker."
 }
 
 try {
-    $os = Mount-Fresh -Path $osVhd -Size (4 * $GiB) -Label 'SelftestWin'
+    $os = New-WindowsDisk -Path $osVhd
     New-Item -ItemType Directory -Path "$os\Windows\System32\config", "$os\Windows\System32\drivers\CrowdStrike" -Force | Out-Null
     Set-Content -LiteralPath "$os\Windows\System32\config\SYSTEM" -Value 'regf' -Encoding ASCII
     $faulty = "$os\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys"
@@ -62,22 +137,69 @@ try {
     [IO.File]::WriteAllBytes($faulty, $bytes)
     (Get-Item -LiteralPath $faulty).LastWriteTimeUtc = [datetime]::new(2024, 7, 19, 4, 9, 0, [DateTimeKind]::Utc)
 
-    $protector = Enable-BitLocker -MountPoint $os -RecoveryPasswordProtector -EncryptionMethod XtsAes128 -UsedSpaceOnly -SkipHardwareTest
-    $rp = ($protector.KeyProtector | Where-Object KeyProtectorType -eq 'RecoveryPassword' | Select-Object -First 1)
-    $keyCsv = Join-Path $Work "$name-keys.csv"
-    Set-Content -LiteralPath $keyCsv -Encoding ASCII -Value @('KeyID,RecoveryKey', "$($rp.KeyProtectorId),$($rp.RecoveryPassword)")
-    $pass = [guid]::NewGuid().ToString('N')
-    Set-Content -LiteralPath $passFile -Value $pass -Encoding ASCII -NoNewline
-    & $Bootmedic keys bundle --in $keyCsv --out $bundle --passphrase-file $passFile
-    if ($LASTEXITCODE -ne 0) { throw "bootmedic keys bundle failed ($LASTEXITCODE)." }
-    Remove-Item -LiteralPath $keyCsv
+    $keyBundle = $null
+    $keyPass = $null
+    $beks = @()
+    if ($Protector -eq 'RecoveryPassword') {
+        $protector = Enable-BitLocker -MountPoint $os -RecoveryPasswordProtector -EncryptionMethod XtsAes128 -UsedSpaceOnly -SkipHardwareTest
+        $rp = ($protector.KeyProtector | Where-Object KeyProtectorType -eq 'RecoveryPassword' | Select-Object -First 1)
+        $keyCsv = Join-Path $Work "$name-keys.csv"
+        Set-Content -LiteralPath $keyCsv -Encoding ASCII -Value @('KeyID,RecoveryKey', "$($rp.KeyProtectorId),$($rp.RecoveryPassword)")
+        Set-Content -LiteralPath $passFile -Value ([guid]::NewGuid().ToString('N')) -Encoding ASCII -NoNewline
+        $rc = Invoke-Bootmedic @('keys', 'bundle', '--in', $keyCsv, '--out', $bundle, '--passphrase-file', $passFile)
+        Remove-Item -LiteralPath $keyCsv
+        if ($rc -ne 0) { throw "bootmedic keys bundle failed ($rc)." }
+        $keyBundle = $bundle
+        $keyPass = $passFile
+    }
+    else {
+        # an external key (.BEK), the protector Azure Disk Encryption and startup-key setups use
+        New-Item -ItemType Directory -Path $bekDir | Out-Null
+        Enable-BitLocker -MountPoint $os -RecoveryKeyProtector -RecoveryKeyPath $bekDir -EncryptionMethod XtsAes128 -UsedSpaceOnly -SkipHardwareTest | Out-Null
+        $beks = @(Get-ChildItem -LiteralPath $bekDir -Filter '*.BEK' -Force | ForEach-Object FullName)
+        if ($beks.Count -ne 1) { throw "Enable-BitLocker left $($beks.Count) .BEK files in $bekDir, expected 1." }
+    }
     while ((Get-BitLockerVolume -MountPoint $os).VolumeStatus -ne 'FullyEncrypted') { Start-Sleep -Seconds 2 }
     Dismount-VHD -Path $osVhd
 
-    $data = Mount-Fresh -Path $dataVhd -Size (1 * $GiB) -Label 'BOOTMEDIC-DATA'
-    New-Item -ItemType File -Path "$data\bootmedic-data.marker" | Out-Null
-    New-Item -ItemType Directory -Path "$data\reports" | Out-Null
-    Copy-Item -LiteralPath $bundle -Destination "$data\keys.bmk"
+    if ($DataDisk -eq 'UsbLayout') {
+        New-VHD -Path $dataVhd -SizeBytes (4 * $GiB) -Dynamic | Out-Null
+        $dataDisk = Mount-VHD -Path $dataVhd -Passthru | Get-Disk
+        $bootsect = $null
+        try { $bootsect = Resolve-Bootsect -AdkRoot $AdkRoot } catch { Write-Warning "$($_.Exception.Message) The layout is written without BIOS boot code." }
+        # a fresh VHDX is RAW, like a new stick: the layout must not try Clear-Disk on it
+        $roots = Write-BootmedicLayout -DiskNumber $dataDisk.Number -Stage (Join-Path $Media 'stage') -Data (Join-Path $Media 'data') `
+            -KeyBundle $keyBundle -PassphraseFile $keyPass -BekFiles $beks -Bootsect $bootsect
+        $data = $roots.Data
+        # the safe-mode kit: every file fix-in-safemode.cmd looks for, where it looks
+        $missing = @($script:SafeModeKitFiles | Where-Object { -not (Test-Path -LiteralPath (Join-Path $data $_)) })
+        if ($missing.Count -gt 0) { throw "The safe-mode kit is incomplete on the data partition: missing $($missing -join ', ')." }
+        # ... and its runtime runs the jar with the kit's flags: a fix of a practice tree on this host
+        $kitBm = Join-Path $data 'bootmedic'
+        $practice = Join-Path $kitRun 'c'
+        & "$kitBm\runtime\bin\java.exe" -Xshare:on -jar "$kitBm\bootmedic.jar" practice-tree $practice | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "The kit's runtime could not run bootmedic practice-tree ($LASTEXITCODE)." }
+        & "$kitBm\runtime\bin\java.exe" "-Djna.nounpack=true" "-Djna.boot.library.path=$kitBm\native" -Xshare:on -jar "$kitBm\bootmedic.jar" `
+            fix --root $practice --outbox (Join-Path $kitRun 'reports') | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "The kit's runtime did not fix the practice tree ($LASTEXITCODE)." }
+        Write-Host "Safe-mode kit on the data partition: files in place, runtime fixes a practice tree."
+    }
+    else {
+        New-VHD -Path $dataVhd -SizeBytes (1 * $GiB) -Dynamic | Out-Null
+        $dataDisk = Mount-VHD -Path $dataVhd -Passthru | Get-Disk
+        Initialize-Disk -Number $dataDisk.Number -PartitionStyle GPT
+        $part = New-Partition -DiskNumber $dataDisk.Number -UseMaximumSize -AssignDriveLetter
+        Format-Volume -Partition $part -FileSystem NTFS -NewFileSystemLabel 'BOOTMEDIC-DATA' -Confirm:$false | Out-Null
+        $data = Get-DriveRoot -Partition $part -What 'data'
+        New-Item -ItemType File -Path "$data\bootmedic-data.marker" | Out-Null
+        New-Item -ItemType Directory -Path "$data\reports" | Out-Null
+        if ($keyBundle) {
+            Copy-Item -LiteralPath $keyBundle -Destination "$data\keys.bmk"
+            # bootmedic.cmd passes --passphrase-file when keys.passphrase sits beside keys.bmk: nobody types
+            Copy-Item -LiteralPath $keyPass -Destination "$data\keys.passphrase"
+        }
+        foreach ($bek in $beks) { Copy-Item -LiteralPath $bek -Destination $data -Force }
+    }
     Dismount-VHD -Path $dataVhd
 
     New-VM -Name $name -Generation 2 -MemoryStartupBytes (2 * $GiB) -VHDPath $osVhd | Out-Null
@@ -87,33 +209,47 @@ try {
     Start-VM -Name $name
     $deadline = (Get-Date).AddMinutes($TimeoutMinutes)
     $lastUptime = 0
-    # bootmedic.cmd restarts after a clean run and the DVD would boot again: stop at the first restart
+    $restarted = $false
+    # bootmedic restarts after its countdown (fix --all --reboot 30) and the DVD would boot again: stop at the first restart
     while ((Get-Date) -lt $deadline) {
         Start-Sleep -Seconds 10
         $vm = Get-VM -Name $name
-        if ($vm.State -eq 'Off') { break }
+        if ($vm.State -eq 'Off') { $restarted = $true; break }
         $up = $vm.Uptime.TotalSeconds
-        if ($up -lt $lastUptime) { break }
+        if ($up -lt $lastUptime) { $restarted = $true; break }
         $lastUptime = $up
     }
-    if ((Get-Date) -ge $deadline) { Write-Warning "The VM ran for $TimeoutMinutes minutes without restarting; checking what it wrote anyway." }
+    if (-not $restarted) { Write-Warning "The VM ran for $TimeoutMinutes minutes without restarting; checking what it wrote anyway." }
     Stop-VM -Name $name -TurnOff -Force -ErrorAction SilentlyContinue
 
-    $data = (Mount-VHD -Path $dataVhd -Passthru | Get-Disk | Get-Partition | Where-Object DriveLetter | Select-Object -First 1).DriveLetter + ':'
-    $reports = @(Get-ChildItem -LiteralPath "$data\reports" -Filter '*.json' -Recurse)
+    $dataDiskNumber = (Mount-VHD -Path $dataVhd -Passthru | Get-Disk).Number
+    $data = Find-DataRoot -DiskNumber $dataDiskNumber
+    $reports = @(Get-ChildItem -LiteralPath "$data\reports" -Filter '*.json' -Recurse | Sort-Object LastWriteTimeUtc)
     if ($reports.Count -eq 0) { throw "No report on the data disk: the agent did not run. Look at the VM console and $data\reports\*.log." }
     $report = Get-Content -LiteralPath $reports[-1].FullName -Raw | ConvertFrom-Json
     $volume = $report.volumes | Where-Object { $_.bitlocker.state -eq 'unlocked' } | Select-Object -First 1
     $action = if ($volume) { $volume.actions | Select-Object -First 1 } else { $null }
+    $keyOk = if ($null -eq $volume) { $false }
+    elseif ($Protector -eq 'RecoveryPassword') { $volume.bitlocker.keySource -eq 'bundle' -and $volume.bitlocker.recoveryPasswordUsed }
+    else { $volume.bitlocker.keySource -eq 'key-file' -and -not $volume.bitlocker.recoveryPasswordUsed }
+    $log = "$data\reports\bootmedic.log"
     $checks = [ordered]@{
-        'outcome is fixed'                 = ($report.outcome -eq 'fixed')
-        'mode is winpe'                    = ($report.mode -eq 'winpe')
-        'volume was unlocked with the key' = ($null -ne $volume -and $volume.bitlocker.recoveryPasswordUsed)
-        'verdict faulty, quarantined'      = ($null -ne $action -and $action.verdict -eq 'faulty' -and $action.action -eq 'quarantined')
+        'restarted on its own (unattended)'  = $restarted
+        'outcome is fixed'                   = ($report.outcome -eq 'fixed')
+        'mode is winpe'                      = ($report.mode -eq 'winpe')
+        "unlocked with the $Protector"       = $keyOk
+        'verdict faulty, quarantined'        = ($null -ne $action -and $action.verdict -eq 'faulty' -and $action.action -eq 'quarantined')
+        'progress lines in bootmedic.log'    = (Test-Path -LiteralPath $log)
     }
-    $checks.GetEnumerator() | ForEach-Object { Write-Host ("{0,-36} {1}" -f $_.Key, $(if ($_.Value) { 'ok' } else { 'FAILED' })) }
-    if ($checks.Values -contains $false) { throw "Self-test failed; the report is $($reports[-1].FullName) (kept)." }
-    Write-Host 'Self-test passed.'
+    if ($Layout -eq 'EspMsrRecovery') {
+        $checks['one Windows volume (ESP, MSR, recovery skipped)'] = (@($report.volumes).Count -eq 1)
+    }
+    if ($ExpectManageBde) {
+        $checks['manage-bde fallback used'] = ((Test-Path -LiteralPath $log) -and (Select-String -LiteralPath $log -SimpleMatch 'using manage-bde' -Quiet))
+    }
+    $checks.GetEnumerator() | ForEach-Object { Write-Host ("{0,-48} {1}" -f $_.Key, $(if ($_.Value) { 'ok' } else { 'FAILED' })) }
+    if ($checks.Values -contains $false) { throw "Self-test failed; the report was $($reports[-1].FullName) (run again with -Keep to look at the disks)." }
+    Write-Host "Self-test passed (layout $Layout, protector $Protector, data disk $DataDisk$(if ($ExpectManageBde) { ', manage-bde' }))."
 }
 finally {
     if (-not $Keep) {
@@ -123,5 +259,6 @@ finally {
             Remove-Item -LiteralPath $v -ErrorAction SilentlyContinue
         }
         Remove-Item -LiteralPath $bundle, $passFile -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $bekDir, $kitRun -Recurse -Force -ErrorAction SilentlyContinue
     }
 }

@@ -27,18 +27,26 @@ class WinPeRuntimeModulesTest {
 
     @Test
     void theAgentFixesAndReportsToTheCollectorOnTheWinPeModuleSet() throws Exception {
-        Matcher m = Pattern.compile("\\$script:JavaModules = '([^']+)'").matcher(Files.readString(Path.of("winpe/lib/common.ps1")));
+        String common = Files.readString(Path.of("winpe/lib/common.ps1"));
+        Matcher m = Pattern.compile("\\$script:JavaModules = '([^']+)'").matcher(common);
         assertTrue(m.find(), "winpe/lib/common.ps1 names the runtime's modules");
-        String modules = m.group(1);
+        Matcher before22 = Pattern.compile("\\$script:JavaModulesBefore22 = '([^']+)'").matcher(common);
+        assertTrue(before22.find(), "winpe/lib/common.ps1 names the modules only JDKs before 22 need");
+        // the same choices Get-JlinkArguments makes for this JDK
+        int major = Runtime.version().feature();
+        String modules = m.group(1) + (major < 22 ? "," + before22.group(1) : "");
+        String compress = major >= 21 ? "--compress=zip-6" : "--compress=2";
         Path runtime = tmp.resolve("jre");
         Tools.ok(Path.of(System.getProperty("java.home"), "bin", "jlink").toString(), "--add-modules", modules, "--strip-debug",
-                "--no-man-pages", "--no-header-files", "--output", runtime.toString());
+                "--no-man-pages", "--no-header-files", compress, "--generate-cds-archive", "--output", runtime.toString());
+        assertTrue(Files.isRegularFile(runtime.resolve("lib/server/classes.jsa")), "--generate-cds-archive wrote the archive -Xshare:auto maps");
         Path drive = tmp.resolve("c");
         assertEquals(0, Cli.run("practice-tree", drive.toString()).exit);
         try (TestCollector collector = TestCollector.start(tmp.resolve("collector"), null, 60)) {
             Path conf = tmp.resolve("agent.conf");
             Files.writeString(conf, collector.agentConfig().text());
-            Tools.Result fix = Tools.run(List.of(runtime.resolve("bin/java").toString(), "-cp", System.getProperty("java.class.path"),
+            // -Xshare:on fails when the runtime has no usable CDS archive (bootmedic.cmd's -Xshare:auto would silently not share)
+            Tools.Result fix = Tools.run(List.of(runtime.resolve("bin/java").toString(), "-Xshare:on", "-cp", System.getProperty("java.class.path"),
                     "io.bootmedic.cli.Main", "fix", "--root", drive.toString(), "--config", conf.toString()));
             assertEquals(0, fix.exit(), fix.out());
             assertTrue(fix.out().contains("sent to the collector"), fix.out());
