@@ -23,7 +23,9 @@
     default                                   recovery password from the bundle, passphrase file
     -Layout EspMsrRecovery                    ESP + MSR + BitLocker OS + letterless recovery partition (GPT)
     -Protector StartupKey                     .BEK (external key) on the data disk, no bundle
-    -Iso <media built with -NoWmi> -ExpectManageBde   the manage-bde fallback (log says so)
+    -ExpectManageBde                          the manage-bde fallback (log says so): a marker on the data disk
+                                              makes the agent skip WMI; media built with -NoWmi test the
+                                              image without WinPE-WMI (manage-bde may need WMI too)
     -DataDisk UsbLayout                       data disk laid out by new-usb.ps1's code; safe-mode kit checked
 
 .PARAMETER Media
@@ -197,6 +199,10 @@ try {
             Copy-Item -LiteralPath $keyBundle -Destination "$data\keys.bmk"
             # bootmedic.cmd passes --passphrase-file when keys.passphrase sits beside keys.bmk: nobody types
             Copy-Item -LiteralPath $keyPass -Destination "$data\keys.passphrase"
+        }
+        if ($ExpectManageBde) {
+            # complete media too: bootmedic.cmd then sets BOOTMEDIC_BITLOCKER_CONTROL=manage-bde and WMI is skipped
+            New-Item -ItemType File -Path "$data\bootmedic-use-manage-bde.marker" -Force | Out-Null
         }
         foreach ($bek in $beks) { Copy-Item -LiteralPath $bek -Destination $data -Force }
     }

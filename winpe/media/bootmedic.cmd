@@ -22,6 +22,8 @@ if defined DATA if exist %DATA%\keys.bmk set KEYS=--key-bundle %DATA%\keys.bmk
 if defined DATA if exist %DATA%\keys.bmk if exist %DATA%\keys.passphrase set KEYS=%KEYS% --passphrase-file %DATA%\keys.passphrase
 rem dir /a-d lists hidden files too (BitLocker may save .BEK files hidden); a plain "for %%k in (*.bek)" skips them
 if defined DATA for /f "delims=" %%k in ('dir /b /a-d "%DATA%\*.bek" 2^>nul') do call :addbek "%DATA%\%%k"
+rem self-test of the manage-bde fallback on complete media: a marker on the data partition skips WMI
+if defined DATA if exist %DATA%\bootmedic-use-manage-bde.marker set BOOTMEDIC_BITLOCKER_CONTROL=manage-bde
 set CONF=
 if exist %BM%\agent.conf set CONF=--config %BM%\agent.conf
 rem --prompt last: a person at the console can type a key the bundle does not have

@@ -36,12 +36,16 @@ public final class WindowsPlatform implements Platform {
     @Override
     public WindowsAllTarget allTarget(KeyProvider keys, String mode, Consumer<String> progress) {
         Kernel32 k32 = Kernel32.INSTANCE;
-        BitLockerControl wmi;
-        try {
-            wmi = WmiBitLockerControl.connect(work);
-        } catch (BitLockerException | RuntimeException | LinkageError e) {
-            progress.accept("BitLocker WMI is not available (" + e.getMessage() + "); using manage-bde.");
-            wmi = null;
+        BitLockerControl wmi = null;
+        if ("manage-bde".equalsIgnoreCase(System.getenv("BOOTMEDIC_BITLOCKER_CONTROL"))) {
+            // the self-test of the fallback on complete media (bootmedic.cmd sets it from a marker file)
+            progress.accept("BOOTMEDIC_BITLOCKER_CONTROL=manage-bde: using manage-bde, not WMI.");
+        } else {
+            try {
+                wmi = WmiBitLockerControl.connect(work);
+            } catch (BitLockerException | RuntimeException | LinkageError e) {
+                progress.accept("BitLocker WMI is not available (" + e.getMessage() + "); using manage-bde.");
+            }
         }
         // manage-bde writes in the OEM code page (437 US, 850 Western Europe, ...): ask Windows which
         Charset oem = oemCharset();
