@@ -98,8 +98,9 @@ if (-not $info) { Stop-Staging 'WinRE is not enabled on this machine (reagentc /
 $volume = Get-Partition -DiskNumber $info.Disk -PartitionNumber $info.Partition | Get-Volume
 $freeAfter = $volume.SizeRemaining - $payloadBytes
 if ($freeAfter -lt ($ReserveMB * 1048576)) {
-    Stop-Staging ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs {3:N0} MB and WinRE's updates need {4} MB more. " +
+    $why = ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs {3:N0} MB and WinRE's updates need {4} MB more. " +
         'Grow the recovery partition first (Microsoft KB5028997); nothing was changed.') -f $info.Disk, $info.Partition, ($volume.SizeRemaining / 1048576), ($payloadBytes / 1048576), $ReserveMB
+    Stop-Staging $why
 }
 
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
