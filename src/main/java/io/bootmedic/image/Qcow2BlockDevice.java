@@ -254,14 +254,35 @@ public final class Qcow2BlockDevice implements BlockDevice {
         }
         checkRange(offset, src.remaining());
         prepareForWrites();
+        // one call's copy-on-write clusters share their flushes: all data and refcounts, then all L2 entries, then the releases
+        java.util.List<Remap> remaps = new java.util.ArrayList<>();
         while (src.hasRemaining()) {
             long guest = offset >>> clusterBits;
             int in = (int) (offset & (clusterSize - 1));
             int n = Math.min(src.remaining(), clusterSize - in);
-            writeGuest(guest, in, src.slice(src.position(), n));
+            Remap r = writeGuest(guest, in, src.slice(src.position(), n));
+            if (r != null) {
+                remaps.add(r);
+            }
             src.position(src.position() + n);
             offset += n;
         }
+        if (remaps.isEmpty()) {
+            return;
+        }
+        file.flush();
+        for (Remap r : remaps) {
+            setL2(r.table(), r.index(), r.fresh() | COPIED);
+        }
+        file.flush();
+        for (Remap r : remaps) {
+            release(r.old());
+        }
+        file.flush();
+    }
+
+    /** A guest cluster whose new copy is written and counted, waiting for its L2 entry to point at it. */
+    private record Remap(long table, int index, long fresh, long old) {
     }
 
     /** Before the first change: read the refcounts, and clear auto-clear bits (bitmaps) that these writes would make stale. */
@@ -276,7 +297,8 @@ public final class Qcow2BlockDevice implements BlockDevice {
         }
     }
 
-    private void writeGuest(long guest, int in, ByteBuffer part) throws IOException {
+    /** Writes in place when the cluster is this image's alone; otherwise writes a new copy and returns the remapping still to do. */
+    private Remap writeGuest(long guest, int in, ByteBuffer part) throws IOException {
         long l1Index = guest >>> l2Bits;
         if (l1Index >= l1.length) {
             growL1(l1Index + 1);
@@ -294,7 +316,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
             }
             if ((entry & ZERO) == 0 && (entry & COPIED) != 0 && count == 1) {
                 file.write(host + in, part);
-                return;
+                return null;
             }
         }
         if (compressed) {
@@ -305,11 +327,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
         long fresh = refcounts.reserveFree(1);
         file.write(fresh, data);
         refcounts.add(fresh, 1);
-        file.flush();
-        setL2(l2, index, fresh | COPIED);
-        file.flush();
-        release(entry);
-        file.flush();
+        return new Remap(l2, index, fresh, entry);
     }
 
     private byte[] current(long guest, long entry) throws IOException {
@@ -341,19 +359,13 @@ public final class Qcow2BlockDevice implements BlockDevice {
         if ((entry & COPIED) != 0 && count == 1) {
             return old;
         }
-        // shared with a snapshot: every cluster it points to gains a reference from the copy
+        // shared with a snapshot. qemu counts a data cluster once per L1 table that reaches it, so the
+        // copy takes over the active image's references as they are: only the old table loses one
         LeBytes table = l2Table(old);
         byte[] copy = new byte[clusterSize];
         ByteBuffer c = ByteBuffer.wrap(copy);
         for (int i = 0; i < clusterSize / 8; i++) {
-            long e = table.s64be(i * 8L) & ~COPIED;
-            c.putLong(i * 8, e);
-            if ((e & COMPRESSED) != 0) {
-                compressedRange(e, 1);
-            } else if ((e & OFFSET_MASK) != 0) {
-                file.requireCluster(e & OFFSET_MASK, "data cluster");
-                refcounts.add(e & OFFSET_MASK, 1);
-            }
+            c.putLong(i * 8, table.s64be(i * 8L) & ~COPIED);
         }
         long fresh = refcounts.reserveFree(1);
         file.write(fresh, copy);
