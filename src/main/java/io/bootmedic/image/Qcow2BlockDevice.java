@@ -45,7 +45,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
     private long[] l1;
     private long l1Offset;
     private Qcow2Refcounts refcounts;
-    private long inflatedEntry = -1;
+    private long inflatedEntry;
     private byte[] inflated;
 
     private Qcow2BlockDevice(Qcow2File file, Qcow2Header header, long[] l1, BlockDevice backing) {
@@ -208,7 +208,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
 
     /** A compressed cluster: raw deflate data starting at a byte offset, spread over whole 512-byte sectors. */
     private byte[] inflate(long entry) throws IOException {
-        if (entry == inflatedEntry) {
+        if (inflated != null && entry == inflatedEntry) {
             return inflated;
         }
         long start = entry & coffsetMask;
