@@ -63,6 +63,12 @@ public final class Qcow2BlockDevice implements BlockDevice {
         this.coffsetMask = (1L << csizeShift) - 1;
     }
 
+    /** Grows the file under an image for clusters appended at its end. */
+    @FunctionalInterface
+    public interface Grower {
+        void extend(long newSize) throws IOException;
+    }
+
     /** Whether the device starts with the qcow magic (any version: version 1 is refused by {@link #open}). */
     static boolean isQcow(BlockDevice file) throws IOException {
         return file.size() >= 4 && Qcow2Header.isQcow(file.read(0, 4));
@@ -83,7 +89,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
      * Opens a qcow2 image on any block device. {@code grower} grows the file for writes (null:
      * read-only); {@code path} locates a backing file (null: a backing file is refused).
      */
-    static Qcow2BlockDevice open(BlockDevice device, Qcow2File.Grower grower, Path path, boolean writable, int depth, Set<Path> chain)
+    public static Qcow2BlockDevice open(BlockDevice device, Grower grower, Path path, boolean writable, int depth, Set<Path> chain)
             throws IOException {
         String name = device.describe();
         byte[] first = device.read(0, (int) Math.min(device.size(), MAX_READ));

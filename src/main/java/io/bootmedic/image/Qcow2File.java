@@ -10,20 +10,14 @@ import java.nio.ByteBuffer;
  * writes that grow the file, and the end-of-file pointer where new clusters are allocated.
  */
 final class Qcow2File {
-    /** Grows the file for clusters appended at its end. */
-    @FunctionalInterface
-    interface Grower {
-        void extend(long newSize) throws IOException;
-    }
-
     private final BlockDevice file;
-    private final Grower grower;
+    private final Qcow2BlockDevice.Grower grower;
     private final String name;
     final int clusterBits;
     final int clusterSize;
     private long nextFree;
 
-    Qcow2File(BlockDevice file, Grower grower, int clusterBits) {
+    Qcow2File(BlockDevice file, Qcow2BlockDevice.Grower grower, int clusterBits) {
         this.file = file;
         this.grower = grower;
         this.name = file.describe();

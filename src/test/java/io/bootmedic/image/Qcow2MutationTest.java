@@ -1,6 +1,7 @@
 package io.bootmedic.image;
 
 import io.bootmedic.format.FormatException;
+import io.bootmedic.testutil.GrowingMemoryDevice;
 import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryBlockDevice;
 import io.bootmedic.testutil.Tools;
@@ -72,7 +73,7 @@ class Qcow2MutationTest {
         });
         assertFalse(memory.written());
         assertArrayEquals(before, image, "reading changed no byte");
-        Growing growing = new Growing(image.clone());
+        GrowingMemoryDevice growing = new GrowingMemoryDevice(image.clone());
         Hostile.parseOrRefuse(() -> {
             Qcow2BlockDevice d;
             try {
@@ -190,7 +191,7 @@ class Qcow2MutationTest {
         long block = b.getLong((int) b.getLong(48)) & ~0x1FFL;
         byte[] m = seed.clone();
         ByteBuffer.wrap(m).putShort((int) (block + (data / 512) * 2), (short) 0);
-        Growing g = new Growing(m.clone());
+        GrowingMemoryDevice g = new GrowingMemoryDevice(m.clone());
         try (Qcow2BlockDevice d = Qcow2BlockDevice.open(g, g::extend, null, true, 0, Set.of())) {
             Qcow2Exception e = org.junit.jupiter.api.Assertions.assertThrows(Qcow2Exception.class, () -> d.write(10, ByteBuffer.allocate(10)));
             assertTrue(e.getMessage().contains("refcount is 0"), e.getMessage());
@@ -227,70 +228,5 @@ class Qcow2MutationTest {
         Qcow2Test.qemuCheckClean(image);
         String out = Tools.ok("qemu-io", "-c", "read -P 0x62 " + (at + 0) + " 1", image.toString()); // 'b'
         assertTrue(out.contains("read 1/1 bytes"), out);
-    }
-
-    /** An in-memory image file that grows as a qcow2 appends clusters (up to 64 MiB). */
-    static final class Growing implements BlockDevice {
-        private byte[] data;
-        private int size;
-
-        Growing(byte[] initial) {
-            this.data = initial;
-            this.size = initial.length;
-        }
-
-        void extend(long newSize) throws IOException {
-            if (newSize > 64 << 20) {
-                throw new IOException("the test image may not grow past 64 MiB (asked for " + newSize + ")");
-            }
-            if (newSize > data.length) {
-                data = Arrays.copyOf(data, (int) Math.max(newSize, data.length * 2L));
-            }
-            size = (int) Math.max(size, newSize);
-        }
-
-        byte[] bytes() {
-            return Arrays.copyOf(data, size);
-        }
-
-        @Override
-        public long size() {
-            return size;
-        }
-
-        @Override
-        public int sectorSize() {
-            return 512;
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            checkRange(offset, dst.remaining());
-            dst.put(data, (int) offset, dst.remaining());
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src) throws IOException {
-            checkRange(offset, src.remaining());
-            src.get(data, (int) offset, src.remaining());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public String describe() {
-            return "test.qcow2";
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
