@@ -45,6 +45,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
     private long[] l1;
     private long l1Offset;
     private Qcow2Refcounts refcounts;
+    private Qcow2InUse lock;
     private long inflatedEntry;
     private byte[] inflated;
 
@@ -77,7 +78,17 @@ public final class Qcow2BlockDevice implements BlockDevice {
     /** Opens a qcow2 image on an image file; {@code writable} asks for writes (the file must be open for writing). */
     static Qcow2BlockDevice open(FileBlockDevice file, Path path, boolean writable) throws IOException {
         Path real = path.toRealPath();
-        return open(file, writable ? file::extend : null, path, writable, 0, Set.of(real));
+        Qcow2InUse lock = writable ? Qcow2InUse.lock(path) : null;
+        try {
+            Qcow2BlockDevice device = open(file, writable ? file::extend : null, path, writable, 0, Set.of(real));
+            device.lock = lock;
+            return device;
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
     }
 
     /** Opens a qcow2 image held in any block device, for reading only; a backing file is refused (for parsers' tests). */
@@ -102,7 +113,8 @@ public final class Qcow2BlockDevice implements BlockDevice {
             throw new Qcow2Exception(name + " is marked corrupt by qemu (qcow2 corrupt bit), so bootmedic will not write to it."
                     + " Run 'qemu-img check -r all " + name + "' on a copy first (scan reads it as it is)");
         }
-        LeBytes raw = LeBytes.of(device.read(header.l1Offset(), header.l1Size() * 8), name + ": qcow2 L1 table");
+        // (an empty L1 table may have any offset: nothing is read there)
+        LeBytes raw = LeBytes.of(header.l1Size() == 0 ? new byte[0] : device.read(header.l1Offset(), header.l1Size() * 8), name + ": qcow2 L1 table");
         long[] l1 = new long[header.l1Size()];
         for (int i = 0; i < l1.length; i++) {
             l1[i] = raw.s64be(i * 8L);
@@ -113,6 +125,25 @@ public final class Qcow2BlockDevice implements BlockDevice {
             backing = Qcow2Backing.open(path, name, header, depth, chain);
         }
         return new Qcow2BlockDevice(qfile, header, l1, backing);
+    }
+
+    /**
+     * The backing file a qcow2 image names, resolved against its folder as {@link Qcow2Backing}
+     * does; empty for any other file, or one that cannot be read (opening it will say why).
+     */
+    public static java.util.Optional<Path> backingFileOf(Path image) {
+        try (FileBlockDevice f = FileBlockDevice.open(image, false)) {
+            if (!isQcow(f)) {
+                return java.util.Optional.empty();
+            }
+            Qcow2Header h = Qcow2Header.parse(f.read(0, (int) Math.min(f.size(), MAX_READ)), f.size(), image.toString());
+            if (h.backingFile() == null) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(image.toAbsolutePath().resolveSibling(h.backingFile()).toRealPath());
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     public Qcow2Header header() {
@@ -469,8 +500,14 @@ public final class Qcow2BlockDevice implements BlockDevice {
         try {
             file.close();
         } finally {
-            if (backing != null) {
-                backing.close();
+            try {
+                if (backing != null) {
+                    backing.close();
+                }
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
             }
         }
     }

@@ -55,9 +55,10 @@ final class Qcow2File {
     /** Host data: the part inside the file is read, what lies past its end reads as zeros (as qemu does). */
     void readData(long offset, ByteBuffer dst) throws IOException {
         long inFile = Math.max(0, Math.min(dst.remaining(), file.size() - offset));
-        ByteBuffer part = dst.slice(dst.position(), (int) inFile);
-        file.read(offset, part);
-        dst.position(dst.position() + (int) inFile);
+        if (inFile > 0) {
+            file.read(offset, dst.slice(dst.position(), (int) inFile));
+            dst.position(dst.position() + (int) inFile);
+        }
         while (dst.hasRemaining()) {
             dst.put((byte) 0);
         }

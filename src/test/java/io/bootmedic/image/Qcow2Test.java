@@ -256,4 +256,57 @@ class Qcow2Test {
             assertFalse(q.allocated(15 * MIB));
         }
     }
+
+    @Test
+    void aBatchOverAFolderTakesQcow2AndVmdkButNotTheBaseOfOverlays() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("fleet"));
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", dir.resolve("base.qcow2").toString(), "16M");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", dir.resolve("vm1.qcow2").toString());
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", dir.resolve("vm2.qcow2").toString(), "16M");
+        Tools.ok("qemu-img", "create", "-q", "-f", "vmdk", dir.resolve("vm3.vmdk").toString(), "16M");
+        Files.writeString(dir.resolve("notes.txt"), "not an image");
+        List<String> names = io.bootmedic.batch.BatchTargets.fromDirectory(dir).stream().map(p -> p.getFileName().toString()).toList();
+        assertEquals(List.of("vm1.qcow2", "vm2.qcow2", "vm3.vmdk"), names);
+    }
+
+    @Test
+    void anImageARunningQemuHoldsIsNotWrittenAndQemuCannotStartWhileBootmedicWrites() throws Exception {
+        Path image = qemuImage("busy.qcow2", "compat=1.1", 24 * MIB);
+        String before = TreeSnapshot.sha256(image);
+        Process vm = new ProcessBuilder("qemu-io", "-c", "sleep 20000", image.toString()).redirectErrorStream(true).start();
+        try {
+            Thread.sleep(700);
+            assertTrue(vm.isAlive(), "qemu-io holds the image");
+            Qcow2Exception busy = assertThrows(Qcow2Exception.class, () -> ImageOpener.open(image, true));
+            assertTrue(busy.getMessage().contains("in use by qemu") && busy.getMessage().contains(image.toString()), busy.getMessage());
+            try (BlockDevice d = ImageOpener.open(image, false)) {
+                assertEquals(24 * MIB, d.size(), "reading (scan) is still possible");
+            }
+        } finally {
+            vm.destroy();
+            vm.waitFor();
+        }
+        assertEquals(before, TreeSnapshot.sha256(image));
+        try (BlockDevice d = ImageOpener.open(image, true)) {
+            Tools.Result qemu = Tools.run(List.of("qemu-io", "-c", "write 0 512", image.toString()));
+            assertTrue(qemu.exit() != 0 && qemu.out().contains("lock"), qemu.out());
+            d.write(0, ByteBuffer.allocate(512));
+        }
+        qemuCheckClean(image);
+    }
+
+    @Test
+    void aWriteClearsTheBitmapsAutoclearBitItWouldMakeStale() throws Exception {
+        Path image = qemuImage("bitmap.qcow2", "compat=1.1", 24 * MIB);
+        Tools.ok("qemu-img", "bitmap", "--add", image.toString(), "backup-since-monday");
+        try (BlockDevice d = ImageOpener.open(image, true)) {
+            d.write(15 * MIB, ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        }
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
+            f.seek(88);
+            assertEquals(0, f.readLong(), "the bitmaps are no longer claimed consistent: an incremental backup must not trust them");
+        }
+        Tools.Result check = Tools.run(List.of("qemu-img", "check", image.toString()));
+        assertFalse(check.out().contains("ERROR"), check.out());
+    }
 }
