@@ -78,6 +78,11 @@ public final class Qcow2BlockDevice implements BlockDevice {
     /** Opens a qcow2 image on an image file; {@code writable} asks for writes (the file must be open for writing). */
     static Qcow2BlockDevice open(FileBlockDevice file, Path path, boolean writable) throws IOException {
         Path real = path.toRealPath();
+        if (writable && !java.nio.file.Files.isRegularFile(real)) {
+            // new clusters go after the end of the file, and a device (an oVirt LV) has no end to grow past
+            throw new Qcow2Exception(path + " holds a qcow2 image on a device, which bootmedic only reads: copy it to a file with"
+                    + " 'qemu-img convert -O qcow2 " + path + " disk.qcow2', fix that, and copy it back");
+        }
         Qcow2InUse lock = writable ? Qcow2InUse.lock(path) : null;
         try {
             Qcow2BlockDevice device = open(file, writable ? file::extend : null, path, writable, 0, Set.of(real));
