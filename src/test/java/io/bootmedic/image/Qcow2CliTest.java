@@ -180,4 +180,23 @@ class Qcow2CliTest {
         assertFalse(run.err.contains("Exception") || run.err.contains("\tat "), run.err);
         assertFalse(run.out.contains("NO WINDOWS"), run.out);
     }
+
+    @Test
+    void aQcow2OnABlockDeviceIsScannedButNotWritten() throws Exception {
+        Path image = qcow2("lv.qcow2");
+        String before = TreeSnapshot.sha256(image);
+        Tools.Result attach = Tools.run(List.of("losetup", "-f", "--show", image.toString()));
+        org.junit.jupiter.api.Assumptions.assumeTrue(attach.exit() == 0, () -> "skipped: no loop device here (needs root): " + attach.out().strip());
+        String loop = attach.out().strip();
+        try {
+            Cli scan = Cli.run("scan", "--device", loop);
+            assertEquals(1, scan.exit, scan.toString());
+            assertTrue(scan.out.contains("faulty"), scan.out);
+            Cli fix = Cli.run("fix", "--device", loop);
+            assertRefused(fix, Path.of(loop), "only reads");
+        } finally {
+            Tools.run(List.of("losetup", "-d", loop));
+        }
+        assertEquals(before, TreeSnapshot.sha256(image));
+    }
 }
