@@ -84,9 +84,6 @@ public record Qcow2Header(
         }
         int cb = (int) clusterBits;
         long clusterSize = 1L << cb;
-        if (fileSize < clusterSize && first.length < fileSize) {
-            throw corrupt(name, "the header was not read whole");
-        }
         long virtualSize = h.u64be(24, "virtual size");
         long crypt = h.u32be(32);
         if (crypt != 0) {

@@ -199,4 +199,28 @@ class Qcow2CliTest {
         }
         assertEquals(before, TreeSnapshot.sha256(image));
     }
+
+    /** An unclean NTFS journal: the file's clusters are overwritten with zeros in place, here through compressed qcow2 clusters. */
+    @Test
+    void neutralizeAndUndoInsideACompressedQcow2() throws Exception {
+        Path part = Tools.partition(raw, 3, tmp.resolve("vol.ntfs"));
+        io.bootmedic.testutil.UncleanLog.make(part);
+        Path image = tmp.resolve("vol.qcow2");
+        Tools.ok("qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", part.toString(), image.toString());
+        Path qdir = tmp.resolve("q");
+        Cli fix = Cli.run("fix", "--image", image.toString(), "--quarantine-dir", qdir.toString(), "--json");
+        assertEquals(0, fix.exit, fix.toString());
+        assertTrue(fix.out.contains("\"neutralized\""), fix.out);
+        Qcow2Test.qemuCheckClean(image);
+        Path back = tmp.resolve("vol-back.ntfs");
+        Tools.ok("qemu-img", "convert", "-O", "raw", image.toString(), back.toString());
+        org.junit.jupiter.api.Assertions.assertNotEquals(faultySha, Tools.ntfscatSha(back, FAULTY), "the file's bytes are gone");
+
+        Cli undo = Cli.run("undo", "--image", image.toString(), "--quarantine-dir", qdir.toString());
+        assertEquals(0, undo.exit, undo.toString());
+        Qcow2Test.qemuCheckClean(image);
+        Files.delete(back);
+        Tools.ok("qemu-img", "convert", "-O", "raw", image.toString(), back.toString());
+        assertEquals(faultySha, Tools.ntfscatSha(back, FAULTY), "undo wrote the same bytes back");
+    }
 }
