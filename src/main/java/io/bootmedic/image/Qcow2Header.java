@@ -33,7 +33,7 @@ public record Qcow2Header(
         String backingFormat,
         Map<Integer, String> incompatibleNames) {
 
-    public static final byte[] MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
+    private static final byte[] MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
     public static final long DIRTY = 1, CORRUPT = 2, EXTERNAL_DATA = 4, COMPRESSION_TYPE = 8, EXTENDED_L2 = 16;
     static final long KNOWN_INCOMPATIBLE = DIRTY | CORRUPT | EXTERNAL_DATA | COMPRESSION_TYPE | EXTENDED_L2;
     /** qemu's own limits (QCOW_MAX_L1_SIZE, QCOW_MAX_REFTABLE_SIZE, QCOW_MAX_SNAPSHOTS). */
@@ -42,7 +42,7 @@ public record Qcow2Header(
     static final int MAX_SNAPSHOTS = 65536;
     /** Offsets in L1/L2 and refcount entries have 56 bits. */
     static final long MAX_HOST_OFFSET = 1L << 56;
-    /** Bytes read from the start of the file: a header, its extensions and a backing file name fit the first cluster, at most 2 MiB. */
+    /** The fixed header's length in version 2, and its least length in version 3. */
     static final int V2_LENGTH = 72, V3_MIN_LENGTH = 104;
 
     private static final int EXT_END = 0, EXT_BACKING_FORMAT = 0xe2792aca, EXT_FEATURE_NAMES = 0x6803f857;
