@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 /** The targets of a batch: every disk image in a folder, or the paths listed in a file. */
 public final class BatchTargets {
     /** Image files are recognised by content when opened; the folder listing only needs to skip notes and logs. */
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd");
+    static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd", "qcow2", "qcow", "vmdk", "vdi");
 
     private BatchTargets() {
     }
@@ -22,11 +22,26 @@ public final class BatchTargets {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a folder");
         }
+        List<Path> images;
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile)
+            images = files.filter(Files::isRegularFile)
                     .filter(p -> IMAGE_EXTENSIONS.contains(extension(p)))
                     .sorted()
                     .toList();
+        }
+        // the base image of qcow2 overlays (linked clones) is no machine: writing to it would corrupt every overlay
+        Set<Path> bases = new java.util.HashSet<>();
+        for (Path p : images) {
+            io.bootmedic.image.Qcow2BlockDevice.backingFileOf(p).ifPresent(bases::add);
+        }
+        return images.stream().filter(p -> !bases.contains(real(p))).toList();
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath();
         }
     }
 

@@ -36,7 +36,7 @@ class BatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--images", paramLabel = "DIR", description = "Every disk image in DIR (*.vhd, *.vhdx, *.img, *.raw, *.bin, *.dd).")
+    @Option(names = "--images", paramLabel = "DIR", description = "Every disk image in DIR (*.vhd, *.vhdx, *.img, *.raw, *.bin, *.dd, *.qcow2, *.qcow, *.vmdk, *.vdi; not the base image of qcow2 overlays).")
     Path imagesDir;
 
     @Option(names = "--list", paramLabel = "FILE", description = "A file with one target path per line (image, device or mounted folder); '#' starts a comment.")

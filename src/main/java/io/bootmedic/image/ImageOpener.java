@@ -15,6 +15,9 @@ public final class ImageOpener {
         }
         FileBlockDevice file = FileBlockDevice.open(path, writable);
         try {
+            if (Qcow2BlockDevice.isQcow(file)) {
+                return Qcow2BlockDevice.open(file, path, writable);
+            }
             if (VhdxBlockDevice.isVhdx(file)) {
                 return VhdxBlockDevice.open(file);
             }
@@ -24,6 +27,7 @@ public final class ImageOpener {
             if (file.size() >= 512 && "conectix".equals(new String(file.read(0, 8), java.nio.charset.StandardCharsets.US_ASCII))) {
                 throw new ImageFormatException(path + " starts like a dynamic VHD but has no footer at its end: the file was cut short (copy it again)");
             }
+            ContainerMagic.refuseKnown(file); // VMDK, VDI, xz, ...: never read as a raw disk and called "no Windows"
             return file;
         } catch (IOException | RuntimeException e) {
             file.close();
