@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** A raw image file or a block device (/dev/sdc), read through a FileChannel. */
-public final class FileBlockDevice implements BlockDevice {
+public final class FileBlockDevice implements ImageFile {
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
@@ -115,8 +115,8 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
-    /** Grows an image file (never a device) to {@code newSize} bytes, for formats that allocate at the end. */
-    void extend(long newSize) throws IOException {
+        @Override
+    public void extend(long newSize) throws IOException {
         if (readOnly) {
             throw new IOException(path + " is open read-only");
         }

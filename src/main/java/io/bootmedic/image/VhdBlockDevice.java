@@ -19,7 +19,7 @@ import java.util.List;
  * a writer to leave behind.
  */
 public final class VhdBlockDevice implements BlockDevice {
-    private final FileBlockDevice file;
+    private final ImageFile file;
     private final VhdFooter footer;
     private final long size;
     private final VhdDynamicHeader header;
@@ -29,7 +29,7 @@ public final class VhdBlockDevice implements BlockDevice {
     private boolean footerDamaged;
     private long footerOffset;
 
-    private VhdBlockDevice(FileBlockDevice file, VhdFooter footer, VhdDynamicHeader header, VhdBat bat, boolean footerDamaged, List<String> warnings) {
+    private VhdBlockDevice(ImageFile file, VhdFooter footer, VhdDynamicHeader header, VhdBat bat, boolean footerDamaged, List<String> warnings) {
         this.file = file;
         this.footer = footer;
         this.size = footer.currentSize();
@@ -42,14 +42,14 @@ public final class VhdBlockDevice implements BlockDevice {
     }
 
     /** A VHD footer cookie at the end, or (a dynamic disk whose footer is damaged) its copy at offset 0. */
-    static boolean isVhd(FileBlockDevice file) throws IOException {
+    public static boolean isVhd(ImageFile file) throws IOException {
         if (file.size() < VhdFooter.SIZE) {
             return false;
         }
         return VhdFooter.hasCookie(file.read(file.size() - VhdFooter.SIZE, VhdFooter.SIZE)) || VhdFooter.hasCookie(file.read(0, VhdFooter.SIZE));
     }
 
-    static VhdBlockDevice open(FileBlockDevice file) throws IOException {
+    public static VhdBlockDevice open(ImageFile file) throws IOException {
         String name = file.describe();
         List<String> warnings = new ArrayList<>();
         long footerAt = file.size() - VhdFooter.SIZE;

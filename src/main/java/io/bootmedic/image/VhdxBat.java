@@ -28,7 +28,7 @@ final class VhdxBat {
     static final int MAX_PAGES = 64;
     private static final long MB = 1 << 20;
 
-    private final FileBlockDevice file;
+    private final ImageFile file;
     private final VhdxRegionTable regions;
     private final int blockSize;
     private final long chunkRatio;
@@ -40,7 +40,7 @@ final class VhdxBat {
         }
     };
 
-    private VhdxBat(FileBlockDevice file, VhdxRegionTable regions, int blockSize, long chunkRatio, long entries) {
+    private VhdxBat(ImageFile file, VhdxRegionTable regions, int blockSize, long chunkRatio, long entries) {
         this.file = file;
         this.regions = regions;
         this.blockSize = blockSize;
@@ -48,7 +48,7 @@ final class VhdxBat {
         this.entries = entries;
     }
 
-    static VhdxBat open(FileBlockDevice file, VhdxRegionTable regions, VhdxMetadata meta) throws FormatException {
+    static VhdxBat open(ImageFile file, VhdxRegionTable regions, VhdxMetadata meta) throws FormatException {
         long chunkRatio = (1L << 23) * meta.logicalSectorSize() / meta.blockSize();
         long payloadBlocks = (meta.diskSize() + meta.blockSize() - 1) / meta.blockSize();
         long entries = payloadBlocks + (payloadBlocks - 1) / chunkRatio;

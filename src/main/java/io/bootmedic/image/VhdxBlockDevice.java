@@ -21,14 +21,14 @@ import java.util.List;
 public final class VhdxBlockDevice implements BlockDevice {
     private static final long MB = 1 << 20;
 
-    private final FileBlockDevice file;
+    private final ImageFile file;
     private final VhdxHeader header;
     private final VhdxMetadata meta;
     private final VhdxBat bat;
     private final List<String> warnings;
     private boolean headersUpdated;
 
-    private VhdxBlockDevice(FileBlockDevice file, VhdxHeader header, VhdxMetadata meta, VhdxBat bat, List<String> warnings) {
+    private VhdxBlockDevice(ImageFile file, VhdxHeader header, VhdxMetadata meta, VhdxBat bat, List<String> warnings) {
         this.file = file;
         this.header = header;
         this.meta = meta;
@@ -36,11 +36,11 @@ public final class VhdxBlockDevice implements BlockDevice {
         this.warnings = warnings;
     }
 
-    static boolean isVhdx(FileBlockDevice file) throws IOException {
+    public static boolean isVhdx(ImageFile file) throws IOException {
         return file.size() >= 8 && "vhdxfile".equals(new String(file.read(0, 8), StandardCharsets.US_ASCII));
     }
 
-    static VhdxBlockDevice open(FileBlockDevice file) throws IOException {
+    public static VhdxBlockDevice open(ImageFile file) throws IOException {
         String name = file.describe();
         if (file.size() < 4 * MB) {
             throw new ImageFormatException(name + " is too small to be a VHDX image (" + file.size() + " bytes); it was cut short (copy it again)");
@@ -54,7 +54,7 @@ public final class VhdxBlockDevice implements BlockDevice {
     }
 
     /** [MS-VHDX] 2.2.2.1: of the valid headers, the one with the greater SequenceNumber. */
-    private static VhdxHeader currentHeader(FileBlockDevice file, List<String> warnings) throws IOException {
+    private static VhdxHeader currentHeader(ImageFile file, List<String> warnings) throws IOException {
         String name = file.describe();
         VhdxHeader h1 = null;
         VhdxHeader h2 = null;
@@ -82,7 +82,7 @@ public final class VhdxBlockDevice implements BlockDevice {
     }
 
     /** [MS-VHDX] 2.2.3: the table at 192 KiB; its copy at 256 KiB only when that one is damaged. */
-    private static VhdxRegionTable regionTable(FileBlockDevice file, List<String> warnings) throws IOException {
+    private static VhdxRegionTable regionTable(ImageFile file, List<String> warnings) throws IOException {
         String name = file.describe();
         try {
             return VhdxRegionTable.parse(file.read(VhdxRegionTable.AT_1, VhdxRegionTable.SIZE), file.size(), name + ": VHDX region table 1");
