@@ -51,6 +51,9 @@ public final class VhdBlockDevice implements BlockDevice {
 
     public static VhdBlockDevice open(ImageFile file) throws IOException {
         String name = file.describe();
+        if (file.size() < VhdFooter.SIZE) {
+            throw new ImageFormatException(name + " is only " + file.size() + " bytes: too small to be a VHD; it was cut short (copy it again)");
+        }
         List<String> warnings = new ArrayList<>();
         long footerAt = file.size() - VhdFooter.SIZE;
         VhdFooter footer;

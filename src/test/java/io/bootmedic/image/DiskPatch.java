@@ -43,6 +43,9 @@ final class DiskPatch {
     static void gptHeaderCrc(byte[] header) {
         ByteBuffer h = le(header);
         int size = h.getInt(12);
+        if (size < 0 || size > header.length) {
+            return; // a mutated HeaderSize: there is nothing sensible to checksum
+        }
         h.putInt(16, 0);
         CRC32 c = new CRC32();
         c.update(header, 0, size);

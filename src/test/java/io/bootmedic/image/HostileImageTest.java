@@ -250,6 +250,7 @@ class HostileImageTest {
         String before = TreeSnapshot.sha256(vhdx);
         Cli scan = Cli.run("scan", "--image", vhdx.toString());
         assertEquals(1, scan.exit, scan.toString());
+        assertTrue(scan.out.contains("WORK FOUND") && !scan.err.contains("damaged"), scan.toString());
         assertEquals(before, TreeSnapshot.sha256(vhdx));
     }
 
