@@ -48,10 +48,21 @@ final class VhdBat {
                 if (sector != UNALLOCATED && sector * 512 > limit - bitmapBytes - h.blockSize()) {
                     throw new ImageFormatException(name + ": block " + (first + i) + " lies past the end of the file; the image was cut short (copy it again)");
                 }
+                if (sector != UNALLOCATED && overlapsMetadata(sector * 512, bitmapBytes + (long) h.blockSize(), footer, h)) {
+                    // a write into such a block would overwrite the footer copy, the header or the table itself
+                    throw new ImageFormatException(name + ": block " + (first + i) + " overlaps the VHD's own header or block table; the image is damaged");
+                }
                 entries[first + i] = e;
             }
         }
         return new VhdBat(entries);
+    }
+
+    private static boolean overlapsMetadata(long at, long length, VhdFooter footer, VhdDynamicHeader h) {
+        long batEnd = h.tableOffset() + 4 * h.maxTableEntries();
+        return at < VhdFooter.SIZE
+                || (at < footer.dataOffset() + VhdDynamicHeader.SIZE && footer.dataOffset() < at + length)
+                || (at < batEnd && h.tableOffset() < at + length);
     }
 
     boolean present(long block) {
