@@ -43,7 +43,7 @@ public final class VhdxBlockDevice implements BlockDevice {
     public static VhdxBlockDevice open(ImageFile file) throws IOException {
         String name = file.describe();
         if (file.size() < 4 * MB) {
-            throw new ImageFormatException(name + " is too small to be a VHDX image (" + file.size() + " bytes); it was cut short (copy it again)");
+            throw new ImageFormatException(name + " is too small to be a VHDX image (" + file.size() + " bytes); it is truncated (copy it again)");
         }
         List<String> warnings = new ArrayList<>();
         VhdxHeader header = currentHeader(file, warnings);
