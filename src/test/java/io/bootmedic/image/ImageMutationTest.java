@@ -202,6 +202,7 @@ class ImageMutationTest {
             System.arraycopy(header, 0, disk, (int) lba * 4096, 512);
             System.arraycopy(entries, 0, disk, (int) c.getLong(72) * 4096, entries.length);
         }
+        assertEquals(read(disk), PartitionTable.read(new MemoryBlockDevice(disk, 4096, true)), "an image and a 4K device read alike");
         PartitionTable.Result r = read(disk);
         assertEquals(4096, r.sectorSize());
         assertEquals(8 * 4096, r.partitions().get(0).start());
@@ -424,6 +425,18 @@ class ImageMutationTest {
                 openAndRead(image, true);
             }
         }
+    }
+
+    @Test
+    void aVhdxWith4096ByteLogicalSectorsSaysSo() throws Exception {
+        byte[] image = vhdx.clone();
+        DiskPatch.le(image).putInt(META + 65568, 4096); // Logical Sector Size ([MS-VHDX] 2.6.2.4)
+        BlockDevice d = VhdxBlockDevice.open(new MemoryImageFile(image));
+        assertEquals(4096, d.sectorSize(), "the partition table reader is told the disk's sector size");
+        assertEquals(0x5a, d.read(1 << 20, 1)[0]);
+        DiskPatch.le(image).putInt(META + 65568, 1024);
+        FormatException e = assertThrows(FormatException.class, () -> VhdxBlockDevice.open(new MemoryImageFile(image)));
+        assertTrue(e.getMessage().contains("logical sector size 1024"), e.getMessage());
     }
 
     @Test
