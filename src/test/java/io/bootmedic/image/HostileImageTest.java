@@ -205,9 +205,10 @@ class HostileImageTest {
         long end = Files.size(vhd) - 512;
         byte[] good = DiskPatch.read(vhd, end, 512);
         byte[] bad = good.clone();
-        bad[20] ^= 0x40; // the data offset, so the checksum fails
+        bad[70] ^= 0x40; // a bit of the unique ID: the checksum fails
         DiskPatch.write(vhd, end, bad);
         assertEquals(0, Tools.run(List.of("qemu-img", "info", vhd.toString())).exit(), "qemu-img opens it");
+        assertEquals(0, Tools.run(List.of("vhdiinfo", vhd.toString())).exit(), "libvhdi opens it");
 
         String before = TreeSnapshot.sha256(vhd);
         Cli scan = Cli.run("scan", "--image", vhd.toString());
