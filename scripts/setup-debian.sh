@@ -11,6 +11,7 @@ packages=(
   libhivex-bin                    # independent registry hive reader to check ours against
   dislocker libbde-utils          # independent BitLocker readers to check ours against
   libfsntfs-utils                 # independent NTFS reader
+  libvhdi-utils                   # independent VHD reader (vhdiinfo) to check the footer-copy fallback against
   shellcheck                      # lint for the shell scripts
   gcc libc6-dev                   # compiles offsetof() checks of the libntfs-3g structs
   postgresql                      # the collector's tests and benchmark run against a real server (started by the tests)

@@ -57,7 +57,7 @@ class BitLockerCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             List<Object> volumes = new ArrayList<>();
-            try (BlockDevice disk = ImageOpener.open(path(target), false)) {
+            try (BlockDevice disk = ImageOpener.open(path(target), false, target.image != null ? "--image" : "--device")) {
                 for (WindowsCandidates.Candidate c : bitlockerVolumes(disk)) {
                     BitLockerMetadata md = BitLockerMetadata.read(c.volume());
                     Map<String, Object> v = new LinkedHashMap<>();
@@ -125,7 +125,7 @@ class BitLockerCommand {
         @Override
         public Integer call() throws Exception {
             VolumeKeys keys = target.keys();
-            try (BlockDevice disk = ImageOpener.open(path(target), false)) {
+            try (BlockDevice disk = ImageOpener.open(path(target), false, target.image != null ? "--image" : "--device")) {
                 List<WindowsCandidates.Candidate> found = bitlockerVolumes(disk);
                 if (found.isEmpty()) {
                     throw new UsageError("no BitLocker volume in " + path(target));

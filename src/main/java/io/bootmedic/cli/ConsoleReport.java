@@ -67,11 +67,21 @@ final class ConsoleReport {
             case "needs-fix" -> "WORK FOUND: " + planned + " file(s) would be quarantined; nothing was changed.\n"
                     + "       Next: run the same command as 'bootmedic fix' without --dry-run.";
             case "needs-key" -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
-            case "no-windows" -> "NO WINDOWS FOUND at " + target + ": no Windows\\System32 folder there.\n"
-                    + "       Next: point --root at the root of the Windows drive (the folder that contains 'Windows'), not at a subfolder.";
+            case "no-windows" -> noWindows(r, target);
             default -> "FAILED: see the messages above. Nothing was deleted; files already moved are in bootmedic/quarantine on the volume.\n"
                     + "       Next: fix what the message names and run the same command again (it resumes safely).";
         };
+    }
+
+    /** The advice depends on what was looked at: a mounted folder, or a disk image/device read offline. */
+    private static String noWindows(Report r, String target) {
+        if (r.mode().equals("offline-image") || r.mode().equals("device")) {
+            return "NO WINDOWS FOUND in " + target + ": no NTFS or BitLocker volume with a Windows folder on this disk.\n"
+                    + "       Next: check it is the machine's system disk (not a data disk or the wrong image); 'sgdisk -p' or 'fdisk -l' shows its "
+                    + "partitions. A whole-disk encryption other than BitLocker, or a damaged partition table, also looks like this.";
+        }
+        return "NO WINDOWS FOUND at " + target + ": no Windows\\System32 folder there.\n"
+                + "       Next: point --root at the root of the Windows drive (the folder that contains 'Windows'), not at a subfolder.";
     }
 
     private static long count(Report r, String action) {

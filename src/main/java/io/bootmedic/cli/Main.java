@@ -65,6 +65,11 @@ public class Main {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             commandLine.getErr().println("bootmedic: " + message);
             String command = parseResult.subcommand() == null ? "" : parseResult.subcommand().commandSpec().name();
+            if (e instanceof io.bootmedic.format.FormatException) {
+                // a refused input (damaged image, partition table, key file...): nothing was opened for change
+                commandLine.getErr().println("Nothing was changed.");
+                return Outcomes.EXIT_USAGE;
+            }
             if (java.util.Set.of("fix", "undo", "batch").contains(command)) {
                 commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
             }

@@ -71,8 +71,13 @@ abstract class RunCommandBase implements Callable<Integer> {
             if (progress != null) {
                 target.progress = progress::line;
             }
+            io.bootmedic.target.Target chosen = target.target(!dryRun());
             result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
-                    .run(target.target(!dryRun()), outbox(), reportFile());
+                    .run(chosen, outbox(), reportFile());
+            if (chosen instanceof io.bootmedic.target.ImageTarget image) {
+                // a damaged copy of a header or table was worked around: the admin should know before trusting the disk
+                image.warnings().forEach(w -> err.println("bootmedic: warning: " + w));
+            }
         }
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();

@@ -28,12 +28,17 @@ public interface BlockDevice extends Closeable {
     /** Makes earlier writes durable. */
     void flush() throws IOException;
 
+    /** What the format reader had to work around (a damaged copy of a header, say), for the report. */
+    default java.util.List<String> warnings() {
+        return java.util.List.of();
+    }
+
     /** Where this device comes from, for messages: "disk.vhdx, partition 3". */
     String describe();
 
     /** Throws when {@code count} bytes at {@code offset} are not all inside this device. */
     default void checkRange(long offset, long count) throws java.io.EOFException {
-        if (offset < 0 || count < 0 || offset + count > size()) {
+        if (offset < 0 || count < 0 || offset > size() || count > size() - offset) {
             throw new java.io.EOFException(count + " bytes at " + offset + " are beyond the end of " + describe() + " (" + size() + " bytes)");
         }
     }

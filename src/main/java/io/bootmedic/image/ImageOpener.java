@@ -1,7 +1,8 @@
 package io.bootmedic.image;
 
+import io.bootmedic.format.InputFiles;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Opens a disk image or device, recognising its format by content, never by file name. */
@@ -10,9 +11,15 @@ public final class ImageOpener {
     }
 
     public static BlockDevice open(Path path, boolean writable) throws IOException {
-        if (!Files.exists(path)) {
-            throw new ImageFormatException(path + " does not exist");
-        }
+        return open(path, writable, "--image");
+    }
+
+    /**
+     * {@code option} names where the path came from ("--image", "--device") in messages. A FIFO,
+     * directory or character device is refused before it is opened: a read from one blocks for ever.
+     */
+    public static BlockDevice open(Path path, boolean writable, String option) throws IOException {
+        InputFiles.require(path, InputFiles.Kind.FILE_OR_BLOCK_DEVICE, option);
         FileBlockDevice file = FileBlockDevice.open(path, writable);
         try {
             if (Qcow2BlockDevice.isQcow(file)) {
@@ -23,9 +30,6 @@ public final class ImageOpener {
             }
             if (VhdBlockDevice.isVhd(file)) {
                 return VhdBlockDevice.open(file);
-            }
-            if (file.size() >= 512 && "conectix".equals(new String(file.read(0, 8), java.nio.charset.StandardCharsets.US_ASCII))) {
-                throw new ImageFormatException(path + " starts like a dynamic VHD but has no footer at its end: the file was cut short (copy it again)");
             }
             ContainerMagic.refuseKnown(file); // VMDK, VDI, xz, ...: never read as a raw disk and called "no Windows"
             return file;

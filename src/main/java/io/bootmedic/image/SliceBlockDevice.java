@@ -11,7 +11,7 @@ public final class SliceBlockDevice implements BlockDevice {
     private final String name;
 
     public SliceBlockDevice(BlockDevice parent, long start, long length, String name) throws ImageFormatException {
-        if (start < 0 || length <= 0 || start + length > parent.size()) {
+        if (start < 0 || length <= 0 || start > parent.size() || length > parent.size() - start) {
             throw new ImageFormatException(name + " (bytes " + start + "+" + length + ") lies outside " + parent.describe()
                     + " (" + parent.size() + " bytes): the partition table is damaged or the image is truncated");
         }
@@ -40,7 +40,7 @@ public final class SliceBlockDevice implements BlockDevice {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
-        parent.read(start + offset, dst);
+        parent.read(start + offset, dst); // offset <= length and start + length <= parent.size(): no overflow
     }
 
     @Override

@@ -2,90 +2,106 @@ package io.bootmedic.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Microsoft VHD images: fixed (the disk, then a 512-byte footer) and dynamic (footer copy, dynamic
- * header, block allocation table, blocks of sector bitmap + data). Unallocated blocks read as
- * zeros; a write into one allocates it at the end of the file in a crash-safe order: new footer,
- * then the block, then its table entry. Differencing disks are refused.
+ * Microsoft VHD images: fixed (the disk, then a 512-byte {@link VhdFooter}) and dynamic (footer
+ * copy, {@link VhdDynamicHeader}, {@link VhdBat}, blocks of sector bitmap + data). Unallocated
+ * blocks read as zeros; a write into one allocates it at the end of the file in a crash-safe
+ * order: new footer, then the block, then its table entry. Differencing disks are refused.
+ *
+ * <p>A dynamic disk whose trailing footer is damaged is opened from the copy at offset 0, as
+ * qemu-img and libvhdi do, with a warning. Reads change nothing. Before the first write the
+ * trailing footer is rewritten from the copy: safe because every structure was checked to end
+ * before the footer's sector, so that sector holds nothing else, and it is what the format requires
+ * a writer to leave behind.
  */
 public final class VhdBlockDevice implements BlockDevice {
-    private static final long UNALLOCATED = 0xFFFFFFFFL;
-    private final FileBlockDevice file;
+    private final ImageFile file;
+    private final VhdFooter footer;
     private final long size;
-    private final boolean dynamic;
-    private final byte[] footer;
-    private final long batOffset;
-    private final long[] bat;
-    private final int blockSize;
+    private final VhdDynamicHeader header;
+    private final VhdBat bat;
     private final int bitmapBytes;
+    private final List<String> warnings;
+    private boolean footerDamaged;
     private long footerOffset;
 
-    private VhdBlockDevice(FileBlockDevice file, byte[] footer, long size, boolean dynamic, long batOffset, long[] bat, int blockSize) {
+    private VhdBlockDevice(ImageFile file, VhdFooter footer, VhdDynamicHeader header, VhdBat bat, boolean footerDamaged, List<String> warnings) {
         this.file = file;
         this.footer = footer;
-        this.size = size;
-        this.dynamic = dynamic;
-        this.batOffset = batOffset;
+        this.size = footer.currentSize();
+        this.header = header;
         this.bat = bat;
-        this.blockSize = blockSize;
-        this.bitmapBytes = dynamic ? roundUp(blockSize / 512 / 8, 512) : 0;
-        this.footerOffset = file.size() - 512;
+        this.bitmapBytes = header == null ? 0 : bitmapBytes(header.blockSize());
+        this.footerDamaged = footerDamaged;
+        this.warnings = warnings;
+        this.footerOffset = file.size() - VhdFooter.SIZE;
     }
 
-    static boolean isVhd(FileBlockDevice file) throws IOException {
-        return file.size() >= 512 && "conectix".equals(new String(file.read(file.size() - 512, 8), StandardCharsets.US_ASCII));
-    }
-
-    static VhdBlockDevice open(FileBlockDevice file) throws IOException {
-        String name = file.describe();
-        byte[] footer = file.read(file.size() - 512, 512);
-        ByteBuffer f = ByteBuffer.wrap(footer);
-        if (checksum(footer, 64) != f.getInt(64)) {
-            throw new ImageFormatException(name + ": the VHD footer checksum is wrong; the image is damaged or was cut short");
+    /** A VHD footer cookie at the end, or (a dynamic disk whose footer is damaged) its copy at offset 0. */
+    public static boolean isVhd(ImageFile file) throws IOException {
+        if (file.size() < VhdFooter.SIZE) {
+            return false;
         }
-        long currentSize = f.getLong(48);
-        int type = f.getInt(60);
-        if (type == 4) {
+        return VhdFooter.hasCookie(file.read(file.size() - VhdFooter.SIZE, VhdFooter.SIZE)) || VhdFooter.hasCookie(file.read(0, VhdFooter.SIZE));
+    }
+
+    public static VhdBlockDevice open(ImageFile file) throws IOException {
+        String name = file.describe();
+        if (file.size() < VhdFooter.SIZE) {
+            throw new ImageFormatException(name + " is only " + file.size() + " bytes: too small to be a VHD; it was cut short (copy it again)");
+        }
+        List<String> warnings = new ArrayList<>();
+        long footerAt = file.size() - VhdFooter.SIZE;
+        VhdFooter footer;
+        boolean damaged = false;
+        try {
+            footer = VhdFooter.parse(file.read(footerAt, VhdFooter.SIZE), name + ": the VHD footer");
+        } catch (ImageFormatException trailing) {
+            byte[] head = file.size() >= 2 * VhdFooter.SIZE ? file.read(0, VhdFooter.SIZE) : new byte[0];
+            if (!VhdFooter.hasCookie(head)) {
+                throw new ImageFormatException(trailing.getMessage() + "; the image is damaged or was cut short");
+            }
+            try {
+                footer = VhdFooter.parse(head, name + ": the footer copy at offset 0");
+            } catch (ImageFormatException copy) {
+                throw new ImageFormatException(name + ": both VHD footers are damaged (end: " + trailing.getMessage() + "; copy: " + copy.getMessage()
+                        + "); the image was cut short or is damaged (copy it again)");
+            }
+            if (footer.type() == VhdFooter.Type.FIXED) {
+                throw new ImageFormatException(trailing.getMessage() + "; the image is damaged or was cut short");
+            }
+            damaged = true;
+            warnings.add(name + ": the VHD footer at the end is damaged or missing (" + trailing.getMessage() + "); using the copy at offset 0"
+                    + " (the footer is rewritten from it before the first change)");
+        }
+        if (footer.type() == VhdFooter.Type.DIFFERENCING) {
             throw new ImageFormatException(name + " is a differencing VHD (it needs its parent); merge it first, e.g. 'qemu-img convert -O vpc'");
         }
-        if (type == 2) {
-            if (currentSize < 0 || currentSize > file.size() - 512) {
-                throw new ImageFormatException(name + ": a fixed VHD of " + currentSize + " bytes cannot fit in a " + file.size() + "-byte file; it is truncated");
+        if (footer.type() == VhdFooter.Type.FIXED) {
+            if (footer.currentSize() > footerAt) {
+                throw new ImageFormatException(name + ": a fixed VHD of " + footer.currentSize() + " bytes cannot fit in a " + file.size()
+                        + "-byte file; it is truncated (copy it again)");
             }
-            return new VhdBlockDevice(file, footer, currentSize, false, 0, null, 0);
+            return new VhdBlockDevice(file, footer, null, null, false, warnings);
         }
-        if (type != 3) {
-            throw new ImageFormatException(name + ": unknown VHD disk type " + type);
-        }
-        long headerOffset = f.getLong(16);
-        if (headerOffset < 512 || headerOffset + 1024 > file.size()) {
-            throw new ImageFormatException(name + ": the dynamic VHD header offset " + headerOffset + " is outside the file");
-        }
-        byte[] header = file.read(headerOffset, 1024);
-        ByteBuffer h = ByteBuffer.wrap(header);
-        if (!"cxsparse".equals(new String(header, 0, 8, StandardCharsets.US_ASCII)) || checksum(header, 36) != h.getInt(36)) {
-            throw new ImageFormatException(name + ": the dynamic VHD header is damaged (signature or checksum)");
-        }
-        long batOffset = h.getLong(16);
-        int entries = h.getInt(28);
-        int blockSize = h.getInt(32);
-        if (blockSize < 512 || blockSize % 512 != 0 || blockSize > (256 << 20) || entries < 0
-                || (long) entries * blockSize < currentSize || batOffset < 0 || batOffset + 4L * entries > file.size()) {
-            throw new ImageFormatException(name + ": the dynamic VHD header has impossible values (block size " + blockSize + ", " + entries + " blocks)");
-        }
-        ByteBuffer raw = ByteBuffer.wrap(file.read(batOffset, 4 * entries));
-        long[] bat = new long[entries];
-        int bitmap = roundUp(blockSize / 512 / 8, 512);
-        for (int i = 0; i < entries; i++) {
-            bat[i] = Integer.toUnsignedLong(raw.getInt(i * 4));
-            if (bat[i] != UNALLOCATED && bat[i] * 512 + bitmap + blockSize > file.size() - 512) {
-                throw new ImageFormatException(name + ": block " + i + " points beyond the end of the file; the image is truncated");
-            }
-        }
-        return new VhdBlockDevice(file, footer, currentSize, true, batOffset, bat, blockSize);
+        VhdDynamicHeader header = VhdDynamicHeader.read(file, footer, footerAt);
+        VhdBat bat = VhdBat.read(file, footer, header, bitmapBytes(header.blockSize()), footerAt);
+        return new VhdBlockDevice(file, footer, header, bat, damaged, warnings);
+    }
+
+    /** One bit per 512-byte sector, padded to whole sectors. */
+    static int bitmapBytes(int blockSize) {
+        int bytes = (blockSize / 512 + 7) / 8;
+        return (bytes + 511) / 512 * 512;
+    }
+
+    @Override
+    public List<String> warnings() {
+        return warnings;
     }
 
     @Override
@@ -103,25 +119,25 @@ public final class VhdBlockDevice implements BlockDevice {
         return file.isReadOnly();
     }
 
-
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
-        if (!dynamic) {
+        if (header == null) {
             file.read(offset, dst);
             return;
         }
+        int blockSize = header.blockSize();
         while (dst.hasRemaining()) {
-            int block = (int) (offset / blockSize);
+            long block = offset / blockSize;
             int inBlock = (int) (offset % blockSize);
             int n = Math.min(dst.remaining(), blockSize - inBlock);
             ByteBuffer part = dst.slice(dst.position(), n);
-            if (bat[block] == UNALLOCATED) {
+            if (!bat.present(block)) {
                 while (part.hasRemaining()) {
                     part.put((byte) 0);
                 }
             } else {
-                file.read(bat[block] * 512 + bitmapBytes + inBlock, part);
+                file.read(bat.offset(block) + bitmapBytes + inBlock, part);
             }
             dst.position(dst.position() + n);
             offset += n;
@@ -131,44 +147,54 @@ public final class VhdBlockDevice implements BlockDevice {
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
-        if (!dynamic) {
+        if (header == null) {
             file.write(offset, src);
             return;
         }
+        if (footerDamaged) {
+            file.write(footerOffset, ByteBuffer.wrap(footer.raw()));
+            file.flush();
+            footerDamaged = false;
+        }
+        int blockSize = header.blockSize();
         while (src.hasRemaining()) {
-            int block = (int) (offset / blockSize);
+            long block = offset / blockSize;
             int inBlock = (int) (offset % blockSize);
             int n = Math.min(src.remaining(), blockSize - inBlock);
             ByteBuffer part = src.slice(src.position(), n);
-            if (bat[block] == UNALLOCATED) {
+            if (!bat.present(block)) {
                 allocate(block);
             }
-            file.write(bat[block] * 512 + bitmapBytes + inBlock, part);
+            file.write(bat.offset(block) + bitmapBytes + inBlock, part);
             src.position(src.position() + n);
             offset += n;
         }
     }
 
     /** Appends a zeroed block where the footer was; the footer moves to the new end first. */
-    private void allocate(int block) throws IOException {
+    private void allocate(long block) throws IOException {
+        int blockSize = header.blockSize();
         long blockStart = footerOffset;
         long newFooter = blockStart + bitmapBytes + blockSize;
-        file.extend(newFooter + 512);
-        file.write(newFooter, ByteBuffer.wrap(footer));
+        if (newFooter / 512 >= VhdBat.UNALLOCATED) {
+            throw new ImageFormatException(file.describe() + ": the VHD would grow past 2 TiB, the format's limit; nothing more was written");
+        }
+        file.extend(newFooter + VhdFooter.SIZE);
+        file.write(newFooter, ByteBuffer.wrap(footer.raw()));
         byte[] bitmap = new byte[bitmapBytes];
         Arrays.fill(bitmap, (byte) 0xFF); // every sector of the block is present (its data is zeros until written)
         file.write(blockStart, ByteBuffer.wrap(bitmap));
         file.write(blockStart + bitmapBytes, ByteBuffer.allocate(blockSize));
         file.flush();
-        bat[block] = blockStart / 512;
-        file.write(batOffset + 4L * block, ByteBuffer.allocate(4).putInt(0, (int) bat[block]));
+        bat.set(block, blockStart);
+        file.write(header.tableOffset() + 4L * block, ByteBuffer.allocate(4).putInt(0, (int) (blockStart / 512)));
         file.flush();
         footerOffset = newFooter;
     }
 
     /** Whether the block holding {@code offset} has space in the file (for tests and diagnostics). */
     boolean allocated(long offset) {
-        return !dynamic || bat[(int) (offset / blockSize)] != UNALLOCATED;
+        return header == null || bat.present(offset / header.blockSize());
     }
 
     @Override
@@ -184,20 +210,5 @@ public final class VhdBlockDevice implements BlockDevice {
     @Override
     public void close() throws IOException {
         file.close();
-    }
-
-    /** Ones' complement of the byte sum, skipping the 4-byte checksum field itself. */
-    static int checksum(byte[] data, int checksumAt) {
-        int sum = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (i < checksumAt || i >= checksumAt + 4) {
-                sum += data[i] & 0xFF;
-            }
-        }
-        return ~sum;
-    }
-
-    private static int roundUp(int value, int unit) {
-        return (value + unit - 1) / unit * unit;
     }
 }

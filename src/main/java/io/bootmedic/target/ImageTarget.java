@@ -83,7 +83,8 @@ public final class ImageTarget implements Target {
 
     @Override
     public List<TargetVolume> open() throws IOException {
-        disk = ImageOpener.open(path, writable);
+        disk = ImageOpener.open(path, writable, device ? "--device" : "--image");
+        warnings.addAll(disk.warnings());
         WindowsCandidates.Found found = WindowsCandidates.find(disk);
         warnings.addAll(found.table().warnings());
         List<TargetVolume> volumes = new ArrayList<>();

@@ -152,7 +152,7 @@ class ImageFormatsTest {
         assertTrue(headers.getMessage().contains("both VHDX headers"), headers.getMessage());
 
         Cli viaCli = Cli.run("fix", "--image", vhdx.toString());
-        assertEquals(1, viaCli.exit);
+        assertEquals(2, viaCli.exit, "a refused input");
         assertTrue(viaCli.err.contains("both VHDX headers") && !viaCli.err.contains("Exception"), viaCli.err);
     }
 }
