@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import io.bootmedic.target.Target;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,8 +60,12 @@ abstract class RunCommandBase implements Callable<Integer> {
             err.println("Nothing was changed.");
             return Outcomes.EXIT_USAGE;
         }
+        Target opened = target.target(!dryRun());
         TargetRunner.Result result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
-                .run(target.target(!dryRun()), outbox(), reportFile());
+                .run(opened, outbox(), reportFile());
+        for (String note : opened.notes()) {
+            err.println("bootmedic: note: " + note);
+        }
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();
         if (json) {
