@@ -1,6 +1,5 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.format.Exact;
 import io.bootmedic.image.BlockDevice;
 
 import java.io.IOException;
@@ -57,7 +56,10 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
         List<long[]> areas = new ArrayList<>();
         for (long m : md.metadataOffsets) {
-            areas.add(new long[]{m, Exact.add(m, BitLockerMetadata.METADATA_AREA, "metadata area")});
+            if (m > Long.MAX_VALUE - BitLockerMetadata.METADATA_AREA) {
+                throw new BitLockerFormatException(name + ": a metadata area offset (" + m + ") is impossible; the metadata is damaged");
+            }
+            areas.add(new long[]{m, m + BitLockerMetadata.METADATA_AREA});
         }
         areas.add(new long[]{md.headerOffset, md.headerOffset + headerSize});
         if (md.eow != null) {

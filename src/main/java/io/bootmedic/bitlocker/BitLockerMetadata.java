@@ -123,7 +123,14 @@ public final class BitLockerMetadata {
         if (volume.size() < 512) {
             throw new BitLockerFormatException(name + " is too small to be a BitLocker volume");
         }
-        Header h = header(LeBytes.of(volume.read(0, 512), name + " boot sector"), name);
+        Header h;
+        try {
+            h = header(LeBytes.of(volume.read(0, 512), name + " boot sector"), name);
+        } catch (BitLockerFormatException e) {
+            throw e;
+        } catch (FormatException e) {
+            throw new BitLockerFormatException(name + ": the BitLocker volume header is damaged: " + e.getMessage());
+        }
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Copy c;
