@@ -41,6 +41,10 @@ public final class BitLockerBlockDevice implements BlockDevice {
                     + "(state 2, its conversion log holds that part's old bytes); bootmedic cannot tell those bytes apart and does not open it. "
                     + "Start Windows on it once so it can finish the step; nothing was written.");
         }
+        if (md.state == FveState.UNKNOWN || md.nextState == FveState.UNKNOWN) {
+            throw new BitLockerFormatException(name + ": the BitLocker metadata records a conversion state bootmedic does not know; "
+                    + "which parts are encrypted cannot be told, so the volume is not opened; nothing was written.");
+        }
         if (md.conversionInProgress && md.eow == null && !md.decrypted()) {
             throw new BitLockerFormatException(name + ": Windows was converting this BitLocker volume in used-space-only (encrypt-on-write) mode, "
                     + "and its map of which parts are already encrypted cannot be read (" + md.eowProblem + "). Plain and encrypted parts cannot be "

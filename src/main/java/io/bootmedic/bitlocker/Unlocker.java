@@ -25,6 +25,7 @@ import java.util.Optional;
  */
 public final class Unlocker {
     private static final int STRETCH_ROUNDS = 0x100000;
+    private static final long MAX_BEK = 64 * 1024;
 
     private Unlocker() {
     }
@@ -55,8 +56,13 @@ public final class Unlocker {
 
     /** A .BEK startup key file: its external key entry carries the 32-byte key that protects the VMK. */
     public static Unlocked withStartupKey(BitLockerMetadata md, Path bekFile) throws IOException {
+        io.bootmedic.format.InputFiles.require(bekFile, io.bootmedic.format.InputFiles.Kind.REGULAR_FILE, "--bek");
+        if (Files.size(bekFile) > MAX_BEK) {
+            // a startup key file is 156-180 bytes; never read a wrong file's gigabytes
+            throw new BitLockerFormatException(bekFile + " is " + Files.size(bekFile) + " bytes: not a BitLocker startup key (.BEK) file");
+        }
         byte[] bek = Files.readAllBytes(bekFile);
-        byte[] key = bekKey(bek).orElseThrow(() -> new BitLockerException(bekFile + " is not a BitLocker startup key (.BEK) file"));
+        byte[] key = bekKey(bek).orElseThrow(() -> new BitLockerFormatException(bekFile + " is not a BitLocker startup key (.BEK) file"));
         return tryEach(md, Protector.STARTUP_KEY, p -> key, "startup key " + bekFile.getFileName(), "startup key");
     }
 
