@@ -175,16 +175,13 @@ public final class BitLockerMetadata {
         if (sector != 512 && sector != 1024 && sector != 2048 && sector != 4096) {
             throw new BitLockerFormatException(name + ": unsupported sector size " + sector);
         }
-        String guid = boot.guidText(at);
-        boolean eow = guid.equals(EOW_GUID);
-        if (!eow && !guid.equals(NORMAL_GUID)) {
-            throw new BitLockerFormatException(name + ": unknown BitLocker identifier {" + guid + "} in the volume header");
-        }
+        // an identifier that is neither is read as the usual one: the metadata copies decide
+        boolean eow = boot.guidText(at).equals(EOW_GUID);
         long[] offsets = new long[3];
         for (int i = 0; i < 3; i++) {
-            offsets[i] = boot.u64(at + 16 + 8L * i, "metadata copy " + (i + 1) + " offset");
+            offsets[i] = boot.s64(at + 16 + 8L * i); // an impossible one fails its own copy only
         }
-        long[] eowOffsets = eow ? new long[]{boot.u64(at + 40, "EOW information offset 1"), boot.u64(at + 48, "EOW information offset 2")} : new long[0];
+        long[] eowOffsets = eow ? new long[]{boot.s64(at + 40), boot.s64(at + 48)} : new long[0];
         return new Header(sector, toGo, eow, offsets, eowOffsets);
     }
 
@@ -209,7 +206,7 @@ public final class BitLockerMetadata {
 
     private static Copy parseCopy(BlockDevice volume, long offset, int index, int sectorSize) throws IOException {
         if (offset <= 0 || offset % 512 != 0 || offset > volume.size() - METADATA_AREA) {
-            throw new BitLockerFormatException("offset " + offset + " is outside the volume");
+            throw new BitLockerFormatException("offset " + Long.toUnsignedString(offset) + " is outside the volume");
         }
         byte[] raw = volume.read(offset, METADATA_AREA);
         LeBytes block = LeBytes.of(raw, "metadata copy " + index);

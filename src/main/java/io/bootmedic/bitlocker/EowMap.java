@@ -68,7 +68,7 @@ public final class EowMap {
     }
 
     private static EowMap readCopy(BlockDevice volume, long offset, int sectorSize, int copy) throws IOException {
-        String what = "FVE-EOW information at byte " + offset;
+        String what = "FVE-EOW information at byte " + Long.toUnsignedString(offset);
         byte[] head = readAt(volume, offset, INFO_HEADER, what);
         LeBytes h = LeBytes.of(head, what);
         if (!h.ascii(0, 8).equals(INFO_SIGNATURE)) {
@@ -128,7 +128,7 @@ public final class EowMap {
     }
 
     private static BitmapBlock readBitmap(BlockDevice volume, long offset, int chunk, int sectorSize) throws IOException {
-        String what = "EOW bitmap at byte " + offset;
+        String what = "EOW bitmap at byte " + Long.toUnsignedString(offset);
         LeBytes h = LeBytes.of(readAt(volume, offset, BITMAP_HEADER, what), what);
         if (!h.ascii(0, 10).equals(BITMAP_SIGNATURE)) {
             throw new BitLockerFormatException(what + " has no FVE-EOWBM signature");
@@ -192,7 +192,7 @@ public final class EowMap {
 
     private static byte[] readAt(BlockDevice volume, long offset, int length, String what) throws IOException {
         if (offset <= 0 || offset % 512 != 0) {
-            throw new BitLockerFormatException(what + ": offset is not a sector of the volume");
+            throw new BitLockerFormatException(what + ": the offset is not a sector inside the volume");
         }
         Exact.requireRange(offset, length, volume.size(), what + " (outside the volume)");
         return volume.read(offset, length);
