@@ -47,7 +47,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
         if (md.conversionInProgress && md.eow == null && !md.decrypted()) {
             throw new BitLockerFormatException(name + ": Windows was converting this BitLocker volume in used-space-only (encrypt-on-write) mode, "
-                    + "and its map of which parts are already encrypted cannot be read (" + md.eowProblem + "). Plain and encrypted parts cannot be "
+                    + "and its map of which parts are already encrypted cannot be read: " + md.eowProblem + ". Plain and encrypted parts cannot be "
                     + "told apart, so it is not opened; nothing was written. Resume the conversion in Windows (manage-bde -resume), or work from a "
                     + "complete copy of the disk.");
         }

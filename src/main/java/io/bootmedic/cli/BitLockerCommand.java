@@ -72,6 +72,12 @@ class BitLockerCommand {
                     v.put("state", md.decrypted() ? "decrypted" : conversion.startsWith("partly") ? "partially encrypted"
                             : conversion.equals("encrypted") || conversion.startsWith("encrypted (") ? "locked" : "unreadable");
                     v.put("conversion", conversion);
+                    long declared = Math.max(md.eow != null ? md.eow.end() : 0,
+                            md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED ? md.encryptedSize : 0);
+                    if (declared > c.volume().size()) {
+                        v.put("missing", "the image holds " + c.volume().size() + " of the volume's " + declared + " bytes: the last "
+                                + (declared - c.volume().size()) + " are missing");
+                    }
                     v.put("toGo", md.toGo);
                     v.put("metadataCopyUsed", md.usedCopy);
                     List<Object> protectors = new ArrayList<>();

@@ -193,5 +193,8 @@ class WindowsMadeEdgeCasesTest {
         assertEquals(1, decrypt.exit, decrypt.toString());
         assertTrue(decrypt.err.contains("holds only 94371840 bytes of the 104857600-byte BitLocker volume")
                 && decrypt.err.contains("the last 10485760 bytes"), decrypt.toString());
+        Cli info = Cli.run("bitlocker", "info", "--image", img.toString(), "--json");
+        assertEquals("the image holds 94371840 of the volume's 104857600 bytes: the last 10485760 are missing",
+                JSON.readTree(info.out).get(0).get("missing").asText(), info.out);
     }
 }
