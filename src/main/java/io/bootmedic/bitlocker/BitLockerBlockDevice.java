@@ -5,32 +5,80 @@ import io.bootmedic.image.BlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The decrypted view of an unlocked BitLocker volume, for reading and writing. As Windows lays it
  * out: the file system's first sectors live at the relocated header location (and are encrypted
- * with that location's IV), the three metadata areas and the relocated header area read as zeros,
- * and sectors beyond the encrypted size of a partly encrypted volume are plain.
+ * with that location's IV), BitLocker's own areas (the three metadata areas, the relocated header
+ * area, the encrypt-on-write map and its conversion logs) read as zeros, and which stored sectors
+ * are encrypted follows the conversion: all of them; those below the encrypted size of a classic
+ * conversion paused part way; the chunks the encrypt-on-write map marks in a used-space-only
+ * conversion; none of a volume Windows finished decrypting. Writes keep each sector as it is
+ * stored: encrypted where it is encrypted, plain where it is plain.
  */
 public final class BitLockerBlockDevice implements BlockDevice {
     private final BlockDevice raw;
     private final BitLockerMetadata md;
+    /** null for a decrypted volume: nothing is encrypted. */
     private final SectorCipher cipher;
     private final int sector;
     private final long headerSize;
+    /** Sorted [start, end) ranges that read as zeros and refuse writes. */
+    private final long[][] reserved;
     /** Reads and writes go to the raw device this many bytes at a time at most. */
     private static final int RUN = 1 << 20;
     private byte[] buffer = new byte[0];
 
-    public BitLockerBlockDevice(BlockDevice raw, BitLockerMetadata md, byte[] fvek) throws BitLockerException {
+    public BitLockerBlockDevice(BlockDevice raw, BitLockerMetadata md, byte[] fvek) throws IOException {
         this.raw = raw;
         this.md = md;
-        this.cipher = SectorCipher.forMethod(md.method, fvek);
-        this.sector = md.sectorSize;
-        this.headerSize = md.headerSize > 0 ? md.headerSize : 8192;
-        if (md.headerOffset <= 0 || md.headerOffset + headerSize > raw.size() || headerSize % sector != 0) {
-            throw new BitLockerException(raw.describe() + ": the relocated boot sectors lie outside the volume; the metadata is damaged");
+        String name = raw.describe();
+        if (md.state == FveState.SWITCHING_DIRTY) {
+            throw new BitLockerFormatException(name + ": Windows was stopped in the middle of converting a part of this BitLocker volume "
+                    + "(state 2, its conversion log holds that part's old bytes); bootmedic cannot tell those bytes apart and does not open it. "
+                    + "Start Windows on it once so it can finish the step; nothing was written.");
         }
+        if (md.state == FveState.UNKNOWN || md.nextState == FveState.UNKNOWN) {
+            throw new BitLockerFormatException(name + ": the BitLocker metadata records a conversion state bootmedic does not know; "
+                    + "which parts are encrypted cannot be told, so the volume is not opened; nothing was written.");
+        }
+        if (md.conversionInProgress && md.eow == null && !md.decrypted()) {
+            throw new BitLockerFormatException(name + ": Windows was converting this BitLocker volume in used-space-only (encrypt-on-write) mode, "
+                    + "and its map of which parts are already encrypted cannot be read: " + md.eowProblem + ". Plain and encrypted parts cannot be "
+                    + "told apart, so it is not opened; nothing was written. Resume the conversion in Windows (manage-bde -resume), or work from a "
+                    + "complete copy of the disk.");
+        }
+        this.cipher = md.decrypted() ? null : SectorCipher.forMethod(md.method, fvek);
+        this.sector = md.sectorSize;
+        this.headerSize = md.headerSize;
+        if (md.headerOffset <= 0 || headerSize <= 0 || headerSize % sector != 0 || md.headerOffset % sector != 0
+                || md.headerOffset > raw.size() - headerSize) {
+            throw new BitLockerFormatException(name + ": the relocated boot sectors lie outside the volume; the metadata is damaged");
+        }
+        List<long[]> areas = new ArrayList<>();
+        for (long m : md.metadataOffsets) {
+            if (m > Long.MAX_VALUE - BitLockerMetadata.METADATA_AREA) {
+                throw new BitLockerFormatException(name + ": a metadata area offset (" + m + ") is impossible; the metadata is damaged");
+            }
+            areas.add(new long[]{m, m + BitLockerMetadata.METADATA_AREA});
+        }
+        areas.add(new long[]{md.headerOffset, md.headerOffset + headerSize});
+        if (md.eow != null) {
+            areas.addAll(md.eow.reserved);
+        }
+        areas.sort(Comparator.comparingLong(a -> a[0]));
+        this.reserved = areas.toArray(new long[0][]);
+    }
+
+    /** A volume Windows finished decrypting: read and written plain, no key. */
+    public static BitLockerBlockDevice decrypted(BlockDevice raw, BitLockerMetadata md) throws IOException {
+        if (!md.decrypted()) {
+            throw new IllegalArgumentException("not a decrypted volume");
+        }
+        return new BitLockerBlockDevice(raw, md, null);
     }
 
     public BitLockerMetadata metadata() {
@@ -53,12 +101,12 @@ public final class BitLockerBlockDevice implements BlockDevice {
     }
 
     private boolean zero(long logical) {
-        for (long m : md.metadataOffsets) {
-            if (logical >= m && logical < m + BitLockerMetadata.METADATA_AREA) {
+        for (long[] r : reserved) {
+            if (logical >= r[0] && logical < r[1]) {
                 return true;
             }
         }
-        return logical >= md.headerOffset && logical < md.headerOffset + headerSize;
+        return false;
     }
 
     /** Where a logical sector is stored: the first sectors were moved to the relocated header location. */
@@ -76,10 +124,9 @@ public final class BitLockerBlockDevice implements BlockDevice {
         if (logical < headerSize) {
             end = Math.min(end, headerSize);
         }
-        for (long m : md.metadataOffsets) {
-            end = boundary(logical, end, m, m + BitLockerMetadata.METADATA_AREA);
+        for (long[] r : reserved) {
+            end = boundary(logical, end, r[0], r[1]);
         }
-        end = boundary(logical, end, md.headerOffset, md.headerOffset + headerSize);
         return end - logical;
     }
 
@@ -94,13 +141,50 @@ public final class BitLockerBlockDevice implements BlockDevice {
         return end;
     }
 
-    /** How many of {@code count} sectors stored from {@code phys} on lie below the encrypted size (the rest are plain). */
-    private int encryptedSectors(long phys, int count) {
-        if (phys >= md.encryptedSize) {
-            return 0;
+    /** Whether the sector stored at {@code phys} is encrypted. */
+    private boolean encryptedAt(long phys) throws BitLockerFormatException {
+        if (cipher == null) {
+            return false;
         }
-        long below = (md.encryptedSize - phys + sector - 1) / sector;
-        return (int) Math.min(count, below);
+        if (md.eow != null) {
+            return md.eow.encrypted(phys);
+        }
+        return phys < md.encryptedSize;
+    }
+
+    /** How many of {@code count} sectors stored from {@code phys} on are in the same state (encrypted or plain) as the first: at least one. */
+    private int sameState(long phys, int count) {
+        long end;
+        if (cipher == null) {
+            return count;
+        } else if (md.eow != null) {
+            end = md.eow.chunkEnd(phys);
+        } else {
+            end = phys < md.encryptedSize ? md.encryptedSize : Long.MAX_VALUE;
+        }
+        long n = (end - phys + sector - 1) / sector;
+        return (int) Math.max(1, Math.min(count, n));
+    }
+
+    /** Decrypts (or encrypts) the {@code count} sectors in {@code buf} stored from {@code phys} on, run by run, the plain runs left alone. */
+    private void crypt(boolean decrypt, byte[] buf, int at, int count, long phys) throws IOException {
+        for (int i = 0; i < count; ) {
+            long p = phys + (long) i * sector;
+            int n = sameState(p, count - i);
+            if (encryptedAt(p)) {
+                try {
+                    if (decrypt) {
+                        cipher.decryptSectors(buf, at + i * sector, n, sector, p);
+                    } else {
+                        cipher.encryptSectors(buf, at + i * sector, n, sector, p);
+                    }
+                } catch (GeneralSecurityException e) {
+                    throw new IOException((decrypt ? "decrypting " : "encrypting ") + raw.describe() + " at byte " + p + " failed ("
+                            + e.getClass().getSimpleName() + ")", e);
+                }
+            }
+            i += n;
+        }
     }
 
     @Override
@@ -161,14 +245,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
             at = 0;
             raw.read(phys, ByteBuffer.wrap(buf, 0, bytes));
         }
-        int encrypted = encryptedSectors(phys, count);
-        if (encrypted > 0) {
-            try {
-                cipher.decryptSectors(buf, at, encrypted, sector, phys);
-            } catch (GeneralSecurityException e) {
-                throw new IOException("decrypting " + raw.describe() + " at " + phys + " failed: " + e.getMessage(), e);
-            }
-        }
+        crypt(true, buf, at, count, phys);
         if (direct) {
             dst.position(dst.position() + bytes);
         } else {
@@ -185,13 +262,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
         }
         long phys = physical(logical);
         raw.read(phys, ByteBuffer.wrap(buf, 0, sector));
-        if (phys < md.encryptedSize) {
-            try {
-                cipher.decrypt(buf, 0, sector, phys / sector, phys);
-            } catch (GeneralSecurityException e) {
-                throw new IOException("decrypting sector at " + phys + " of " + raw.describe() + " failed: " + e.getMessage(), e);
-            }
-        }
+        crypt(true, buf, 0, 1, phys);
         return buf;
     }
 
@@ -216,13 +287,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
             byte[] buf = sectorPlain(first);
             src.get(buf, skip, n);
             long phys = physical(first);
-            if (phys < md.encryptedSize) {
-                try {
-                    cipher.encrypt(buf, 0, sector, phys / sector, phys);
-                } catch (GeneralSecurityException e) {
-                    throw new IOException("encrypting sector at " + phys + " failed: " + e.getMessage(), e);
-                }
-            }
+            crypt(false, buf, 0, 1, phys);
             raw.write(phys, ByteBuffer.wrap(buf, 0, sector));
             offset += n;
         }
@@ -239,14 +304,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
         long phys = physical(first);
         byte[] buf = buffer(bytes);
         src.get(buf, 0, bytes);
-        int encrypted = encryptedSectors(phys, count);
-        if (encrypted > 0) {
-            try {
-                cipher.encryptSectors(buf, 0, encrypted, sector, phys);
-            } catch (GeneralSecurityException e) {
-                throw new IOException("encrypting " + raw.describe() + " at " + phys + " failed: " + e.getMessage(), e);
-            }
-        }
+        crypt(false, buf, 0, count, phys);
         raw.write(phys, ByteBuffer.wrap(buf, 0, bytes));
         return bytes;
     }
@@ -265,7 +323,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
 
     @Override
     public String describe() {
-        return raw.describe() + " (BitLocker, unlocked)";
+        return raw.describe() + (md.decrypted() ? " (BitLocker, decrypted)" : " (BitLocker, unlocked)");
     }
 
     /** The encrypted device is closed by whoever opened it. */

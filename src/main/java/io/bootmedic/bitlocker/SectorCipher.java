@@ -53,19 +53,19 @@ abstract class SectorCipher {
 
     abstract void encryptUnits(byte[] data, int off, int count, int unit, long firstUnit, long firstByteOffset) throws GeneralSecurityException;
 
-    static SectorCipher forMethod(int method, byte[] fvek) throws BitLockerException {
+    static SectorCipher forMethod(int method, byte[] fvek) throws BitLockerException, BitLockerFormatException {
+        EncryptionMethod m = EncryptionMethod.of(method).orElseThrow(() -> new BitLockerFormatException(
+                String.format(java.util.Locale.ROOT, "unknown BitLocker encryption method 0x%04X", method)));
+        byte[] key = m.key(fvek);
+        byte[] tweak = m.tweakKey(fvek);
         try {
-            return switch (method) {
-                case 0x8004 -> new Xts(Arrays.copyOfRange(fvek, 0, 16), Arrays.copyOfRange(fvek, 16, 32));
-                case 0x8005 -> new Xts(Arrays.copyOfRange(fvek, 0, 32), Arrays.copyOfRange(fvek, 32, 64));
-                case 0x8002 -> new Cbc(Arrays.copyOfRange(fvek, 0, 16));
-                case 0x8003 -> new Cbc(Arrays.copyOfRange(fvek, 0, 32));
-                case 0x8000 -> new Elephant(Arrays.copyOfRange(fvek, 0, 16), Arrays.copyOfRange(fvek, 32, 48));
-                case 0x8001 -> new Elephant(Arrays.copyOfRange(fvek, 0, 32), Arrays.copyOfRange(fvek, 32, 64));
-                default -> throw new BitLockerException(String.format("unknown BitLocker encryption method 0x%04X", method));
+            return switch (m) {
+                case XTS_AES_128, XTS_AES_256 -> new Xts(key, tweak);
+                case AES_CBC_128, AES_CBC_256 -> new Cbc(key);
+                case AES_CBC_128_ELEPHANT, AES_CBC_256_ELEPHANT -> new Elephant(key, tweak);
             };
-        } catch (GeneralSecurityException | ArrayIndexOutOfBoundsException e) {
-            throw new BitLockerException("the volume key does not fit its encryption method: " + e.getClass().getSimpleName());
+        } catch (GeneralSecurityException e) {
+            throw new BitLockerException("the JDK cannot set up " + m.windowsName + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 

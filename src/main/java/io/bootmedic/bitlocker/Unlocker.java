@@ -25,6 +25,7 @@ import java.util.Optional;
  */
 public final class Unlocker {
     private static final int STRETCH_ROUNDS = 0x100000;
+    private static final long MAX_BEK = 64 * 1024;
 
     private Unlocker() {
     }
@@ -37,27 +38,32 @@ public final class Unlocker {
         }
     }
 
-    public static Unlocked withRecoveryPassword(BitLockerMetadata md, RecoveryPassword rp) throws BitLockerException {
+    public static Unlocked withRecoveryPassword(BitLockerMetadata md, RecoveryPassword rp) throws BitLockerException, BitLockerFormatException {
         byte[] initial = sha256(rp.toKeyBytes());
-        return tryEach(md, Protector.RECOVERY_PASSWORD, p -> stretch(initial, p.salt()), "recovery password");
+        return tryEach(md, Protector.RECOVERY_PASSWORD, p -> stretch(initial, p.salt()), "recovery password", "recovery password");
     }
 
-    public static Unlocked withPassword(BitLockerMetadata md, char[] password) throws BitLockerException {
+    public static Unlocked withPassword(BitLockerMetadata md, char[] password) throws BitLockerException, BitLockerFormatException {
         byte[] utf16 = new String(password).getBytes(StandardCharsets.UTF_16LE);
         byte[] initial = sha256(sha256(utf16));
         Arrays.fill(utf16, (byte) 0);
-        return tryEach(md, Protector.PASSWORD, p -> stretch(initial, p.salt()), "password");
+        return tryEach(md, Protector.PASSWORD, p -> stretch(initial, p.salt()), "password", "password");
     }
 
-    public static Unlocked withClearKey(BitLockerMetadata md) throws BitLockerException {
-        return tryEach(md, Protector.CLEAR_KEY, Protector::clearKey, "clear key");
+    public static Unlocked withClearKey(BitLockerMetadata md) throws BitLockerException, BitLockerFormatException {
+        return tryEach(md, Protector.CLEAR_KEY, Protector::clearKey, "clear key", "clear key");
     }
 
     /** A .BEK startup key file: its external key entry carries the 32-byte key that protects the VMK. */
     public static Unlocked withStartupKey(BitLockerMetadata md, Path bekFile) throws IOException {
+        io.bootmedic.format.InputFiles.require(bekFile, io.bootmedic.format.InputFiles.Kind.REGULAR_FILE, "--bek");
+        if (Files.size(bekFile) > MAX_BEK) {
+            // a startup key file is 156-180 bytes; never read a wrong file's gigabytes
+            throw new BitLockerFormatException(bekFile + " is " + Files.size(bekFile) + " bytes: not a BitLocker startup key (.BEK) file");
+        }
         byte[] bek = Files.readAllBytes(bekFile);
-        byte[] key = bekKey(bek).orElseThrow(() -> new BitLockerException(bekFile + " is not a BitLocker startup key (.BEK) file"));
-        return tryEach(md, Protector.STARTUP_KEY, p -> key, "startup key " + bekFile.getFileName());
+        byte[] key = bekKey(bek).orElseThrow(() -> new BitLockerFormatException(bekFile + " is not a BitLocker startup key (.BEK) file"));
+        return tryEach(md, Protector.STARTUP_KEY, p -> key, "startup key " + bekFile.getFileName(), "startup key");
     }
 
     static Optional<byte[]> bekKey(byte[] bek) {
@@ -99,10 +105,10 @@ public final class Unlocker {
 
     @FunctionalInterface
     private interface KeyFor {
-        byte[] key(Protector p) throws BitLockerException;
+        byte[] key(Protector p) throws BitLockerFormatException;
     }
 
-    private static Unlocked tryEach(BitLockerMetadata md, int type, KeyFor keyFor, String what) throws BitLockerException {
+    private static Unlocked tryEach(BitLockerMetadata md, int type, KeyFor keyFor, String what, String kind) throws BitLockerException, BitLockerFormatException {
         boolean any = false;
         StringBuilder ids = new StringBuilder();
         for (Protector p : md.protectors) {
@@ -111,7 +117,12 @@ public final class Unlocker {
             }
             any = true;
             ids.append(ids.length() == 0 ? "" : ", ").append('{').append(p.id()).append('}');
-            byte[] key = keyFor.key(p);
+            byte[] key;
+            try {
+                key = keyFor.key(p);
+            } catch (BitLockerFormatException e) {
+                continue; // this protector is damaged (no salt); another one may open the volume
+            }
             if (key == null) {
                 continue;
             }
@@ -119,17 +130,29 @@ public final class Unlocker {
             if (vmk.isEmpty()) {
                 continue;
             }
-            Optional<byte[]> fvek = decrypt(keyOf(vmk.get()), md.fvekNonce, md.fvekMac, md.fvekEncrypted);
+            Optional<byte[]> fvek = decrypt(keyOf(vmk.get(), "volume master key"), md.fvekNonce, md.fvekMac, md.fvekEncrypted);
             if (fvek.isEmpty()) {
-                throw new BitLockerException("the " + what + " opened protector {" + p.id() + "} but its volume key does not decrypt: the metadata is damaged");
+                throw new BitLockerFormatException("the " + what + " opened protector {" + p.id() + "} but its volume key does not decrypt: the metadata is damaged");
             }
-            return new Unlocked(keyOf(fvek.get()), p);
+            return new Unlocked(keyOf(fvek.get(), "volume key (FVEK)"), p);
         }
         if (!any) {
-            throw new WrongKeyException("volume " + md.volumeGuid + " has no " + what.split(" ")[0] + " protector; it has: " + protectorList(md));
+            throw new WrongKeyException("volume " + md.volumeGuid + " has no " + kind + " protector; it has: " + protectorList(md));
         }
-        throw new WrongKeyException("wrong " + what + " for key ID " + ids + " of volume " + md.volumeGuid
-                + ": check the key ID shown on the recovery screen against your key list");
+        throw new WrongKeyException("wrong " + what + " for key ID " + ids + " of volume " + md.volumeGuid + ": " + advice(md, type));
+    }
+
+    /** What to do next, for the kind of secret that did not fit. */
+    private static String advice(BitLockerMetadata md, int type) {
+        String rp = VolumeKeys.recoveryKeyIds(md);
+        return switch (type) {
+            case Protector.RECOVERY_PASSWORD -> "check the key ID shown on the recovery screen against your key list";
+            case Protector.PASSWORD -> "check the password (case, Caps Lock, the keyboard layout it was typed on)"
+                    + (rp.startsWith("{") ? ", or unlock with the recovery password for key ID " + rp : "");
+            case Protector.STARTUP_KEY -> "this .BEK file belongs to another volume or was replaced; find the .BEK whose name is the key ID above"
+                    + (rp.startsWith("{") ? ", or use the recovery password for key ID " + rp : "");
+            default -> "the metadata may be damaged";
+        };
     }
 
     static String protectorList(BitLockerMetadata md) {
@@ -141,13 +164,17 @@ public final class Unlocker {
     }
 
     /** A decrypted key datum: a 12-byte header (size, version, method) followed by the key. */
-    private static byte[] keyOf(byte[] datum) {
+    private static byte[] keyOf(byte[] datum, String what) throws BitLockerFormatException {
+        if (datum.length < 12 + 16) {
+            throw new BitLockerFormatException("the decrypted " + what + " holds only " + datum.length + " bytes: the metadata is damaged");
+        }
         return Arrays.copyOfRange(datum, 12, datum.length);
     }
 
     /** AES-CCM with BitLocker's layout (tag stored before the ciphertext); empty when the tag does not match. */
     static Optional<byte[]> decrypt(byte[] key, byte[] nonce, byte[] mac, byte[] encrypted) {
-        if (key == null || nonce == null || mac == null || encrypted == null || (key.length != 16 && key.length != 32)) {
+        if (key == null || nonce == null || mac == null || encrypted == null || (key.length != 16 && key.length != 32)
+                || nonce.length != 12 || mac.length != 16) {
             return Optional.empty();
         }
         CCMBlockCipher ccm = new CCMBlockCipher(AESEngine.newInstance());
@@ -160,8 +187,8 @@ public final class Unlocker {
             int n = ccm.processBytes(input, 0, input.length, out, 0);
             ccm.doFinal(out, n);
             return Optional.of(out);
-        } catch (InvalidCipherTextException | IllegalStateException e) {
-            return Optional.empty();
+        } catch (InvalidCipherTextException | IllegalStateException | IllegalArgumentException e) {
+            return Optional.empty(); // BouncyCastle's own words never reach the user: a tag that does not match is "wrong key"
         }
     }
 
@@ -169,9 +196,9 @@ public final class Unlocker {
      * BitLocker's key stretching: 2^20 rounds of SHA-256 over (last hash, initial hash, salt, count).
      * The 88-byte block is reused in place so the loop allocates nothing.
      */
-    static byte[] stretch(byte[] initial, byte[] salt) throws BitLockerException {
+    static byte[] stretch(byte[] initial, byte[] salt) throws BitLockerFormatException {
         if (salt == null || salt.length != 16) {
-            throw new BitLockerException("the protector has no key-stretching salt");
+            throw new BitLockerFormatException("the protector has no key-stretching salt");
         }
         MessageDigest sha = digest();
         byte[] block = new byte[88];

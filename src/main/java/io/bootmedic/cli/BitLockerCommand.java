@@ -68,7 +68,16 @@ class BitLockerCommand {
                     v.put("sectorSize", md.sectorSize);
                     v.put("size", c.volume().size());
                     v.put("encryptedSize", md.encryptedSize);
-                    v.put("state", md.conversionInProgress || md.encryptedSize < c.volume().size() ? "partially encrypted" : "locked");
+                    String conversion = md.stateDescription(c.volume().size());
+                    v.put("state", md.decrypted() ? "decrypted" : conversion.startsWith("partly") ? "partially encrypted"
+                            : conversion.equals("encrypted") || conversion.startsWith("encrypted (") ? "locked" : "unreadable");
+                    v.put("conversion", conversion);
+                    long declared = Math.max(md.eow != null ? md.eow.end() : 0,
+                            md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED ? md.encryptedSize : 0);
+                    if (declared > c.volume().size()) {
+                        v.put("missing", "the image holds " + c.volume().size() + " of the volume's " + declared + " bytes: the last "
+                                + (declared - c.volume().size()) + " are missing");
+                    }
                     v.put("toGo", md.toGo);
                     v.put("metadataCopyUsed", md.usedCopy);
                     List<Object> protectors = new ArrayList<>();
@@ -81,8 +90,11 @@ class BitLockerCommand {
                         protectors.add(pm);
                     }
                     v.put("protectors", protectors);
-                    if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY)) {
-                        v.put("state", "suspended (clear key: unlocks without a secret)");
+                    if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY) && !md.decrypted()) {
+                        v.put("protection", "suspended (clear key: unlocks without a secret)");
+                        if ("locked".equals(v.get("state"))) {
+                            v.put("state", "suspended (clear key: unlocks without a secret)");
+                        }
                     }
                     volumes.add(v);
                 }
@@ -130,30 +142,83 @@ class BitLockerCommand {
                 if (found.isEmpty()) {
                     throw new UsageError("no BitLocker volume in " + path(target));
                 }
-                BitLockerMetadata md = BitLockerMetadata.read(found.get(0).volume());
-                VolumeKeys.Result r;
-                try {
-                    r = keys.unlock(md);
-                } catch (io.bootmedic.bitlocker.BitLockerException e) {
-                    spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
-                    return Outcomes.EXIT_LOCKED;
-                }
-                BitLockerBlockDevice plain = new BitLockerBlockDevice(found.get(0).volume(), md, r.unlocked().fvek());
-                try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-                    for (long off = 0; off < plain.size(); off += buf.capacity()) {
-                        buf.clear().limit((int) Math.min(buf.capacity(), plain.size() - off));
-                        plain.read(off, buf);
-                        buf.flip();
-                        while (buf.hasRemaining()) {
-                            ch.write(buf, off + buf.position());
-                        }
+                BlockDevice volume = found.get(0).volume();
+                BitLockerMetadata md = BitLockerMetadata.read(volume);
+                BitLockerBlockDevice plain;
+                String how;
+                if (md.decrypted()) {
+                    plain = BitLockerBlockDevice.decrypted(volume, md);
+                    how = "decrypted by Windows already; copied without a key";
+                } else {
+                    VolumeKeys.Result r;
+                    try {
+                        r = keys.unlock(md);
+                    } catch (io.bootmedic.bitlocker.BitLockerException e) {
+                        spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
+                        return Outcomes.EXIT_LOCKED;
                     }
+                    // refuses here, before the output exists, what it could not decrypt correctly
+                    plain = new BitLockerBlockDevice(volume, md, r.unlocked().fvek());
+                    how = md.methodName() + ", protector {" + r.unlocked().protector().id() + "}";
                 }
-                spec.commandLine().getOut().println("decrypted " + md.volumeGuid + " (" + md.methodName() + ", protector {" + r.unlocked().protector().id()
-                        + "}) to " + out);
+                copy(plain, out);
+                spec.commandLine().getOut().println("decrypted " + md.volumeGuid + " (" + how + ") to " + out);
+                long declared = declaredSize(md, plain);
+                if (declared > volume.size()) {
+                    spec.commandLine().getErr().printf("bootmedic: %s holds only %d bytes of the %d-byte BitLocker volume: the last %d bytes "
+                                    + "(from byte %d on) are missing from the image, so %s is incomplete. Copy the whole disk or partition again.%n",
+                            volume.describe(), volume.size(), declared, declared - volume.size(), volume.size(), out);
+                    return Outcomes.EXIT_NEEDS_WORK;
+                }
             }
             return 0;
+        }
+
+        /** Writes the whole decrypted volume; a read that fails part way leaves no half-written file behind. */
+        private static void copy(BlockDevice plain, Path out) throws java.io.IOException {
+            boolean done = false;
+            try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+                for (long off = 0; off < plain.size(); off += buf.capacity()) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), plain.size() - off));
+                    plain.read(off, buf);
+                    buf.flip();
+                    while (buf.hasRemaining()) {
+                        ch.write(buf, off + buf.position());
+                    }
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    java.nio.file.Files.deleteIfExists(out);
+                }
+            }
+        }
+
+        /**
+         * How big the volume says it is: the metadata's encrypted size (the whole volume once fully
+         * encrypted), the end of the encrypt-on-write map, and the decrypted file system's own size.
+         */
+        static long declaredSize(BitLockerMetadata md, BlockDevice plain) throws java.io.IOException {
+            long declared = md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED && md.eow == null ? md.encryptedSize : 0;
+            if (md.eow != null) {
+                declared = Math.max(declared, md.eow.end());
+            }
+            byte[] boot = plain.read(0, 512);
+            ByteBuffer b = ByteBuffer.wrap(boot).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long bytesPerSector = Short.toUnsignedInt(b.getShort(11));
+            String oem = new String(boot, 3, 8, java.nio.charset.StandardCharsets.US_ASCII);
+            if (oem.equals("NTFS    ") && bytesPerSector > 0) {
+                long sectors = b.getLong(0x28);
+                if (sectors > 0 && sectors < Long.MAX_VALUE / 4096 - 1) {
+                    declared = Math.max(declared, (sectors + 1) * bytesPerSector); // the backup boot sector follows the last one counted
+                }
+            } else if (WindowsCandidates.kind(plain) == WindowsCandidates.Kind.FAT) {
+                long sectors = Short.toUnsignedInt(b.getShort(19));
+                sectors = sectors != 0 ? sectors : Integer.toUnsignedLong(b.getInt(32));
+                declared = Math.max(declared, sectors * bytesPerSector);
+            }
+            return declared;
         }
     }
 }

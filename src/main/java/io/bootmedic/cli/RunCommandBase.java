@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import io.bootmedic.target.Target;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,12 +72,15 @@ abstract class RunCommandBase implements Callable<Integer> {
             if (progress != null) {
                 target.progress = progress::line;
             }
-            io.bootmedic.target.Target chosen = target.target(!dryRun());
+            Target chosen = target.target(!dryRun());
             result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
                     .run(chosen, outbox(), reportFile());
             if (chosen instanceof io.bootmedic.target.ImageTarget image) {
                 // a damaged copy of a header or table was worked around: the admin should know before trusting the disk
                 image.warnings().forEach(w -> err.println("bootmedic: warning: " + w));
+            }
+            for (String note : chosen.notes()) {
+                err.println("bootmedic: note: " + note);
             }
         }
         Report report = result.report();

@@ -76,9 +76,14 @@ public final class ImageTarget implements Target {
         return path.toString();
     }
 
-    /** What the partition table reader had to say (e.g. a damaged primary GPT). */
+    /** What the partition table reader had to say (e.g. a damaged primary GPT), and volumes passed over (FAT, To Go). */
     public List<String> warnings() {
         return warnings;
+    }
+
+    @Override
+    public List<String> notes() {
+        return List.copyOf(warnings);
     }
 
     @Override
@@ -93,20 +98,35 @@ public final class ImageTarget implements Target {
             BlockDevice ntfs = c.volume();
             Report.BitLocker bitlocker = Report.BitLocker.NONE;
             String volumeId;
+            if (c.kind() == WindowsCandidates.Kind.FAT) {
+                warnings.add(label + ": a FAT file system, not a Windows system volume; nothing to fix there");
+                continue;
+            }
             if (c.kind() == WindowsCandidates.Kind.BITLOCKER) {
                 BitLockerMetadata md = BitLockerMetadata.read(c.volume());
                 String rpId = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(Protector::id).findFirst().orElse(null);
                 volumeId = "bitlocker:" + md.volumeGuid;
-                VolumeKeys.Result unlocked;
-                try {
-                    unlocked = keys.unlock(md);
-                } catch (BitLockerException e) {
-                    volumes.add(new TargetVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
-                            e.getMessage()));
+                if (md.decrypted()) {
+                    // Windows finished turning BitLocker off: the data is plain, no key needed
+                    ntfs = BitLockerBlockDevice.decrypted(c.volume(), md);
+                } else {
+                    VolumeKeys.Result unlocked;
+                    try {
+                        unlocked = keys.unlock(md);
+                    } catch (BitLockerException e) {
+                        volumes.add(new TargetVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
+                                e.getMessage()));
+                        continue;
+                    }
+                    ntfs = new BitLockerBlockDevice(c.volume(), md, unlocked.unlocked().fvek());
+                    bitlocker = new Report.BitLocker("unlocked", md.methodName(), rpId, unlocked.keySource(), unlocked.recoveryPasswordUsed());
+                }
+                if (WindowsCandidates.kind(ntfs) == WindowsCandidates.Kind.FAT) {
+                    warnings.add(label + ": BitLocker " + (md.toGo ? "To Go " : "") + "volume " + md.volumeGuid
+                            + (md.decrypted() ? " (decrypted)" : " unlocked") + "; its file system is FAT, not a Windows system volume (a To Go stick "
+                            + "never holds Windows): nothing to fix. 'bootmedic bitlocker decrypt' copies it out.");
                     continue;
                 }
-                ntfs = new BitLockerBlockDevice(c.volume(), md, unlocked.unlocked().fvek());
-                bitlocker = new Report.BitLocker("unlocked", md.methodName(), rpId, unlocked.keySource(), unlocked.recoveryPasswordUsed());
             } else {
                 volumeId = ntfsSerial(c.volume());
             }

@@ -16,6 +16,11 @@ public interface Target extends Closeable {
     /** Opens every volume that may hold Windows; unlocks what it can. */
     List<TargetVolume> open() throws IOException;
 
+    /** Things the person should know that are not in the report: volumes passed over and why. */
+    default List<String> notes() {
+        return List.of();
+    }
+
     @Override
     default void close() throws IOException {
     }

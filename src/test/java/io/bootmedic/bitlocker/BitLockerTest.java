@@ -158,7 +158,7 @@ class BitLockerTest {
             f.write(0x5A);
         }
         try (FileBlockDevice dev = FileBlockDevice.open(copy, false)) {
-            BitLockerException e = assertThrows(BitLockerException.class, () -> BitLockerMetadata.read(dev));
+            BitLockerFormatException e = assertThrows(BitLockerFormatException.class, () -> BitLockerMetadata.read(dev));
             assertTrue(e.getMessage().contains("all three") && e.getMessage().contains("CRC-32"), e.getMessage());
         }
         Path cut = tmp.resolve("cut.img");
@@ -167,7 +167,7 @@ class BitLockerTest {
             f.setLength(offsets[0] + 1000);
         }
         try (FileBlockDevice dev = FileBlockDevice.open(cut, false)) {
-            BitLockerException e = assertThrows(BitLockerException.class, () -> BitLockerMetadata.read(dev));
+            BitLockerFormatException e = assertThrows(BitLockerFormatException.class, () -> BitLockerMetadata.read(dev));
             assertTrue(e.getMessage().contains("outside the volume"), e.getMessage());
         }
     }

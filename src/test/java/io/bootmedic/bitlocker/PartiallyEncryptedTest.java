@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A volume whose encryption was paused part way: sectors below the metadata's "encrypted size" are
  * ciphertext, the rest plaintext. None of the Windows-made samples is in that state (the two with
  * the conversion GUID, {@code partially-encrypted-aes-cbc-128} and {@code aes-xts-128-eow}, record
- * state 4 "encrypted" and an encrypted size of the whole volume), so the fixture is built from a
+ * state 4 "encrypted" and an encrypted size of the whole volume: they were caught in a used-space-only
+ * conversion, whose FVE-EOW map the trimming zeroed, see WindowsMadeEdgeCasesTest), so the fixture is built from a
  * fully encrypted Windows volume: every stored sector from the boundary on is replaced by its
  * plaintext (BitLocker's own areas stay as they are), and all three metadata copies get the new
  * encrypted size, the state "encryption paused" (5, next state 4) and a recomputed CRC-32. The

@@ -88,6 +88,12 @@ public final class BitLockerVolumeBuilder {
     private String description = "BOOTMEDIC-TEST C: 1/2/2025";
     private Instant created = Instant.now();
     private boolean reserve;
+    private boolean decryptedState;
+    private int eowChunk;
+    private java.util.function.LongPredicate eowEncrypted;
+    /** The encrypt-on-write structures (two info copies, two bitmaps with their conversion logs) go into 32 KiB after metadata copy 2. */
+    private static final int EOW_AREA = 0x8000;
+    private static final String EOW_GUID = "92A84D3B-DD80-4D0E-9E4E-B1E3284EAED8";
 
     private BitLockerVolumeBuilder(Path ntfs) {
         this.ntfs = ntfs;
@@ -130,6 +136,31 @@ public final class BitLockerVolumeBuilder {
         return this;
     }
 
+    /**
+     * A volume Windows finished decrypting: the header and metadata are left in place with the
+     * state DECRYPTED (1, next state 1), no protectors and no FVEK (only the relocated-boot-sectors
+     * entry remains, as in dissect.fve's decrypted sample), and every sector, the relocated boot
+     * sectors included, is plain.
+     */
+    public BitLockerVolumeBuilder decrypted() {
+        this.decryptedState = true;
+        return this;
+    }
+
+    /**
+     * A used-space-only ("encrypt on write") conversion caught part way: the header carries the
+     * EOW identifier and the offsets of two FVE-EOW information copies; the volume is split into two
+     * regions, each with an FVE-EOWBM bitmap block holding two FVE-EOWBR records (the newer one in
+     * force, the older one with every bit clear) and a conversion log; chunk {@code n} (of
+     * {@code chunkSize} bytes from the volume start) is stored encrypted when
+     * {@code encrypted.test(n)}, else plain. Laid out as dissect.fve's c_bde.py describes it.
+     */
+    public BitLockerVolumeBuilder encryptOnWrite(int chunkSize, java.util.function.LongPredicate encrypted) {
+        this.eowChunk = chunkSize;
+        this.eowEncrypted = encrypted;
+        return this;
+    }
+
     public BitLockerVolumeBuilder reserveMetadataClusters() {
         this.reserve = true;
         return this;
@@ -146,7 +177,7 @@ public final class BitLockerVolumeBuilder {
 
     /** Writes the encrypted volume to {@code out} (replaced); on failure nothing is left there. */
     public Built build(Path out) throws IOException, GeneralSecurityException {
-        if (recoveryPassword == null) {
+        if (recoveryPassword == null && !decryptedState) {
             throw new IllegalStateException("a recovery password is required");
         }
         java.nio.file.Files.deleteIfExists(out);
@@ -167,13 +198,15 @@ public final class BitLockerVolumeBuilder {
             if (size % sector != 0 || size < 8L << 20) {
                 throw new IOException(ntfs + ": size " + size + " is not a whole number of " + sector + "-byte sectors of at least 8 MiB");
             }
-            long[] areas = chooseAreas(in, map, size);
+            int extra = eowEncrypted != null ? EOW_AREA : 0;
+            long[] areas = chooseAreas(in, map, size, extra);
             long headerOffset = areas[0] + METADATA_AREA;
             if (reserve) {
                 map.reserve(areas[0], METADATA_AREA + HEADER_AREA);
-                map.reserve(areas[1], METADATA_AREA);
+                map.reserve(areas[1], METADATA_AREA + extra);
                 map.reserve(areas[2], METADATA_AREA);
             }
+            long eowBase = areas[1] + METADATA_AREA;
 
             byte[] vmk = bytes(32);
             byte[] fvek = bytes(method.fvekLength);
@@ -189,6 +222,23 @@ public final class BitLockerVolumeBuilder {
 
             // entries, in the order Windows 10 writes them
             ByteArrayOutputStream entries = new ByteArrayOutputStream();
+            if (decryptedState) {
+                entries.writeBytes(entry(0x000F, 0x000F, le(16).putLong(headerOffset).putLong(HEADER_AREA).array()));
+                byte[] block = metadataBlock(size, sector, areas, headerOffset, volumeGuid, filetime, entries.toByteArray(), nonces);
+                CRC32 crc = new CRC32();
+                crc.update(block);
+                ByteBuffer area = le(METADATA_AREA);
+                area.put(block);
+                area.putShort((short) 8).putShort((short) 2).putInt((int) crc.getValue());
+                String sha = writeData(in, img, map, size, sector, areas, headerOffset, null, 0, null);
+                img.seek(0);
+                img.write(volumeHeader(in, sector, areas, null));
+                for (long a : areas) {
+                    img.seek(a);
+                    img.write(area.array());
+                }
+                return new Built(out, method, sector, guidString(volumeGuid), null, null, areas.clone(), headerOffset, null, null, sha);
+            }
             entries.writeBytes(entry(0x0007, 0x0002, utf16z(description)));
             entries.writeBytes(vmkEntry(recoveryGuid, filetime, 0x0800, 0x1000,
                     sha256(recoveryKey(recoveryPassword)), vmk, nonces));
@@ -210,12 +260,16 @@ public final class BitLockerVolumeBuilder {
             area.put(entry(0x0000, 0x0005, validationHash));
 
             SectorEncryptor enc = encryptor(method, fvek, sector);
-            String sha = writeData(in, img, map, size, sector, areas, headerOffset, enc);
+            String sha = writeData(in, img, map, size, sector, areas, headerOffset, enc, eowChunk, eowEncrypted);
+            long[] eowOffsets = eowEncrypted == null ? null : new long[]{eowBase, eowBase + 0x1000};
             img.seek(0);
-            img.write(volumeHeader(in, sector, areas));
+            img.write(volumeHeader(in, sector, areas, eowOffsets));
             for (long a : areas) {
                 img.seek(a);
                 img.write(area.array());
+            }
+            if (eowEncrypted != null) {
+                writeEow(img, size, sector, eowBase);
             }
             return new Built(out, method, sector, guidString(volumeGuid), guidString(recoveryGuid),
                     passwordGuid == null ? null : guidString(passwordGuid), areas.clone(), headerOffset, vmk, fvek, sha);
@@ -238,22 +292,22 @@ public final class BitLockerVolumeBuilder {
      * sectors), near 35%, 55% and 75% of the volume as Windows spreads them: clusters free in
      * $Bitmap, all zeros in the image, inside the file system's sectors.
      */
-    private static long[] chooseAreas(RandomAccessFile in, NtfsClusterMap map, long size) throws IOException {
+    private static long[] chooseAreas(RandomAccessFile in, NtfsClusterMap map, long size, int extra) throws IOException {
         long step = Math.max(map.clusterSize, 4096);
         long limit = Math.min(size, map.totalSectors * map.bytesPerSector);
         double[] targets = {0.35, 0.55, 0.75};
         long[] areas = new long[3];
         for (int i = 0; i < 3; i++) {
-            int length = i == 0 ? METADATA_AREA + HEADER_AREA : METADATA_AREA;
+            int length = i == 0 ? METADATA_AREA + HEADER_AREA : i == 1 ? METADATA_AREA + extra : METADATA_AREA;
             long start = (long) (limit * targets[i]) / step * step;
             long found = -1;
             for (long o = start; found < 0 && o + length <= limit; o += step) {
-                if (usable(in, map, o, length, areas, i)) {
+                if (usable(in, map, o, length, areas, i, extra)) {
                     found = o;
                 }
             }
             for (long o = start - step; found < 0 && o >= 0x10000; o -= step) {
-                if (usable(in, map, o, length, areas, i)) {
+                if (usable(in, map, o, length, areas, i, extra)) {
                     found = o;
                 }
             }
@@ -265,9 +319,9 @@ public final class BitLockerVolumeBuilder {
         return areas;
     }
 
-    private static boolean usable(RandomAccessFile in, NtfsClusterMap map, long o, int length, long[] chosen, int count) throws IOException {
+    private static boolean usable(RandomAccessFile in, NtfsClusterMap map, long o, int length, long[] chosen, int count, int extra) throws IOException {
         for (int j = 0; j < count; j++) {
-            long len = j == 0 ? METADATA_AREA + HEADER_AREA : METADATA_AREA;
+            long len = j == 0 ? METADATA_AREA + HEADER_AREA : j == 1 ? METADATA_AREA + extra : METADATA_AREA;
             if (o < chosen[j] + len && chosen[j] < o + length) {
                 return false;
             }
@@ -293,7 +347,8 @@ public final class BitLockerVolumeBuilder {
      * a reader should present (the input with the $Bitmap changes, if any).
      */
     private static String writeData(RandomAccessFile in, RandomAccessFile img, NtfsClusterMap map, long size, int sector,
-                                    long[] areas, long headerOffset, SectorEncryptor enc) throws IOException, GeneralSecurityException {
+                                    long[] areas, long headerOffset, SectorEncryptor enc, int eowChunkSize,
+                                    java.util.function.LongPredicate chunkEncrypted) throws IOException, GeneralSecurityException {
         MessageDigest sha = sha();
         img.setLength(size);
         byte[] bootSectors = new byte[HEADER_AREA];
@@ -318,21 +373,83 @@ public final class BitLockerVolumeBuilder {
                 if (metadata || (at >= headerOffset && at < headerOffset + HEADER_AREA)) {
                     continue; // written below / afterwards
                 }
-                enc.encrypt(buf, s, sector, at);
+                if (stored(enc, eowChunkSize, chunkEncrypted, at)) {
+                    enc.encrypt(buf, s, sector, at);
+                }
             }
             img.seek(off);
             img.write(buf, 0, n);
         }
         for (int s = 0; s < HEADER_AREA; s += sector) {
-            enc.encrypt(bootSectors, s, sector, headerOffset + s);
+            if (stored(enc, eowChunkSize, chunkEncrypted, headerOffset + s)) {
+                enc.encrypt(bootSectors, s, sector, headerOffset + s);
+            }
         }
         img.seek(headerOffset);
         img.write(bootSectors);
         return HexFormat.of().formatHex(sha.digest());
     }
 
+    /** Whether the sector at {@code at} is stored encrypted: always, never (decrypted), or as the encrypt-on-write chunk says. */
+    private static boolean stored(SectorEncryptor enc, int chunk, java.util.function.LongPredicate chunkEncrypted, long at) {
+        return enc != null && (chunkEncrypted == null || chunkEncrypted.test(at / chunk));
+    }
+
+    /** Two FVE-EOW information copies, then per region a bitmap block and its conversion log, from {@code base} on. */
+    private void writeEow(RandomAccessFile img, long size, int sector, long base) throws IOException {
+        long half = size / 2 / eowChunk * eowChunk;
+        // Windows starts the first region after the volume header's 8 KiB; from 0 the chunks stay aligned to the volume, which keeps tests simple
+        long[][] regions = {{0, half}, {half, size - half}};
+        long[] bitmapAt = {base + 0x2000, base + 0x5000};
+        int convLog = 0x1000;
+        ByteBuffer info = le(56 + 16);
+        info.put("FVE-EOW\0".getBytes(StandardCharsets.US_ASCII)).putShort((short) 56).putShort((short) (56 + 16))
+                .putInt(sector).putInt(sector).putInt(eowChunk).putInt(convLog).putInt(0x40400).putInt(2).putInt(0)
+                .putLong(base).putLong(base + 0x1000).putLong(bitmapAt[0]).putLong(bitmapAt[1]);
+        crcAt(info.array(), 0, info.capacity(), 36);
+        for (long at : new long[]{base, base + 0x1000}) {
+            img.seek(at);
+            img.write(info.array());
+        }
+        for (int r = 0; r < 2; r++) {
+            long chunks = (regions[r][1] + eowChunk - 1) / eowChunk;
+            int recordSize = (int) ((36 + (chunks + 7) / 8 + sector - 1) / sector * sector);
+            ByteBuffer bm = le(0x200 + 2 * recordSize);
+            bm.put("FVE-EOWBM\0".getBytes(StandardCharsets.US_ASCII)).putShort((short) 60).putInt(bm.capacity()).putInt(r)
+                    .putLong(regions[r][0]).putLong(regions[r][1]).putLong(bitmapAt[r] + 0x1000)
+                    .putInt(0x200).putInt(0x200 + recordSize).putInt(recordSize).putInt(0);
+            crcAt(bm.array(), 0, 0x200, 56);
+            for (int k = 0; k < 2; k++) {
+                int at = 0x200 + k * recordSize;
+                byte[] bits = new byte[(int) ((chunks + 7) / 8)];
+                long first = regions[r][0] / eowChunk;
+                for (long c = 0; c < chunks && k == 0; c++) {
+                    if (eowEncrypted.test(first + c)) {
+                        bits[(int) (c >>> 3)] |= (byte) (1 << (c & 7));
+                    }
+                }
+                bm.position(at);
+                bm.put("FVE-EOWBR\0".getBytes(StandardCharsets.US_ASCII)).putShort((short) 36).putInt(recordSize).putInt((int) chunks)
+                        .putLong(k == 0 ? 9 : 8).putInt(2).putInt(0).put(bits);
+                crcAt(bm.array(), at, recordSize, 32);
+            }
+            img.seek(bitmapAt[r]);
+            img.write(bm.array());
+            img.seek(bitmapAt[r] + 0x1000);
+            img.write(le(64).put("OLRDHEVF2".getBytes(StandardCharsets.US_ASCII)).array());
+        }
+    }
+
+    /** Stores the CRC-32 of {@code length} bytes from {@code from}, with the CRC field itself counted as zeros, at {@code from + crcAt}. */
+    private static void crcAt(byte[] b, int from, int length, int crcAt) {
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(from + crcAt, 0);
+        CRC32 crc = new CRC32();
+        crc.update(b, from, length);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(from + crcAt, (int) crc.getValue());
+    }
+
     /** The first sector: FAT32-like BPB with the "-FVE-FS-" signature, BitLocker's GUID and the three metadata offsets. */
-    private static byte[] volumeHeader(RandomAccessFile in, int sector, long[] areas) throws IOException {
+    private static byte[] volumeHeader(RandomAccessFile in, int sector, long[] areas, long[] eowOffsets) throws IOException {
         byte[] ntfsBoot = new byte[512];
         in.seek(0);
         in.readFully(ntfsBoot);
@@ -349,8 +466,11 @@ public final class BitLockerVolumeBuilder {
         h.putShort(48, (short) 1).putShort(50, (short) 6);
         h.put(64, (byte) 0x80).put(66, (byte) 0x29).putInt(67, nb.getInt(72));
         h.put(71, "NO NAME    FAT32   ".getBytes(StandardCharsets.US_ASCII));
-        h.put(160, guidBytes(BITLOCKER_GUID));
+        h.put(160, guidBytes(eowOffsets == null ? BITLOCKER_GUID : EOW_GUID));
         h.putLong(176, areas[0]).putLong(184, areas[1]).putLong(192, areas[2]);
+        if (eowOffsets != null) {
+            h.putLong(200, eowOffsets[0]).putLong(208, eowOffsets[1]);
+        }
         h.put(510, (byte) 0x55).put(511, (byte) 0xAA);
         return h.array();
     }
@@ -362,8 +482,9 @@ public final class BitLockerVolumeBuilder {
         ByteBuffer b = le(blockSize);
         b.put("-FVE-FS-".getBytes(StandardCharsets.US_ASCII));
         b.putShort((short) (blockSize >> 4)).putShort((short) 2);
-        b.putShort((short) 4).putShort((short) 4);           // current and next state: encrypted
-        b.putLong(size);                                     // encrypted volume size: all of it
+        short state = (short) (decryptedState ? 1 : 4);
+        b.putShort(state).putShort(state);                   // current and next state: encrypted (or decrypted)
+        b.putLong(decryptedState ? 0 : size);                // encrypted volume size: all of it
         b.putInt(0);                                         // conversion size
         b.putInt(HEADER_AREA / sector);                      // number of relocated boot sectors
         b.putLong(areas[0]).putLong(areas[1]).putLong(areas[2]);
@@ -371,7 +492,7 @@ public final class BitLockerVolumeBuilder {
         b.putInt(metadataSize).putInt(1).putInt(48).putInt(metadataSize);
         b.put(volumeGuid);
         b.putInt(nonces.counter + 2);                        // the validation takes the next one
-        b.putInt(method.id);
+        b.putInt(decryptedState ? 0 : method.id);
         b.putLong(filetime);
         b.put(entries);
         return b.array();
