@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.remediation.JournalReader;
 import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.Undo;
 import io.bootmedic.target.Target;
@@ -31,6 +32,9 @@ class UndoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (runId != null && !JournalReader.isRunId(runId)) {
+            throw new UsageError("--run " + runId + " is not a run ID: give the runId of the report (a UUID), or leave --run out to undo the newest run");
+        }
         boolean allOk = true;
         try (Target t = target.target(true)) {
             List<TargetVolume> volumes = t.open();
