@@ -19,6 +19,9 @@ public final class PlaybookParser {
     private static final Set<String> TOP_FIELDS = Set.of("id", "title", "rules", "description");
     private static final Set<String> RULE_FIELDS = Set.of("id", "directory", "glob", "headerHex", "modifiedBefore", "modifiedAfter", "action");
 
+    /** A glob matches one NTFS name, and those have at most 255 characters. */
+    static final int MAX_GLOB = 255;
+
     private PlaybookParser() {
     }
 
@@ -65,6 +68,10 @@ public final class PlaybookParser {
             throw new PlaybookException(where + ": directory must name a folder below the volume root, not the root itself");
         }
         String glob = requiredText(node, "glob", where);
+        if (glob.length() > MAX_GLOB) {
+            throw new PlaybookException(where + ": glob is " + glob.length() + " characters long; a file name has at most " + MAX_GLOB
+                    + ", so no glob needs more");
+        }
         if (glob.contains("/") || glob.contains("\\") || glob.contains("..") || glob.contains(":")) {
             throw new PlaybookException(where + ": glob '" + glob + "' may only match names inside its directory (no '/', '\\', '..' or ':')");
         }
