@@ -4,6 +4,7 @@ import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
+import io.bootmedic.fs.UnsafePathException;
 
 import io.bootmedic.util.Json;
 
@@ -43,6 +44,11 @@ public final class JournalStore {
         Optional<RelPath> dir = SafePaths.resolve(tree, JOURNAL_DIR);
         if (dir.isEmpty()) {
             return List.of();
+        }
+        Optional<FileStat> dirStat = tree.stat(dir.get());
+        if (dirStat.isEmpty() || !dirStat.get().isDirectory()) {
+            throw new UnsafePathException("'" + dir.get() + "' on " + tree.describe() + " exists but is not a directory, so the journals of "
+                    + "earlier runs cannot be read. Nothing was changed: move it aside and run again.");
         }
         List<Journal> journals = new ArrayList<>();
         for (FileStat entry : tree.list(dir.get())) {
