@@ -79,6 +79,7 @@ public class KeyOptions {
 
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
         List<RecoveryPassword> rps = parsedRecoveryPasswords();
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
         return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(keyStore())
@@ -104,6 +105,7 @@ public class KeyOptions {
      */
     KeyProvider keyProvider() {
         List<RecoveryPassword> rps = parsedRecoveryPasswords(); // a malformed one is a usage error before any volume is touched
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
         keyStore();
         return (keyId, description) -> {
             if (!rps.isEmpty()) {
