@@ -77,6 +77,18 @@ public class KeyOptions {
         return prompter;
     }
 
+    /** Every file option is a readable regular file (refused before anything is opened: a FIFO would block for ever). */
+    void checkFiles() {
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
+        keyFiles.forEach(f -> KeyFiles.require(f, "--key-file"));
+        if (keyBundle != null) {
+            KeyFiles.require(keyBundle, "--key-bundle");
+        }
+        if (passphraseFile != null) {
+            KeyFiles.require(passphraseFile, "--passphrase-file");
+        }
+    }
+
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
         bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));

@@ -190,7 +190,7 @@ public final class KeyFileReader {
                     }
                     row = rows.next();
                 } catch (RuntimeException e) {
-                    throw csvError(name, (int) parser.getCurrentLineNumber() + skipped + 1, e);
+                    throw csvError(name, (int) parser.getCurrentLineNumber() + skipped, e);
                 }
                 if (records.size() + problems.size() >= MAX_ROWS) {
                     throw tooManyRows(name);
@@ -362,7 +362,7 @@ public final class KeyFileReader {
         byte[] raw = null;
         if (base64) {
             try {
-                raw = Base64.getMimeDecoder().decode(value);
+                raw = Base64.getDecoder().decode(value.replaceAll("\\s", ""));
             } catch (IllegalArgumentException e) {
                 problems.add(new RowProblem(name, line, "the value of " + l.substring(0, colon) + " is marked as base64 (::) but is not valid base64"));
                 entry.put("broken", true);
