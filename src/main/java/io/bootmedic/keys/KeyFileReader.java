@@ -98,6 +98,22 @@ public final class KeyFileReader {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
+    /** The shapes of export, for a caller that knows which one it holds (the fuzz targets feed each on its own). */
+    public enum Shape {
+        CSV, LDIF, GRAPH_JSON
+    }
+
+    /** Reads {@code content} as the given shape, without recognising it by content. */
+    public static Result read(byte[] content, String name, Shape shape) throws IOException {
+        requireSize(content.length, name);
+        String text = decode(content);
+        return switch (shape) {
+            case CSV -> csv(text, name);
+            case LDIF -> ldif(text, name);
+            case GRAPH_JSON -> json(text, name);
+        };
+    }
+
     /** Reads an export already in memory (an upload); {@code name} labels its rows in problems and sources. */
     public static Result read(byte[] content, String name) throws IOException {
         requireSize(content.length, name);
