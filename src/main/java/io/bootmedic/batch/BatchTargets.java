@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 /** The targets of a batch: every disk image in a folder, or the paths listed in a file. */
 public final class BatchTargets {
     /** Image files are recognised by content when opened; the folder listing only needs to skip notes and logs. */
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd");
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd");
 
     /** A list of a fleet's images is a few hundred KiB; anything far bigger is the wrong file. */
     static final long MAX_LIST_BYTES = 16L * 1024 * 1024;

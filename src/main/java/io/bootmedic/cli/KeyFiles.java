@@ -67,7 +67,7 @@ final class KeyFiles {
             } catch (FormatException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             } catch (IOException e) {
-                throw new UncheckedIOException(new KeyFileException("key file " + f + " cannot be read: " + e.getMessage()));
+                throw new UncheckedIOException(new KeyFileException("key file " + f + " cannot be read: " + InputFiles.reason(e)));
             }
             r.records().forEach(store::add);
             System.err.println("keys: " + r.records().size() + " recovery key(s) read from " + f

@@ -176,7 +176,9 @@ class KeysCommand {
             try {
                 Optional<KeyRecord> found = store.find(keyId);
                 if (found.isEmpty()) {
-                    spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)");
+                    spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)"
+                            + (store.size() == 0 ? ": no usable key was read at all (see the skipped rows above; is it the right export?)"
+                            : ". Next: check the ID against the recovery screen, or search the export of the computer's own OU or tenant"));
                     return Outcomes.EXIT_NEEDS_WORK;
                 }
                 KeyRecord r = found.get();

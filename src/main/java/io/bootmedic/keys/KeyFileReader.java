@@ -1,5 +1,6 @@
 package io.bootmedic.keys;
 
+import io.bootmedic.format.InputFiles;
 import io.bootmedic.util.Json;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -87,15 +88,8 @@ public final class KeyFileReader {
         }
     }
 
-    /** The JDK's text for a file error, made a sentence (AccessDeniedException's message is only the path). */
     static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied (run as a user who may read it, or copy it)";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return InputFiles.reason(e);
     }
 
     /** The shapes of export, for a caller that knows which one it holds (the fuzz targets feed each on its own). */
@@ -411,8 +405,10 @@ public final class KeyFileReader {
         Object root;
         try {
             root = Json.readAny(text.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return new Result(List.of(), List.of(new RowProblem(name, 1, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""))));
+        } catch (IOException | RuntimeException e) {
+            int line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null ? j.getLocation().getLineNr() : 1;
+            return new Result(List.of(), List.of(new RowProblem(name, Math.max(1, line), "not valid JSON here (a Graph export is one JSON document per page; "
+                    + "save the response body as it came)")));
         }
         List<Object> items;
         if (root instanceof Map<?, ?> m && m.get("value") instanceof List<?> v) {

@@ -72,7 +72,7 @@ public final class PlaybookLoader {
         } catch (java.nio.file.AccessDeniedException e) {
             throw new PlaybookException(what + " " + file + " cannot be read: permission denied", e);
         } catch (IOException e) {
-            throw new PlaybookException(what + " " + file + " cannot be read: " + e.getMessage(), e);
+            throw new PlaybookException(what + " " + file + " cannot be read: " + io.bootmedic.format.InputFiles.reason(e), e);
         }
     }
 
@@ -91,7 +91,7 @@ public final class PlaybookLoader {
                     keys.add(PlaybookKeys.readPublic(f));
                 }
             } catch (IOException e) {
-                throw new PlaybookException("cannot read trusted keys in " + dir + ": " + e.getMessage(), e);
+                throw new PlaybookException("cannot read trusted keys in " + dir + ": " + io.bootmedic.format.InputFiles.reason(e), e);
             }
         }
         return keys;

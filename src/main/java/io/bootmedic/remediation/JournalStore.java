@@ -68,7 +68,7 @@ public final class JournalStore {
             try (InputStream in = Channels.newInputStream(tree.openRead(dir.get().resolve(entry.name())))) {
                 content = in.readNBytes((int) JournalReader.MAX_BYTES + 1);
             } catch (IOException e) {
-                throw new IOException("journal " + where + " cannot be read (" + e.getMessage() + "). Do not delete it: it records where "
+                throw new IOException("journal " + where + " cannot be read (" + io.bootmedic.format.InputFiles.reason(e) + "). Do not delete it: it records where "
                         + "quarantined files came from. Copy it aside and report it.", e);
             }
             Journal journal = JournalReader.read(content, where);
