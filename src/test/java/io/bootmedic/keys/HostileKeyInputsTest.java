@@ -50,6 +50,21 @@ class HostileKeyInputsTest {
     }
 
     @Test
+    void anExportAtTheRowCapStillLoadsInA256MiBHeap() throws Exception {
+        Path csv = tmp.resolve("fleet.csv");
+        try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+            w.write("KeyID,RecoveryKey,ComputerName\n");
+            for (int i = 1; i <= KeyFileReader.MAX_ROWS; i++) {
+                w.write(String.format("%08X-0000-4000-8000-%012X,%s,PC-%06d%n", i, i, RP1, i));
+            }
+        }
+        JvmCli lookup = JvmCli.run(tmp, 90, "keys", "lookup", "00000007", "--key-file", csv.toString());
+        assertEquals(0, lookup.exit, lookup.toString());
+        assertTrue(lookup.out.contains("host PC-000007"), lookup.out);
+        assertTrue(lookup.err.contains(KeyFileReader.MAX_ROWS + " recovery key(s) read"), lookup.err);
+    }
+
+    @Test
     void moreRowsThanTheCapAreRefusedEvenInASmallFile() throws Exception {
         StringBuilder b = new StringBuilder("KeyID,RecoveryKey\n");
         b.append("x,y\n".repeat(KeyFileReader.MAX_ROWS + 1));
