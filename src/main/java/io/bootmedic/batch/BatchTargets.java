@@ -1,8 +1,11 @@
 package io.bootmedic.batch;
 
+import io.bootmedic.format.FormatException;
+import io.bootmedic.format.TextFiles;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +16,19 @@ import java.util.stream.Stream;
 /** The targets of a batch: every disk image in a folder, or the paths listed in a file. */
 public final class BatchTargets {
     /** Image files are recognised by content when opened; the folder listing only needs to skip notes and logs. */
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd", "qcow2", "qcow", "vmdk", "vdi");
+    public static final Set<String> IMAGE_EXTENSIONS = Set.of("vhd", "vhdx", "img", "raw", "bin", "dd", "qcow2", "qcow", "vmdk", "vdi");
+
+    /** A list of a fleet's images is a few hundred KiB; anything far bigger is the wrong file. */
+    static final long MAX_LIST_BYTES = 16L * 1024 * 1024;
+    static final int MAX_TARGETS = 100_000;
 
     private BatchTargets() {
     }
 
     public static List<Path> fromDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new IOException(dir + " is not a folder");
+            throw new FormatException("batch --images " + dir + " is not a folder" + (Files.exists(dir) ? "" : " (it does not exist)")
+                    + ": give the folder that holds the disk images");
         }
         List<Path> images;
         try (Stream<Path> files = Files.list(dir)) {
@@ -49,12 +57,21 @@ public final class BatchTargets {
     public static List<Path> fromList(Path list) throws IOException {
         List<Path> out = new ArrayList<>();
         Path base = list.toAbsolutePath().getParent();
-        for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+        int lineNo = 0;
+        for (String line : TextFiles.readUtf8(list, "batch --list", MAX_LIST_BYTES).split("\r?\n")) {
+            lineNo++;
             String t = line.strip();
             if (t.isEmpty() || t.startsWith("#")) {
                 continue;
             }
-            out.add(base.resolve(t).normalize());
+            if (out.size() >= MAX_TARGETS) {
+                throw new FormatException("batch --list " + list + " names more than " + MAX_TARGETS + " targets: split it into several batches");
+            }
+            try {
+                out.add(base.resolve(t).normalize());
+            } catch (InvalidPathException e) {
+                throw new FormatException("batch --list " + list + " line " + lineNo + " is not a path (" + e.getReason() + ")");
+            }
         }
         return out;
     }

@@ -75,10 +75,19 @@ class BatchCommand implements Callable<Integer> {
             playbook = playbookOptions.load();
         } catch (PlaybookException e) {
             err.println("bootmedic: playbook refused: " + e.getMessage());
+            err.println("Nothing was changed.");
             return Outcomes.EXIT_USAGE;
         }
         VolumeKeys keys = keyOptions.keys();
         List<Path> targets = imagesDir != null ? BatchTargets.fromDirectory(imagesDir) : BatchTargets.fromList(listFile);
+        if (targets.isEmpty()) {
+            // "ALL CLEAN: 0 target(s)" would tell a fleet run that nothing is broken
+            err.println("bootmedic: " + (imagesDir != null
+                    ? "no disk images in " + imagesDir + " (looked for *." + String.join(", *.", BatchTargets.IMAGE_EXTENSIONS.stream().sorted().toList()) + ")"
+                    : "batch --list " + listFile + " names no targets (one image, device or folder per line; '#' starts a comment)")
+                    + ". Nothing was run.");
+            return Outcomes.EXIT_USAGE;
+        }
         BatchState state = BatchState.load(stateFile);
         List<Path> todo = new ArrayList<>();
         for (Path t : targets) {
@@ -131,7 +140,8 @@ class BatchCommand implements Callable<Integer> {
             return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others
-            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start), String.valueOf(e.getMessage()));
+            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start),
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
     }
 

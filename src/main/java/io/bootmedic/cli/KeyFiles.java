@@ -1,6 +1,9 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.FormatException;
+import io.bootmedic.format.InputFiles;
 import io.bootmedic.keys.KeyBundle;
+import io.bootmedic.keys.KeyFileException;
 import io.bootmedic.keys.KeyFileReader;
 import io.bootmedic.keys.KeyRecord;
 import io.bootmedic.keys.KeyStore;
@@ -15,12 +18,34 @@ final class KeyFiles {
     private KeyFiles() {
     }
 
-    static KeyStore load(List<Path> files) {
-        return load(files, null, null);
+    /** A FIFO, directory or device given as a key file is refused before anything is read (it would block for ever). */
+    static void require(Path file, String option) {
+        try {
+            InputFiles.require(file, InputFiles.Kind.REGULAR_FILE, option);
+        } catch (FormatException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The exports given to 'keys bundle --in'. */
+    static KeyStore loadInputs(List<Path> files) {
+        return load(files, "--in", null, null);
     }
 
     /** Key files and, when given, a key bundle, all in one store. */
     static KeyStore load(List<Path> files, Path bundle, Path passphraseFile) {
+        return load(files, "--key-file", bundle, passphraseFile);
+    }
+
+    private static KeyStore load(List<Path> files, String fileOption, Path bundle, Path passphraseFile) {
+        // every file is checked before the first is read or a passphrase is asked for
+        files.forEach(f -> require(f, fileOption));
+        if (bundle != null) {
+            require(bundle, "--key-bundle");
+        }
+        if (passphraseFile != null) {
+            require(passphraseFile, "--passphrase-file");
+        }
         KeyStore store = new KeyStore();
         if (bundle != null) {
             char[] passphrase = Passphrase.read(passphraseFile, "passphrase of key bundle " + bundle.getFileName() + ": ");
@@ -39,8 +64,10 @@ final class KeyFiles {
             KeyFileReader.Result r;
             try {
                 r = KeyFileReader.read(f);
+            } catch (FormatException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read key file " + f + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(new KeyFileException("key file " + f + " cannot be read: " + InputFiles.reason(e)));
             }
             r.records().forEach(store::add);
             System.err.println("keys: " + r.records().size() + " recovery key(s) read from " + f

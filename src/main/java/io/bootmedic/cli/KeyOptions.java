@@ -77,8 +77,21 @@ public class KeyOptions {
         return prompter;
     }
 
+    /** Every file option is a readable regular file (refused before anything is opened: a FIFO would block for ever). */
+    void checkFiles() {
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
+        keyFiles.forEach(f -> KeyFiles.require(f, "--key-file"));
+        if (keyBundle != null) {
+            KeyFiles.require(keyBundle, "--key-bundle");
+        }
+        if (passphraseFile != null) {
+            KeyFiles.require(passphraseFile, "--passphrase-file");
+        }
+    }
+
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
         List<RecoveryPassword> rps = parsedRecoveryPasswords();
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
         return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(keyStore())
@@ -111,6 +124,7 @@ public class KeyOptions {
      */
     KeyProvider keyProvider() {
         List<RecoveryPassword> rps = parsedRecoveryPasswords(); // a malformed one is a usage error before any volume is touched
+        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
         keyStore();
         List<Source> chain = List.of(
                 (keyId, d) -> rps.stream().map(rp -> RecoveryPasswordOrBek.password(rp, "argument")).toList(),

@@ -71,11 +71,11 @@ class KeysCommand {
             if (java.nio.file.Files.exists(out)) {
                 throw new UsageError(out + " exists; choose another name");
             }
-            KeyStore store = KeyFiles.load(inputs);
+            KeyStore store = KeyFiles.loadInputs(inputs);
             List<KeyRecord> keep = new ArrayList<>(store.all());
             if (onlyHosts != null) {
                 java.util.Set<String> hosts = new java.util.HashSet<>();
-                for (String h : java.nio.file.Files.readAllLines(onlyHosts)) {
+                for (String h : io.bootmedic.format.TextFiles.readUtf8(onlyHosts, "--only-hosts", 16L * 1024 * 1024).split("\r?\n")) {
                     if (!h.isBlank()) {
                         hosts.add(h.strip().toUpperCase(java.util.Locale.ROOT));
                     }
@@ -125,7 +125,7 @@ class KeysCommand {
             if (config == null && url == null) {
                 throw new UsageError("say where the collector is: --config agent.conf or --collector URL");
             }
-            String token = adminTokenFile != null ? java.nio.file.Files.readString(adminTokenFile).strip() : System.getenv("BOOTMEDIC_ADMIN_TOKEN");
+            String token = adminTokenFile != null ? io.bootmedic.format.TextFiles.readUtf8(adminTokenFile, "--admin-token-file", 64 * 1024).strip() : System.getenv("BOOTMEDIC_ADMIN_TOKEN");
             if (token == null || token.isBlank()) {
                 throw new UsageError("the import needs the admin token: --admin-token-file admin.token or BOOTMEDIC_ADMIN_TOKEN");
             }
@@ -134,6 +134,7 @@ class KeysCommand {
             int failed = 0;
             for (Path in : inputs) {
                 try {
+                    io.bootmedic.format.InputFiles.require(in, io.bootmedic.format.InputFiles.Kind.REGULAR_FILE, "keys import");
                     var counts = client.importKeys(java.nio.file.Files.readAllBytes(in), in.getFileName().toString());
                     spec.commandLine().getOut().println(in + ": " + counts.get("imported") + " new, " + counts.get("updated") + " changed, "
                             + counts.get("unchanged") + " unchanged" + (counts.get("rejected") instanceof List<?> r && !r.isEmpty()
@@ -175,7 +176,9 @@ class KeysCommand {
             try {
                 Optional<KeyRecord> found = store.find(keyId);
                 if (found.isEmpty()) {
-                    spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)");
+                    spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)"
+                            + (store.size() == 0 ? ": no usable key was read at all (see the skipped rows above; is it the right export?)"
+                            : ". Next: check the ID against the recovery screen, or search the export of the computer's own OU or tenant"));
                     return Outcomes.EXIT_NEEDS_WORK;
                 }
                 KeyRecord r = found.get();

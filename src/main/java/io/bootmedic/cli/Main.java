@@ -61,6 +61,17 @@ public class Main {
                 commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
                 return Outcomes.EXIT_USAGE;
             }
+            if (e instanceof java.io.UncheckedIOException u && u.getCause() instanceof io.bootmedic.format.FormatException f) {
+                e = f;
+            }
+            if (e instanceof io.bootmedic.format.FormatException) {
+                // a refused input: its message names the file and what to do, and nothing was written
+                commandLine.getErr().println("bootmedic: " + e.getMessage());
+                if (System.getenv("BOOTMEDIC_DEBUG") != null) {
+                    e.printStackTrace(commandLine.getErr());
+                }
+                return Outcomes.EXIT_USAGE;
+            }
             // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             commandLine.getErr().println("bootmedic: " + message);

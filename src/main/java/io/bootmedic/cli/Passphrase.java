@@ -1,9 +1,9 @@
 package io.bootmedic.cli;
 
-import java.io.IOException;
+import io.bootmedic.format.FormatException;
+import io.bootmedic.format.TextFiles;
+
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A bundle passphrase: from a file, from BOOTMEDIC_BUNDLE_PASSPHRASE, or typed once on the console (not echoed). */
@@ -16,9 +16,9 @@ final class Passphrase {
     static char[] read(Path file, String prompt) {
         if (file != null) {
             try {
-                return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the passphrase file " + file + ": " + e.getMessage(), e);
+                return TextFiles.readUtf8(file, "--passphrase-file", 64 * 1024).strip().toCharArray();
+            } catch (FormatException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
             }
         }
         String env = System.getenv(ENV);

@@ -65,7 +65,7 @@ class PlaybookCommand {
         @Override
         public Integer call() throws IOException {
             try {
-                byte[] content = Files.readAllBytes(playbook);
+                byte[] content = PlaybookLoader.read(playbook, "the playbook", PlaybookLoader.MAX_PLAYBOOK_BYTES);
                 PlaybookParser.parse(content, playbook.toString()); // never sign something the agent would reject
                 Path sig = playbook.resolveSibling(playbook.getFileName() + ".sig");
                 Files.write(sig, PlaybookSignature.sign(content, PlaybookKeys.readPrivate(key)));

@@ -51,6 +51,7 @@ public class TargetOptions {
                     ? "say where Windows is: --root DIR (a mounted drive), --image FILE, --device PATH or --all"
                     : "give only one of --root, --image, --device, --all");
         }
+        keyOptions.checkFiles(); // even where no key is needed: a FIFO or a typo is said now, not when a locked volume turns up
         if (root != null) {
             // on the machine itself (safe mode, WinPE) the report says so; elsewhere it is a mounted disk
             String mode = AfterFix.onWindows() && !WindowsRunMode.current().equals(WindowsRunMode.NORMAL) ? WindowsRunMode.current() : "mounted-root";

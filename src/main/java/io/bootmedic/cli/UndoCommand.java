@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.remediation.JournalReader;
 import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.Undo;
 import io.bootmedic.target.Target;
@@ -17,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "undo", sortOptions = false,
         description = {"Put quarantined files back where they were, with their bytes and times.",
                 "Undoes the newest run unless --run names one. Never overwrites a file that is there now.",
-                "Exit 0 everything restored (or nothing to undo), 1 something stayed in quarantine."})
+                "Exit 0 everything restored (or nothing to undo), 1 something stayed in quarantine, 2 a journal was refused, 3 a volume stayed locked."})
 class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,13 +32,18 @@ class UndoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (runId != null && !JournalReader.isRunId(runId)) {
+            throw new UsageError("--run " + runId + " is not a run ID: give the runId of the report (a UUID), or leave --run out to undo the newest run");
+        }
         boolean allOk = true;
+        boolean locked = false;
         try (Target t = target.target(true)) {
             List<TargetVolume> volumes = t.open();
             for (TargetVolume v : volumes) {
                 if (v.locked()) {
                     out.println(v.label() + ": locked; unlock it to undo (" + v.lockedMessage() + ")");
                     allOk = false;
+                    locked = true;
                     continue;
                 }
                 Undo.Result result = v.tree().isReadOnly() && v.neutralizer() != null
@@ -58,10 +64,13 @@ class UndoCommand implements Callable<Integer> {
                 allOk &= result.ok();
             }
         }
-        if (!allOk) {
+        if (!allOk && locked) {
+            out.println("NOT EVERYTHING WAS RESTORED: a volume stayed locked, so nothing on it was touched. Next: give its key "
+                    + "(--recovery-password, --key-file, --key-bundle or --prompt) and run the same undo again.");
+        } else if (!allOk) {
             out.println("NOT EVERYTHING WAS RESTORED: what stayed is still in bootmedic/quarantine on the volume; see the lines above.");
         }
         out.flush();
-        return allOk ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+        return allOk ? Outcomes.EXIT_CLEAN : locked ? Outcomes.EXIT_LOCKED : Outcomes.EXIT_NEEDS_WORK;
     }
 }

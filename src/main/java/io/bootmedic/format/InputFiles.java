@@ -78,6 +78,20 @@ public final class InputFiles {
         }
     }
 
+    /** The JDK's text for a file error, made a sentence (AccessDeniedException's message is only the path). */
+    public static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied (run as a user who may read it, or copy it)";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "it does not exist";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** For messages: whether a path is a regular file, without following a link. */
     public static boolean isPlainFile(Path path) {
         return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);

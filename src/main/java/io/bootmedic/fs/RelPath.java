@@ -8,9 +8,13 @@ import java.util.Locale;
 /**
  * A path relative to a volume root, checked so that it can never leave the volume:
  * no "..", no ".", no empty parts, no drive letters or streams (":"), not absolute.
- * Accepts '/' and '\' as separators; components keep their case.
+ * Accepts '/' and '\' as separators in {@link #of}; a single component ({@link #resolve(String)})
+ * may contain neither, so a name read from a journal or a disk can never smuggle in a path.
+ * Components keep their case.
  */
 public final class RelPath {
+    /** NTFS's limit on one name, in UTF-16 units. */
+    public static final int MAX_NAME = 255;
     private static final RelPath ROOT = new RelPath(List.of());
     private final List<String> parts;
 
@@ -41,12 +45,31 @@ public final class RelPath {
         return new RelPath(parts);
     }
 
+    /** Whether {@code name} can be one component of a volume path (a file or folder name). */
+    public static boolean isValidComponent(String name) {
+        try {
+            checkComponent(name, name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static String checkComponent(String part, String whole) {
+        if (part == null) {
+            throw new IllegalArgumentException("a path component is missing");
+        }
         if (part.isEmpty()) {
             throw new IllegalArgumentException("'" + whole + "' has an empty path component");
         }
         if (part.equals(".") || part.equals("..")) {
             throw new IllegalArgumentException("'" + whole + "' contains '" + part + "'; paths may not leave or skip around the volume");
+        }
+        if (part.length() > MAX_NAME) {
+            throw new IllegalArgumentException("'" + whole.substring(0, 40) + "…' has a name longer than " + MAX_NAME + " characters, which NTFS does not allow");
+        }
+        if (part.indexOf('/') >= 0 || part.indexOf('\\') >= 0) {
+            throw new IllegalArgumentException("'" + whole + "' is one name but contains a '/' or '\\' (a path); names may not reach into other folders");
         }
         if (part.indexOf(':') >= 0) {
             throw new IllegalArgumentException("'" + whole + "' contains ':' (a drive letter or a stream); paths must be relative to the volume root");

@@ -83,6 +83,30 @@ public final class SafePaths {
         return actual;
     }
 
+    /**
+     * Checks, without creating anything, that {@link #ensureDirectories} could create {@code wanted}:
+     * every component that exists already is a plain directory. Run before a change is journalled,
+     * so a refusal leaves the volume exactly as it was.
+     */
+    public static void requireCreatable(FileTree tree, RelPath wanted, String purpose) throws IOException {
+        RelPath actual = RelPath.root();
+        for (String part : wanted.parts()) {
+            Optional<FileStat> entry = find(tree, actual, part);
+            if (entry.isEmpty()) {
+                return; // the rest will be created
+            }
+            actual = actual.resolve(entry.get().name());
+            if (entry.get().type() == EntryType.REPARSE_POINT) {
+                throw new UnsafePathException("'" + actual + "' on " + tree.describe() + " is a symbolic link, junction or other reparse point, so "
+                        + purpose + " cannot go there. Nothing was changed; inspect it by hand.");
+            }
+            if (entry.get().type() != EntryType.DIRECTORY) {
+                throw new UnsafePathException("'" + actual + "' on " + tree.describe() + " exists but is not a directory, so " + purpose
+                        + " cannot go there. Nothing was changed: move it aside and run again.");
+            }
+        }
+    }
+
     /** Upper-casing approximates NTFS's $UpCase table for the names bootmedic deals with. */
     public static String fold(String name) {
         return name.toUpperCase(Locale.ROOT);

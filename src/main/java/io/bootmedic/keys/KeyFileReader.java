@@ -1,5 +1,6 @@
 package io.bootmedic.keys;
 
+import io.bootmedic.format.InputFiles;
 import io.bootmedic.util.Json;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -51,12 +52,66 @@ public final class KeyFileReader {
     private KeyFileReader() {
     }
 
+    /**
+     * The largest export read, checked before the file is read, so a huge file is one sentence, not an
+     * OutOfMemoryError. Both caps were measured to load in a 256 MiB heap (200,000 MBAM-style rows,
+     * 32 MiB of UTF-16); 500,000 rows did not. A bigger fleet splits its export by OU or site.
+     */
+    public static final long MAX_BYTES = 32L * 1024 * 1024;
+    /** The most rows (CSV lines, LDIF entries, JSON items) one export may hold. */
+    public static final int MAX_ROWS = 200_000;
+    /** The longest value, after LDIF unfolding: no attribute of a recovery-information object comes near it. */
+    static final int MAX_VALUE = 64 * 1024;
+
     public static Result read(Path file) throws IOException {
-        return read(Files.readAllBytes(file), file.getFileName().toString());
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new KeyFileException("key file " + file + " does not exist: check the path");
+        } catch (IOException e) {
+            throw new KeyFileException("key file " + file + " cannot be examined: " + reason(e));
+        }
+        requireSize(size, file.toString());
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new KeyFileException("key file " + file + " cannot be read: " + reason(e));
+        }
+        return read(content, file.getFileName().toString());
+    }
+
+    private static void requireSize(long size, String name) throws KeyFileException {
+        if (size > MAX_BYTES) {
+            throw new KeyFileException("key file " + name + " has " + (size >> 20) + " MiB, more than the " + (MAX_BYTES >> 20)
+                    + " MiB (about " + MAX_ROWS + " keys) bootmedic reads from one export: split it (e.g. by OU or site) and give each part with --key-file");
+        }
+    }
+
+    static String reason(IOException e) {
+        return InputFiles.reason(e);
+    }
+
+    /** The shapes of export, for a caller that knows which one it holds (the fuzz targets feed each on its own). */
+    public enum Shape {
+        CSV, LDIF, GRAPH_JSON
+    }
+
+    /** Reads {@code content} as the given shape, without recognising it by content. */
+    public static Result read(byte[] content, String name, Shape shape) throws IOException {
+        requireSize(content.length, name);
+        String text = decode(content);
+        return switch (shape) {
+            case CSV -> csv(text, name);
+            case LDIF -> ldif(text, name);
+            case GRAPH_JSON -> json(text, name);
+        };
     }
 
     /** Reads an export already in memory (an upload); {@code name} labels its rows in problems and sources. */
     public static Result read(byte[] content, String name) throws IOException {
+        requireSize(content.length, name);
         String text = decode(content);
         String trimmed = text.stripLeading();
         if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
@@ -91,25 +146,43 @@ public final class KeyFileReader {
     }
 
     private static Result csv(String text, String name) throws IOException {
-        List<String> lines = text.lines().toList();
+        // skip blank lines and PowerShell's "#TYPE ..." line without copying the text
+        int start = 0;
         int skipped = 0;
-        while (skipped < lines.size() && (lines.get(skipped).isBlank() || lines.get(skipped).startsWith("#TYPE"))) {
+        while (start < text.length()) {
+            int end = lineEnd(text, start);
+            String line = text.substring(start, end);
+            if (!line.isBlank() && !line.startsWith("#TYPE")) {
+                break;
+            }
             skipped++;
+            start = next(text, end);
         }
-        if (skipped == lines.size()) {
+        if (start >= text.length()) {
             return new Result(List.of(), List.of(new RowProblem(name, 1, "the file is empty")));
         }
-        String header = lines.get(skipped);
+        long lines = text.chars().skip(start).filter(c -> c == '\n').count();
+        if (lines > MAX_ROWS + 1) {
+            throw tooManyRows(name);
+        }
+        String header = text.substring(start, lineEnd(text, start));
         char delimiter = header.chars().filter(c -> c == ';').count() > header.chars().filter(c -> c == ',').count() ? ';' : ',';
-        String body = String.join("\n", lines.subList(skipped, lines.size()));
         List<KeyRecord> records = new ArrayList<>();
         List<RowProblem> problems = new ArrayList<>();
         CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
-                .setTrim(true).setAllowMissingColumnNames(true).build();
-        try (CSVParser parser = CSVParser.parse(new StringReader(body), format)) {
+                .setTrim(true).setAllowMissingColumnNames(true).setDuplicateHeaderMode(org.apache.commons.csv.DuplicateHeaderMode.ALLOW_ALL).build();
+        java.io.StringReader reader = new java.io.StringReader(text);
+        reader.skip(start);
+        CSVParser parser;
+        try {
+            parser = CSVParser.parse(reader, format);
+        } catch (IOException | RuntimeException e) {
+            throw csvError(name, skipped + 1, e);
+        }
+        try (parser) {
             Map<String, String> columns = new LinkedHashMap<>();
             for (String h : parser.getHeaderNames()) {
-                columns.put(column(h), h);
+                columns.putIfAbsent(column(h), h);
             }
             String idCol = first(columns, ID_COLUMNS);
             String pwCol = first(columns, PASSWORD_COLUMNS);
@@ -119,7 +192,20 @@ public final class KeyFileReader {
                 return new Result(List.of(), List.of(new RowProblem(name, skipped + 1,
                         "no recovery-password column (looked for RecoveryKey, Key, RecoveryPassword, msFVE-RecoveryPassword)")));
             }
-            for (CSVRecord row : parser) {
+            java.util.Iterator<CSVRecord> rows = parser.iterator();
+            while (true) {
+                CSVRecord row;
+                try {
+                    if (!rows.hasNext()) {
+                        break;
+                    }
+                    row = rows.next();
+                } catch (RuntimeException e) {
+                    throw csvError(name, (int) parser.getCurrentLineNumber() + skipped, e);
+                }
+                if (records.size() + problems.size() >= MAX_ROWS) {
+                    throw tooManyRows(name);
+                }
                 int line = (int) parser.getCurrentLineNumber() + skipped;
                 Map<String, Object> fields = new LinkedHashMap<>();
                 fields.put("id", idCol == null ? null : get(row, idCol));
@@ -130,6 +216,28 @@ public final class KeyFileReader {
             }
         }
         return new Result(records, problems);
+    }
+
+    private static int lineEnd(String text, int from) {
+        int nl = text.indexOf('\n', from);
+        int end = nl < 0 ? text.length() : nl;
+        return end > from && text.charAt(end - 1) == '\r' ? end - 1 : end;
+    }
+
+    private static int next(String text, int lineEnd) {
+        int nl = text.indexOf('\n', lineEnd);
+        return nl < 0 ? text.length() : nl + 1;
+    }
+
+    private static KeyFileException tooManyRows(String name) {
+        return new KeyFileException("key file " + name + " has more than " + MAX_ROWS + " rows, more than bootmedic reads from one export: "
+                + "split it (e.g. by OU or site) and give each part with --key-file");
+    }
+
+    /** commons-csv's own text ("Invalid char between encapsulated token and delimiter") said for a person. */
+    private static KeyFileException csvError(String name, int line, Exception e) {
+        return new KeyFileException("key file " + name + " is not a CSV bootmedic can read near line " + line
+                + " (a quote that is not closed, or text after a closing quote): open it in a spreadsheet and save it again as CSV");
     }
 
     private static String get(CSVRecord row, String column) {
@@ -185,52 +293,106 @@ public final class KeyFileReader {
         return null;
     }
 
-    private static Result ldif(String text, String name) {
-        List<KeyRecord> records = new ArrayList<>();
-        List<RowProblem> problems = new ArrayList<>();
-        List<String> lines = new ArrayList<>();
-        for (String l : text.split("\\r?\\n", -1)) {
-            if (l.startsWith(" ") && !lines.isEmpty()) {
-                lines.set(lines.size() - 1, lines.get(lines.size() - 1) + l.substring(1)); // folded line
-            } else {
-                lines.add(l);
+    private static Result ldif(String text, String name) throws KeyFileException {
+        Ldif state = new Ldif(name);
+        StringBuilder logical = null;
+        int logicalLine = 0;
+        int lineNo = 0;
+        int pos = 0;
+        // one pass: a line starting with a space continues the one before (RFC 2849 folding); it is
+        // appended to a StringBuilder, so a value folded over 100,000 lines costs linear time
+        while (pos <= text.length()) {
+            int end = lineEnd(text, pos);
+            String physical = text.substring(pos, end);
+            int nl = text.indexOf('\n', pos);
+            pos = nl < 0 ? text.length() + 1 : nl + 1;
+            lineNo++;
+            if (logical != null && physical.startsWith(" ")) {
+                if (logical.length() + physical.length() > MAX_VALUE) {
+                    throw new KeyFileException("key file " + name + " line " + logicalLine + ": a value folded over more than " + MAX_VALUE
+                            + " characters; this is not an AD export of recovery information (ldifde writes each in a few lines)");
+                }
+                logical.append(physical, 1, physical.length());
+                continue;
             }
+            if (logical != null) {
+                state.line(logical.toString(), logicalLine);
+            }
+            logical = new StringBuilder(physical);
+            logicalLine = lineNo;
         }
+        if (logical != null) {
+            state.line(logical.toString(), logicalLine);
+        }
+        state.line("", lineNo + 1);
+        return new Result(state.records, state.problems);
+    }
+
+    /** The entry being read and what was read so far. */
+    private static final class Ldif {
+        final String name;
+        final List<KeyRecord> records = new ArrayList<>();
+        final List<RowProblem> problems = new ArrayList<>();
         Map<String, Object> entry = new LinkedHashMap<>();
         int entryLine = 1;
-        for (int i = 0; i <= lines.size(); i++) {
-            String l = i < lines.size() ? lines.get(i) : "";
+        int entries;
+
+        Ldif(String name) {
+            this.name = name;
+        }
+
+        void line(String l, int line) throws KeyFileException {
             if (l.isBlank()) {
-                if (entry.containsKey("password") || entry.containsKey("id")) {
+                if (entry.containsKey("broken")) {
+                    entries++;
+                } else if (entry.containsKey("password") || entry.containsKey("id")) {
+                    if (++entries > MAX_ROWS) {
+                        throw tooManyRows(name);
+                    }
                     add(entry, name, entryLine, records, problems);
                 }
                 entry = new LinkedHashMap<>();
-                entryLine = i + 2;
-                continue;
-            }
-            if (l.startsWith("#")) {
-                continue;
-            }
-            int colon = l.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            String attr = l.substring(0, colon).toLowerCase(Locale.ROOT);
-            boolean base64 = l.startsWith("::", colon);
-            String value = l.substring(colon + (base64 ? 2 : 1)).strip();
-            switch (attr) {
-                case "dn" -> entry.put("dn", base64 ? new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8) : value);
-                case "msfve-recoveryguid" -> entry.put("id", base64 ? adGuid(value) : value);
-                case "msfve-recoverypassword" -> entry.put("password", value);
-                default -> { }
+                entryLine = line + 1;
+            } else if (!l.startsWith("#")) {
+                ldifAttribute(l, entry, name, line, problems);
             }
         }
-        return new Result(records, problems);
+    }
+
+    private static void ldifAttribute(String l, Map<String, Object> entry, String name, int line, List<RowProblem> problems) {
+        int colon = l.indexOf(':');
+        if (colon < 0) {
+            return;
+        }
+        String attr = l.substring(0, colon).toLowerCase(Locale.ROOT);
+        boolean base64 = l.startsWith("::", colon);
+        String value = l.substring(colon + (base64 ? 2 : 1)).strip();
+        if (!attr.equals("dn") && !attr.equals("msfve-recoveryguid") && !attr.equals("msfve-recoverypassword")) {
+            return;
+        }
+        byte[] raw = null;
+        if (base64) {
+            try {
+                raw = Base64.getDecoder().decode(value.replaceAll("\\s", ""));
+            } catch (IllegalArgumentException e) {
+                problems.add(new RowProblem(name, line, "the value of " + l.substring(0, colon) + " is marked as base64 (::) but is not valid base64"));
+                entry.put("broken", true);
+                return;
+            }
+        }
+        switch (attr) {
+            case "dn" -> entry.put("dn", raw != null ? new String(raw, StandardCharsets.UTF_8) : value);
+            case "msfve-recoveryguid" -> entry.put("id", raw != null ? adGuid(raw) : value);
+            default -> entry.put("password", raw != null ? new String(raw, StandardCharsets.UTF_8) : value);
+        }
     }
 
     /** AD stores GUIDs as 16 bytes with the first three fields little-endian. */
     static String adGuid(String base64) {
-        byte[] b = Base64.getDecoder().decode(base64);
+        return adGuid(Base64.getDecoder().decode(base64));
+    }
+
+    static String adGuid(byte[] b) {
         if (b.length != 16) {
             return "invalid";
         }
@@ -244,8 +406,10 @@ public final class KeyFileReader {
         Object root;
         try {
             root = Json.readAny(text.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return new Result(List.of(), List.of(new RowProblem(name, 1, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""))));
+        } catch (IOException | RuntimeException e) {
+            int line = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null ? j.getLocation().getLineNr() : 1;
+            return new Result(List.of(), List.of(new RowProblem(name, Math.max(1, line), "not valid JSON here (a Graph export is one JSON document per page; "
+                    + "save the response body as it came)")));
         }
         List<Object> items;
         if (root instanceof Map<?, ?> m && m.get("value") instanceof List<?> v) {
@@ -254,6 +418,9 @@ public final class KeyFileReader {
             items = (List<Object>) l;
         } else {
             return new Result(List.of(), List.of(new RowProblem(name, 1, "expected a Graph response {\"value\": [...]} or a list of keys")));
+        }
+        if (items.size() > MAX_ROWS) {
+            throw tooManyRows(name);
         }
         List<KeyRecord> records = new ArrayList<>();
         List<RowProblem> problems = new ArrayList<>();

@@ -3,9 +3,7 @@ package io.bootmedic.playbook;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -55,12 +53,7 @@ public final class PlaybookKeys {
     }
 
     private static byte[] readKey(Path file, String prefix, String kind) throws PlaybookException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new PlaybookException("cannot read " + kind + " key file " + file + ": " + e.getMessage(), e);
-        }
+        String text = new String(PlaybookLoader.read(file, kind + " key file", 64 * 1024), StandardCharsets.UTF_8).trim();
         String[] fields = text.split("\\s+");
         if (fields.length < 2 || !fields[0].equals(prefix)) {
             throw new PlaybookException(file + " is not a bootmedic " + kind + " key (expected a line starting with '" + prefix + "'; make one with 'bootmedic playbook keygen')");

@@ -1,11 +1,12 @@
 package io.bootmedic.playbook;
 
+import io.bootmedic.format.FormatException;
+import io.bootmedic.format.InputFiles;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,28 +31,16 @@ public final class PlaybookLoader {
                 throw new IllegalStateException("the built-in playbook is missing from the jar (" + BUILTIN_RESOURCE + "); rebuild bootmedic");
             }
             return PlaybookParser.parse(in.readAllBytes(), "built-in");
-        } catch (IOException | PlaybookException e) {
+        } catch (IOException e) { // PlaybookException included
             throw new IllegalStateException("the built-in playbook is broken: " + e.getMessage(), e);
         }
     }
 
     public Playbook load(Path file) throws PlaybookException {
-        byte[] content;
-        try {
-            content = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new PlaybookException("playbook file " + file + " does not exist");
-        } catch (IOException e) {
-            throw new PlaybookException("cannot read playbook " + file + ": " + e.getMessage(), e);
-        }
+        byte[] content = read(file, "--playbook", MAX_PLAYBOOK_BYTES);
         Path sigFile = file.resolveSibling(file.getFileName() + ".sig");
-        if (Files.exists(sigFile)) {
-            byte[] sig;
-            try {
-                sig = Files.readAllBytes(sigFile);
-            } catch (IOException e) {
-                throw new PlaybookException("cannot read signature " + sigFile + ": " + e.getMessage(), e);
-            }
+        if (Files.exists(sigFile, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.exists(sigFile)) {
+            byte[] sig = read(sigFile, "the signature of --playbook", MAX_SIGNATURE_BYTES);
             if (!allowUnsigned) {
                 PlaybookSignature.verify(content, sig, trusted, file.toString());
             }
@@ -61,6 +50,30 @@ public final class PlaybookLoader {
                     + "run again with --allow-unsigned-playbook");
         }
         return PlaybookParser.parse(content, file.toString());
+    }
+
+    /** Playbooks are a few KiB; a file far bigger than this one is not a playbook. */
+    public static final long MAX_PLAYBOOK_BYTES = 1024 * 1024;
+    static final long MAX_SIGNATURE_BYTES = 64 * 1024;
+
+    /** The bytes of a playbook-related file, refused (FIFO, directory, too big, unreadable) before it is opened. */
+    public static byte[] read(Path file, String what, long maxBytes) throws PlaybookException {
+        try {
+            InputFiles.require(file, InputFiles.Kind.REGULAR_FILE, what);
+            long size = Files.size(file);
+            if (size > maxBytes) {
+                throw new PlaybookException(what + " " + file + " has " + size + " bytes; a playbook file has at most " + maxBytes + ": is it the right file?");
+            }
+            return Files.readAllBytes(file);
+        } catch (PlaybookException e) {
+            throw e;
+        } catch (FormatException e) {
+            throw new PlaybookException(e.getMessage(), e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new PlaybookException(what + " " + file + " cannot be read: permission denied", e);
+        } catch (IOException e) {
+            throw new PlaybookException(what + " " + file + " cannot be read: " + io.bootmedic.format.InputFiles.reason(e), e);
+        }
     }
 
     /** Public keys from files given on the command line and from every *.pub in the given directories. */
@@ -78,7 +91,7 @@ public final class PlaybookLoader {
                     keys.add(PlaybookKeys.readPublic(f));
                 }
             } catch (IOException e) {
-                throw new PlaybookException("cannot read trusted keys in " + dir + ": " + e.getMessage(), e);
+                throw new PlaybookException("cannot read trusted keys in " + dir + ": " + io.bootmedic.format.InputFiles.reason(e), e);
             }
         }
         return keys;

@@ -19,6 +19,12 @@ public final class PlaybookParser {
     private static final Set<String> TOP_FIELDS = Set.of("id", "title", "rules", "description");
     private static final Set<String> RULE_FIELDS = Set.of("id", "directory", "glob", "headerHex", "modifiedBefore", "modifiedAfter", "action");
 
+    /** A glob matches one NTFS name, and those have at most 255 characters. */
+    static final int MAX_GLOB = 255;
+    static final int MAX_RULES = 1000;
+    static final int MAX_HEADER = 4096;
+    static final int MAX_TEXT = 1024;
+
     private PlaybookParser() {
     }
 
@@ -26,8 +32,8 @@ public final class PlaybookParser {
         Map<String, Object> root;
         try {
             root = Json.readObject(json);
-        } catch (java.io.IOException e) {
-            throw new PlaybookException("playbook " + source + " is not a valid JSON object with id, title and rules: " + firstLine(e.getMessage()));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new PlaybookException("playbook " + source + " is not a valid JSON object with id, title and rules" + jsonWhere(e));
         }
         checkFields(root, TOP_FIELDS, "playbook " + source);
         String id = requiredText(root, "id", "playbook " + source);
@@ -35,6 +41,9 @@ public final class PlaybookParser {
         List<Object> rules = Json.list(root, "rules");
         if (rules == null || rules.isEmpty()) {
             throw new PlaybookException("playbook " + source + " has no rules: 'rules' must be a non-empty array");
+        }
+        if (rules.size() > MAX_RULES) {
+            throw new PlaybookException("playbook " + source + " has " + rules.size() + " rules, more than the " + MAX_RULES + " bootmedic accepts");
         }
         List<Rule> parsed = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
@@ -65,6 +74,10 @@ public final class PlaybookParser {
             throw new PlaybookException(where + ": directory must name a folder below the volume root, not the root itself");
         }
         String glob = requiredText(node, "glob", where);
+        if (glob.length() > MAX_GLOB) {
+            throw new PlaybookException(where + ": glob is " + glob.length() + " characters long; a file name has at most " + MAX_GLOB
+                    + ", so no glob needs more");
+        }
         if (glob.contains("/") || glob.contains("\\") || glob.contains("..") || glob.contains(":")) {
             throw new PlaybookException(where + ": glob '" + glob + "' may only match names inside its directory (no '/', '\\', '..' or ':')");
         }
@@ -77,6 +90,9 @@ public final class PlaybookParser {
                 header = HexFormat.of().parseHex(requiredText(node, "headerHex", where).replace(" ", ""));
             } catch (IllegalArgumentException e) {
                 throw new PlaybookException(where + ": headerHex must be pairs of hex digits, e.g. \"AAAAAAAA\"");
+            }
+            if (header.length > MAX_HEADER) {
+                throw new PlaybookException(where + ": headerHex has " + header.length + " bytes; a header to compare has at most " + MAX_HEADER);
             }
         }
         Instant before = instant(node, "modifiedBefore", where);
@@ -109,11 +125,18 @@ public final class PlaybookParser {
         if (value == null || value.isBlank()) {
             throw new PlaybookException(where + " needs a text field '" + field + "'");
         }
+        if (value.length() > MAX_TEXT && !field.equals("headerHex")) {
+            throw new PlaybookException(where + ": '" + field + "' is longer than " + MAX_TEXT + " characters");
+        }
         return value;
     }
 
-    private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse("");
+    /** Where Jackson stopped (line and column), without its own wording. */
+    private static String jsonWhere(Exception e) {
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+            return " (the JSON is broken near line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
+        }
+        return "";
     }
 
     private static void checkFields(Map<String, Object> node, Set<String> allowed, String where) throws PlaybookException {

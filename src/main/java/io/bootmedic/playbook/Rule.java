@@ -5,7 +5,6 @@ import io.bootmedic.fs.RelPath;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * One rule of a playbook: which files in which directory are candidates, how a faulty one is told
@@ -30,23 +29,9 @@ public record Rule(String id, RelPath directory, String glob, byte[] header, Ins
         }
     }
 
-    /** Case-insensitive, like NTFS names: '*' any run of characters, '?' one character. */
-    public Pattern globPattern() {
-        StringBuilder regex = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            if (c == '*') {
-                regex.append(".*");
-            } else if (c == '?') {
-                regex.append('.');
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    }
-
+    /** Case-insensitive, like NTFS names: '*' any run of characters, '?' one character (linear-time, see {@link Glob}). */
     public boolean matchesName(String name) {
-        return globPattern().matcher(name).matches();
+        return Glob.matches(glob, name);
     }
 
     public String describe() {

@@ -1,8 +1,11 @@
 package io.bootmedic.registry;
 
+import io.bootmedic.format.Exact;
+import io.bootmedic.format.FormatException;
+import io.bootmedic.format.LeBytes;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,6 +26,8 @@ public final class Hive {
     /** Cells larger than this do not occur in real hives; a bigger size field means damage. */
     private static final int MAX_CELL = 16 * 1024 * 1024;
     private static final int BIG_DATA_SEGMENT = 16344;
+    /** A key of a real hive has at most a few thousand subkeys; lists adding up to more are damage or a loop. */
+    private static final int MAX_SUBKEYS = 1_000_000;
 
     private final HivePages pages;
     private final long binsEnd;
@@ -39,31 +44,52 @@ public final class Hive {
     }
 
     public static Hive open(SeekableByteChannel channel) throws IOException {
+        return checked(() -> openChecked(channel));
+    }
+
+    /** Reads through the bounds-checked view; what it refuses is said as a damaged hive. */
+    @FunctionalInterface
+    interface HiveRead<T> {
+        T read() throws IOException;
+    }
+
+    static <T> T checked(HiveRead<T> read) throws IOException {
+        try {
+            return read.read();
+        } catch (HiveFormatException e) {
+            throw e;
+        } catch (FormatException e) {
+            throw new HiveFormatException("registry hive is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private static Hive openChecked(SeekableByteChannel channel) throws IOException {
         HivePages pages = new HivePages(channel);
         if (pages.size() < BASE_BLOCK) {
             throw new HiveFormatException("not a registry hive: only " + pages.size() + " bytes");
         }
-        ByteBuffer base = le(pages.read(0, 512));
-        if (base.getInt(0) != 0x66676572) { // "regf"
+        LeBytes base = LeBytes.of(pages.read(0, 512), "registry hive base block");
+        if (base.u32(0) != 0x66676572L) { // "regf"
             throw new HiveFormatException("not a registry hive: no 'regf' signature");
         }
         int checksum = 0;
         for (int i = 0; i < 508; i += 4) {
-            checksum ^= base.getInt(i);
+            checksum ^= base.s32(i);
         }
-        if (checksum != base.getInt(508) && !(checksum == 0 && base.getInt(508) == 1) && !(checksum == -1 && base.getInt(508) == -2)) {
+        int stored = base.s32(508);
+        if (checksum != stored && !(checksum == 0 && stored == 1) && !(checksum == -1 && stored == -2)) {
             throw new HiveFormatException("registry hive header checksum is wrong: the header is damaged");
         }
-        int major = base.getInt(0x14);
-        int minor = base.getInt(0x18);
+        long major = base.u32(0x14);
+        long minor = base.u32(0x18);
         if (major != 1) {
             throw new HiveFormatException("unsupported registry hive version " + major + "." + minor);
         }
-        long root = Integer.toUnsignedLong(base.getInt(0x24));
-        long binsSize = Integer.toUnsignedLong(base.getInt(0x28));
+        long root = base.u32(0x24);
+        long binsSize = base.u32(0x28);
         long binsEnd = Math.min(BASE_BLOCK + binsSize, pages.size());
-        boolean dirty = base.getInt(4) != base.getInt(8);
-        Hive hive = new Hive(pages, binsEnd, root, minor, dirty);
+        boolean dirty = base.u32(4) != base.u32(8);
+        Hive hive = new Hive(pages, binsEnd, root, (int) Math.min(minor, Integer.MAX_VALUE), dirty);
         hive.root(); // fail now, not at the first lookup, if the root key is unusable
         return hive;
     }
@@ -74,7 +100,7 @@ public final class Hive {
     }
 
     public HiveKey root() throws IOException {
-        return key(rootOffset);
+        return checked(() -> key(rootOffset));
     }
 
     /** A key by backslash-separated path below the root, names compared case-insensitively. */
@@ -98,27 +124,30 @@ public final class Hive {
         if (offset == NONE || offset < 0 || offset % 8 != 0 || BASE_BLOCK + offset + 4 > binsEnd) {
             throw new HiveFormatException("cell offset " + offset + " is outside the hive: the file is truncated or damaged");
         }
-        int size = le(pages.read(BASE_BLOCK + offset, 4)).getInt(0);
-        int length = size == Integer.MIN_VALUE ? 0 : Math.abs(size);
+        int size = LeBytes.of(pages.read(BASE_BLOCK + offset, 4), "registry hive cell at offset " + offset).s32(0);
+        long length = size == Integer.MIN_VALUE ? 0 : Math.abs((long) size);
         if (length < 8 || length > MAX_CELL || BASE_BLOCK + offset + length > binsEnd) {
             throw new HiveFormatException("cell at offset " + offset + " has an impossible size " + size);
         }
-        return pages.read(BASE_BLOCK + offset + 4, length - 4);
+        return pages.read(BASE_BLOCK + offset + 4, (int) length - 4);
+    }
+
+    private LeBytes cellView(long offset, String what) throws IOException {
+        return LeBytes.of(cell(offset), "registry hive " + what + " cell at offset " + offset);
     }
 
     HiveKey key(long offset) throws IOException {
-        ByteBuffer nk = le(cell(offset));
-        if (nk.limit() < 0x4C || nk.get(0) != 'n' || nk.get(1) != 'k') {
+        LeBytes nk = cellView(offset, "key (nk)");
+        if (nk.length() < 0x4C || nk.u8(0) != 'n' || nk.u8(1) != 'k') {
             throw new HiveFormatException("expected a key (nk) cell at offset " + offset);
         }
-        int flags = Short.toUnsignedInt(nk.getShort(0x02));
-        int nameLength = Short.toUnsignedInt(nk.getShort(0x48));
-        if (0x4C + nameLength > nk.limit()) {
+        int flags = nk.u16(0x02);
+        int nameLength = nk.u16(0x48);
+        if (0x4C + nameLength > nk.length()) {
             throw new HiveFormatException("key name at offset " + offset + " runs past its cell");
         }
         String name = decodeName(nk, 0x4C, nameLength, (flags & 0x20) != 0);
-        return new HiveKey(this, name, Integer.toUnsignedLong(nk.getInt(0x14)), Integer.toUnsignedLong(nk.getInt(0x1C)),
-                Integer.toUnsignedLong(nk.getInt(0x24)), Integer.toUnsignedLong(nk.getInt(0x28)));
+        return new HiveKey(this, name, nk.u32(0x14), nk.u32(0x1C), nk.u32(0x24), nk.u32(0x28));
     }
 
     /** Offsets of the subkeys in a subkey list, following index roots (ri) one level at a time. */
@@ -135,22 +164,22 @@ public final class Hive {
         if (depth > 4 || !seen.add(listOffset)) {
             throw new HiveFormatException("subkey list at offset " + listOffset + " loops or nests too deep");
         }
-        ByteBuffer list = le(cell(listOffset));
-        if (list.limit() < 4) {
-            throw new HiveFormatException("subkey list at offset " + listOffset + " is too short");
-        }
-        String sig = "" + (char) list.get(0) + (char) list.get(1);
-        int count = Short.toUnsignedInt(list.getShort(2));
+        LeBytes list = cellView(listOffset, "subkey list");
+        String sig = list.ascii(0, 2);
+        int count = list.u16(2);
         int stride = switch (sig) {
             case "lf", "lh" -> 8;
             case "li", "ri" -> 4;
-            default -> throw new HiveFormatException("unknown subkey list type '" + sig + "' at offset " + listOffset);
+            default -> throw new HiveFormatException("unknown subkey list type at offset " + listOffset);
         };
-        if (4 + (long) count * stride > list.limit()) {
+        if (Exact.add(4, Exact.multiply(count, stride, "subkey list entries"), "subkey list size") > list.length()) {
             throw new HiveFormatException("subkey list at offset " + listOffset + " claims " + count + " entries, more than its cell holds");
         }
+        if (out.size() + count > MAX_SUBKEYS) {
+            throw new HiveFormatException("subkey list at offset " + listOffset + " adds up to more than " + MAX_SUBKEYS + " subkeys");
+        }
         for (int i = 0; i < count; i++) {
-            long entry = Integer.toUnsignedLong(list.getInt(4 + i * stride));
+            long entry = list.u32(4L + (long) i * stride);
             if (sig.equals("ri")) {
                 collect(entry, out, seen, depth + 1);
             } else {
@@ -164,69 +193,62 @@ public final class Hive {
         if (count == 0 || listOffset == NONE) {
             return out;
         }
-        ByteBuffer list = le(cell(listOffset));
-        if (count * 4 > list.limit()) {
+        LeBytes list = cellView(listOffset, "value list");
+        if (Exact.multiply(count, 4, "value list size") > list.length()) {
             throw new HiveFormatException("value list at offset " + listOffset + " claims " + count + " values, more than its cell holds");
         }
         for (int i = 0; i < count; i++) {
-            out.add(value(Integer.toUnsignedLong(list.getInt(i * 4))));
+            out.add(value(list.u32(i * 4L)));
         }
         return out;
     }
 
     private HiveValue value(long offset) throws IOException {
-        ByteBuffer vk = le(cell(offset));
-        if (vk.limit() < 0x14 || vk.get(0) != 'v' || vk.get(1) != 'k') {
+        LeBytes vk = cellView(offset, "value (vk)");
+        if (vk.length() < 0x14 || vk.u8(0) != 'v' || vk.u8(1) != 'k') {
             throw new HiveFormatException("expected a value (vk) cell at offset " + offset);
         }
-        int nameLength = Short.toUnsignedInt(vk.getShort(0x02));
-        long rawSize = Integer.toUnsignedLong(vk.getInt(0x04));
-        long dataOffset = Integer.toUnsignedLong(vk.getInt(0x08));
-        int type = vk.getInt(0x0C);
-        int flags = Short.toUnsignedInt(vk.getShort(0x10));
-        if (0x14 + nameLength > vk.limit()) {
+        int nameLength = vk.u16(0x02);
+        long rawSize = vk.u32(0x04);
+        long dataOffset = vk.u32(0x08);
+        int type = vk.s32(0x0C);
+        int flags = vk.u16(0x10);
+        if (0x14 + nameLength > vk.length()) {
             throw new HiveFormatException("value name at offset " + offset + " runs past its cell");
         }
         String name = decodeName(vk, 0x14, nameLength, (flags & 1) != 0);
         return new HiveValue(name, type, () -> data(rawSize, dataOffset, vk));
     }
 
-    private byte[] data(long rawSize, long dataOffset, ByteBuffer vk) throws IOException {
+    private byte[] data(long rawSize, long dataOffset, LeBytes vk) throws IOException {
         if ((rawSize & 0x80000000L) != 0) { // small data lives in the offset field itself
             int size = (int) (rawSize & 0x7FFFFFFFL);
             if (size > 4) {
                 throw new HiveFormatException("inline value data claims " + size + " bytes (at most 4 fit)");
             }
-            byte[] out = new byte[size];
-            vk.get(0x08, out, 0, size);
-            return out;
+            return vk.bytes(0x08, size);
         }
-        if (rawSize > MAX_CELL) {
-            throw new HiveFormatException("value data claims " + rawSize + " bytes");
-        }
-        int size = (int) rawSize;
+        int size = Exact.requireAtMost(rawSize, MAX_CELL, "registry value data size");
         byte[] cell = cell(dataOffset);
         if (size > BIG_DATA_SEGMENT && minorVersion > 3 && cell.length >= 8 && cell[0] == 'd' && cell[1] == 'b') {
-            return bigData(le(cell), size);
+            return bigData(LeBytes.of(cell, "registry hive big-data (db) cell at offset " + dataOffset), size);
         }
         if (size > cell.length) {
             throw new HiveFormatException("value data claims " + size + " bytes but its cell holds " + cell.length);
         }
-        byte[] out = new byte[size];
-        System.arraycopy(cell, 0, out, 0, size);
-        return out;
+        return java.util.Arrays.copyOf(cell, size);
     }
 
-    private byte[] bigData(ByteBuffer db, int size) throws IOException {
-        int segments = Short.toUnsignedInt(db.getShort(2));
-        ByteBuffer list = le(cell(Integer.toUnsignedLong(db.getInt(4))));
-        if ((long) segments * 4 > list.limit()) {
+    private byte[] bigData(LeBytes db, int size) throws IOException {
+        int segments = db.u16(2);
+        LeBytes list = cellView(db.u32(4), "big-data segment list");
+        if ((long) segments * 4 > list.length()) {
             throw new HiveFormatException("big-data value claims " + segments + " segments, more than its list holds");
         }
         byte[] out = new byte[size];
         int done = 0;
         for (int i = 0; i < segments && done < size; i++) {
-            byte[] seg = cell(Integer.toUnsignedLong(list.getInt(i * 4)));
+            byte[] seg = cell(list.u32(i * 4L));
             int n = Math.min(Math.min(seg.length, BIG_DATA_SEGMENT), size - done);
             System.arraycopy(seg, 0, out, done, n);
             done += n;
@@ -237,9 +259,8 @@ public final class Hive {
         return out;
     }
 
-    private static String decodeName(ByteBuffer buf, int at, int length, boolean compressed) {
-        byte[] raw = new byte[length];
-        buf.get(at, raw, 0, length);
+    private static String decodeName(LeBytes buf, int at, int length, boolean compressed) throws IOException {
+        byte[] raw = buf.bytes(at, length);
         return compressed ? new String(raw, StandardCharsets.ISO_8859_1) : new String(raw, StandardCharsets.UTF_16LE);
     }
 
@@ -247,7 +268,4 @@ public final class Hive {
         return a.toUpperCase(Locale.ROOT).equals(b.toUpperCase(Locale.ROOT));
     }
 
-    private static ByteBuffer le(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
 }

@@ -7,4 +7,8 @@ public class HiveFormatException extends io.bootmedic.format.FormatException {
     public HiveFormatException(String message) {
         super(message);
     }
+
+    public HiveFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

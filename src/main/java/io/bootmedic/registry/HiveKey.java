@@ -28,11 +28,13 @@ public final class HiveKey {
     }
 
     public List<HiveKey> subkeys() throws IOException {
-        List<HiveKey> out = new ArrayList<>();
-        for (long offset : hive.subkeyOffsets(subkeyList, subkeyCount)) {
-            out.add(hive.key(offset));
-        }
-        return out;
+        return Hive.checked(() -> {
+            List<HiveKey> out = new ArrayList<>();
+            for (long offset : hive.subkeyOffsets(subkeyList, subkeyCount)) {
+                out.add(hive.key(offset));
+            }
+            return out;
+        });
     }
 
     public Optional<HiveKey> subkey(String wanted) throws IOException {
@@ -45,7 +47,7 @@ public final class HiveKey {
     }
 
     public List<HiveValue> values() throws IOException {
-        return hive.values(valueList, valueCount);
+        return Hive.checked(() -> hive.values(valueList, valueCount));
     }
 
     /** A named value; the empty name is the key's default value. */

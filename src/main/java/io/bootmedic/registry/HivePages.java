@@ -1,6 +1,5 @@
 package io.bootmedic.registry;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -34,7 +33,7 @@ final class HivePages {
 
     /** Exactly {@code length} bytes at {@code offset}, or an error if the file is shorter. */
     byte[] read(long offset, int length) throws IOException {
-        if (offset < 0 || length < 0 || offset + length > size) {
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new HiveFormatException("hive is truncated: needs bytes " + offset + ".." + (offset + length) + " of a " + size + "-byte file");
         }
         byte[] out = new byte[length];
@@ -46,7 +45,7 @@ final class HivePages {
             int inPage = (int) (pos - pageNo * PAGE);
             int n = Math.min(length - done, page.length - inPage);
             if (n <= 0) {
-                throw new EOFException("hive ends inside a cell at byte " + pos);
+                throw new HiveFormatException("hive ends inside a cell at byte " + pos);
             }
             System.arraycopy(page, inPage, out, done, n);
             done += n;
@@ -65,7 +64,7 @@ final class HivePages {
         channel.position(start);
         while (buf.hasRemaining()) {
             if (channel.read(buf) < 0) {
-                throw new EOFException("hive file ended early at byte " + (start + buf.position()));
+                throw new HiveFormatException("hive file ended early at byte " + (start + buf.position()) + ": it was truncated while being read");
             }
         }
         cache.put(pageNo, buf.array());

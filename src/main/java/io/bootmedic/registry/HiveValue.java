@@ -41,7 +41,7 @@ public final class HiveValue {
     }
 
     public byte[] data() throws IOException {
-        return reader.read();
+        return Hive.checked(reader::read);
     }
 
     /** REG_SZ / REG_EXPAND_SZ text up to the first NUL; numbers are given as decimal text. */

@@ -4,6 +4,7 @@ import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
+import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.Rule;
 import io.bootmedic.util.Sha256;
@@ -41,10 +42,21 @@ public final class Inspector {
         List<Finding> findings = new ArrayList<>();
         for (FileStat entry : entries) {
             if (rule.matchesName(entry.name())) {
+                if (!RelPath.isValidComponent(entry.name())) {
+                    // e.g. a '\\' in a POSIX-namespace NTFS name: Windows could not have written it, and it cannot be moved safely
+                    throw new UnsafePathException("'" + dir.get() + "' on " + tree.describe() + " holds a file whose name matches rule " + rule.id()
+                            + " but is not a name Windows allows (" + printable(entry.name()) + "). Nothing was changed; inspect the folder by hand.");
+                }
                 findings.add(judge(tree, rule, dir.get().resolve(entry.name()), entry));
             }
         }
         return findings;
+    }
+
+    private static String printable(String name) {
+        StringBuilder b = new StringBuilder();
+        name.codePoints().limit(300).forEach(c -> b.append(c < 0x20 || c == 0x7F ? String.format("\\x%02X", c) : Character.toString(c)));
+        return "'" + b + "'";
     }
 
     private Finding judge(FileTree tree, Rule rule, RelPath path, FileStat stat) throws IOException {

@@ -4,6 +4,7 @@ import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
+import io.bootmedic.fs.UnsafePathException;
 
 import io.bootmedic.util.Json;
 
@@ -31,6 +32,9 @@ public final class JournalStore {
 
     /** Writes the journal and makes it durable before returning: nothing may change before this. */
     public void write(Journal journal) throws IOException {
+        if (!JournalReader.isRunId(journal.runId())) {
+            throw new IllegalArgumentException("a run ID must be a UUID"); // a programming error: run IDs are made by RemediationRun
+        }
         RelPath dir = SafePaths.ensureDirectories(tree, JOURNAL_DIR);
         tree.writeDurably(dir.resolve(journal.runId() + ".json"), Json.write(toMap(journal)));
     }
@@ -41,21 +45,41 @@ public final class JournalStore {
         if (dir.isEmpty()) {
             return List.of();
         }
+        Optional<FileStat> dirStat = tree.stat(dir.get());
+        if (dirStat.isEmpty() || !dirStat.get().isDirectory()) {
+            throw new UnsafePathException("'" + dir.get() + "' on " + tree.describe() + " exists but is not a directory, so the journals of "
+                    + "earlier runs cannot be read. Nothing was changed: move it aside and run again.");
+        }
         List<Journal> journals = new ArrayList<>();
         for (FileStat entry : tree.list(dir.get())) {
             if (!entry.isFile() || !entry.name().endsWith(".json")) {
                 continue;
             }
-            try (InputStream in = Channels.newInputStream(tree.openRead(dir.get().resolve(entry.name())))) {
-                Map<String, Object> map = Json.readObject(in.readAllBytes());
-                if (Journal.SCHEMA.equals(Json.string(map, "schema"))) {
-                    journals.add(fromMap(map));
-                }
-            } catch (IOException e) {
-                throw new IOException("journal " + dir.get().resolve(entry.name()) + " on " + tree.describe()
-                        + " cannot be read (" + e.getMessage() + "). Do not delete it: it records where quarantined files came from. "
-                        + "Copy it aside and report it.", e);
+            String where = JOURNAL_DIR + "/" + entry.name() + " on " + tree.describe();
+            if (!RelPath.isValidComponent(entry.name()) || !JournalReader.isRunId(entry.name().substring(0, entry.name().length() - 5))) {
+                throw new JournalFormatException("journal " + where + " was not written by bootmedic: its name is not <runId>.json. "
+                        + "Nothing was changed. Move it out of " + JOURNAL_DIR + " and run again.");
             }
+            if (entry.size() > JournalReader.MAX_BYTES) {
+                throw new JournalFormatException("journal " + where + " has " + entry.size() + " bytes, more than a journal can ("
+                        + JournalReader.MAX_BYTES + "). Nothing was changed. Move it out of " + JOURNAL_DIR + " and run again.");
+            }
+            byte[] content;
+            try (InputStream in = Channels.newInputStream(tree.openRead(dir.get().resolve(entry.name())))) {
+                content = in.readNBytes((int) JournalReader.MAX_BYTES + 1);
+            } catch (IOException e) {
+                throw new IOException("journal " + where + " cannot be read (" + io.bootmedic.format.InputFiles.reason(e) + "). Do not delete it: it records where "
+                        + "quarantined files came from. Copy it aside and report it.", e);
+            }
+            Journal journal = JournalReader.read(content, where);
+            if (journal == null) {
+                continue; // another schema: not ours to read
+            }
+            if (!entry.name().equalsIgnoreCase(journal.runId() + ".json")) {
+                throw new JournalFormatException("journal " + where + " was not written by bootmedic as it stands: it carries run "
+                        + journal.runId() + ", not the run its name says. Nothing was changed. Copy it aside and report it.");
+            }
+            journals.add(journal);
         }
         journals.sort(Comparator.comparing(Journal::startedAt));
         return journals;
@@ -90,28 +114,5 @@ public final class JournalStore {
         }
         m.put("entries", entries);
         return m;
-    }
-
-    @SuppressWarnings("unchecked")
-    static Journal fromMap(Map<String, Object> m) throws IOException {
-        List<JournalEntry> entries = new ArrayList<>();
-        List<Object> raw = Json.list(m, "entries");
-        if (Json.string(m, "runId") == null || Json.string(m, "startedAt") == null || raw == null) {
-            throw new IOException("a journal needs runId, startedAt and entries");
-        }
-        for (Object o : raw) {
-            if (!(o instanceof Map)) {
-                throw new IOException("a journal entry is not an object");
-            }
-            Map<String, Object> e = (Map<String, Object>) o;
-            if (Json.string(e, "path") == null || Json.string(e, "quarantinePath") == null || Json.string(e, "sha256") == null) {
-                throw new IOException("a journal entry needs path, quarantinePath and sha256");
-            }
-            entries.add(new JournalEntry(Json.string(e, "rule"), Json.string(e, "path"), Json.string(e, "quarantinePath"), Json.string(e, "sha256"),
-                    Json.number(e, "size", -1), Json.string(e, "created"), Json.string(e, "modified"), Json.string(e, "accessed"),
-                    Json.string(e, "state"), Json.string(e, "note")));
-        }
-        return new Journal(Json.string(m, "schema"), Json.string(m, "runId"), Json.string(m, "startedAt"), Json.string(m, "playbook"),
-                Json.string(m, "state"), Json.string(m, "finishedBy"), List.copyOf(entries));
     }
 }

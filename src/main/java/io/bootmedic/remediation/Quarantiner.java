@@ -4,6 +4,7 @@ import io.bootmedic.fs.FileTimes;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
+import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.util.Sha256;
 
 import java.io.IOException;
@@ -36,6 +37,15 @@ public final class Quarantiner {
             FileTimes t = f.times();
             entries.add(new JournalEntry(f.rule().id(), f.path().toString(), quarantinePathFor(runId, f.path()).toString(), f.sha256(), f.size(),
                     str(t.created()), str(t.modified()), str(t.accessed()), "planned", null));
+        }
+        // everything that can be refused without changing anything is refused before the journal exists
+        SafePaths.requireCreatable(tree, JournalStore.JOURNAL_DIR, "the journal");
+        for (JournalEntry e : entries) {
+            RelPath target = RelPath.of(e.quarantinePath());
+            SafePaths.requireCreatable(tree, target.parent(), "the quarantined file");
+            if (SafePaths.resolve(tree, target).isPresent()) {
+                throw new UnsafePathException("'" + target + "' on " + tree.describe() + " exists already; bootmedic never overwrites. Nothing was changed.");
+            }
         }
         Journal journal = new Journal(Journal.SCHEMA, runId, Instant.now().toString(), playbookId, Journal.IN_PROGRESS, null, entries);
         journals.write(journal);

@@ -5,6 +5,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,20 @@ class RelPathTest {
     void refusesPathsThatCouldLeaveTheVolume(String path) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RelPath.of(path));
         assertTrue(e.getMessage().contains("'"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../../outside/X.json", "a/b", "a\\b", "..", ".", "", "a\u0000b", "C:x"})
+    void oneNameMayNotBeAPath(String name) {
+        // a journal's runId becomes a file name through resolve(String): it must not smuggle in separators
+        assertThrows(IllegalArgumentException.class, () -> RelPath.of("bootmedic/journal").resolve(name));
+        assertFalse(RelPath.isValidComponent(name));
+    }
+
+    @Test
+    void aNameLongerThanNtfsAllowsIsRefused() {
+        assertTrue(RelPath.isValidComponent("x".repeat(255)));
+        assertThrows(IllegalArgumentException.class, () -> RelPath.of("a/" + "x".repeat(256)));
     }
 
     @Test
