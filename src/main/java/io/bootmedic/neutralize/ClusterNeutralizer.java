@@ -121,19 +121,40 @@ public final class ClusterNeutralizer implements Neutralizer {
             return new Undo.Result(null, List.of(), "no neutralized files of this volume under " + quarantineDir);
         }
         Map<String, Object> journal = Json.readObject(Files.readAllBytes(journalFile));
-        List<Undo.Restored> out = new ArrayList<>();
+        // every entry is checked before the first is restored: a changed journal restores nothing
+        record Entry(Map<String, Object> json, io.bootmedic.fs.RelPath path, List<Extent> extents) {
+        }
+        List<Entry> entries = new ArrayList<>();
         for (Object o : Json.list(journal, "entries")) {
+            if (!(o instanceof Map<?, ?>)) {
+                throw new io.bootmedic.format.FormatException(journalFile + ": an entry is not an object; the journal was changed or damaged, nothing was restored");
+            }
             Map<String, Object> e = (Map<String, Object>) o;
-            String path = Json.string(e, "path");
             if (!"neutralized".equals(e.get("state"))) {
                 continue;
             }
-            List<Extent> ex = new ArrayList<>();
-            for (Object x : Json.list(e, "extents")) {
-                List<Object> pair = (List<Object>) x;
-                ex.add(new Extent(((Number) pair.get(0)).longValue(), ((Number) pair.get(1)).longValue()));
+            String path = String.valueOf(e.get("path"));
+            // the copy's name is derived, never taken from the journal: a changed journal must not
+            // make undo read some other file of this host into the disk
+            io.bootmedic.fs.RelPath rel;
+            try {
+                rel = io.bootmedic.fs.RelPath.of(path);
+            } catch (IllegalArgumentException bad) {
+                throw new io.bootmedic.format.FormatException(journalFile + ": an entry names an impossible path (" + bad.getMessage()
+                        + "); the journal was changed or damaged, nothing was restored");
             }
-            byte[] copy = Files.readAllBytes(journalFile.getParent().resolve(Json.string(e, "copy")));
+            if (!("files/" + rel).equals(e.get("copy"))) {
+                throw new io.bootmedic.format.FormatException(journalFile + ": the entry of " + rel + " names a host-side copy other than files/"
+                        + rel + "; the journal was changed, nothing was restored");
+            }
+            entries.add(new Entry(e, rel, extents(journalFile, path, e.get("extents"))));
+        }
+        List<Undo.Restored> out = new ArrayList<>();
+        for (Entry entry : entries) {
+            Map<String, Object> e = entry.json();
+            String path = entry.path().toString();
+            List<Extent> ex = entry.extents();
+            byte[] copy = Files.readAllBytes(journalFile.getParent().resolve("files").resolve(path));
             if (!Sha256.of(copy).equals(Json.string(e, "sha256"))) {
                 out.add(new Undo.Restored(path, "failed", "the host-side copy does not have the recorded SHA-256"));
                 continue;
@@ -150,6 +171,23 @@ public final class ClusterNeutralizer implements Neutralizer {
         journal.put("state", out.stream().allMatch(Undo.Restored::ok) ? "undone" : "partially-undone");
         DurableFiles.write(journalFile, Json.write(journal));
         return new Undo.Result(Json.string(journal, "runId"), out, null);
+    }
+
+    /** The journal's [offset, length] pairs, each checked: numbers, not negative, a length above zero. */
+    private static List<Extent> extents(Path journalFile, String path, Object value) throws io.bootmedic.format.FormatException {
+        List<Extent> ex = new ArrayList<>();
+        if (!(value instanceof List<?> list) || list.isEmpty() || list.size() > 1_000_000) {
+            throw new io.bootmedic.format.FormatException(journalFile + ": the entry of " + path + " has no valid cluster list; nothing was restored");
+        }
+        for (Object x : list) {
+            if (!(x instanceof List<?> pair) || pair.size() != 2 || !(pair.get(0) instanceof Number o) || !(pair.get(1) instanceof Number l)
+                    || o.longValue() < 0 || l.longValue() <= 0) {
+                throw new io.bootmedic.format.FormatException(journalFile + ": the entry of " + path + " has an impossible cluster extent "
+                        + x + "; nothing was restored");
+            }
+            ex.add(new Extent(o.longValue(), l.longValue()));
+        }
+        return ex;
     }
 
     private Path findJournal(String runId) throws IOException {

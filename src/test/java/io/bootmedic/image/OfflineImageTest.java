@@ -196,6 +196,34 @@ class OfflineImageTest {
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(part)), "undo restores the volume byte for byte");
     }
 
+    /** A host-side neutralize journal whose copy points at another file of this host: undo restores nothing. */
+    @Test
+    void aChangedNeutralizeJournalCannotMakeUndoReadAnotherHostFileIntoTheDisk() throws Exception {
+        Path part = partition(3);
+        Path hib = tmp.resolve("hiberfil.sys");
+        byte[] header = new byte[4096];
+        System.arraycopy("HIBR".getBytes(), 0, header, 0, 4);
+        Files.write(hib, header);
+        Tools.ok("ntfscp", "-f", part.toString(), hib.toString(), "hiberfil.sys");
+        Path qdir = tmp.resolve("host-quarantine");
+        assertEquals(0, Cli.run("fix", "--image", part.toString(), "--quarantine-dir", qdir.toString()).exit);
+        Path journal;
+        try (var files = Files.walk(qdir)) {
+            journal = files.filter(f -> f.getFileName().toString().equals("journal.json")).findFirst().orElseThrow();
+        }
+        Path secret = Files.writeString(tmp.resolve("host-secret.txt"), "not for the disk");
+        String changed = Files.readString(journal).replaceAll("\"copy\"\\s*:\\s*\"[^\"]*\"",
+                "\"copy\": \"" + journal.getParent().relativize(secret).toString().replace("\\", "/") + "\"");
+        Files.writeString(journal, changed);
+        byte[] before = Files.readAllBytes(part);
+
+        Cli undo = Cli.run("undo", "--image", part.toString(), "--quarantine-dir", qdir.toString());
+
+        assertEquals(2, undo.exit, undo.toString());
+        assertTrue(undo.err.contains("names a host-side copy other than files/"), undo.err);
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(part)), "nothing written to the disk");
+    }
+
     @Test
     void aCrashedVolumeIsNeutralizedByDefaultOrRepairedWithJournalReset() throws Exception {
         Path part = partition(3);
