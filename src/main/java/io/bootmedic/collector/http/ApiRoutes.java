@@ -1,6 +1,5 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.FleetQueries;
@@ -39,8 +38,8 @@ final class ApiRoutes {
         this.keyRate = keyRate;
     }
 
-    void handle(HttpExchange ex, String path, Tokens.Principal who) throws Exception {
-        String method = ex.getRequestMethod();
+    void handle(Exchange ex, String path, Tokens.Principal who) throws Exception {
+        String method = ex.method();
         if (path.equals("/api/v1/reports")) {
             expect(method, "POST");
             postReport(ex);
@@ -75,7 +74,7 @@ final class ApiRoutes {
         }
     }
 
-    private void postReport(HttpExchange ex) throws Exception {
+    private void postReport(Exchange ex) throws Exception {
         byte[] body = HttpIo.readBody(ex, MAX_REPORT_BYTES);
         ReportSummary summary;
         try {
@@ -96,8 +95,8 @@ final class ApiRoutes {
         HttpIo.json(ex, result == ReportStore.Result.CREATED ? 201 : 200, m);
     }
 
-    private void releaseKey(HttpExchange ex, String keyIdText, Tokens.Principal who) throws Exception {
-        String keyId = java.net.URLDecoder.decode(keyIdText, java.nio.charset.StandardCharsets.UTF_8);
+    private void releaseKey(Exchange ex, String keyIdText, Tokens.Principal who) throws Exception {
+        String keyId = HttpIo.decode(keyIdText);
         try {
             KeyId.parse(keyId); // whole key IDs only: prefixes would let a caller enumerate the escrow
         } catch (IllegalArgumentException e) {
@@ -107,7 +106,7 @@ final class ApiRoutes {
         long wait = keyRate.acquire(who.actor(), now);
         if (wait > 0) {
             metrics.count("bootmedic_key_releases_total", "result", "rate_limited");
-            ex.getResponseHeaders().set("Retry-After", String.valueOf(wait));
+            ex.setHeader("Retry-After", String.valueOf(wait));
             throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
         }
         Optional<KeyEscrow.Released> released;
@@ -130,8 +129,8 @@ final class ApiRoutes {
         HttpIo.json(ex, 200, m);
     }
 
-    private void listMachines(HttpExchange ex) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    private void listMachines(Exchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         String outcome = q.get("outcome");
         if (outcome != null && !outcome.isBlank() && !ReportSummary.OUTCOMES.contains(outcome)) {
             throw new HttpIo.HttpError(400, "outcome must be fixed, clean, needs-key, failed or no-windows");
@@ -151,7 +150,7 @@ final class ApiRoutes {
         HttpIo.json(ex, 200, out);
     }
 
-    private void machine(HttpExchange ex, String id) throws Exception {
+    private void machine(Exchange ex, String id) throws Exception {
         if (!id.matches("[0-9a-f]{32}")) {
             throw new HttpIo.HttpError(404, "no such machine");
         }
@@ -191,8 +190,8 @@ final class ApiRoutes {
         return j;
     }
 
-    private void importKeys(HttpExchange ex, Tokens.Principal who) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    private void importKeys(Exchange ex, Tokens.Principal who) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         String name = q.getOrDefault("name", "upload");
         if (!name.matches("[\\w .,()+-]{1,100}")) {
             name = "upload";
@@ -227,8 +226,8 @@ final class ApiRoutes {
         HttpIo.json(ex, 200, out);
     }
 
-    private void audit(HttpExchange ex) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    private void audit(Exchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
         int size = HttpIo.intParam(q, "pageSize", 100, 1, 1000);
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.FleetQueries;
@@ -38,10 +37,10 @@ final class Dashboard {
         }
     }
 
-    void handle(HttpExchange ex, String path, Optional<Tokens.Principal> who) throws Exception {
-        String method = ex.getRequestMethod();
+    void handle(Exchange ex, String path, Optional<Tokens.Principal> who) throws Exception {
+        String method = ex.method();
         if (path.equals("/static/dashboard.css")) {
-            ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            ex.setHeader("Cache-Control", "max-age=3600");
             HttpIo.send(ex, 200, "text/css; charset=utf-8", css);
             return;
         }
@@ -54,8 +53,8 @@ final class Dashboard {
             return;
         }
         if (path.equals("/logout") && method.equals("POST")) {
-            sessions.remove(ex.getRequestHeaders().getFirst("Cookie"));
-            ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+            sessions.remove(ex.header("Cookie"));
+            ex.addHeader("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
             HttpIo.redirect(ex, "/login");
             return;
         }
@@ -66,7 +65,7 @@ final class Dashboard {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw new HttpIo.HttpError(405, "use GET");
         }
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         if (path.equals("/")) {
             html(ex, 200, "Overview", true, overview());
         } else if (path.equals("/machines")) {
@@ -88,7 +87,7 @@ final class Dashboard {
         }
     }
 
-    private void login(HttpExchange ex) throws IOException {
+    private void login(Exchange ex) throws IOException {
         Map<String, String> form = HttpIo.params(new String(HttpIo.readBody(ex, 4096), StandardCharsets.UTF_8));
         Optional<Tokens.Principal> p = tokens.authenticate(form.getOrDefault("token", "").trim());
         if (p.isEmpty() || p.get().role() != Tokens.Role.ADMIN) {
@@ -98,7 +97,7 @@ final class Dashboard {
             return;
         }
         String session = sessions.create(p.get(), System.currentTimeMillis());
-        ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+        ex.addHeader("Set-Cookie", Sessions.COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
         HttpIo.redirect(ex, "/");
     }
 
@@ -295,12 +294,10 @@ final class Dashboard {
         return sb.append("</div>").toString();
     }
 
-    private void csv(HttpExchange ex, Map<String, String> q) throws Exception {
-        ex.getResponseHeaders().set("Content-Type", "text/csv; charset=utf-8");
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"machines.csv\"");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.sendResponseHeaders(200, 0);
-        try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8);
+    private void csv(Exchange ex, Map<String, String> q) throws Exception {
+        HttpIo.securityHeaders(ex, "text/csv; charset=utf-8");
+        ex.setHeader("Content-Disposition", "attachment; filename=\"machines.csv\"");
+        try (Writer w = new OutputStreamWriter(ex.stream(200), StandardCharsets.UTF_8);
              CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder()
                      .setHeader("machineId", "computerName", "outcome", "lastReport", "reports", "biosSerial", "vmId", "volumeIds", "latestRunId").build())) {
             fleet.eachMachine(new FleetQueries.Filter(q.get("outcome"), q.get("q")), m -> csv.printRecord(m.id(), spreadsheetSafe(m.computerName()),
@@ -314,7 +311,7 @@ final class Dashboard {
         return s != null && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
     }
 
-    private static void html(HttpExchange ex, int status, String title, boolean loggedIn, String body) throws IOException {
+    private static void html(Exchange ex, int status, String title, boolean loggedIn, String body) throws IOException {
         HttpIo.send(ex, status, "text/html; charset=utf-8", Html.page(title, loggedIn, body).getBytes(StandardCharsets.UTF_8));
     }
 }
