@@ -2,6 +2,7 @@ package io.bootmedic.cli;
 
 import io.bootmedic.collector.CollectorDir;
 import io.bootmedic.collector.CollectorInit;
+import io.bootmedic.collector.FolderLock;
 import io.bootmedic.collector.MasterKey;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.http.CollectorServer;
@@ -125,6 +126,12 @@ class CollectorCommand {
                 throw new UsageError(where.dir.toAbsolutePath() + " is not a collector folder (no tokens.json, master.key, server.p12). "
                         + "Create one with: bootmedic collector init --dir " + where.dir + " --url https://HOST:" + port);
             }
+            FolderLock lock;
+            try {
+                lock = FolderLock.acquire(d);
+            } catch (FolderLock.HeldException e) {
+                throw new UsageError(e.getMessage());
+            }
             KeyStore ks = null;
             char[] pass = null;
             if (!plainHttp) {
@@ -139,6 +146,11 @@ class CollectorCommand {
                 System.err.println("collector: stopping (finishing requests in flight)");
                 server.stop(5);
                 db.close();
+                try {
+                    lock.close();
+                } catch (java.io.IOException ignored) {
+                    // the process ends: the system releases it
+                }
                 stopped.countDown();
             }, "collector-shutdown"));
             out.println("collector: listening on " + (plainHttp ? "http" : "https") + "://" + bind + ":" + server.port() + " (" + db.describe()
@@ -151,7 +163,8 @@ class CollectorCommand {
 
     @Command(name = "token", description = {"Manage the collector's tokens. A running collector picks changes up within seconds.",
             "  token list                      ids, roles, labels (never the tokens)",
-            "  token add --role agent|admin    a new token, printed once (e.g. one agent token per site's USB sticks)",
+            "  token add --role agent|admin|metrics  a new token, printed once (e.g. one agent token per site's USB sticks;",
+            "                                  a metrics token for the Prometheus scraper)",
             "  token revoke ID                 a lost stick or a leaked token stops working"})
     static class Token implements Callable<Integer> {
         @Spec
@@ -166,7 +179,7 @@ class CollectorCommand {
         @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The collector's folder (default: current folder).")
         Path dir;
 
-        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent or admin")
+        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent, admin or metrics")
         String role;
 
         @Option(names = "--label", paramLabel = "TEXT", description = "for add: what the token is for, e.g. 'site Berlin sticks'")
@@ -188,8 +201,8 @@ class CollectorCommand {
                     }
                 }
                 case "add" -> {
-                    if (role == null || !(role.equals("agent") || role.equals("admin"))) {
-                        throw new UsageError("token add needs --role agent or --role admin");
+                    if (role == null || !(role.equals("agent") || role.equals("admin") || role.equals("metrics"))) {
+                        throw new UsageError("token add needs --role agent, --role admin or --role metrics");
                     }
                     String token = Tokens.add(file, Tokens.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), label);
                     out.println(token);

@@ -141,7 +141,7 @@ class SlowClientTest {
                         }
                         t.step();
                     }
-                    sleep(100);
+                    sleep(500);
                 }
             }, "trickler");
             // open them all before measuring, so every measured request meets 200 slow clients

@@ -68,9 +68,14 @@ final class Router extends Handler.Abstract {
             } else if (path.equals("/healthz")) {
                 HttpIo.send(ex, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/metrics")) {
+                if (who.isEmpty() || (who.get().role() != Tokens.Role.METRICS && who.get().role() != Tokens.Role.ADMIN)) {
+                    ex.setHeader("WWW-Authenticate", "Bearer");
+                    throw new HttpIo.HttpError(401, "/metrics needs a metrics token (bootmedic collector token add --role metrics) or the admin token");
+                }
                 HttpIo.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8));
             } else {
-                who = who.isPresent() ? who : sessions.find(ex.header("Cookie"), System.currentTimeMillis());
+                who = who.isPresent() ? who : sessions.find(ex.header("Cookie"), System.currentTimeMillis())
+                        .filter(tokens::active); // a session dies with the admin token it was made with
                 dashboard.handle(ex, path, who);
             }
         } catch (HttpIo.HttpError e) {
