@@ -8,6 +8,7 @@ import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.http.CollectorServer;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.ReportStore;
+import io.bootmedic.collector.store.Revocations;
 import io.bootmedic.collector.store.ReportSummary;
 import io.bootmedic.remediation.Outcomes;
 import picocli.CommandLine.Command;
@@ -165,7 +166,8 @@ class CollectorCommand {
             "  token list                      ids, roles, labels (never the tokens)",
             "  token add --role agent|admin|metrics  a new token, printed once (e.g. one agent token per site's USB sticks;",
             "                                  a metrics token for the Prometheus scraper)",
-            "  token revoke ID                 a lost stick or a leaked token stops working"})
+            "  token revoke ID                 a lost stick or a leaked token stops working, on every collector of the",
+            "                                  database (give the same --db as serve)"})
     static class Token implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -176,8 +178,8 @@ class CollectorCommand {
         @picocli.CommandLine.Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "for revoke: the token's id (from 'token list')")
         String id;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The collector's folder (default: current folder).")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Where where = new Where();
 
         @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent, admin or metrics")
         String role;
@@ -188,6 +190,7 @@ class CollectorCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            Path dir = where.dir;
             Path file = new CollectorDir(dir).tokens();
             if (!Files.exists(file)) {
                 throw new UsageError(dir.toAbsolutePath() + " is not a collector folder (no tokens.json)");
@@ -212,11 +215,17 @@ class CollectorCommand {
                     if (id == null) {
                         throw new UsageError("token revoke needs the token's id (see 'bootmedic collector token list')");
                     }
-                    if (!Tokens.revoke(file, id)) {
+                    boolean known = Tokens.entries(file).stream().anyMatch(e -> e.id().equals(id));
+                    if (!known) {
                         out.println("No token with id " + id + " (see 'bootmedic collector token list').");
                         return Outcomes.EXIT_NEEDS_WORK;
                     }
-                    out.println("Token " + id + " revoked; a running collector refuses it within a few seconds.");
+                    // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
+                    try (Database db = where.open()) {
+                        Revocations.revoke(db, id, System.currentTimeMillis());
+                    }
+                    Tokens.revoke(file, id);
+                    out.println("Token " + id + " revoked; every collector on this database refuses it within a few seconds.");
                 }
                 default -> throw new UsageError("token ACTION is list, add or revoke");
             }

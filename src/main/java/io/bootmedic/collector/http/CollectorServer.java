@@ -6,7 +6,10 @@ import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
+import io.bootmedic.collector.store.RateBuckets;
 import io.bootmedic.collector.store.ReportStore;
+import io.bootmedic.collector.store.Revocations;
+import io.bootmedic.collector.store.SessionStore;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -115,11 +118,13 @@ public final class CollectorServer implements AutoCloseable {
         Metrics metrics = new Metrics();
         AuditLog audit = new AuditLog(db);
         FleetQueries fleet = new FleetQueries(db);
+        RateBuckets buckets = new RateBuckets(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
-                new RateLimiter(s.keyReleasesPerMinute()));
-        Sessions sessions = new Sessions();
-        Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null);
-        Router router = new Router(s.tokens(), sessions, api, dashboard, metrics, log, guard);
+                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()));
+        Sessions sessions = new Sessions(new SessionStore(db));
+        Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
+                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE));
+        Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard);
         server.setHandler(new GracefulHandler(router));
         try {
             server.start();

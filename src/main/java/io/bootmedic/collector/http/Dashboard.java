@@ -26,10 +26,11 @@ final class Dashboard {
     private final boolean secureCookies;
     private final byte[] css;
     /** Login attempts per caller address: tokens are long and random, but guessing must stay slow anyway. */
-    private final RateLimiter loginRate = new RateLimiter(LOGINS_PER_MINUTE);
+    private final RateLimiter loginRate;
     static final int LOGINS_PER_MINUTE = 20;
 
-    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies) throws IOException {
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate) throws IOException {
+        this.loginRate = loginRate;
         this.fleet = fleet;
         this.audit = audit;
         this.sessions = sessions;
@@ -90,7 +91,7 @@ final class Dashboard {
         }
     }
 
-    private void login(Exchange ex) throws IOException {
+    private void login(Exchange ex) throws IOException, java.sql.SQLException {
         long wait = loginRate.acquire(ex.remote(), System.currentTimeMillis());
         if (wait > 0) {
             ex.setHeader("Retry-After", String.valueOf(wait));

@@ -1,6 +1,7 @@
 package io.bootmedic.collector.http;
 
 import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.store.Revocations;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -24,8 +25,11 @@ final class Router extends Handler.Abstract {
     private final AccessLog log;
     private final SlowClientGuard guard;
 
-    Router(Tokens tokens, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard) {
+    private final Revocations revocations;
+
+    Router(Tokens tokens, Revocations revocations, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard) {
         this.guard = guard;
+        this.revocations = revocations;
         this.tokens = tokens;
         this.sessions = sessions;
         this.api = api;
@@ -75,7 +79,7 @@ final class Router extends Handler.Abstract {
                 HttpIo.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8));
             } else {
                 who = who.isPresent() ? who : sessions.find(ex.header("Cookie"), System.currentTimeMillis())
-                        .filter(tokens::active); // a session dies with the admin token it was made with
+                        .filter(this::valid); // a session dies with the admin token it was made with
                 dashboard.handle(ex, path, who);
             }
         } catch (HttpIo.HttpError e) {
@@ -110,7 +114,12 @@ final class Router extends Handler.Abstract {
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
         }
-        return tokens.authenticate(h.substring(7).trim());
+        return tokens.authenticate(h.substring(7).trim()).filter(p -> !revocations.isRevoked(p.tokenId()));
+    }
+
+    /** Whether a session's token is still known here and not revoked through any collector. */
+    private boolean valid(Tokens.Principal p) {
+        return tokens.active(p) && !revocations.isRevoked(p.tokenId());
     }
 
     /** A small, fixed set of route names for the latency histogram (ids in paths would explode it). */
