@@ -115,6 +115,20 @@ public final class CollectorClient {
         }
     }
 
+    /** A pin mismatch or an unacceptable certificate, as opposed to a connection that broke during the handshake. */
+    private static boolean aboutTheCertificate(SSLHandshakeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException || (t.getMessage() != null && t.getMessage().contains("pin mismatch"))) {
+                return true;
+            }
+            if (t instanceof java.io.EOFException || t instanceof java.net.SocketException) {
+                return false;
+            }
+        }
+        String m = String.valueOf(e.getMessage());
+        return !(m.contains("terminated the handshake") || m.contains("closed"));
+    }
+
     private Answer request(String method, String path, byte[] body, String contentType) throws CollectorException {
         URI uri = URI.create(config.url().toString().replaceAll("/+$", "") + path);
         HttpURLConnection c = null;
@@ -149,6 +163,10 @@ public final class CollectorClient {
             }
             return new Answer(status, answer);
         } catch (SSLHandshakeException e) {
+            if (!aboutTheCertificate(e)) {
+                // the peer went away mid-handshake (a collector restarting or killed behind a balancer): try again
+                throw new CollectorException("cannot reach the collector at " + config.url() + ": " + e, 0, true);
+            }
             String why = e.getMessage() != null && e.getMessage().contains("pin mismatch") ? e.getMessage().substring(e.getMessage().indexOf("certificate pin"))
                     : e.getMessage();
             throw new CollectorException("TLS with " + config.url() + " failed: " + why
