@@ -76,7 +76,7 @@ final class Router extends Handler.Abstract {
                     ex.setHeader("WWW-Authenticate", "Bearer");
                     throw new HttpIo.HttpError(401, "/metrics needs a metrics token (bootmedic collector token add --role metrics) or the admin token");
                 }
-                HttpIo.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8));
+                HttpIo.send(ex, 200, metrics.contentType(), metrics.text().getBytes(StandardCharsets.UTF_8));
             } else {
                 who = who.isPresent() ? who : sessions.find(ex.header("Cookie"), System.currentTimeMillis())
                         .filter(this::valid); // a session dies with the admin token it was made with
