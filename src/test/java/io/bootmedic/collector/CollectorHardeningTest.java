@@ -265,7 +265,7 @@ class CollectorHardeningTest {
         TestCollector.Response r = CollectorApiContract.untilResponse(() -> collector.request("GET", "/metrics", metricsToken, null), 200);
         assertTrue(r.body().contains("bootmedic_http_requests_total"), r.body());
         // written by the Prometheus client library: every family has its HELP and TYPE
-        assertTrue(r.body().contains("# HELP bootmedic_reports_received_total Reports received") && r.body().contains("# TYPE bootmedic_http_requests_total counter"), r.body());
+        assertTrue(r.body().contains("# HELP bootmedic_http_requests_total HTTP answers, by status.") && r.body().contains("# TYPE bootmedic_http_requests_total counter"), r.body());
         assertTrue(r.header("Content-Type").startsWith("text/plain; version=0.0.4"), r.header("Content-Type"));
         assertEquals(200, collector.request("GET", "/metrics", admin(), null).status());
     }

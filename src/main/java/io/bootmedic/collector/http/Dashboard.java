@@ -101,7 +101,7 @@ final class Dashboard {
         Optional<Tokens.Principal> p = tokens.authenticate(form.getOrDefault("token", "").trim());
         if (p.isEmpty() || p.get().role() != Tokens.Role.ADMIN) {
             html(ex, 401, "Log in", false, loginForm(p.isPresent()
-                    ? "That is not the admin token. The dashboard needs the admin token (admin.token in the collector's folder)."
+                    ? "That is the " + p.get().role().name().toLowerCase(java.util.Locale.ROOT) + " token. The dashboard needs the admin token (admin.token in the collector's folder)."
                     : "That token is not known to this collector. Paste the contents of admin.token from the collector's folder."));
             return;
         }
