@@ -137,6 +137,7 @@ final class ApiRoutes {
         } catch (AuditLog.AuditUnavailableException e) {
             metrics.count("bootmedic_key_releases_total", "result", "audit_failed");
             System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + e.getCause());
+            ex.setHeader("Retry-After", "30"); // agents back off instead of hammering a collector whose database is down
             throw new HttpIo.HttpError(503, "the audit log cannot be written, so no key is released; the collector's operator must fix its database");
         }
         if (released.isEmpty()) {

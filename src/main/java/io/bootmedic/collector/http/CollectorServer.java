@@ -37,6 +37,13 @@ import java.security.KeyStore;
  * limits and minimum body data rates; {@link SlowClientGuard} adds a handshake-and-header deadline.
  */
 public final class CollectorServer implements AutoCloseable {
+    /** Held so the setting stays: Jetty's INFO lines at every start would bury the collector's own. */
+    private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
+    static {
+        JETTY_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     /** How the service is set up; {@code keystore} null means plain HTTP (behind a TLS-terminating proxy). */
     public record Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
                            Path accessLog, int keyReleasesPerMinute, int threads, Limits limits) {
