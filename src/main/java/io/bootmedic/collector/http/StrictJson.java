@@ -16,13 +16,13 @@ import java.nio.charset.StandardCharsets;
  * surrogates, which lenient decoders turn into characters that were never sent) and exactly one
  * JSON value with nothing but white space after it.
  */
-final class StrictJson {
+public final class StrictJson {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private StrictJson() {
     }
 
-    static void check(byte[] body) throws ReportSummary.InvalidReportException {
+    public static void check(byte[] body) throws ReportSummary.InvalidReportException {
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body));

@@ -36,7 +36,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
             "system serial number", "not specified", "not applicable", "n/a", "123456789", "0123456789");
 
     /** Thrown for a body that is not an acceptable report; the message says which field and why. */
-    public static final class InvalidReportException extends IOException {
+    public static final class InvalidReportException extends io.bootmedic.format.FormatException {
         public InvalidReportException(String message) {
             super(message);
         }
