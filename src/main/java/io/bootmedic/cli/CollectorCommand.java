@@ -116,6 +116,10 @@ class CollectorCommand {
         @Option(names = "--threads", paramLabel = "N", defaultValue = "16", description = "Request threads (default 16).")
         int threads;
 
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "2000",
+                description = "Open connections accepted at once (default 2000); beyond, new ones wait until one closes.")
+        int maxConnections;
+
         @Option(names = "--plain-http", description = "Serve plain HTTP, for a TLS-terminating proxy in front (agents then trust the proxy's certificate).")
         boolean plainHttp;
 
@@ -126,6 +130,9 @@ class CollectorCommand {
             if (!d.initialized()) {
                 throw new UsageError(where.dir.toAbsolutePath() + " is not a collector folder (no tokens.json, master.key, server.p12). "
                         + "Create one with: bootmedic collector init --dir " + where.dir + " --url https://HOST:" + port);
+            }
+            if (maxConnections < 1) {
+                throw new UsageError("--max-connections must be at least 1");
             }
             FolderLock lock;
             try {
@@ -141,7 +148,8 @@ class CollectorCommand {
             }
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
-                    Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads), db);
+                    Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
+                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)), db);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("collector: stopping (finishing requests in flight)");

@@ -60,6 +60,13 @@ public final class CollectorServer implements AutoCloseable {
      */
     public record Limits(int maxConnections, long headerMillis, long idleMillis, int maxHeaderBytes, long minBodyBytesPerSecond) {
         public static final Limits DEFAULT = new Limits(2000, 10_000, 30_000, 16 * 1024, 4096);
+
+        public Limits withMaxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("--max-connections must be at least 1");
+            }
+            return new Limits(n, headerMillis, idleMillis, maxHeaderBytes, minBodyBytesPerSecond);
+        }
     }
 
     /** TLS 1.2 with AEAD suites only (GCM, ChaCha20-Poly1305, forward secret), and TLS 1.3. */
