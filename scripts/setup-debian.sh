@@ -15,6 +15,7 @@ packages=(
   shellcheck                      # lint for the shell scripts
   gcc libc6-dev                   # compiles offsetof() checks of the libntfs-3g structs
   postgresql                      # the collector's tests and benchmark run against a real server (started by the tests)
+  haproxy                         # the two-collector test puts Debian's load balancer in front of two collectors
   chromium chromium-driver        # the dashboard test drives a real headless browser
   wrk curl                        # the collector benchmark's load generator
   python3-yaml                    # parses the SSM document and the Kubernetes manifests in the mass-remediation tests

@@ -28,20 +28,22 @@ p99_ms() { awk '/^ +99%/ { v=$2; if (v ~ /us$/) { sub(/us/,"",v); v=v/1000 } els
 rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 
 results=()
-run_backend() {
-  local name=$1 db=$2
-  local dir="$work/$name" port
-  port=$(free_port)
-  java -jar "$jar" collector init --dir "$dir" --url "https://127.0.0.1:$port" >/dev/null
+# start_server NAME DIR PORT DB: a collector in the background; waits until /healthz answers
+start_server() {
+  local name=$1 dir=$2 port=$3 db=$4
   local args=(collector serve --dir "$dir" --port "$port" --bind 127.0.0.1 --key-rate 100000000 --threads 16)
   [ -n "$db" ] && args+=(--db "$db")
   java -Xmx1g -jar "$jar" "${args[@]}" >"$work/$name-server.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-  local admin agent url="https://127.0.0.1:$port"
+  for _ in $(seq 150); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+}
+
+# load NAME URL DIR: ingestion and key release under wrk; sets ingest_rps ingest_p99 keys_rps keys_p99
+load() {
+  local name=$1 url=$2 dir=$3
+  local admin agent
   admin=$(cat "$dir/admin.token")
   agent=$(sed -n 's/^collector.token=//p' "$dir/agent.conf")
-
   echo "== $name: warming up"
   TOKEN=$agent wrk -t1 -c8 -d5s -s scripts/bench/collector/post-report.lua "$url" >/dev/null
   echo "== $name: report ingestion, ${seconds}s, 2 threads x 16 connections"
@@ -62,6 +64,19 @@ PY
   echo "== $name: key release, ${seconds}s, 1 thread x 4 connections"
   TOKEN=$agent KEYS="$work/$name-keys.txt" wrk -t1 -c4 -d"${seconds}s" --latency -s scripts/bench/collector/get-key.lua "$url" >"$work/$name-keys-wrk.txt"
   grep -E "Requests/sec|Non-2xx| 99%" "$work/$name-keys-wrk.txt" || true
+  ingest_rps=$(rps "$work/$name-ingest.txt"); ingest_p99=$(p99_ms "$work/$name-ingest.txt")
+  keys_rps=$(rps "$work/$name-keys-wrk.txt"); keys_p99=$(p99_ms "$work/$name-keys-wrk.txt")
+}
+
+run_backend() {
+  local name=$1 db=$2
+  local dir="$work/$name" port
+  port=$(free_port)
+  java -jar "$jar" collector init --dir "$dir" --url "https://127.0.0.1:$port" >/dev/null
+  start_server "$name" "$dir" "$port" "$db"
+  local admin url="https://127.0.0.1:$port"
+  admin=$(cat "$dir/admin.token")
+  load "$name" "$url" "$dir"
 
   local machines
   machines=$(curl -skf -H "Authorization: Bearer $admin" "$url/api/v1/machines?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
@@ -82,9 +97,59 @@ PY
   page_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR]=$1 } END { printf "%.0f/%.0f", a[int(NR/2)+1]*1000, a[NR]*1000 }')
   local list_ms
   list_ms=$(curl -sk -b "$work/cookies" -o /dev/null -w '%{time_total}' "$url/machines?q=PC-0999" | awk '{ printf "%.0f", $1*1000 }')
-  results+=("$(printf '%-11s %9s %9s %10s %9s %9s %12s %12s' "$name" "$(rps "$work/$name-ingest.txt")" "$(p99_ms "$work/$name-ingest.txt")" \
-    "$(rps "$work/$name-keys-wrk.txt")" "$(p99_ms "$work/$name-keys-wrk.txt")" "$machines" "$page_ms" "$list_ms")")
+  results+=("$(printf '%-24s %9s %9s %10s %9s %9s %12s %12s' "$name" "$ingest_rps" "$ingest_p99" "$keys_rps" "$keys_p99" "$machines" "$page_ms" "$list_ms")")
+
+  if [ -n "$db" ]; then
+    # the same collector while 200 slow connections trickle bytes at it
+    local agent
+    agent=$(sed -n 's/^collector.token=//p' "$dir/agent.conf")
+    python3 scripts/bench/collector/slow-clients.py 127.0.0.1 "$port" 200 "$agent" 2>"$work/slow.txt" &
+    local slow=$!
+    sleep 3
+    load "$name-slow" "$url" "$dir"
+    kill "$slow"; wait "$slow" 2>/dev/null || true
+    cat "$work/slow.txt"
+    results+=("$(printf '%-24s %9s %9s %10s %9s %9s %12s %12s' "$name, 200 slow conns" "$ingest_rps" "$ingest_p99" "$keys_rps" "$keys_p99" "" "" "")")
+  fi
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+  if [ -n "$db" ] && command -v haproxy >/dev/null; then
+    # two collectors on the same database behind HAProxy (TCP mode: agents still pin the certificate)
+    local pa pb ph
+    pa=$(free_port); pb=$(free_port); ph=$(free_port)
+    local da="$work/$name-a" dbb="$work/$name-b"
+    java -jar "$jar" collector init --dir "$da" --url "https://127.0.0.1:$ph" >/dev/null
+    mkdir -p "$dbb"
+    for f in server.p12 server.p12.pass server.crt tokens.json master.key admin.token agent.conf; do cp "$da/$f" "$dbb/$f"; done
+    start_server "$name-a" "$da" "$pa" "$db"
+    start_server "$name-b" "$dbb" "$pb" "$db"
+    cat >"$work/haproxy.cfg" <<CFG
+global
+  maxconn 4000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  retries 3
+  option redispatch
+frontend collectors
+  bind 127.0.0.1:$ph
+  default_backend collectors
+backend collectors
+  balance roundrobin
+  option httpchk
+  http-check send meth GET uri /healthz
+  server a 127.0.0.1:$pa check check-ssl verify none inter 1s
+  server b 127.0.0.1:$pb check check-ssl verify none inter 1s
+CFG
+    haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+    pids+=($!)
+    sleep 2
+    load "$name-haproxy" "https://127.0.0.1:$ph" "$da"
+    results+=("$(printf '%-24s %9s %9s %10s %9s %9s %12s %12s' "$name, 2 behind HAProxy" "$ingest_rps" "$ingest_p99" "$keys_rps" "$keys_p99" "" "" "")")
+    for _ in 1 2 3; do kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; done
+  fi
 }
 
 run_backend sqlite ""
@@ -96,7 +161,7 @@ fi
 
 echo
 echo "collector benchmark ($(nproc) cores, load generator on the same machine, HTTPS, ${seconds} s per phase)"
-printf '%-11s %9s %9s %10s %9s %9s %12s %12s\n' backend "reports/s" "p99 ms" "keys/s" "p99 ms" machines "overview ms" "search ms"
+printf '%-24s %9s %9s %10s %9s %9s %12s %12s\n' backend "reports/s" "p99 ms" "keys/s" "p99 ms" machines "overview ms" "search ms"
 printf '%s\n' "${results[@]}"
 echo "(overview ms: median/max of 20 loads of the dashboard's first page; search ms: one filtered machine list)"
 echo "goals: reports >= 2000/s p99 < 50 ms (PostgreSQL), >= 500/s (SQLite); key release p99 < 20 ms; first page < 300 ms"

@@ -2,11 +2,13 @@ package io.bootmedic.cli;
 
 import io.bootmedic.collector.CollectorDir;
 import io.bootmedic.collector.CollectorInit;
+import io.bootmedic.collector.FolderLock;
 import io.bootmedic.collector.MasterKey;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.http.CollectorServer;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.ReportStore;
+import io.bootmedic.collector.store.Revocations;
 import io.bootmedic.collector.store.ReportSummary;
 import io.bootmedic.remediation.Outcomes;
 import picocli.CommandLine.Command;
@@ -114,6 +116,10 @@ class CollectorCommand {
         @Option(names = "--threads", paramLabel = "N", defaultValue = "16", description = "Request threads (default 16).")
         int threads;
 
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "2000",
+                description = "Open connections accepted at once (default 2000); beyond, new ones wait until one closes.")
+        int maxConnections;
+
         @Option(names = "--plain-http", description = "Serve plain HTTP, for a TLS-terminating proxy in front (agents then trust the proxy's certificate).")
         boolean plainHttp;
 
@@ -125,6 +131,15 @@ class CollectorCommand {
                 throw new UsageError(where.dir.toAbsolutePath() + " is not a collector folder (no tokens.json, master.key, server.p12). "
                         + "Create one with: bootmedic collector init --dir " + where.dir + " --url https://HOST:" + port);
             }
+            if (maxConnections < 1) {
+                throw new UsageError("--max-connections must be at least 1");
+            }
+            FolderLock lock;
+            try {
+                lock = FolderLock.acquire(d);
+            } catch (FolderLock.HeldException e) {
+                throw new UsageError(e.getMessage());
+            }
             KeyStore ks = null;
             char[] pass = null;
             if (!plainHttp) {
@@ -133,12 +148,18 @@ class CollectorCommand {
             }
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
-                    Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads), db);
+                    Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
+                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)), db);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("collector: stopping (finishing requests in flight)");
                 server.stop(5);
                 db.close();
+                try {
+                    lock.close();
+                } catch (java.io.IOException ignored) {
+                    // the process ends: the system releases it
+                }
                 stopped.countDown();
             }, "collector-shutdown"));
             out.println("collector: listening on " + (plainHttp ? "http" : "https") + "://" + bind + ":" + server.port() + " (" + db.describe()
@@ -151,8 +172,10 @@ class CollectorCommand {
 
     @Command(name = "token", description = {"Manage the collector's tokens. A running collector picks changes up within seconds.",
             "  token list                      ids, roles, labels (never the tokens)",
-            "  token add --role agent|admin    a new token, printed once (e.g. one agent token per site's USB sticks)",
-            "  token revoke ID                 a lost stick or a leaked token stops working"})
+            "  token add --role agent|admin|metrics  a new token, printed once (e.g. one agent token per site's USB sticks;",
+            "                                  a metrics token for the Prometheus scraper)",
+            "  token revoke ID                 a lost stick or a leaked token stops working, on every collector of the",
+            "                                  database (give the same --db as serve)"})
     static class Token implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -163,10 +186,10 @@ class CollectorCommand {
         @picocli.CommandLine.Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "for revoke: the token's id (from 'token list')")
         String id;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The collector's folder (default: current folder).")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Where where = new Where();
 
-        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent or admin")
+        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent, admin or metrics")
         String role;
 
         @Option(names = "--label", paramLabel = "TEXT", description = "for add: what the token is for, e.g. 'site Berlin sticks'")
@@ -175,6 +198,7 @@ class CollectorCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            Path dir = where.dir;
             Path file = new CollectorDir(dir).tokens();
             if (!Files.exists(file)) {
                 throw new UsageError(dir.toAbsolutePath() + " is not a collector folder (no tokens.json)");
@@ -188,8 +212,8 @@ class CollectorCommand {
                     }
                 }
                 case "add" -> {
-                    if (role == null || !(role.equals("agent") || role.equals("admin"))) {
-                        throw new UsageError("token add needs --role agent or --role admin");
+                    if (role == null || !(role.equals("agent") || role.equals("admin") || role.equals("metrics"))) {
+                        throw new UsageError("token add needs --role agent, --role admin or --role metrics");
                     }
                     String token = Tokens.add(file, Tokens.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), label);
                     out.println(token);
@@ -199,11 +223,17 @@ class CollectorCommand {
                     if (id == null) {
                         throw new UsageError("token revoke needs the token's id (see 'bootmedic collector token list')");
                     }
-                    if (!Tokens.revoke(file, id)) {
+                    boolean known = Tokens.entries(file).stream().anyMatch(e -> e.id().equals(id));
+                    if (!known) {
                         out.println("No token with id " + id + " (see 'bootmedic collector token list').");
                         return Outcomes.EXIT_NEEDS_WORK;
                     }
-                    out.println("Token " + id + " revoked; a running collector refuses it within a few seconds.");
+                    // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
+                    try (Database db = where.open()) {
+                        Revocations.revoke(db, id, System.currentTimeMillis());
+                    }
+                    Tokens.revoke(file, id);
+                    out.println("Token " + id + " revoked; every collector on this database refuses it within a few seconds.");
                 }
                 default -> throw new UsageError("token ACTION is list, add or revoke");
             }

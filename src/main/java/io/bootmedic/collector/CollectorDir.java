@@ -58,6 +58,22 @@ public record CollectorDir(Path dir) {
         return Files.isRegularFile(tokens()) && Files.isRegularFile(masterKey()) && Files.isRegularFile(keystore());
     }
 
+    /** Creates {@code file} (when asked) readable and writable by its owner only, or narrows an existing one to that. */
+    public static void ownerOnly(Path file, boolean create) throws IOException {
+        try {
+            var mode = PosixFilePermissions.fromString("rw-------");
+            if (create && !Files.exists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(mode));
+            } else if (Files.exists(file)) {
+                Files.setPosixFilePermissions(file, mode);
+            }
+        } catch (UnsupportedOperationException e) {
+            // Windows: the folder's ACL protects it
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
     /** Writes a secret readable by its owner only (where the file system has POSIX permissions). */
     public static void writeSecret(Path file, byte[] content) throws IOException {
         io.bootmedic.util.DurableFiles.write(file, content);

@@ -26,7 +26,8 @@ import java.util.Optional;
  * file when it changes, so a token revoked for a lost USB stick stops working within seconds.
  */
 public final class Tokens {
-    public enum Role { ADMIN, AGENT }
+    /** admin: dashboard, fleet API, key import; agent: reports and key releases; metrics: /metrics only. */
+    public enum Role { ADMIN, AGENT, METRICS }
 
     /** Who made a request: a role and the token's public id (a hash prefix), never the token. */
     public record Principal(Role role, String tokenId) {
@@ -58,7 +59,11 @@ public final class Tokens {
     public static String newToken(Role role) {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
-        return "bm" + (role == Role.ADMIN ? "adm" : "agt") + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return "bm" + switch (role) {
+            case ADMIN -> "adm";
+            case AGENT -> "agt";
+            case METRICS -> "met";
+        } + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
     static String hash(String token) {
@@ -77,7 +82,7 @@ public final class Tokens {
         }
         for (Object o : (List<?>) list) {
             if (!(o instanceof Map<?, ?> m) || !(m.get("sha256") instanceof String h) || !h.matches("[0-9a-f]{64}")
-                    || !(m.get("role") instanceof String r) || !(r.equals("admin") || r.equals("agent"))) {
+                    || !(m.get("role") instanceof String r) || !(r.equals("admin") || r.equals("agent") || r.equals("metrics"))) {
                 throw new IOException(file + " has a malformed token entry");
             }
             entries.add(new Entry(Role.valueOf(r.toUpperCase(Locale.ROOT)), h.substring(0, 8), h,
@@ -146,6 +151,12 @@ public final class Tokens {
             // keep the tokens we have: a half-written or vanished file must not lock everyone out
             System.err.println("collector: cannot re-read " + file + " (" + e.getMessage() + "); keeping the tokens loaded before");
         }
+    }
+
+    /** Whether the token behind a principal is still in tokens.json (a dashboard session dies with its token). */
+    public boolean active(Principal p) {
+        reloadIfChanged();
+        return byHash.containsValue(p);
     }
 
     public Optional<Principal> authenticate(String token) {

@@ -132,6 +132,24 @@ abstract class CollectorApiContract {
         assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null).status(), "the other tokens still work");
     }
 
+    interface ResponseCall {
+        TestCollector.Response call() throws Exception;
+    }
+
+    /** Polls until the answer has the expected status (tokens.json is re-read every few seconds); returns the last answer. */
+    static TestCollector.Response untilResponse(ResponseCall call, int expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        TestCollector.Response r;
+        do {
+            r = call.call();
+            if (r.status() == expected) {
+                return r;
+            }
+            Thread.sleep(250);
+        } while (System.currentTimeMillis() < deadline);
+        return r;
+    }
+
     interface StatusCall {
         int status() throws Exception;
     }
@@ -206,7 +224,8 @@ abstract class CollectorApiContract {
         assertEquals(429, limited.status());
         assertTrue(limited.header("Retry-After") != null, limited.headers().toString());
         // another token has its own allowance
-        assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, admin(), null).status());
+        String other = Tokens.add(collector.dir.tokens(), Tokens.Role.AGENT, "site B");
+        assertEquals(404, untilStatus(() -> collector.request("GET", "/api/v1/keys/" + KEY_ID, other, null).status(), 404));
     }
 
     @Test
@@ -264,7 +283,7 @@ abstract class CollectorApiContract {
         assertTrue(overview.contains("PC-ROT"), overview);
 
         collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
-        String metrics = collector.request("GET", "/metrics", null, null).body();
+        String metrics = collector.request("GET", "/metrics", admin(), null).body();
         assertTrue(metrics.contains("bootmedic_reports_received_total{result=\"created\"} 1"), metrics);
         assertTrue(metrics.contains("bootmedic_report_outcomes_total{outcome=\"fixed\"} 1"), metrics);
         assertTrue(metrics.contains("bootmedic_key_releases_total{result=\"not_found\"} 1"), metrics);

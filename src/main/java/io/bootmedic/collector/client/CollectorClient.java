@@ -91,7 +91,24 @@ public final class CollectorClient {
         }
     }
 
-    private record Answer(int status, byte[] body) {
+    private record Answer(int status, byte[] body, long retryAfterMillis) {
+    }
+
+    /** Retry-After in seconds (what the collector sends) or as an HTTP date; -1 when absent or unreadable; at most an hour. */
+    static long retryAfter(String header, long now) {
+        if (header == null || header.isBlank()) {
+            return -1;
+        }
+        String h = header.strip();
+        try {
+            if (h.matches("\\d{1,9}")) {
+                return Math.min(3_600_000L, Long.parseLong(h) * 1000);
+            }
+            long at = java.time.ZonedDateTime.parse(h, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return Math.max(0, Math.min(3_600_000L, at - now));
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     private CollectorException refusal(Answer a, String what) {
@@ -100,7 +117,8 @@ public final class CollectorClient {
             case 401 -> new CollectorException("the collector refused the token (401) for " + what + ": agents need collector.token in agent.conf, "
                     + "'keys import' needs admin.token, both from this collector's 'collector init'", 401, false);
             case 403 -> new CollectorException("the collector refused " + what + " for this token (403): " + message, 403, false);
-            case 429 -> new CollectorException("the collector is rate-limiting key requests (429): " + message, 429, true);
+            case 429 -> new CollectorException("the collector is asking to slow down (429): " + message, 429, true, a.retryAfterMillis);
+            case 503 -> new CollectorException("the collector is busy or cannot write its database (503): " + message, 503, true, a.retryAfterMillis);
             case 400 -> new CollectorException("the collector rejected " + what + " (400): " + message, 400, false);
             default -> new CollectorException("the collector answered " + a.status + " for " + what + ": " + message, a.status, a.status >= 500);
         };
@@ -113,6 +131,20 @@ public final class CollectorClient {
         } catch (IOException | RuntimeException e) {
             return "(no reason given)";
         }
+    }
+
+    /** A pin mismatch or an unacceptable certificate, as opposed to a connection that broke during the handshake. */
+    private static boolean aboutTheCertificate(SSLHandshakeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException || (t.getMessage() != null && t.getMessage().contains("pin mismatch"))) {
+                return true;
+            }
+            if (t instanceof java.io.EOFException || t instanceof java.net.SocketException) {
+                return false;
+            }
+        }
+        String m = String.valueOf(e.getMessage());
+        return !(m.contains("terminated the handshake") || m.contains("closed"));
     }
 
     private Answer request(String method, String path, byte[] body, String contentType) throws CollectorException {
@@ -147,8 +179,12 @@ public final class CollectorClient {
             if (in != null) {
                 in.close();
             }
-            return new Answer(status, answer);
+            return new Answer(status, answer, retryAfter(c.getHeaderField("Retry-After"), System.currentTimeMillis()));
         } catch (SSLHandshakeException e) {
+            if (!aboutTheCertificate(e)) {
+                // the peer went away mid-handshake (a collector restarting or killed behind a balancer): try again
+                throw new CollectorException("cannot reach the collector at " + config.url() + ": " + e, 0, true);
+            }
             String why = e.getMessage() != null && e.getMessage().contains("pin mismatch") ? e.getMessage().substring(e.getMessage().indexOf("certificate pin"))
                     : e.getMessage();
             throw new CollectorException("TLS with " + config.url() + " failed: " + why

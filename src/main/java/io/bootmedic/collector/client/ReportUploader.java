@@ -25,10 +25,18 @@ public final class ReportUploader {
         void sleep(long millis) throws InterruptedException;
     }
 
+    private final java.util.random.RandomGenerator random;
+
     public ReportUploader(CollectorClient client, long retryForMillis, Sleeper sleeper) {
+        this(client, retryForMillis, sleeper, new java.security.SecureRandom());
+    }
+
+    /** {@code random} spreads the retries of a fleet (tests give a seeded one). */
+    public ReportUploader(CollectorClient client, long retryForMillis, Sleeper sleeper, java.util.random.RandomGenerator random) {
         this.client = client;
         this.retryForMillis = retryForMillis;
         this.sleeper = sleeper;
+        this.random = random;
     }
 
     public record Outcome(Path report, boolean sent, boolean duplicate, String error) {
@@ -77,23 +85,23 @@ public final class ReportUploader {
     /** Sends a report held in memory, retrying what may pass on a later try until the deadline. */
     public Outcome send(byte[] body, Path label, Consumer<String> progress) {
         long deadline = System.currentTimeMillis() + retryForMillis;
-        long backoff = 500;
+        Backoff backoffs = new Backoff(500, 30_000, random);
         while (true) {
             try {
                 CollectorClient.Delivery d = client.sendReport(body);
                 return new Outcome(label, true, d == CollectorClient.Delivery.ALREADY_RECEIVED, null);
             } catch (CollectorException e) {
+                long backoff = backoffs.next(e.retryAfterMillis());
                 if (!e.retryable() || System.currentTimeMillis() + backoff > deadline) {
                     return new Outcome(label, false, false, (e.retryable() ? "unreachable: " : "") + e.getMessage());
                 }
-                progress.accept("collector not answering (" + e.getMessage() + "); retrying in " + backoff / 1000.0 + " s");
+                progress.accept("collector not answering (" + e.getMessage() + "); retrying in " + String.format(java.util.Locale.ROOT, "%.1f", backoff / 1000.0) + " s");
                 try {
                     sleeper.sleep(backoff);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     return new Outcome(label, false, false, "unreachable: interrupted");
                 }
-                backoff = Math.min(backoff * 2, 8000);
             }
         }
     }

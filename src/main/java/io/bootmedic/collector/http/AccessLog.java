@@ -20,6 +20,9 @@ final class AccessLog implements AutoCloseable {
     private final OutputStream out;
 
     AccessLog(Path file) throws IOException {
+        if (file != null) {
+            io.bootmedic.collector.CollectorDir.ownerOnly(file, true); // addresses and token ids: owner only
+        }
         this.out = file == null ? OutputStream.nullOutputStream()
                 : Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }

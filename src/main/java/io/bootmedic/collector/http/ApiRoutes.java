@@ -1,6 +1,5 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.FleetQueries;
@@ -21,7 +20,14 @@ import java.util.Optional;
 
 /** The JSON API of DESIGN §7. */
 final class ApiRoutes {
-    static final int MAX_REPORT_BYTES = 1 << 20;
+    /** A real report is a few KiB (64 volumes at most); a cap keeps one token from filling the database and each history page small. */
+    static final int MAX_REPORT_BYTES = 256 << 10;
+    /**
+     * How far an agent's clock may run ahead of the collector's. WinPE sticks boot machines whose
+     * clocks were never set or sit in another time zone's local time; a day covers both, and a
+     * report further ahead would otherwise stay the machine's "latest" outcome until that date.
+     */
+    static final long CLOCK_SKEW_MILLIS = 24 * 3_600_000L;
     static final int MAX_IMPORT_BYTES = 64 << 20;
     private final ReportStore reports;
     private final FleetQueries fleet;
@@ -39,18 +45,18 @@ final class ApiRoutes {
         this.keyRate = keyRate;
     }
 
-    void handle(HttpExchange ex, String path, Tokens.Principal who) throws Exception {
-        String method = ex.getRequestMethod();
+    void handle(Exchange ex, String path, Tokens.Principal who) throws Exception {
+        String method = ex.method();
         if (path.equals("/api/v1/reports")) {
+            requireRole(who, Tokens.Role.AGENT);
             expect(method, "POST");
             postReport(ex);
         } else if (path.startsWith("/api/v1/keys/") && !path.equals("/api/v1/keys/import")) {
+            requireRole(who, Tokens.Role.AGENT); // roles are exact: the admin token releases no key
             expect(method, "GET");
             releaseKey(ex, path.substring("/api/v1/keys/".length()), who);
         } else {
-            if (who.role() != Tokens.Role.ADMIN) {
-                throw new HttpIo.HttpError(403, "this route needs the admin token; the agent token may only send reports and fetch keys");
-            }
+            requireRole(who, Tokens.Role.ADMIN);
             if (path.equals("/api/v1/machines")) {
                 expect(method, "GET");
                 listMachines(ex);
@@ -69,22 +75,37 @@ final class ApiRoutes {
         }
     }
 
+    private static void requireRole(Tokens.Principal who, Tokens.Role role) {
+        if (who.role() != role) {
+            throw new HttpIo.HttpError(403, role == Tokens.Role.ADMIN
+                    ? "this route needs the admin token; the agent token may only send reports and fetch keys"
+                    : "this route needs an agent token (agent.conf); the admin and metrics tokens may not send reports or fetch keys");
+        }
+    }
+
     private static void expect(String method, String wanted) {
         if (!method.equals(wanted)) {
             throw new HttpIo.HttpError(405, "use " + wanted);
         }
     }
 
-    private void postReport(HttpExchange ex) throws Exception {
+    private void postReport(Exchange ex) throws Exception {
         byte[] body = HttpIo.readBody(ex, MAX_REPORT_BYTES);
         ReportSummary summary;
         try {
+            StrictJson.check(body);
             summary = ReportSummary.parse(body);
         } catch (ReportSummary.InvalidReportException e) {
             metrics.count("bootmedic_reports_received_total", "result", "rejected");
             throw new HttpIo.HttpError(400, "not a valid bootmedic.report/v1: " + e.getMessage());
         }
-        ReportStore.Result result = reports.ingest(summary, body, System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        if (summary.finishedAt() > now + CLOCK_SKEW_MILLIS) {
+            metrics.count("bootmedic_reports_received_total", "result", "rejected");
+            throw new HttpIo.HttpError(400, "not a valid bootmedic.report/v1: finishedAt " + Instant.ofEpochMilli(summary.finishedAt())
+                    + " is more than 24 hours ahead of the collector's clock (" + Instant.ofEpochMilli(now) + "); set the machine's clock");
+        }
+        ReportStore.Result result = reports.ingest(summary, body, now);
         metrics.count("bootmedic_reports_received_total", "result", result.name().toLowerCase(java.util.Locale.ROOT));
         if (result == ReportStore.Result.CREATED) {
             metrics.count("bootmedic_report_outcomes_total", "outcome", summary.outcome());
@@ -96,8 +117,8 @@ final class ApiRoutes {
         HttpIo.json(ex, result == ReportStore.Result.CREATED ? 201 : 200, m);
     }
 
-    private void releaseKey(HttpExchange ex, String keyIdText, Tokens.Principal who) throws Exception {
-        String keyId = java.net.URLDecoder.decode(keyIdText, java.nio.charset.StandardCharsets.UTF_8);
+    private void releaseKey(Exchange ex, String keyIdText, Tokens.Principal who) throws Exception {
+        String keyId = HttpIo.decode(keyIdText);
         try {
             KeyId.parse(keyId); // whole key IDs only: prefixes would let a caller enumerate the escrow
         } catch (IllegalArgumentException e) {
@@ -107,7 +128,7 @@ final class ApiRoutes {
         long wait = keyRate.acquire(who.actor(), now);
         if (wait > 0) {
             metrics.count("bootmedic_key_releases_total", "result", "rate_limited");
-            ex.getResponseHeaders().set("Retry-After", String.valueOf(wait));
+            ex.setHeader("Retry-After", String.valueOf(wait));
             throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
         }
         Optional<KeyEscrow.Released> released;
@@ -116,6 +137,7 @@ final class ApiRoutes {
         } catch (AuditLog.AuditUnavailableException e) {
             metrics.count("bootmedic_key_releases_total", "result", "audit_failed");
             System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + e.getCause());
+            ex.setHeader("Retry-After", "30"); // agents back off instead of hammering a collector whose database is down
             throw new HttpIo.HttpError(503, "the audit log cannot be written, so no key is released; the collector's operator must fix its database");
         }
         if (released.isEmpty()) {
@@ -130,8 +152,8 @@ final class ApiRoutes {
         HttpIo.json(ex, 200, m);
     }
 
-    private void listMachines(HttpExchange ex) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    private void listMachines(Exchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         String outcome = q.get("outcome");
         if (outcome != null && !outcome.isBlank() && !ReportSummary.OUTCOMES.contains(outcome)) {
             throw new HttpIo.HttpError(400, "outcome must be fixed, clean, needs-key, failed or no-windows");
@@ -151,7 +173,7 @@ final class ApiRoutes {
         HttpIo.json(ex, 200, out);
     }
 
-    private void machine(HttpExchange ex, String id) throws Exception {
+    private void machine(Exchange ex, String id) throws Exception {
         if (!id.matches("[0-9a-f]{32}")) {
             throw new HttpIo.HttpError(404, "no such machine");
         }
@@ -159,8 +181,11 @@ final class ApiRoutes {
         if (m.isEmpty()) {
             throw new HttpIo.HttpError(404, "no such machine");
         }
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
+        int page = HttpIo.intParam(q, "page", 1, 1, 1_000_000);
+        int size = HttpIo.intParam(q, "pageSize", FleetQueries.MAX_HISTORY_PAGE, 1, FleetQueries.MAX_HISTORY_PAGE);
         List<Map<String, Object>> history = new ArrayList<>();
-        for (FleetQueries.StoredReport r : fleet.history(id, 200)) {
+        for (FleetQueries.StoredReport r : fleet.history(id, (page - 1) * size, size)) {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("runId", r.runId());
             h.put("receivedAt", Instant.ofEpochMilli(r.receivedAt()).toString());
@@ -170,6 +195,9 @@ final class ApiRoutes {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("machine", machineJson(m.get()));
+        out.put("total", m.get().reportCount());
+        out.put("page", page);
+        out.put("pageSize", size);
         out.put("reports", history);
         HttpIo.json(ex, 200, out);
     }
@@ -191,8 +219,8 @@ final class ApiRoutes {
         return j;
     }
 
-    private void importKeys(HttpExchange ex, Tokens.Principal who) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    private void importKeys(Exchange ex, Tokens.Principal who) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         String name = q.getOrDefault("name", "upload");
         if (!name.matches("[\\w .,()+-]{1,100}")) {
             name = "upload";
@@ -203,7 +231,7 @@ final class ApiRoutes {
             parsed = KeyFileReader.read(body, name);
         } catch (IOException | RuntimeException e) {
             throw new HttpIo.HttpError(400, "not a recovery-key export this collector can read (AD LDIF/CSV, Graph JSON, MBAM, CSV): "
-                    + e.getMessage());
+                    + withoutSecrets(e.getMessage()));
         }
         KeyEscrow.ImportCounts counts;
         try {
@@ -220,15 +248,32 @@ final class ApiRoutes {
         for (KeyFileReader.RowProblem p : parsed.problems()) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("line", p.line());
-            r.put("reason", p.reason());
+            r.put("reason", withoutSecrets(p.reason())); // a parser's reason may quote the row, digits and all
             rejected.add(r);
         }
         out.put("rejected", rejected);
         HttpIo.json(ex, 200, out);
     }
 
-    private void audit(HttpExchange ex) throws Exception {
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+    /**
+     * A parser's message may quote the input (JSON parsers show the text near the error), and the
+     * input is full of recovery passwords: drop any quoted source and every run of 4 or more digits.
+     */
+    static String withoutSecrets(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        String m = message;
+        int source = m.indexOf("[Source:");
+        if (source >= 0) {
+            m = m.substring(0, source);
+        }
+        m = m.replaceAll("[0-9][0-9-]{3,}", "…").replaceAll("\\s+", " ").trim();
+        return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+    }
+
+    private void audit(Exchange ex) throws Exception {
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
         int size = HttpIo.intParam(q, "pageSize", 100, 1, 1000);
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.FleetQueries;
@@ -26,8 +25,12 @@ final class Dashboard {
     private final Tokens tokens;
     private final boolean secureCookies;
     private final byte[] css;
+    /** Login attempts per caller address: tokens are long and random, but guessing must stay slow anyway. */
+    private final RateLimiter loginRate;
+    static final int LOGINS_PER_MINUTE = 20;
 
-    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies) throws IOException {
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate) throws IOException {
+        this.loginRate = loginRate;
         this.fleet = fleet;
         this.audit = audit;
         this.sessions = sessions;
@@ -38,10 +41,10 @@ final class Dashboard {
         }
     }
 
-    void handle(HttpExchange ex, String path, Optional<Tokens.Principal> who) throws Exception {
-        String method = ex.getRequestMethod();
+    void handle(Exchange ex, String path, Optional<Tokens.Principal> who) throws Exception {
+        String method = ex.method();
         if (path.equals("/static/dashboard.css")) {
-            ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            ex.setHeader("Cache-Control", "max-age=3600");
             HttpIo.send(ex, 200, "text/css; charset=utf-8", css);
             return;
         }
@@ -54,8 +57,8 @@ final class Dashboard {
             return;
         }
         if (path.equals("/logout") && method.equals("POST")) {
-            sessions.remove(ex.getRequestHeaders().getFirst("Cookie"));
-            ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+            sessions.remove(ex.header("Cookie"));
+            ex.addHeader("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
             HttpIo.redirect(ex, "/login");
             return;
         }
@@ -66,7 +69,7 @@ final class Dashboard {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw new HttpIo.HttpError(405, "use GET");
         }
-        Map<String, String> q = HttpIo.params(ex.getRequestURI().getRawQuery());
+        Map<String, String> q = HttpIo.params(ex.rawQuery());
         if (path.equals("/")) {
             html(ex, 200, "Overview", true, overview());
         } else if (path.equals("/machines")) {
@@ -79,7 +82,7 @@ final class Dashboard {
             if (m.isEmpty()) {
                 html(ex, 404, "Not found", true, "<h1>No such machine</h1><p><a href=\"/machines\">Back to the machine list</a></p>");
             } else {
-                html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true, machine(m.get()));
+                html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true, machine(m.get(), HttpIo.intParam(q, "page", 1, 1, 1_000_000)));
             }
         } else if (path.equals("/audit")) {
             html(ex, 200, "Audit log", true, audit(q));
@@ -88,17 +91,22 @@ final class Dashboard {
         }
     }
 
-    private void login(HttpExchange ex) throws IOException {
+    private void login(Exchange ex) throws IOException, java.sql.SQLException {
+        long wait = loginRate.acquire(ex.remote(), System.currentTimeMillis());
+        if (wait > 0) {
+            ex.setHeader("Retry-After", String.valueOf(wait));
+            throw new HttpIo.HttpError(429, "too many login attempts from this address; retry in " + wait + " s");
+        }
         Map<String, String> form = HttpIo.params(new String(HttpIo.readBody(ex, 4096), StandardCharsets.UTF_8));
         Optional<Tokens.Principal> p = tokens.authenticate(form.getOrDefault("token", "").trim());
         if (p.isEmpty() || p.get().role() != Tokens.Role.ADMIN) {
             html(ex, 401, "Log in", false, loginForm(p.isPresent()
-                    ? "That is the agent token. The dashboard needs the admin token (admin.token in the collector's folder)."
+                    ? "That is the " + p.get().role().name().toLowerCase(java.util.Locale.ROOT) + " token. The dashboard needs the admin token (admin.token in the collector's folder)."
                     : "That token is not known to this collector. Paste the contents of admin.token from the collector's folder."));
             return;
         }
         String session = sessions.create(p.get(), System.currentTimeMillis());
-        ex.getResponseHeaders().add("Set-Cookie", Sessions.COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
+        ex.addHeader("Set-Cookie", Sessions.COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
         HttpIo.redirect(ex, "/");
     }
 
@@ -216,7 +224,7 @@ final class Dashboard {
         return sb.append("</div>").toString();
     }
 
-    private String machine(FleetQueries.Machine m) throws Exception {
+    private String machine(FleetQueries.Machine m, int page) throws Exception {
         StringBuilder sb = new StringBuilder("<h1 id=\"machine-name\">").append(Html.esc(m.computerName() == null ? "(unknown computer)" : m.computerName()))
                 .append("</h1><table class=\"facts\"><tbody>")
                 .append("<tr><th>Latest outcome</th><td class=\"outcome outcome-").append(Html.esc(m.latestOutcome())).append("\" id=\"machine-outcome\">")
@@ -228,12 +236,22 @@ final class Dashboard {
                 .append("<tr><th>Last report</th><td>").append(Html.time(m.lastSeen())).append("</td></tr></tbody></table>");
         sb.append("<h2>Report history</h2><table id=\"history\"><thead><tr><th>Received</th><th>Run</th><th>Mode</th><th>Outcome</th>")
                 .append("<th>What was done</th></tr></thead><tbody>");
-        for (FleetQueries.StoredReport r : fleet.history(m.id(), 200)) {
+        int pageSize = FleetQueries.MAX_HISTORY_PAGE;
+        for (FleetQueries.StoredReport r : fleet.history(m.id(), (page - 1) * pageSize, pageSize)) {
             sb.append("<tr><td>").append(Html.time(r.receivedAt())).append("</td><td><code>").append(Html.esc(r.runId())).append("</code></td><td>")
                     .append(Html.esc(r.mode())).append("</td><td class=\"outcome outcome-").append(Html.esc(r.outcome())).append("\">")
                     .append(Html.esc(r.outcome())).append("</td><td>").append(actions(r.body())).append("</td></tr>");
         }
-        return sb.append("</tbody></table>").toString();
+        sb.append("</tbody></table><div class=\"pager\">");
+        int pages = Math.max(1, (m.reportCount() + pageSize - 1) / pageSize);
+        if (page > 1) {
+            sb.append("<a id=\"history-prev\" href=\"/machines/").append(m.id()).append("?page=").append(page - 1).append("\">← newer</a>");
+        }
+        sb.append("<span>page ").append(page).append(" of ").append(pages).append("</span>");
+        if (page < pages) {
+            sb.append("<a id=\"history-next\" href=\"/machines/").append(m.id()).append("?page=").append(page + 1).append("\">older →</a>");
+        }
+        return sb.append("</div>").toString();
     }
 
     /** One line per volume and action, from the stored report (escaped: it came from an agent). */
@@ -295,12 +313,10 @@ final class Dashboard {
         return sb.append("</div>").toString();
     }
 
-    private void csv(HttpExchange ex, Map<String, String> q) throws Exception {
-        ex.getResponseHeaders().set("Content-Type", "text/csv; charset=utf-8");
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"machines.csv\"");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.sendResponseHeaders(200, 0);
-        try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8);
+    private void csv(Exchange ex, Map<String, String> q) throws Exception {
+        HttpIo.securityHeaders(ex, "text/csv; charset=utf-8");
+        ex.setHeader("Content-Disposition", "attachment; filename=\"machines.csv\"");
+        try (Writer w = new OutputStreamWriter(ex.stream(200), StandardCharsets.UTF_8);
              CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder()
                      .setHeader("machineId", "computerName", "outcome", "lastReport", "reports", "biosSerial", "vmId", "volumeIds", "latestRunId").build())) {
             fleet.eachMachine(new FleetQueries.Filter(q.get("outcome"), q.get("q")), m -> csv.printRecord(m.id(), spreadsheetSafe(m.computerName()),
@@ -309,12 +325,23 @@ final class Dashboard {
         }
     }
 
-    /** A cell that starts like a formula is prefixed so spreadsheets show it as text (CSV injection). */
+    /** A character that makes a spreadsheet read a cell as a formula. */
+    private static final java.util.regex.Pattern FORMULA_AFTER_SEPARATOR = java.util.regex.Pattern.compile("([,;\t\r\n|])([=+\\-@\t\r])");
+
+    /**
+     * Cells that start like a formula are prefixed with {@code '} so spreadsheets show them as text
+     * (CSV injection). A spreadsheet set to another separator (';' in much of Europe, tab, '|')
+     * splits a cell there, so a formula character after any of those separators is defused too.
+     */
     static String spreadsheetSafe(String s) {
-        return s != null && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
+        if (s == null || s.isEmpty()) {
+            return s;
+        }
+        String inner = FORMULA_AFTER_SEPARATOR.matcher(s).replaceAll("$1'$2");
+        return "=+-@\t\r".indexOf(inner.charAt(0)) >= 0 ? "'" + inner : inner;
     }
 
-    private static void html(HttpExchange ex, int status, String title, boolean loggedIn, String body) throws IOException {
+    private static void html(Exchange ex, int status, String title, boolean loggedIn, String body) throws IOException {
         HttpIo.send(ex, status, "text/html; charset=utf-8", Html.page(title, loggedIn, body).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,18 +1,16 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.bootmedic.util.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Small helpers over the JDK's HttpExchange: bounded bodies, JSON and HTML answers, query strings. */
+/** Small helpers over an {@link Exchange}: bounded bodies, JSON and HTML answers, query strings. */
 final class HttpIo {
     private HttpIo() {
     }
@@ -27,8 +25,8 @@ final class HttpIo {
         }
     }
 
-    static byte[] readBody(HttpExchange ex, int max) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
+    static byte[] readBody(Exchange ex, int max) throws IOException {
+        String length = ex.header("Content-Length");
         if (length != null) {
             try {
                 long declared = Long.parseLong(length.trim());
@@ -40,7 +38,7 @@ final class HttpIo {
                 throw new HttpError(400, "bad Content-Length");
             }
         }
-        try (InputStream in = ex.getRequestBody()) {
+        try (InputStream in = ex.body()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[16384];
             int n;
@@ -56,13 +54,13 @@ final class HttpIo {
     }
 
     /** Reads and discards a refused body, up to 16 MiB, so a client still sending can read the answer; beyond that the connection closes. */
-    private static void drain(HttpExchange ex, long declared) throws IOException {
+    private static void drain(Exchange ex, long declared) throws IOException {
         long limit = 16L << 20;
         if (declared > limit) {
-            ex.getResponseHeaders().set("Connection", "close");
+            ex.closeAfter();
             return;
         }
-        InputStream in = ex.getRequestBody();
+        InputStream in = ex.body();
         byte[] buf = new byte[65536];
         long read = 0;
         int n;
@@ -70,45 +68,40 @@ final class HttpIo {
             read += n;
         }
         if (read >= limit) {
-            ex.getResponseHeaders().set("Connection", "close");
+            ex.closeAfter();
         }
     }
 
-    static void json(HttpExchange ex, int status, Object body) throws IOException {
+    static void json(Exchange ex, int status, Object body) throws IOException {
         send(ex, status, "application/json; charset=utf-8", Json.write(body));
     }
 
-    static void error(HttpExchange ex, int status, String message) throws IOException {
+    static void error(Exchange ex, int status, String message) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("error", message);
         json(ex, status, m);
     }
 
-    static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-        var h = ex.getResponseHeaders();
-        h.set("Content-Type", contentType);
-        h.set("X-Content-Type-Options", "nosniff");
-        h.set("Cache-Control", "no-store");
-        h.set("Referrer-Policy", "no-referrer");
+    /** The headers every answer carries (no sniffing, no caching, no referrer; HTML also gets a strict CSP). */
+    static void securityHeaders(Exchange ex, String contentType) {
+        ex.setHeader("Content-Type", contentType);
+        ex.setHeader("X-Content-Type-Options", "nosniff");
+        ex.setHeader("Cache-Control", "no-store");
+        ex.setHeader("Referrer-Policy", "no-referrer");
         if (contentType.startsWith("text/html")) {
-            h.set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'");
-            h.set("X-Frame-Options", "DENY");
-        }
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.sendResponseHeaders(status, -1);
-            ex.close();
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
+            ex.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'");
+            ex.setHeader("X-Frame-Options", "DENY");
         }
     }
 
-    static void redirect(HttpExchange ex, String location) throws IOException {
-        ex.getResponseHeaders().set("Location", location);
-        ex.sendResponseHeaders(303, -1);
-        ex.close();
+    static void send(Exchange ex, int status, String contentType, byte[] body) throws IOException {
+        securityHeaders(ex, contentType);
+        ex.send(status, body);
+    }
+
+    static void redirect(Exchange ex, String location) throws IOException {
+        ex.setHeader("Location", location);
+        ex.send(303, new byte[0]);
     }
 
     /** Query or form parameters; the first value of each name wins. */
@@ -119,11 +112,20 @@ final class HttpIo {
         }
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            String k = decode(eq < 0 ? pair : pair.substring(0, eq));
+            String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
             m.putIfAbsent(k, v);
         }
         return m;
+    }
+
+    /** Percent-decoding that answers 400 for a malformed escape such as {@code %zz} (the JDK throws). */
+    static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "malformed percent-encoding (such as %zz) in the request");
+        }
     }
 
     static int intParam(Map<String, String> p, String name, int dflt, int min, int max) {
@@ -138,7 +140,7 @@ final class HttpIo {
         }
     }
 
-    static String remote(HttpExchange ex) {
-        return ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
+    static String remote(Exchange ex) {
+        return ex.remote();
     }
 }

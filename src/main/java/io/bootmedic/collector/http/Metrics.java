@@ -1,70 +1,64 @@
 package io.bootmedic.collector.http;
 
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
-/** Counters and a latency histogram in the Prometheus text format (a handful of series; no library needed). */
+/**
+ * The collector's counters and latency histogram, kept and written by the Prometheus Java
+ * client library (its own registry, so tests with several collectors in one JVM stay apart).
+ */
 final class Metrics {
-    private static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
-    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Map<String, Counter> counters;
+    private final Histogram latency;
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    private static final class Histogram {
-        final LongAdder[] buckets = new LongAdder[BUCKETS.length];
-        final LongAdder count = new LongAdder();
-        final AtomicLong sumNanos = new AtomicLong();
+    Metrics() {
+        counters = Map.of(
+                "bootmedic_reports_received_total", counter("bootmedic_reports_received_total", "Reports received, by result.", "result"),
+                "bootmedic_report_outcomes_total", counter("bootmedic_report_outcomes_total", "New reports, by run outcome.", "outcome"),
+                "bootmedic_key_releases_total", counter("bootmedic_key_releases_total", "Key requests, by result.", "result"),
+                "bootmedic_keys_imported_total", counter("bootmedic_keys_imported_total", "Key imports.", "result"),
+                "bootmedic_http_requests_total", counter("bootmedic_http_requests_total", "HTTP answers, by status.", "status"));
+        latency = Histogram.builder().name("bootmedic_http_request_duration_seconds").help("Time from request to response, by route.")
+                .labelNames("route").classicOnly().classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
+                .register(registry);
+    }
 
-        Histogram() {
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
-        }
+    private Counter counter(String name, String help, String label) {
+        return Counter.builder().name(name).help(help).labelNames(label).register(registry);
     }
 
     void count(String name, String labelName, String labelValue) {
-        counters.computeIfAbsent(name + "{" + labelName + "=\"" + labelValue + "\"}", k -> new LongAdder()).increment();
+        Counter c = counters.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("no such metric: " + name); // a programming error, caught by the tests
+        }
+        c.labelValues(labelValue).inc();
     }
 
     void observe(String route, long nanos) {
-        Histogram h = latency.computeIfAbsent(route, k -> new Histogram());
-        double seconds = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (seconds <= BUCKETS[i]) {
-                h.buckets[i].increment();
-            }
-        }
-        h.count.increment();
-        h.sumNanos.addAndGet(nanos);
+        latency.labelValues(route).observe(nanos / 1e9);
+    }
+
+    String contentType() {
+        return writer.getContentType();
     }
 
     String text() {
-        StringBuilder sb = new StringBuilder();
-        Map<String, Long> sorted = new TreeMap<>();
-        counters.forEach((k, v) -> sorted.put(k, v.sum()));
-        String lastName = "";
-        for (Map.Entry<String, Long> e : sorted.entrySet()) {
-            String name = e.getKey().substring(0, e.getKey().indexOf('{'));
-            if (!name.equals(lastName)) {
-                sb.append("# TYPE ").append(name).append(" counter\n");
-                lastName = name;
-            }
-            sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writer.write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        sb.append("# HELP bootmedic_http_request_duration_seconds Time from request to response, by route.\n");
-        sb.append("# TYPE bootmedic_http_request_duration_seconds histogram\n");
-        new TreeMap<>(latency).forEach((route, h) -> {
-            for (int i = 0; i < BUCKETS.length; i++) {
-                sb.append("bootmedic_http_request_duration_seconds_bucket{route=\"").append(route).append("\",le=\"").append(BUCKETS[i])
-                        .append("\"} ").append(h.buckets[i].sum()).append('\n');
-            }
-            sb.append("bootmedic_http_request_duration_seconds_bucket{route=\"").append(route).append("\",le=\"+Inf\"} ")
-                    .append(h.count.sum()).append('\n');
-            sb.append("bootmedic_http_request_duration_seconds_sum{route=\"").append(route).append("\"} ").append(h.sumNanos.get() / 1e9).append('\n');
-            sb.append("bootmedic_http_request_duration_seconds_count{route=\"").append(route).append("\"} ").append(h.count.sum()).append('\n');
-        });
-        return sb.toString();
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

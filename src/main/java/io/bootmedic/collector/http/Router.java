@@ -1,8 +1,11 @@
 package io.bootmedic.collector.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.store.Revocations;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,15 +16,20 @@ import java.util.Optional;
  * and the measurements (access log, latency histogram). Errors become short JSON or HTML
  * answers; stack traces go to the server's own error stream only.
  */
-final class Router implements HttpHandler {
+final class Router extends Handler.Abstract {
     private final Tokens tokens;
     private final Sessions sessions;
     private final ApiRoutes api;
     private final Dashboard dashboard;
     private final Metrics metrics;
     private final AccessLog log;
+    private final SlowClientGuard guard;
 
-    Router(Tokens tokens, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log) {
+    private final Revocations revocations;
+
+    Router(Tokens tokens, Revocations revocations, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard) {
+        this.guard = guard;
+        this.revocations = revocations;
         this.tokens = tokens;
         this.sessions = sessions;
         this.api = api;
@@ -30,17 +38,33 @@ final class Router implements HttpHandler {
         this.log = log;
     }
 
+    /**
+     * Jetty calls this once the request line and headers are in (a slow client costs no thread
+     * before that). The routes block (database, body reads): this handler is of Jetty's blocking
+     * kind, so Jetty runs it on a pool thread, never on a selector.
+     */
     @Override
-    public void handle(HttpExchange ex) throws IOException {
+    public boolean handle(Request request, Response response, Callback callback) {
+        guard.started(request);
+        try {
+            handle(new Exchange(request, response));
+        } finally {
+            guard.finished(request);
+        }
+        callback.succeeded();
+        return true;
+    }
+
+    void handle(Exchange ex) {
         long start = System.nanoTime();
-        String path = CollectorServer.path(ex);
+        String path = ex.rawPath();
         Optional<Tokens.Principal> who = Optional.empty();
         String route = route(path);
         try {
             who = bearer(ex);
             if (path.startsWith("/api/")) {
                 if (who.isEmpty()) {
-                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                    ex.setHeader("WWW-Authenticate", "Bearer");
                     HttpIo.error(ex, 401, "missing or unknown token: send 'Authorization: Bearer <token>' (agent.conf holds the agent token)");
                 } else {
                     api.handle(ex, path, who.get());
@@ -48,30 +72,36 @@ final class Router implements HttpHandler {
             } else if (path.equals("/healthz")) {
                 HttpIo.send(ex, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/metrics")) {
-                HttpIo.send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8));
+                if (who.isEmpty() || (who.get().role() != Tokens.Role.METRICS && who.get().role() != Tokens.Role.ADMIN)) {
+                    ex.setHeader("WWW-Authenticate", "Bearer");
+                    throw new HttpIo.HttpError(401, "/metrics needs a metrics token (bootmedic collector token add --role metrics) or the admin token");
+                }
+                HttpIo.send(ex, 200, metrics.contentType(), metrics.text().getBytes(StandardCharsets.UTF_8));
             } else {
-                who = who.isPresent() ? who : sessions.find(ex.getRequestHeaders().getFirst("Cookie"), System.currentTimeMillis());
+                who = who.isPresent() ? who : sessions.find(ex.header("Cookie"), System.currentTimeMillis())
+                        .filter(this::valid); // a session dies with the admin token it was made with
                 dashboard.handle(ex, path, who);
             }
         } catch (HttpIo.HttpError e) {
             respondQuietly(ex, e.status, e.getMessage(), path);
+        } catch (org.eclipse.jetty.io.EofException e) {
+            // the client went away mid-answer: nothing to answer, nothing to debug
         } catch (Exception e) {
-            System.err.println("collector: " + ex.getRequestMethod() + " " + path + " failed:");
+            System.err.println("collector: " + ex.method() + " " + path + " failed:");
             e.printStackTrace();
             respondQuietly(ex, 500, "internal error; the collector's log has the details", path);
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.observe(route, nanos);
-            int status = ex.getResponseCode();
+            int status = ex.status();
             metrics.count("bootmedic_http_requests_total", "status", String.valueOf(status));
-            log.log(HttpIo.remote(ex), ex.getRequestMethod(), path, status, nanos / 1e6, who.map(Tokens.Principal::actor).orElse(null));
-            ex.close();
+            log.log(HttpIo.remote(ex), ex.method(), path, status, nanos / 1e6, who.map(Tokens.Principal::actor).orElse(null));
         }
     }
 
-    private static void respondQuietly(HttpExchange ex, int status, String message, String path) {
+    private static void respondQuietly(Exchange ex, int status, String message, String path) {
         try {
-            if (ex.getResponseCode() == -1) {
+            if (!ex.committed()) {
                 HttpIo.error(ex, status, message);
             }
         } catch (IOException ignored) {
@@ -79,12 +109,17 @@ final class Router implements HttpHandler {
         }
     }
 
-    private Optional<Tokens.Principal> bearer(HttpExchange ex) {
-        String h = ex.getRequestHeaders().getFirst("Authorization");
+    private Optional<Tokens.Principal> bearer(Exchange ex) {
+        String h = ex.header("Authorization");
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
         }
-        return tokens.authenticate(h.substring(7).trim());
+        return tokens.authenticate(h.substring(7).trim()).filter(p -> !revocations.isRevoked(p.tokenId()));
+    }
+
+    /** Whether a session's token is still known here and not revoked through any collector. */
+    private boolean valid(Tokens.Principal p) {
+        return tokens.active(p) && !revocations.isRevoked(p.tokenId());
     }
 
     /** A small, fixed set of route names for the latency histogram (ids in paths would explode it). */

@@ -26,11 +26,14 @@ public final class AuditLog {
         }
     }
 
-    /** Writes and commits one entry before returning. */
+    /** Writes and commits one entry, on disk (fsync), before returning. */
     public void record(long at, String actor, String action, String keyId, String remote, String detail) throws AuditUnavailableException {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(true);
-            insert(c, at, actor, action, keyId, remote, detail);
+        try {
+            db.durably(c -> {
+                c.setAutoCommit(true);
+                insert(c, at, actor, action, keyId, remote, detail);
+                return null;
+            });
         } catch (SQLException | RuntimeException e) {
             throw new AuditUnavailableException(e);
         }

@@ -1,6 +1,7 @@
 package io.bootmedic.collector.store;
 
 import com.zaxxer.hikari.HikariConfig;
+import io.bootmedic.collector.CollectorDir;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 
@@ -33,7 +34,18 @@ public final class Database implements AutoCloseable {
 
     /** SQLite in {@code dir/collector.db}. */
     public static Database sqliteIn(Path dir) throws SQLException {
-        return open("jdbc:sqlite:" + dir.resolve("collector.db").toAbsolutePath(), null, null);
+        Path file = dir.resolve("collector.db");
+        // the database holds sealed keys and every report: owner only. SQLite gives its WAL and
+        // shared-memory files the database file's mode, so the file is made 0600 before it opens it.
+        try {
+            CollectorDir.ownerOnly(file, true);
+            Database db = open("jdbc:sqlite:" + file.toAbsolutePath(), null, null);
+            CollectorDir.ownerOnly(dir.resolve("collector.db-wal"), false);
+            CollectorDir.ownerOnly(dir.resolve("collector.db-shm"), false);
+            return db;
+        } catch (java.io.IOException e) {
+            throw new SQLException(e.getMessage(), e);
+        }
     }
 
     /**
@@ -92,6 +104,36 @@ public final class Database implements AutoCloseable {
 
     public Connection connection() throws SQLException {
         return pool.getConnection();
+    }
+
+    /** Work on one connection. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on a connection whose commits are on disk (fsync) before they return.
+     * SQLite runs with synchronous=NORMAL, which in WAL mode may lose the last commits on power
+     * loss; an audit row must not, so its connection switches to FULL for this work only.
+     * PostgreSQL commits synchronously unless a transaction says otherwise.
+     */
+    public <T> T durably(SqlWork<T> work) throws SQLException {
+        try (Connection c = connection()) {
+            if (!sqlite) {
+                return work.run(c);
+            }
+            try (var st = c.createStatement()) {
+                st.execute("PRAGMA synchronous = FULL");
+            }
+            try {
+                return work.run(c);
+            } finally {
+                try (var st = c.createStatement()) {
+                    st.execute("PRAGMA synchronous = NORMAL");
+                }
+            }
+        }
     }
 
     public DataSource dataSource() {

@@ -135,13 +135,17 @@ public final class FleetQueries {
         }
     }
 
-    /** A machine's reports, newest first. */
-    public List<StoredReport> history(String machineId, int limit) throws SQLException {
+    /** The most reports one history page holds: each may be up to the report size cap, so pages stay small. */
+    public static final int MAX_HISTORY_PAGE = 20;
+
+    /** One page of a machine's reports, newest run first ({@code limit} at most {@link #MAX_HISTORY_PAGE}). */
+    public List<StoredReport> history(String machineId, int offset, int limit) throws SQLException {
         List<StoredReport> reports = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT run_id, received_at, finished_at, outcome, mode, "
-                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY finished_at DESC, received_at DESC LIMIT ?")) {
+                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY finished_at DESC, received_at DESC, run_id LIMIT ? OFFSET ?")) {
             ps.setString(1, machineId);
-            ps.setInt(2, limit);
+            ps.setInt(2, Math.max(1, Math.min(MAX_HISTORY_PAGE, limit)));
+            ps.setInt(3, Math.max(0, offset));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     reports.add(new StoredReport(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),

@@ -36,7 +36,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
             "system serial number", "not specified", "not applicable", "n/a", "123456789", "0123456789");
 
     /** Thrown for a body that is not an acceptable report; the message says which field and why. */
-    public static final class InvalidReportException extends IOException {
+    public static final class InvalidReportException extends io.bootmedic.format.FormatException {
         public InvalidReportException(String message) {
             super(message);
         }
@@ -167,7 +167,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
         String s = text(m, field, true);
         try {
             return Instant.parse(s).toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) { // ArithmeticException: a year too large for milliseconds
             throw new InvalidReportException(field + " must be an ISO-8601 UTC time such as 2024-07-19T05:30:00Z");
         }
     }
