@@ -47,14 +47,16 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 bash scripts/setup-debian.sh
 [ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
-cp=
-if [[ " $formats " == *" bitlocker "* ]]; then
-  mvn -B -q -ntp -o -Dstyle.color=never -DskipTests test-compile
-  cp="target/classes:target/test-classes:$(mvn -B -q -ntp -o -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-fi
-export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 work=$(mktemp -d /tmp/bootmedic-bench-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+cp=
+if [[ " $formats " == *" bitlocker "* ]]; then
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >/dev/null
+  # (to a file: on stdout Maven puts a colour reset before the first entry)
+  mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
+  cp="target/classes:target/test-classes:$(cat "$work/classpath")"
+fi
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 bm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$jar")
 faulty=Windows/System32/drivers/CrowdStrike/C-00000291-00000000-00000032.sys
 
