@@ -78,7 +78,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p target/fuzz/logs target/fuzz/corpus
 
 echo "compiling the tests once" >&2
-mvn -B -ntp -o -q -Dstyle.color=never -DskipTests test-compile >&2
+mvn -B -ntp -o -q -Dstyle.color=never -DskipTests test-compile >target/fuzz/logs/test-compile.log 2>&1 \
+  || { cat target/fuzz/logs/test-compile.log >&2; exit 1; }
 
 finding_names=(-name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'slow-unit-*')
 printf '%-44s %7s %11s %8s %12s %8s  %s\n' target seconds executions exec/s corpus findings note
