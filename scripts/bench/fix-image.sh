@@ -195,17 +195,19 @@ for f in $formats; do
     continue
   fi
   bt=() br=() pt=() pr=()
-  for i in $(seq "$runs"); do
-    fresh "$f" "$work/run.img"
-    line=$(measure bm "${bm[@]}" fix --image "$work/run.img" "${keys[@]}")
-    read -r s k x <<<"$line"
-    if [ "$x" != 0 ] || ! gone "$f" "$work/run.img"; then
-      note+=" bootmedic run $i exit $x;"
+  # interleaved, so that both see the same load on a shared machine
+  for i in $(seq $((runs > peer_runs ? runs : peer_runs))); do
+    if [ "$i" -le "$runs" ]; then
+      fresh "$f" "$work/run.img"
+      line=$(measure bm "${bm[@]}" fix --image "$work/run.img" "${keys[@]}")
+      read -r s k x <<<"$line"
+      if [ "$x" != 0 ] || ! gone "$f" "$work/run.img"; then
+        note+=" bootmedic run $i exit $x;"
+      fi
+      bt+=("$s") br+=("$k")
+      rm -rf "$work/run.img" "$work/run.img.bootmedic-quarantine"
     fi
-    bt+=("$s") br+=("$k")
-    rm -rf "$work/run.img" "$work/run.img.bootmedic-quarantine"
-  done
-  for i in $(seq "$peer_runs"); do
+    [ "$i" -le "$peer_runs" ] || continue
     fresh "$f" "$work/peer.img"
     peer_cmd "$f" "$work/peer.img"
     line=$(measure peer timeout "$limit" "${cmd[@]}")
@@ -228,6 +230,7 @@ for f in $formats; do
   printf '%-10s %-34s %-34s %s%s\n' "$f" \
     "$(printf '%s s, peak RSS %d MiB (n=%d)' "$b" $((brss / 1024)) "$runs")" \
     "$(printf '%s s, peak RSS %d MiB (n=%d)' "$p" $((prss / 1024)) "$peer_runs")" "$ratio" "${note:+  note:$note}"
+  echo "           runs (s): bootmedic ${bt[*]}; $peer ${pt[*]}"
 done
 rm -f "$work"/golden*
 
