@@ -31,7 +31,7 @@ printf 'KeyID,RecoveryPassword\n64311DEA-4587-4029-924A-BA299647998E,%s\n' "$rp"
 sha=$(awk '/^\[bitlk-aes-xts-128\]$/ {s = 1; next} /^\[/ {s = 0} s && /^SHA256SUM=/ {sub(/^SHA256SUM=/, ""); print}' "$d/images.conf")
 
 [ -f target/bootmedic.jar ] || mvn -B -q -ntp -DskipTests package
-mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >/dev/null
+mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
 # (to a file: on stdout Maven puts a colour reset before the first entry)
 mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
 cp="target/classes:target/test-classes:$(cat "$work/classpath")"
@@ -46,7 +46,7 @@ java -cp "$cp" io.bootmedic.bench.BitLockerDisk "$work/plain.ntfs" "$work/practi
 rm -f "$work/plain.ntfs"
 prp=$(cat "$work/practice-rp")
 # the launcher makes its class-data-sharing archive on its first run (of the command measured)
-agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null || true
+agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
 
 # median wall milliseconds of RUNS runs of CMD; after each run CHECK must pass ($rc, $work/out)
 timed() { # CHECK CMD...
