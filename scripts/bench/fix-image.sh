@@ -51,7 +51,7 @@ work=$(mktemp -d /tmp/bootmedic-bench-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp=
 if [[ " $formats " == *" bitlocker "* ]]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >/dev/null
+  mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
   # (to a file: on stdout Maven puts a colour reset before the first entry)
   mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
   cp="target/classes:target/test-classes:$(cat "$work/classpath")"
