@@ -1,36 +1,117 @@
 #!/usr/bin/env bash
-# BitLocker figures on real Windows-made volumes (../shared/testdata/bitlocker):
-# unlock time with a recovery password beside libbde's bdeinfo unlocking the same volume, and
-# the sector layer's decrypt (read) and encrypt (write) throughput for XTS-AES-128/256, AES-CBC
-# and AES-CBC + Elephant beside 'openssl speed' for the same AES modes.
+# BitLocker figures, whole process against whole process (median wall time of RUNS runs each):
+#   1. unlock with a recovery password: 'bootmedic scan --image VOL --key-file' (java -jar, and
+#      the agent/bootmedic launcher with its class-data-sharing archive) beside libbde's
+#      'bdeinfo -r', on a BitLocker volume holding the practice tree (built by bench/BitLockerDisk);
+#      bootmedic has no unlock-only command: scan unlocks, then opens NTFS and reads the folder.
+#   2. metadata without a key: 'bootmedic bitlocker info' beside 'bdeinfo' and 'dislocker-metadata';
+#   3. unlock and decrypt the whole 100 MiB volume to a file: 'bootmedic bitlocker decrypt' beside
+#      'dislocker-file' (both outputs must have the SHA-256 listed in images.conf);
+# 2 and 3 on the Windows-made XTS-AES-128 volume of ../shared/testdata/bitlocker. Then, in-process
+# (JVM already running, labelled so): the unlock alone, and the sector layer's decrypt (read) and
+# encrypt (write) throughput for XTS-AES-128/256, AES-CBC and AES-CBC + Elephant, beside
+# 'openssl speed' for the same AES modes.
+#
+#   scripts/bench/bitlocker.sh        env: RUNS (default 5), THROUGHPUT=0 (skip the throughput part)
+# The peers take the (public, test-fixture) recovery passwords on their command lines, as they
+# only can; bootmedic reads them from a key file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+runs=${RUNS:-5}
 bash scripts/setup-debian.sh
 archive=../shared/testdata/bitlocker/bitlk-images.tar.xz
 [ -f "$archive" ] || { echo "needs $archive (the shared test data)" >&2; exit 1; }
 work=$(mktemp -d /tmp/bootmedic-bench-bitlk.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 tar -xJSf "$archive" -C "$work"
-img="$work/bitlk-images/bitlk-aes-xts-128.img"
-rp=235818-357951-253979-013365-241120-245575-342914-591910
-
-mvn -B -q -ntp -DskipTests test-compile
-cp=$(mvn -B -q -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
 d="$work/bitlk-images"
-java -cp "target/classes:target/test-classes:$cp" io.bootmedic.bench.BitLockerBench "$img" "$rp" \
-  "$d/bitlk-aes-xts-256.img" anaconda "$d/bitlk-aes-cbc-128.img" anaconda "$d/bitlk-aes-cbc-elephant-128.img" anaconda
+img="$d/bitlk-aes-xts-128.img"
+rp=235818-357951-253979-013365-241120-245575-342914-591910
+printf 'KeyID,RecoveryPassword\n64311DEA-4587-4029-924A-BA299647998E,%s\n' "$rp" >"$work/win-keys.csv"
+sha=$(awk '/^\[bitlk-aes-xts-128\]$/ {s = 1; next} /^\[/ {s = 0} s && /^SHA256SUM=/ {sub(/^SHA256SUM=/, ""); print}' "$d/images.conf")
 
-times=()
-for _ in 1 2 3 4 5; do
-  t0=$(date +%s%N)
-  bdeinfo -r "$rp" "$img" >/dev/null 2>&1 || true
-  t1=$(date +%s%N)
-  times+=($(( (t1 - t0) / 1000000 )))
-done
-echo "bdeinfo -r (libbde $(dpkg-query -W -f='${Version}' libbde-utils), whole process): median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms"
+[ -f target/bootmedic.jar ] || mvn -B -q -ntp -DskipTests package
+mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
+# (to a file: on stdout Maven puts a colour reset before the first entry)
+mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
+cp="target/classes:target/test-classes:$(cat "$work/classpath")"
+jar=(java -jar target/bootmedic.jar)
+export BOOTMEDIC_CACHE="$work/cache"
+
+# the practice volume: mkntfs, the practice tree, encrypted by BitLockerDisk (keys written to files)
+truncate -s 100M "$work/plain.ntfs"
+mkntfs -F -f -Q -q -L Windows "$work/plain.ntfs" >/dev/null 2>&1
+"${jar[@]}" practice-tree --image "$work/plain.ntfs" >/dev/null
+java -cp "$cp" io.bootmedic.bench.BitLockerDisk "$work/plain.ntfs" "$work/practice.bde" "$work/practice-keys.csv" "$work/practice-rp" >/dev/null
+rm -f "$work/plain.ntfs"
+prp=$(cat "$work/practice-rp")
+# the launcher makes its class-data-sharing archive on its first run (of the command measured)
+agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
+
+# median wall milliseconds of RUNS runs of CMD; after each run CHECK must pass ($rc, $work/out)
+timed() { # CHECK CMD...
+  local check=$1 t0 t1 i times=()
+  shift
+  for ((i = 1; i <= runs; i++)); do
+    rc=0
+    t0=$(date +%s%N)
+    "$@" >"$work/out" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    "$check" || { echo "run $i of '$1 ...' did not do the work (exit $rc): $(head -c 400 "$work/out")" >&2; exit 1; }
+    times+=($(((t1 - t0) / 1000000)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+scan_unlocked() { [ "$rc" -eq 1 ] && grep -q would-quarantine "$work/out"; }
+bde_unlocked() { [ "$rc" -eq 0 ] && grep -q 'Encryption method' "$work/out" && ! grep -q 'Unable to unlock' "$work/out"; }
+bde_metadata() { grep -q 'Volume identifier' "$work/out"; }
+bm_metadata() { [ "$rc" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
+dis_metadata() { [ "$rc" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
+decrypted() {
+  local ok=0
+  [ "$rc" -eq 0 ] && [ "$(sha256sum <"$work/plain.out" | cut -d' ' -f1)" = "$sha" ] || ok=1
+  rm -f "$work/plain.out"
+  return "$ok"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (shared with other work), $(java -version 2>&1 | head -1)"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); libbde $(dpkg-query -W -f='${Version}' libbde-utils), dislocker $(dpkg-query -W -f='${Version}' dislocker)"
+echo "whole processes, median of $runs, wall ms:"
+
+a=$(timed scan_unlocked "${jar[@]}" scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv")
+b=$(timed scan_unlocked agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv")
+c=$(timed bde_unlocked bdeinfo -r "$prp" "$work/practice.bde")
+echo "1. unlock, recovery password (practice volume, XTS-AES-128, 100 MiB):"
+echo "   bootmedic scan --image --key-file, java -jar:             $a ms  (unlock + NTFS + scan)"
+echo "   bootmedic scan --image --key-file, agent/bootmedic (CDS):  $b ms"
+echo "   bdeinfo -r:                                                $c ms  (unlock + print)"
+echo "   ratio bootmedic/bdeinfo: $(ratio "$a" "$c") (java -jar), $(ratio "$b" "$c") (launcher)"
+
+a=$(timed bm_metadata "${jar[@]}" bitlocker info --image "$img")
+b=$(timed bde_metadata bdeinfo "$img")
+c=$(timed dis_metadata dislocker-metadata -V "$img")
+echo "2. metadata, no key (Windows-made bitlk-aes-xts-128):"
+echo "   bootmedic bitlocker info, java -jar:  $a ms"
+echo "   bdeinfo:                              $b ms  (ratio $(ratio "$a" "$b"))"
+echo "   dislocker-metadata:                   $c ms  (ratio $(ratio "$a" "$c"))"
+
+a=$(timed decrypted "${jar[@]}" bitlocker decrypt --image "$img" --key-file "$work/win-keys.csv" --out "$work/plain.out")
+b=$(timed decrypted dislocker-file -V "$img" -p"$rp" "$work/plain.out")
+echo "3. unlock + decrypt the whole volume to a file (100 MiB, SHA-256 checked against images.conf):"
+echo "   bootmedic bitlocker decrypt --key-file, java -jar:  $a ms"
+echo "   dislocker-file -p:                                  $b ms  (ratio $(ratio "$a" "$b"))"
+
+echo "in-process (the JVM already running; not comparable with the whole-process figures above):"
+if [ "${THROUGHPUT:-1}" = 0 ]; then
+  java -cp "$cp" io.bootmedic.bench.BitLockerBench --unlock-only "$img" "$rp"
+  exit 0
+fi
+java -cp "$cp" io.bootmedic.bench.BitLockerBench "$img" "$rp" \
+  "$d/bitlk-aes-xts-256.img" anaconda "$d/bitlk-aes-cbc-128.img" anaconda "$d/bitlk-aes-cbc-elephant-128.img" anaconda
 for alg in aes-128-xts aes-256-xts aes-128-cbc; do
   for dir in "" -decrypt; do
+    # shellcheck disable=SC2086 # $dir is empty or one flag
     openssl speed -evp "$alg" $dir -bytes 16384 -seconds 2 2>/dev/null \
       | awk -v a="$alg" -v d="${dir:-(encrypt)}" 'toupper($1) == toupper(a) { v = $NF; sub(/k$/, "", v); printf "openssl speed -evp %s %s (16 KiB blocks): %.0f MB/s\n", a, d, v / 1000 }'
   done
