@@ -30,7 +30,7 @@ public final class VolumeKeys {
         java.util.Optional<RecoveryPassword> find(String keyId) throws IOException;
     }
 
-    /** Asked after key files and bundles, before the prompt (DESIGN §6). */
+    /** Asked after key files and bundles, before the prompt (docs/design.md §6). */
     public VolumeKeys withCollector(RemoteKeySource source) {
         this.remote = source;
         return this;
@@ -90,7 +90,7 @@ public final class VolumeKeys {
                 failures.add(e.getMessage());
             }
         }
-        // DESIGN §6 order: argument, key file / bundle, (collector), prompt
+        // docs/design.md §6 order: argument, key file / bundle, (collector), prompt
         for (Protector p : md.protectors) {
             if (p.type() != Protector.RECOVERY_PASSWORD) {
                 continue;

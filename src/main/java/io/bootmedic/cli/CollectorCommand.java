@@ -30,7 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "collector", description = "The central collector: fleet status, reports, audited key release (DESIGN §7).",
+@Command(name = "collector", description = "The central collector: fleet status, reports, audited key release (see docs/collector.md).",
         subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Token.class, CollectorCommand.Seed.class})
 class CollectorCommand {
 

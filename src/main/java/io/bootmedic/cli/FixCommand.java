@@ -6,9 +6,9 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 
 @Command(name = "fix", sortOptions = false,
-        description = {"Move the faulty file(s) into bootmedic\\quarantine\\<run> on the same volume (nothing is deleted),",
-                "journalled so an interrupted run is finished by the next one, then write a report.",
-                "Exit 0 clean now, 1 still needs fixing or a step failed, 2 usage error, 3 a volume stayed locked, 4 no Windows found."})
+        description = {"Move the faulty file(s) into bootmedic\\quarantine\\<run> on the same volume; nothing is deleted.",
+                "Every step is journalled, so the next run finishes an interrupted one; a report is written at the end.",
+                "Exit 0 clean now, 1 still needs fixing or a step failed, 2 usage error or refused input, 3 a volume stayed locked, 4 no Windows found."})
 class FixCommand extends RunCommandBase {
     @Option(names = "--dry-run", description = "Show what would be done; change nothing. Exits 1 if there is work to do.")
     boolean dryRun;

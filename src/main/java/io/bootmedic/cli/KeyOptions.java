@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** KEYS = --recovery-password P | --password P | --bek FILE | --key-file F (DESIGN §4), for every command that opens volumes. */
+/** KEYS = --recovery-password P | --password P | --bek FILE | --key-file F (docs/design.md §5), for every command that opens volumes. */
 public class KeyOptions {
     @Option(names = "--recovery-password", paramLabel = "P", description = "A BitLocker recovery password (48 digits). For scripts; "
             + "people should prefer key files, bundles or the prompt so the password stays out of shell history.")

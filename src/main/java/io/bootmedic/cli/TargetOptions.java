@@ -12,7 +12,7 @@ import io.bootmedic.platform.WindowsRunMode;
 
 import java.nio.file.Path;
 
-/** TARGET = --root DIR | --image FILE | --device PATH | --all (DESIGN §4). Exactly one. */
+/** TARGET = --root DIR | --image FILE | --device PATH | --all (docs/design.md §5). Exactly one. */
 public class TargetOptions {
     @Option(names = "--root", paramLabel = "DIR",
             description = "A Windows drive that is already mounted and unlocked: C:\\ in safe mode, a Mount-VHD letter, /mnt/c on Linux.")

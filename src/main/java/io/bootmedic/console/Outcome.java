@@ -2,7 +2,7 @@ package io.bootmedic.console;
 
 import java.util.Locale;
 
-/** The run's result as the banner shows it; from the report's outcome field (DESIGN §5). */
+/** The run's result as the banner shows it; from the report's outcome field (docs/design.md §7). */
 public enum Outcome {
     FIXED("FIXED", "remove the USB stick; the machine restarts into Windows. The report is on the stick and was sent if a collector is set."),
     NOTHING_TO_FIX("NOTHING TO FIX", "the faulty file is not on this machine. If it still crashes, look at the stop code and escalate."),

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Neutralizes files on an NTFS volume whose journal forbids metadata changes (DESIGN §3): the
+ * Neutralizes files on an NTFS volume whose journal forbids metadata changes (docs/design.md §3): the
  * file's bytes go to a host-side quarantine first, the clusters are checked to hold exactly that
  * file, then overwritten with zeros and read back. Nothing but those data clusters is written.
  */

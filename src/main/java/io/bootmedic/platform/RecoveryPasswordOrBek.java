@@ -20,7 +20,7 @@ public final class RecoveryPasswordOrBek {
         this.source = Objects.requireNonNull(source, "source");
     }
 
-    /** @param source bundle, key-file, collector, prompt or argument (DESIGN §5) */
+    /** @param source bundle, key-file, collector, prompt or argument (docs/design.md §7) */
     public static RecoveryPasswordOrBek password(RecoveryPassword password, String source) {
         return new RecoveryPasswordOrBek(Objects.requireNonNull(password, "password"), null, source);
     }

@@ -29,7 +29,7 @@ public final class PracticeTree {
     public static final String COMPUTER_NAME = "PRACTICE-PC01";
     public static final Instant FAULTY_TIME = Instant.parse("2024-07-19T04:09:00Z");
     public static final Instant REVERTED_TIME = Instant.parse("2024-07-19T05:27:00Z");
-    /** A valid channel file starts with these bytes (DESIGN §2). */
+    /** A valid channel file starts with these bytes (docs/design.md §2). */
     static final byte[] CHANNEL_HEADER = {(byte) 0xAA, (byte) 0xAA, (byte) 0xAA, (byte) 0xAA, 0x01, 0x00, 0x23, 0x01};
 
     private PracticeTree() {

@@ -4,7 +4,7 @@ import io.bootmedic.report.Report;
 
 import java.util.List;
 
-/** Run outcome and process exit code from the volumes' outcomes (DESIGN §4, §5). */
+/** Run outcome and process exit code from the volumes' outcomes (docs/design.md §5, §7). */
 public final class Outcomes {
     public static final int EXIT_CLEAN = 0;
     public static final int EXIT_NEEDS_WORK = 1;

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The one JSON form of a report (DESIGN §5), fields in the contract's order, nulls written. */
+/** The one JSON form of a report (docs/design.md §7), fields in the contract's order, nulls written. */
 public final class ReportJson {
     private ReportJson() {
     }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The keys `fix --all` offers each locked volume in WinPE come from the whole chain of DESIGN §6:
+ * The keys `fix --all` offers each locked volume in WinPE come from the whole chain of docs/design.md §6:
  * the bundle on the stick and the collector included, matched by the volume's key ID.
  */
 class WindowsKeyChainTest {

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The API of DESIGN §7, run unchanged against SQLite and PostgreSQL (the subclasses pick the database). */
+/** The API of docs/design.md §8, run unchanged against SQLite and PostgreSQL (the subclasses pick the database). */
 abstract class CollectorApiContract {
     static final String KEY_ID = "64311DEA-4587-4029-924A-BA299647998E";
     static final String PASSWORD = "000011-000022-000033-000044-000055-000066-000077-000088";

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The agent's side of DESIGN §7: send a report, fetch a recovery password. HttpsURLConnection
+ * The agent's side of docs/design.md §8: send a report, fetch a recovery password. HttpsURLConnection
  * (java.base) keeps the WinPE runtime small; the certificate is pinned when agent.conf has a pin.
  */
 public final class CollectorClient {

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The JSON API of DESIGN §7. */
+/** The JSON API of docs/design.md §8. */
 final class ApiRoutes {
     /** A real report is a few KiB (64 volumes at most); a cap keeps one token from filling the database and each history page small. */
     static final int MAX_REPORT_BYTES = 256 << 10;

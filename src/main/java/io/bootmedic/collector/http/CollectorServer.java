@@ -30,7 +30,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 
 /**
- * The collector service on Jetty 12 (core API, no servlets): the API of DESIGN §7, the
+ * The collector service on Jetty 12 (core API, no servlets): the API of docs/design.md §8, the
  * dashboard, /healthz and /metrics, over HTTPS with the certificate from {@code collector init}.
  * Jetty was chosen because it is maintained and made for exposure to many clients: it parses
  * requests without holding a thread, and has idle timeouts, connection limits, header size

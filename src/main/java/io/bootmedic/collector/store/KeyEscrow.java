@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Escrowed recovery passwords: imported from the exports of DESIGN §6, sealed with the master
+ * Escrowed recovery passwords: imported from the exports of docs/design.md §6, sealed with the master
  * key, released one at a time to agents, each release audited before the key leaves.
  */
 public final class KeyEscrow {

@@ -26,7 +26,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
     public record UsedKey(String keyId, String source) {
     }
 
-    /** The run outcomes of report v1 (DESIGN §5), in the order the dashboard shows them. */
+    /** The run outcomes of report v1 (docs/design.md §7), in the order the dashboard shows them. */
     public static final List<String> OUTCOMES = List.of("fixed", "clean", "needs-key", "failed", "no-windows");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{7,63}");
     private static final Pattern KEY_ID = Pattern.compile("\\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}}?");
