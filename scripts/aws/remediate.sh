@@ -13,6 +13,10 @@
 # identity running this script must be allowed kms:CreateGrant/Decrypt/DescribeKey on that key
 # (docs/mass-remediation.md lists every permission).
 #
+# KNOWN DEFECT (see docs/mass-remediation.md, AWS): with --via ssm the SSM waiter can give up
+# while bootmedic still writes, and the failure path then detaches the volume mid-write; snapshot
+# first and prefer --via ssh until it is fixed.
+#
 # Usage:
 #   remediate.sh fix --worker i-WORKER (targets) [options]
 #   remediate.sh rollback --instance-id i-ID [--snapshot snap-ID] [--dry-run]
