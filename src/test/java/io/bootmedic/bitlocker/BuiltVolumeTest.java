@@ -54,13 +54,18 @@ class BuiltVolumeTest {
 
     @BeforeAll
     static void makeNtfs() throws Exception {
-        plain = shared.resolve("plain.ntfs");
-        Tools.ok("truncate", "-s", "64M", plain.toString());
-        Tools.ok("mkntfs", "-F", "-f", "-Q", "-q", "-L", "Windows", plain.toString());
-        try (FileBlockDevice dev = FileBlockDevice.open(plain, true); NtfsVolume vol = NtfsVolume.open(dev, true)) {
+        plain = practiceNtfs(shared.resolve("plain.ntfs"));
+        plainSha = sha256(plain);
+    }
+
+    /** A 64 MiB NTFS volume made by mkntfs holding the practice tree: what the builder encrypts. */
+    static Path practiceNtfs(Path file) throws Exception {
+        Tools.ok("truncate", "-s", "64M", file.toString());
+        Tools.ok("mkntfs", "-F", "-f", "-Q", "-q", "-L", "Windows", file.toString());
+        try (FileBlockDevice dev = FileBlockDevice.open(file, true); NtfsVolume vol = NtfsVolume.open(dev, true)) {
             PracticeTree.create(new NtfsFileTree(vol));
         }
-        plainSha = sha256(plain);
+        return file;
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,14 +3,10 @@ package io.bootmedic.bitlocker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bootmedic.image.FileBlockDevice;
-import io.bootmedic.ntfs.NtfsFileTree;
-import io.bootmedic.ntfs.NtfsVolume;
-import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.testutil.BitLockerVolumeBuilder;
 import io.bootmedic.testutil.BitLockerVolumeBuilder.Built;
 import io.bootmedic.testutil.Cli;
 import io.bootmedic.testutil.DeviceHash;
-import io.bootmedic.testutil.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,12 +47,7 @@ class ConversionStatesTest {
 
     @BeforeAll
     static void makeNtfs() throws Exception {
-        plain = shared.resolve("plain.ntfs");
-        Tools.ok("truncate", "-s", "64M", plain.toString());
-        Tools.ok("mkntfs", "-F", "-f", "-Q", "-q", "-L", "Windows", plain.toString());
-        try (FileBlockDevice dev = FileBlockDevice.open(plain, true); NtfsVolume vol = NtfsVolume.open(dev, true)) {
-            PracticeTree.create(new NtfsFileTree(vol));
-        }
+        plain = BuiltVolumeTest.practiceNtfs(shared.resolve("plain.ntfs"));
         plainSha = BuiltVolumeTest.sha256(plain);
     }
 
