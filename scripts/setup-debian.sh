@@ -19,7 +19,10 @@ packages=(
   chromium chromium-driver        # the dashboard test drives a real headless browser
   wrk curl                        # the collector benchmark's load generator
   python3-yaml                    # parses the SSM document and the Kubernetes manifests in the mass-remediation tests
-  util-linux                      # flock, used by the fake az/aws of the mass-remediation tests
+  util-linux                      # flock, blockdev, lsblk: the worker-side disk checks
+  awscli azure-cli google-cloud-cli  # the route tests run the real cloud CLIs against local endpoints
+  python3-botocore                # the EC2/SSM service models the AWS test endpoint answers from
+  libvirt-clients libvirt-daemon  # real virsh (the KVM route test uses libvirt's test driver)
   wimtools                        # wimlib: stage-wim.sh puts the agent into WinRE images; its tests build WIMs
   dmidecode                       # independent SMBIOS decoder: judges bootmedic's reading of the raw firmware table
 )

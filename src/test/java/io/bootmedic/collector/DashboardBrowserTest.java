@@ -13,11 +13,14 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,26 +73,26 @@ class DashboardBrowserTest {
         browser.get(collector.url + "/machines");
         assertTrue(browser.getCurrentUrl().endsWith("/login"), "not logged in: sent to the login page, at " + browser.getCurrentUrl());
         browser.findElement(By.id("token")).sendKeys(collector.created.agentToken());
-        browser.findElement(By.id("login")).click();
+        clickAndWaitForNextPage(By.id("login"));
         assertTrue(browser.findElement(By.id("login-error")).getText().contains("agent token"), "the agent token is refused with a reason");
         browser.findElement(By.id("token")).sendKeys(collector.created.adminToken());
-        browser.findElement(By.id("login")).click();
+        clickAndWaitForNextPage(By.id("login"));
 
         assertEquals("2", browser.findElement(By.cssSelector("#count-fixed .n")).getText());
         assertEquals("1", browser.findElement(By.cssSelector("#count-failed .n")).getText());
         assertTrue(browser.findElement(By.id("fixes-chart")).isDisplayed());
         screenshot("dashboard-overview");
 
-        browser.findElement(By.linkText("Machines")).click();
+        clickAndWaitForNextPage(By.linkText("Machines"));
         assertEquals(3, rows().size());
         browser.findElement(By.id("search")).sendKeys("kiosk");
-        browser.findElement(By.id("filter")).click();
+        clickAndWaitForNextPage(By.id("filter"));
         List<WebElement> found = rows();
         assertEquals(1, found.size());
         assertTrue(found.get(0).getText().contains("KIOSK-17"), found.get(0).getText());
         screenshot("dashboard-machines");
 
-        found.get(0).findElement(By.tagName("a")).click();
+        clickAndWaitForNextPage(By.cssSelector("#machines tbody tr a"));
         assertEquals("KIOSK-17", browser.findElement(By.id("machine-name")).getText());
         assertEquals("fixed", browser.findElement(By.id("machine-outcome")).getText());
         assertEquals(1, browser.findElements(By.cssSelector("#history tbody tr")).size());
@@ -100,6 +103,18 @@ class DashboardBrowserTest {
         browser.navigate().refresh();
         assertEquals(2, browser.findElements(By.cssSelector("#history tbody tr")).size());
         assertEquals("clean", browser.findElement(By.id("machine-outcome")).getText());
+    }
+
+    /**
+     * Clicks and waits until the browser has replaced the page: a click that submits a form returns
+     * before the next page is there, and reading the old page then fails at random (seen in CI).
+     */
+    private void clickAndWaitForNextPage(By what) {
+        WebElement oldPage = browser.findElement(By.tagName("html"));
+        browser.findElement(what).click();
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.stalenessOf(oldPage));
+        wait.until(d -> "complete".equals(((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
     }
 
     private List<WebElement> rows() {
