@@ -1,5 +1,8 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.remediation.TargetRunner;
+import io.bootmedic.batch.BatchProgress;
+import io.bootmedic.batch.BatchRun;
 import io.bootmedic.batch.BatchState;
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.batch.BatchTargets;
@@ -8,7 +11,6 @@ import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.RunOptions;
 import io.bootmedic.report.Report;
-import io.bootmedic.target.TargetFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,16 +19,10 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 @Command(name = "batch", sortOptions = false,
         description = {"Fix many targets (disk images, devices, mounted drives) in parallel, resumably.",
@@ -89,67 +85,17 @@ class BatchCommand implements Callable<Integer> {
             return Outcomes.EXIT_USAGE;
         }
         BatchState state = BatchState.load(stateFile);
-        List<Path> todo = new ArrayList<>();
-        for (Path t : targets) {
-            BatchState.Entry e = state.get(key(t));
-            if (e == null || !e.done() || dryRun) {
-                todo.add(t);
-            }
-        }
+        TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT, Identity.THIS_MACHINE);
+        BatchRun batch = new BatchRun(runner, state, dryRun, parallel, outbox, keys, report -> keyOptions.collector().ifPresent(c ->
+                Collectors.deliver(c, report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()), spec.commandLine().getErr())));
+        List<Path> todo = batch.todo(targets);
         out.printf("batch: %d target(s), %d already done (%s), %d to run, %d at a time%n",
                 targets.size(), targets.size() - todo.size(), stateFile, todo.size(), parallel);
         out.flush();
-
-        TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT);
-        io.bootmedic.batch.BatchProgress progress = new io.bootmedic.batch.BatchProgress(out,
+        BatchProgress progress = new BatchProgress(out,
                 System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM")), todo.size());
-        Map<String, BatchState.Entry> thisRun = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Path t : todo) {
-                futures.add(pool.submit(() -> {
-                    progress.started(t);
-                    BatchState.Entry entry = runOne(runner, t, keys);
-                    thisRun.put(key(t), entry);
-                    if (!dryRun) {
-                        state.record(key(t), entry);
-                    }
-                    progress.finished(t, entry.outcome(), entry.done(), entry.seconds(), entry.note());
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
-            progress.close();
-        }
+        Map<String, BatchState.Entry> thisRun = batch.run(todo, progress);
         return summarize(out, targets, state, thisRun);
-    }
-
-    private BatchState.Entry runOne(TargetRunner runner, Path t, VolumeKeys keys) {
-        long start = System.nanoTime();
-        try {
-            Report report = runner.run(TargetFactory.forPath(t, !dryRun, keys), outbox, null).report();
-            if (!dryRun && keyOptions.collector().isPresent()) {
-                Collectors.deliver(keyOptions.collector().get(), report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()),
-                        spec.commandLine().getErr());
-            }
-            return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
-        } catch (Exception e) {
-            // one bad disk must not stop the others
-            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start),
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
-    }
-
-    private static String describe(Report r) {
-        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals("quarantined") || a.action().equals("neutralized")).count();
-        String errors = String.join("; ", r.volumes().stream().filter(v -> v.error() != null).map(Report.VolumeReport::error).toList());
-        String note = moved > 0 ? moved + " file(s) quarantined" : null;
-        return errors.isEmpty() ? note : (note == null ? errors : note + "; " + errors);
     }
 
     private int summarize(PrintWriter out, List<Path> targets, BatchState state, Map<String, BatchState.Entry> thisRun) {
@@ -181,10 +127,6 @@ class BatchCommand implements Callable<Integer> {
     }
 
     private static String key(Path t) {
-        return t.toAbsolutePath().normalize().toString();
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
+        return BatchRun.key(t);
     }
 }

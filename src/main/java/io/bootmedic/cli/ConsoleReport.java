@@ -75,7 +75,7 @@ final class ConsoleReport {
 
     /** The advice depends on what was looked at: a mounted folder, or a disk image/device read offline. */
     private static String noWindows(Report r, String target) {
-        if (r.mode().equals("offline-image") || r.mode().equals("device")) {
+        if (r.mode().offline()) {
             return "NO WINDOWS FOUND in " + target + ": no NTFS or BitLocker volume with a Windows folder on this disk.\n"
                     + "       Next: check it is the machine's system disk (not a data disk or the wrong image); 'sgdisk -p' or 'fdisk -l' shows its "
                     + "partitions. A whole-disk encryption other than BitLocker, or a damaged partition table, also looks like this.";

@@ -1,5 +1,7 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.report.Report;
+import io.bootmedic.report.RunMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +32,7 @@ class FixCommand extends RunCommandBase {
     @Override
     void afterRun(io.bootmedic.report.Report report, java.io.PrintWriter out) throws java.io.IOException {
         String outcome = report.outcome();
-        if (report.mode().equals("winpe")) {
+        if (report.mode() == RunMode.WINPE) {
             try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
                 AfterFix.winpeFinish(report, rebootSeconds, console, AfterFix.winPe());
             }

@@ -1,11 +1,16 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.platform.PlatformFactory;
 import io.bootmedic.registry.WindowsIdentityReader;
 import io.bootmedic.remediation.IdentityProbe;
+import io.bootmedic.report.Report;
 
-/** The identity probe the CLI uses. */
+import java.util.function.Supplier;
+
+/** The identity probes the CLI uses: the Windows on a volume (registry), and the machine bootmedic runs on (SMBIOS). */
 final class Identity {
     static final IdentityProbe DEFAULT = new WindowsIdentityReader();
+    static final Supplier<Report.Host> THIS_MACHINE = () -> PlatformFactory.current().machineIdentity().toHost();
 
     private Identity() {
     }

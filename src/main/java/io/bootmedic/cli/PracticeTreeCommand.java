@@ -1,8 +1,8 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.practice.PracticeTree;
-import io.bootmedic.target.ImageTarget;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.volumes.ImageTarget;
+import io.bootmedic.remediation.OpenedVolume;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,8 +33,8 @@ class PracticeTreeCommand implements Callable<Integer> {
         }
         if (image != null) {
             try (ImageTarget target = new ImageTarget(image, false, true)) {
-                List<TargetVolume> volumes = target.open();
-                TargetVolume ntfs = volumes.stream().filter(v -> !v.locked()).findFirst()
+                List<OpenedVolume> volumes = target.open();
+                OpenedVolume ntfs = volumes.stream().filter(v -> !v.locked()).findFirst()
                         .orElseThrow(() -> new UsageError(image + " has no NTFS partition to fill"));
                 PracticeTree.create(ntfs.tree());
                 spec.commandLine().getOut().println("practice files written into " + ntfs.label() + "; try: bootmedic scan --image " + image);

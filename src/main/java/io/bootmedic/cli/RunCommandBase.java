@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.Outcomes;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import io.bootmedic.target.Target;
+import io.bootmedic.remediation.Target;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,9 +74,9 @@ abstract class RunCommandBase implements Callable<Integer> {
                 target.progress = progress::line;
             }
             Target chosen = target.target(!dryRun());
-            result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT)
+            result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
                     .run(chosen, outbox(), reportFile());
-            if (chosen instanceof io.bootmedic.target.ImageTarget image) {
+            if (chosen instanceof io.bootmedic.volumes.ImageTarget image) {
                 // a damaged copy of a header or table was worked around: the admin should know before trusting the disk
                 image.warnings().forEach(w -> err.println("bootmedic: warning: " + w));
             }

@@ -1,8 +1,11 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.target.ImageTarget;
-import io.bootmedic.target.RootTarget;
-import io.bootmedic.target.Target;
+import io.bootmedic.volumes.WindowsAllTarget;
+import io.bootmedic.platform.LocalVolumePorts;
+import io.bootmedic.report.RunMode;
+import io.bootmedic.volumes.ImageTarget;
+import io.bootmedic.volumes.RootTarget;
+import io.bootmedic.remediation.Target;
 import picocli.CommandLine.Option;
 
 import io.bootmedic.bitlocker.VolumeKeys;
@@ -54,7 +57,7 @@ public class TargetOptions {
         keyOptions.checkFiles(); // even where no key is needed: a FIFO or a typo is said now, not when a locked volume turns up
         if (root != null) {
             // on the machine itself (safe mode, WinPE) the report says so; elsewhere it is a mounted disk
-            String mode = AfterFix.onWindows() && !WindowsRunMode.current().equals(WindowsRunMode.NORMAL) ? WindowsRunMode.current() : "mounted-root";
+            RunMode mode = AfterFix.onWindows() && WindowsRunMode.current().onTheBrokenMachine() ? WindowsRunMode.current() : RunMode.MOUNTED_ROOT;
             return new RootTarget(root, mode);
         }
         if (!journalMode.equals("neutralize") && !journalMode.equals("reset")) {
@@ -65,7 +68,11 @@ public class TargetOptions {
                     .resetJournal(journalMode.equals("reset")).keys(keys());
         }
         try {
-            return PlatformFactory.current().allTarget(keyProvider(), WindowsRunMode.current(), progress);
+            LocalVolumePorts ports = PlatformFactory.current().localVolumes(progress);
+            RunMode mode = WindowsRunMode.current();
+            WindowsAllTarget all = new WindowsAllTarget(ports, keyProvider(), mode, progress);
+            // in safe mode %SystemDrive% is the broken Windows itself; in WinPE it is WinPE's own X:
+            return mode == RunMode.WINPE ? all.skipOwnDrive(System.getenv("SystemDrive")) : all;
         } catch (UnsupportedOperationException e) {
             throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
         }

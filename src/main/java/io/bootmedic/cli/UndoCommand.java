@@ -3,8 +3,8 @@ package io.bootmedic.cli;
 import io.bootmedic.remediation.JournalReader;
 import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.Undo;
-import io.bootmedic.target.Target;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.remediation.Target;
+import io.bootmedic.remediation.OpenedVolume;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,8 +38,8 @@ class UndoCommand implements Callable<Integer> {
         boolean allOk = true;
         boolean locked = false;
         try (Target t = target.target(true)) {
-            List<TargetVolume> volumes = t.open();
-            for (TargetVolume v : volumes) {
+            List<OpenedVolume> volumes = t.open();
+            for (OpenedVolume v : volumes) {
                 if (v.locked()) {
                     out.println(v.label() + ": locked; unlock it to undo (" + v.lockedMessage() + ")");
                     allOk = false;

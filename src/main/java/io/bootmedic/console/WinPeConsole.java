@@ -1,6 +1,6 @@
 package io.bootmedic.console;
 
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.remediation.OpenedVolume;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -86,13 +86,13 @@ public final class WinPeConsole implements Closeable {
         line("Machine: " + machine);
     }
 
-    public void found(List<TargetVolume> volumes) {
+    public void found(List<OpenedVolume> volumes) {
         if (volumes.isEmpty()) {
             line("No Windows volume found on this machine's disks.");
             return;
         }
         line("Windows volumes found: " + volumes.size());
-        for (TargetVolume v : volumes) {
+        for (OpenedVolume v : volumes) {
             String state = v.locked() ? "LOCKED by BitLocker, recovery key ID " + v.bitlocker().recoveryKeyId()
                     : "none".equals(v.bitlocker().state()) ? "" : "BitLocker " + v.bitlocker().state();
             line("  " + (v.label() == null || v.label().isEmpty() ? v.volumeId() : v.label() + " " + v.volumeId()) + "  " + state);

@@ -10,6 +10,11 @@ public interface Platform {
 
     MachineIdentity machineIdentity();
 
-    /** The --all target; throws UnsupportedOperationException where there is none (Linux: use --device). */
-    WindowsAllTarget allTarget(KeyProvider keys, String mode, Consumer<String> progress);
+    /**
+     * The ports for working on this machine's own disks (--all); throws UnsupportedOperationException
+     * where there are none (Linux: name the disk with --device).
+     *
+     * @param progress receives one line per notable choice (e.g. "using manage-bde, not WMI")
+     */
+    LocalVolumePorts localVolumes(Consumer<String> progress);
 }

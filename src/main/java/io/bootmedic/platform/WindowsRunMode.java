@@ -1,18 +1,16 @@
 package io.bootmedic.platform;
 
+import io.bootmedic.report.RunMode;
+
 import java.util.Locale;
 import java.util.Map;
 
 /** Whether bootmedic runs in WinPE, in safe mode, or in a normally booted Windows (report's mode). */
 public final class WindowsRunMode {
-    public static final String WINPE = "winpe";
-    public static final String SAFE_MODE = "safe-mode";
-    public static final String NORMAL = "windows";
-
     private WindowsRunMode() {
     }
 
-    public static String current() {
+    public static RunMode current() {
         return detect(System.getenv());
     }
 
@@ -20,12 +18,12 @@ public final class WindowsRunMode {
      * Windows sets SAFEBOOT_OPTION (MINIMAL, NETWORK) only in safe mode; WinPE runs from the RAM
      * disk X:, a letter installed Windows never boots from.
      */
-    public static String detect(Map<String, String> env) {
+    public static RunMode detect(Map<String, String> env) {
         if (value(env, "SAFEBOOT_OPTION") != null) {
-            return SAFE_MODE;
+            return RunMode.SAFE_MODE;
         }
         String systemDrive = value(env, "SystemDrive");
-        return systemDrive != null && systemDrive.toUpperCase(Locale.ROOT).startsWith("X:") ? WINPE : NORMAL;
+        return systemDrive != null && systemDrive.toUpperCase(Locale.ROOT).startsWith("X:") ? RunMode.WINPE : RunMode.WINDOWS;
     }
 
     // Windows environment names are case-insensitive; a Java Map from a test is not

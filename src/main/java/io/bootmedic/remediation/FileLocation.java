@@ -4,7 +4,7 @@ import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
-import io.bootmedic.util.Sha256;
+import io.bootmedic.fs.FileDigest;
 
 import java.io.IOException;
 import java.util.Optional;
@@ -49,7 +49,7 @@ public enum FileLocation {
             return false;
         }
         Optional<FileStat> stat = tree.stat(actual.get());
-        return stat.isPresent() && stat.get().isFile() && Sha256.of(tree, actual.get(), 0).sha256().equals(sha256);
+        return stat.isPresent() && stat.get().isFile() && FileDigest.sha256(tree, actual.get()).equals(sha256);
     }
 
     private static boolean exists(FileTree tree, RelPath path) throws IOException {

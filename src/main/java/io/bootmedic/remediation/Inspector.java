@@ -7,7 +7,7 @@ import io.bootmedic.fs.SafePaths;
 import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.Rule;
-import io.bootmedic.util.Sha256;
+import io.bootmedic.fs.FileDigest;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -63,7 +63,7 @@ public final class Inspector {
         if (!stat.isFile()) {
             return new Finding(rule, path, stat.size(), null, stat.times(), Verdict.OUT_OF_SCOPE);
         }
-        Sha256.Digest digest = Sha256.of(tree, path, rule.header().length);
+        FileDigest digest = FileDigest.of(tree, path, rule.header().length);
         return new Finding(rule, path, digest.size(), digest.sha256(), stat.times(), verdict(rule, digest.head(), stat.modified()));
     }
 

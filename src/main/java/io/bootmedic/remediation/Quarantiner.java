@@ -5,7 +5,7 @@ import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
 import io.bootmedic.fs.UnsafePathException;
-import io.bootmedic.util.Sha256;
+import io.bootmedic.fs.FileDigest;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -72,7 +72,7 @@ public final class Quarantiner {
         RelPath source = RelPath.of(entry.path());
         RelPath target = RelPath.of(entry.quarantinePath());
         // the file may have changed between scan and now; never quarantine something we did not inspect
-        if (!Sha256.of(tree, source, 0).sha256().equals(entry.sha256())) {
+        if (!FileDigest.sha256(tree, source).equals(entry.sha256())) {
             return "the file changed after it was inspected; left in place. Run bootmedic again.";
         }
         RelPath targetDir = SafePaths.ensureDirectories(tree, target.parent());
@@ -81,7 +81,7 @@ public final class Quarantiner {
         if (SafePaths.resolve(tree, source).isPresent()) {
             return "the file is still at its original path after the move";
         }
-        if (!Sha256.of(tree, finalTarget, 0).sha256().equals(entry.sha256())) {
+        if (!FileDigest.sha256(tree, finalTarget).equals(entry.sha256())) {
             return "the quarantined copy does not have the recorded SHA-256";
         }
         return null;

@@ -3,8 +3,7 @@ package io.bootmedic.remediation;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.report.Report;
-import io.bootmedic.target.Target;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.util.AgentVersion;
 
 import java.io.IOException;
@@ -38,26 +37,26 @@ public final class RemediationRun {
     }
 
     /** Runs over the already opened volumes of {@code target}. Non-Windows volumes are left out of the report. */
-    public Report run(Target target, List<TargetVolume> opened, Report.Host host) throws IOException {
+    public Report run(RunMode mode, List<OpenedVolume> opened, Report.Host host) throws IOException {
         String started = Instant.now().toString();
         List<Report.VolumeReport> volumes = new ArrayList<>();
-        for (TargetVolume volume : opened) {
+        for (OpenedVolume volume : opened) {
             if (volume.locked()) {
                 volumes.add(lockedReport(volume));
             } else if (WindowsVolumes.isWindows(volume.tree())) {
                 volumes.add(process(volume));
             }
         }
-        return new Report(Report.SCHEMA, runId, AgentVersion.get(), started, Instant.now().toString(), target.mode(), options.command(),
+        return new Report(Report.SCHEMA, runId, AgentVersion.get(), started, Instant.now().toString(), mode, options.command(),
                 new Report.PlaybookRef(playbook.id(), playbook.source()), host, Outcomes.runOutcome(volumes), volumes);
     }
 
-    private Report.VolumeReport lockedReport(TargetVolume v) {
+    private Report.VolumeReport lockedReport(OpenedVolume v) {
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), Report.Windows.UNKNOWN, v.journal(),
                 List.of(), "locked", v.lockedMessage(), List.of());
     }
 
-    private Report.VolumeReport process(TargetVolume v) {
+    private Report.VolumeReport process(OpenedVolume v) {
         FileTree tree = v.tree();
         IdentityProbe.Result identified = identity.identify(tree);
         Report.Windows windows = identified.windows();
@@ -104,11 +103,11 @@ public final class RemediationRun {
                 results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);
     }
 
-    private static boolean metadataFrozen(TargetVolume v) {
+    private static boolean metadataFrozen(OpenedVolume v) {
         return "unclean".equals(v.journal()) || "hibernated".equals(v.journal());
     }
 
-    private static String readOnlyReason(TargetVolume v) {
+    private static String readOnlyReason(OpenedVolume v) {
         if (metadataFrozen(v)) {
             return "Windows did not shut " + v.label() + " down cleanly (journal: " + v.journal() + "), so its file system must not be changed "
                     + "offline: Windows would replay its own log over the change. Nothing was changed. Next: boot the machine into Safe Mode or WinPE "

@@ -3,7 +3,7 @@ package io.bootmedic.report;
 import java.util.List;
 
 /** One run, as docs/design.md §7 {@code bootmedic.report/v1} fixes it. */
-public record Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, String mode,
+public record Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
                      String command, PlaybookRef playbook, Host host, String outcome, List<VolumeReport> volumes) {
     public static final String SCHEMA = "bootmedic.report/v1";
 

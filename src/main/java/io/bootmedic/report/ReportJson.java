@@ -24,7 +24,7 @@ public final class ReportJson {
         m.put("agentVersion", r.agentVersion());
         m.put("startedAt", r.startedAt());
         m.put("finishedAt", r.finishedAt());
-        m.put("mode", r.mode());
+        m.put("mode", r.mode().wire());
         m.put("command", r.command());
         Map<String, Object> playbook = new LinkedHashMap<>();
         playbook.put("id", r.playbook().id());

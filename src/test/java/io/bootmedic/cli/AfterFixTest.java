@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.report.RunMode;
 import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.report.Report;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class AfterFixTest {
                 "quarantined", "q", null);
         Report.VolumeReport v = new Report.VolumeReport("ntfs:1", "C", "NTFS", Report.BitLocker.NONE, new Report.Windows("PC-0042", null, null),
                 "n/a", List.of(moved), outcome, null, List.of());
-        return new Report(Report.SCHEMA, "id", "0", "t", "t", "winpe", "fix", new Report.PlaybookRef("p", "built-in"), Report.Host.UNKNOWN, outcome, List.of(v));
+        return new Report(Report.SCHEMA, "id", "0", "t", "t", RunMode.WINPE, "fix", new Report.PlaybookRef("p", "built-in"), Report.Host.UNKNOWN, outcome, List.of(v));
     }
 
     private static String run(String outcome, Integer seconds, boolean keyPressed, AtomicInteger reboots) throws Exception {

@@ -1,7 +1,7 @@
 package io.bootmedic.console;
 
 import io.bootmedic.report.Report;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.remediation.OpenedVolume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +68,7 @@ class WinPeConsoleTest {
     void foundListsLockedVolumesWithTheirKeyId() {
         WinPeConsole c = console(() -> false);
         Report.BitLocker locked = new Report.BitLocker("locked", "XTS-AES-128", "{8F0E4B2A-3C1D-4E5F-A6B7-C8D9E0F1A2B3}", null, false);
-        c.found(List.of(new TargetVolume(null, "\\\\?\\Volume{1}\\", null, null, locked, "n/a", "locked")));
+        c.found(List.of(new OpenedVolume(null, "\\\\?\\Volume{1}\\", null, null, locked, "n/a", "locked")));
         assertTrue(screen().contains("Windows volumes found: 1"));
         assertTrue(screen().contains("LOCKED by BitLocker, recovery key ID {8F0E4B2A-3C1D-4E5F-A6B7-C8D9E0F1A2B3}"), screen());
         c.found(List.of());

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Key IDs from real BitLocker volumes made by Windows (cryptsetup's test images in shared/),
  * read through the same RawVolumeReader interface the Windows raw reader implements.
  */
-class BitLockerKeyIdsTest {
+public class BitLockerKeyIdsTest {
     @TempDir
     Path temp;
     static Path images;
@@ -38,7 +38,7 @@ class BitLockerKeyIdsTest {
     }
 
     /** A volume image read the way Win32RawVolumeReader reads a volume: aligned, exact length. */
-    static RawVolumeReader file(Path image) {
+    public static RawVolumeReader file(Path image) {
         return (volume, offset, length) -> {
             assertEquals(0, offset % 512, "raw Windows reads must be sector aligned");
             try (FileChannel ch = FileChannel.open(image)) {

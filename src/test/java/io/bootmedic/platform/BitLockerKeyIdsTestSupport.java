@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Extracts cryptsetup's real BitLocker images from shared/ once per test run (skips when absent). */
-final class BitLockerKeyIdsTestSupport {
+public final class BitLockerKeyIdsTestSupport {
     private static Path dir;
 
     private BitLockerKeyIdsTestSupport() {
     }
 
-    static synchronized Path realImage(String name) throws IOException, InterruptedException {
+    public static synchronized Path realImage(String name) throws IOException, InterruptedException {
         if (dir == null) {
             Path archive = BitLockerKeyIdsTest.shared().resolve("bitlocker/bitlk-images.tar.xz");
             assumeTrue(Files.isRegularFile(archive), "shared test data not found at " + archive.toAbsolutePath()

@@ -1,5 +1,6 @@
 package io.bootmedic.platform;
 
+import io.bootmedic.report.RunMode;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.linux.LinuxPlatform;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class PlatformPureLogicTest {
     void linuxIsPickedOnLinuxAndRefusesAll() {
         Platform p = PlatformFactory.forOs("Linux");
         assertInstanceOf(LinuxPlatform.class, p);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> p.allTarget(KeyProvider.NONE, "winpe", s -> { }));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> p.localVolumes(s -> { }));
         assertTrue(e.getMessage().contains("--device"));
     }
 
@@ -132,10 +133,10 @@ class PlatformPureLogicTest {
 
     @Test
     void runModeFromEnvironment() {
-        assertEquals("winpe", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "X:", "USERPROFILE", "X:\\windows\\system32\\config\\systemprofile")));
-        assertEquals("safe-mode", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:", "SAFEBOOT_OPTION", "MINIMAL")));
-        assertEquals("safe-mode", WindowsRunMode.detect(java.util.Map.of("SYSTEMDRIVE", "C:", "safeboot_option", "NETWORK")));
-        assertEquals("windows", WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:")));
-        assertEquals("windows", WindowsRunMode.detect(java.util.Map.of()));
+        assertEquals(RunMode.WINPE, WindowsRunMode.detect(java.util.Map.of("SystemDrive", "X:", "USERPROFILE", "X:\\windows\\system32\\config\\systemprofile")));
+        assertEquals(RunMode.SAFE_MODE, WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:", "SAFEBOOT_OPTION", "MINIMAL")));
+        assertEquals(RunMode.SAFE_MODE, WindowsRunMode.detect(java.util.Map.of("SYSTEMDRIVE", "C:", "safeboot_option", "NETWORK")));
+        assertEquals(RunMode.WINDOWS, WindowsRunMode.detect(java.util.Map.of("SystemDrive", "C:")));
+        assertEquals(RunMode.WINDOWS, WindowsRunMode.detect(java.util.Map.of()));
     }
 }

@@ -1,10 +1,11 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.report.RunMode;
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.report.Report;
-import io.bootmedic.target.RootTarget;
+import io.bootmedic.volumes.RootTarget;
 import io.bootmedic.testutil.TreeSnapshot;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,9 +40,9 @@ class RemediationRunTest {
     }
 
     private Report run(boolean dryRun, CrashPoint crash) throws IOException {
-        RootTarget target = new RootTarget(root, "mounted-root");
+        RootTarget target = new RootTarget(root, RunMode.MOUNTED_ROOT);
         RemediationRun run = new RemediationRun(PlaybookLoader.builtin(), new RunOptions(dryRun ? "scan" : "fix", dryRun), IdentityProbe.NONE, crash);
-        return run.run(target, target.open(), Report.Host.UNKNOWN);
+        return run.run(target.mode(), target.open(), Report.Host.UNKNOWN);
     }
 
     private static Report.Action action(Report r, String fileName) {
@@ -223,9 +224,9 @@ class RemediationRunTest {
     @Test
     void aTreeWithoutWindowsIsNoWindows() throws IOException {
         Path empty = Files.createDirectories(root.resolveSibling(root.getFileName() + "-empty"));
-        RootTarget target = new RootTarget(empty, "mounted-root");
+        RootTarget target = new RootTarget(empty, RunMode.MOUNTED_ROOT);
         Report r = new RemediationRun(PlaybookLoader.builtin(), new RunOptions("fix", false), IdentityProbe.NONE, CrashPoint.NONE)
-                .run(target, target.open(), Report.Host.UNKNOWN);
+                .run(target.mode(), target.open(), Report.Host.UNKNOWN);
         assertEquals("no-windows", r.outcome());
         assertEquals(Outcomes.EXIT_NO_WINDOWS, Outcomes.exitCode(r.outcome()));
         assertTrue(r.volumes().isEmpty());

@@ -1,9 +1,8 @@
 package io.bootmedic.platform.linux;
 
-import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.LocalVolumePorts;
 import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.Platform;
-import io.bootmedic.platform.WindowsAllTarget;
 
 import java.util.function.Consumer;
 
@@ -20,7 +19,7 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public WindowsAllTarget allTarget(KeyProvider keys, String mode, Consumer<String> progress) {
+    public LocalVolumePorts localVolumes(Consumer<String> progress) {
         throw new UnsupportedOperationException("--all works on Windows (WinPE or safe mode). On Linux, name the disk: "
                 + "--device /dev/sdX, or --image FILE");
     }

@@ -4,12 +4,11 @@ import com.sun.jna.platform.win32.Kernel32;
 import io.bootmedic.platform.BitLockerControl;
 import io.bootmedic.platform.BitLockerException;
 import io.bootmedic.platform.FallbackBitLockerControl;
-import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.LocalVolumePorts;
 import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.OemCodePage;
 import io.bootmedic.platform.Platform;
 import io.bootmedic.platform.ProcessCommandRunner;
-import io.bootmedic.platform.WindowsAllTarget;
 
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ public final class WindowsPlatform implements Platform {
     }
 
     @Override
-    public WindowsAllTarget allTarget(KeyProvider keys, String mode, Consumer<String> progress) {
+    public LocalVolumePorts localVolumes(Consumer<String> progress) {
         Kernel32 k32 = Kernel32.INSTANCE;
         BitLockerControl wmi = null;
         if ("manage-bde".equalsIgnoreCase(System.getenv("BOOTMEDIC_BITLOCKER_CONTROL"))) {
@@ -52,10 +51,7 @@ public final class WindowsPlatform implements Platform {
         BitLockerControl manageBde = new ManageBdeBitLockerControl(new ProcessCommandRunner(oem), "manage-bde.exe", work);
         BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
         Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
-        WindowsAllTarget target = new WindowsAllTarget(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker,
-                keys, mode, progress, raw);
-        // in safe mode %SystemDrive% is the broken Windows itself; in WinPE it is WinPE's own X:
-        return "winpe".equals(mode) ? target.skipOwnDrive(System.getenv("SystemDrive")) : target;
+        return new LocalVolumePorts(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker, raw);
     }
 
     private static Charset oemCharset() {

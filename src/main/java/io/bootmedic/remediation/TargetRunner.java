@@ -1,43 +1,42 @@
-package io.bootmedic.cli;
+package io.bootmedic.remediation;
 
 import io.bootmedic.fs.FileTree;
-import io.bootmedic.platform.PlatformFactory;
 import io.bootmedic.playbook.Playbook;
-import io.bootmedic.remediation.CrashPoint;
-import io.bootmedic.remediation.IdentityProbe;
-import io.bootmedic.remediation.RemediationRun;
-import io.bootmedic.remediation.RunOptions;
-import io.bootmedic.remediation.WindowsVolumes;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
-import io.bootmedic.target.Target;
-import io.bootmedic.target.TargetVolume;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Opens one target, runs the playbook over it and writes the report everywhere it belongs. */
-final class TargetRunner {
+public final class TargetRunner {
     private final Playbook playbook;
     private final RunOptions options;
     private final IdentityProbe identity;
+    private final Supplier<Report.Host> thisMachine;
 
-    TargetRunner(Playbook playbook, RunOptions options, IdentityProbe identity) {
+    /**
+     * @param thisMachine who the machine bootmedic runs on is (SMBIOS serial, VM id); asked only when
+     *                    the target is that machine's own disk (WinPE, safe mode)
+     */
+    public TargetRunner(Playbook playbook, RunOptions options, IdentityProbe identity, Supplier<Report.Host> thisMachine) {
         this.playbook = playbook;
         this.options = options;
         this.identity = identity;
+        this.thisMachine = thisMachine;
     }
 
-    record Result(Report report, List<ReportWriter.Written> written) {
+    public record Result(Report report, List<ReportWriter.Written> written) {
     }
 
-    Result run(Target target, Path outbox, Path reportFile) throws IOException {
+    public Result run(Target target, Path outbox, Path reportFile) throws IOException {
         RemediationRun run = new RemediationRun(playbook, options, identity, CrashPoint.NONE);
         try (target) {
-            List<TargetVolume> volumes = target.open();
-            Report report = run.run(target, volumes, host(target));
+            List<OpenedVolume> volumes = target.open();
+            Report report = run.run(target.mode(), volumes, host(target));
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);
@@ -45,24 +44,24 @@ final class TargetRunner {
     }
 
     /** The machine is only known when bootmedic runs on it (WinPE, safe mode), not when it sees its disk from elsewhere. */
-    private static Report.Host host(Target target) {
-        if (!target.mode().equals("winpe") && !target.mode().equals("safe-mode")) {
+    private Report.Host host(Target target) {
+        if (!target.mode().onTheBrokenMachine()) {
             return Report.Host.UNKNOWN;
         }
         try {
-            return PlatformFactory.current().machineIdentity().toHost();
+            return thisMachine.get();
         } catch (RuntimeException e) {
             return Report.Host.UNKNOWN;
         }
     }
 
     /** Reports go onto every Windows volume a real fix ran on; a dry run or scan leaves volumes untouched. */
-    private List<FileTree> reportVolumes(List<TargetVolume> volumes) throws IOException {
+    private List<FileTree> reportVolumes(List<OpenedVolume> volumes) throws IOException {
         List<FileTree> trees = new ArrayList<>();
         if (options.dryRun()) {
             return trees;
         }
-        for (TargetVolume v : volumes) {
+        for (OpenedVolume v : volumes) {
             if (!v.locked() && !v.tree().isReadOnly() && WindowsVolumes.isWindows(v.tree())) {
                 trees.add(v.tree());
             }

@@ -1,5 +1,8 @@
-package io.bootmedic.target;
+package io.bootmedic.volumes;
 
+import io.bootmedic.remediation.Target;
+import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.bitlocker.BitLockerBlockDevice;
 import io.bootmedic.bitlocker.BitLockerException;
 import io.bootmedic.bitlocker.BitLockerMetadata;
@@ -67,8 +70,8 @@ public final class ImageTarget implements Target {
     }
 
     @Override
-    public String mode() {
-        return device ? "device" : "offline-image";
+    public RunMode mode() {
+        return device ? RunMode.DEVICE : RunMode.OFFLINE_IMAGE;
     }
 
     @Override
@@ -87,12 +90,12 @@ public final class ImageTarget implements Target {
     }
 
     @Override
-    public List<TargetVolume> open() throws IOException {
+    public List<OpenedVolume> open() throws IOException {
         disk = ImageOpener.open(path, writable, device ? "--device" : "--image");
         warnings.addAll(disk.warnings());
         WindowsCandidates.Found found = WindowsCandidates.find(disk);
         warnings.addAll(found.table().warnings());
-        List<TargetVolume> volumes = new ArrayList<>();
+        List<OpenedVolume> volumes = new ArrayList<>();
         for (WindowsCandidates.Candidate c : found.candidates()) {
             String label = label(c.partition());
             BlockDevice ntfs = c.volume();
@@ -114,7 +117,7 @@ public final class ImageTarget implements Target {
                     try {
                         unlocked = keys.unlock(md);
                     } catch (BitLockerException e) {
-                        volumes.add(new TargetVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
+                        volumes.add(new OpenedVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
                                 e.getMessage()));
                         continue;
                     }
@@ -135,7 +138,7 @@ public final class ImageTarget implements Target {
             opened.add(tree);
             // a volume whose journal forbids metadata changes can still have file data neutralized in place
             Neutralizer neutralizer = writable ? new ClusterNeutralizer(tree, quarantineDir, volumeId) : null;
-            volumes.add(new TargetVolume(tree, volumeId, label, "NTFS", bitlocker, volume.journalState().wire(), null, neutralizer));
+            volumes.add(new OpenedVolume(tree, volumeId, label, "NTFS", bitlocker, volume.journalState().wire(), null, neutralizer));
         }
         return volumes;
     }

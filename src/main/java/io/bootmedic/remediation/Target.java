@@ -1,5 +1,6 @@
-package io.bootmedic.target;
+package io.bootmedic.remediation;
 
+import io.bootmedic.report.RunMode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
@@ -7,14 +8,14 @@ import java.util.List;
 /** Where the Windows volumes come from: a mounted directory, an image, a device, every local disk. */
 public interface Target extends Closeable {
 
-    /** The report's mode: winpe, safe-mode, mounted-root, offline-image, device. */
-    String mode();
+    /** The report's mode. */
+    RunMode mode();
 
     /** What to call the target in messages. */
     String describe();
 
     /** Opens every volume that may hold Windows; unlocks what it can. */
-    List<TargetVolume> open() throws IOException;
+    List<OpenedVolume> open() throws IOException;
 
     /** Things the person should know that are not in the report: volumes passed over and why. */
     default List<String> notes() {

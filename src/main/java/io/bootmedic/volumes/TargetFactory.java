@@ -1,5 +1,7 @@
-package io.bootmedic.target;
+package io.bootmedic.volumes;
 
+import io.bootmedic.remediation.Target;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.bitlocker.VolumeKeys;
 
 import java.nio.file.Files;
@@ -12,7 +14,7 @@ public final class TargetFactory {
 
     public static Target forPath(Path path, boolean writable, VolumeKeys keys) throws TargetException {
         if (Files.isDirectory(path)) {
-            return new RootTarget(path, "mounted-root");
+            return new RootTarget(path, RunMode.MOUNTED_ROOT);
         }
         if (!Files.exists(path)) {
             throw new TargetException(path + " does not exist");

@@ -1,9 +1,23 @@
-package io.bootmedic.platform;
+package io.bootmedic.volumes;
 
+import io.bootmedic.platform.BitLockerKeyIdsTest;
+import io.bootmedic.platform.BitLockerKeyIdsTestSupport;
+import io.bootmedic.report.RunMode;
+import io.bootmedic.platform.BitLockerCodes;
+import io.bootmedic.platform.BitLockerControl;
+import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerStatus;
+import io.bootmedic.platform.DriveType;
+import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.LockState;
+import io.bootmedic.platform.MountPoints;
+import io.bootmedic.platform.RawVolumeReader;
+import io.bootmedic.platform.RecoveryPasswordOrBek;
+import io.bootmedic.platform.VolumeEnumerator;
+import io.bootmedic.platform.VolumeInfo;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.keys.RecoveryPassword;
-import io.bootmedic.target.TargetException;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.remediation.OpenedVolume;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,21 +115,21 @@ class WindowsAllTargetTest {
                 }
             };
         };
-        return new WindowsAllTarget(enumerator, mounts, bitLocker, keys, "winpe", progress::add);
+        return new WindowsAllTarget(enumerator, mounts, bitLocker, keys, RunMode.WINPE, progress::add);
     }
 
     @Test
     void withoutKeysThePlainWindowsOpensAndTheLockedOneNamesItsKeyId() throws IOException {
-        List<TargetVolume> volumes;
+        List<OpenedVolume> volumes;
         try (WindowsAllTarget target = target(KeyProvider.NONE)) {
             volumes = target.open();
-            assertEquals(List.of(C, LOCKED_WIN), volumes.stream().map(TargetVolume::volumeId).toList());
-            TargetVolume c = volumes.get(0);
+            assertEquals(List.of(C, LOCKED_WIN), volumes.stream().map(OpenedVolume::volumeId).toList());
+            OpenedVolume c = volumes.get(0);
             assertFalse(c.locked());
             assertEquals("none", c.bitlocker().state());
             assertTrue(c.tree().stat(RelPath.of("Windows/System32/config/SYSTEM")).isPresent());
 
-            TargetVolume locked = volumes.get(1);
+            OpenedVolume locked = volumes.get(1);
             assertTrue(locked.locked());
             assertNull(locked.tree());
             assertEquals("locked", locked.bitlocker().state());
@@ -138,9 +152,9 @@ class WindowsAllTargetTest {
             return KeyProvider.of(List.of(RecoveryPasswordOrBek.password(good, "bundle"))).candidates(keyId, description);
         };
         WindowsAllTarget target = target(keys);
-        List<TargetVolume> volumes = target.open();
+        List<OpenedVolume> volumes = target.open();
         assertEquals(List.of(KEY_ID), askedFor, "only the locked volume needs a key");
-        TargetVolume second = volumes.get(1);
+        OpenedVolume second = volumes.get(1);
         assertFalse(second.locked());
         assertEquals("unlocked", second.bitlocker().state());
         assertEquals("bundle", second.bitlocker().keySource());
@@ -158,7 +172,7 @@ class WindowsAllTargetTest {
         RecoveryPassword wrong = RecoveryPassword.parse("111111-000022-000033-000044-000055-000066-000077-000088");
         KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.password(wrong, "key-file")));
         try (WindowsAllTarget target = target(keys)) {
-            TargetVolume v = target.open().get(1);
+            OpenedVolume v = target.open().get(1);
             assertTrue(v.locked());
             assertEquals("key-file", v.bitlocker().keySource());
             assertTrue(v.lockedMessage().contains("0x80310027"), v.lockedMessage());
@@ -171,7 +185,7 @@ class WindowsAllTargetTest {
     void bekKeyUnlocksToo() throws Exception {
         KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.bek(FakeBitLocker.BEK, "key-file")));
         try (WindowsAllTarget target = target(keys)) {
-            TargetVolume v = target.open().get(1);
+            OpenedVolume v = target.open().get(1);
             assertFalse(v.locked());
             assertFalse(v.bitlocker().recoveryPasswordUsed());
         }
@@ -187,9 +201,9 @@ class WindowsAllTargetTest {
             return Optional::empty;
         };
         VolumeEnumerator enumerator = () -> layout;
-        try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker, keys, "winpe",
+        try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker, keys, RunMode.WINPE,
                 progress::add, BitLockerKeyIdsTest.file(image))) {
-            TargetVolume v = target.open().stream().filter(TargetVolume::locked).findFirst().orElseThrow();
+            OpenedVolume v = target.open().stream().filter(OpenedVolume::locked).findFirst().orElseThrow();
             assertEquals("{64311DEA-4587-4029-924A-BA299647998E}", v.bitlocker().recoveryKeyId());
             assertEquals(List.of("{64311DEA-4587-4029-924A-BA299647998E}"), asked);
         }
@@ -201,8 +215,8 @@ class WindowsAllTargetTest {
         VolumeEnumerator enumerator = () -> layout;
         RawVolumeReader broken = (v, o, l) -> new byte[l];
         try (WindowsAllTarget target = new WindowsAllTarget(enumerator, v -> { throw new IOException("unused"); }, bitLocker,
-                KeyProvider.NONE, "winpe", progress::add, broken)) {
-            TargetVolume v = target.open().stream().filter(TargetVolume::locked).findFirst().orElseThrow();
+                KeyProvider.NONE, RunMode.WINPE, progress::add, broken)) {
+            OpenedVolume v = target.open().stream().filter(OpenedVolume::locked).findFirst().orElseThrow();
             assertNull(v.bitlocker().recoveryKeyId());
             assertTrue(v.lockedMessage().contains("take the ID from the blue BitLocker recovery screen"), v.lockedMessage());
         }
@@ -212,7 +226,7 @@ class WindowsAllTargetTest {
     void enumerationFailureIsATargetErrorWithAHint() {
         WindowsAllTarget broken = new WindowsAllTarget(() -> {
             throw new IOException("FindFirstVolumeW failed: 5");
-        }, v -> null, bitLocker, KeyProvider.NONE, "winpe", progress::add);
+        }, v -> null, bitLocker, KeyProvider.NONE, RunMode.WINPE, progress::add);
         TargetException e = assertThrows(TargetException.class, broken::open);
         assertTrue(e.getMessage().contains("-Drivers"), e.getMessage());
     }
@@ -221,7 +235,7 @@ class WindowsAllTargetTest {
     void unreadableBitLockerStateOnAReadableVolumeStillScansIt() throws IOException {
         bitLocker.failStatusFor = C;
         try (WindowsAllTarget target = target(KeyProvider.NONE)) {
-            List<TargetVolume> volumes = target.open();
+            List<OpenedVolume> volumes = target.open();
             assertNotNull(volumes.get(0).tree());
             assertTrue(progress.stream().anyMatch(l -> l.contains("BitLocker state unknown")), progress.toString());
         }
@@ -246,7 +260,7 @@ class WindowsAllTargetTest {
             };
         };
         try (WindowsAllTarget target = target(keys)) {
-            TargetVolume v = target.open().get(1);
+            OpenedVolume v = target.open().get(1);
             assertFalse(v.locked(), v.lockedMessage());
             assertEquals("collector", v.bitlocker().keySource());
             assertEquals(List.of("key-file", "bundle", "collector"), fetched, "each source asked only after the one before was refused");
@@ -259,7 +273,7 @@ class WindowsAllTargetTest {
         RecoveryPassword stale = RecoveryPassword.parse("111111-000022-000033-000044-000055-000066-000077-000088");
         KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.password(stale, "key-file"), RecoveryPasswordOrBek.password(stale, "bundle")));
         try (WindowsAllTarget target = target(keys)) {
-            TargetVolume v = target.open().get(1);
+            OpenedVolume v = target.open().get(1);
             assertTrue(v.locked());
             assertTrue(v.lockedMessage().contains("tried the key from key-file, then bundle"), v.lockedMessage());
             assertTrue(v.lockedMessage().contains(KEY_ID), v.lockedMessage());
@@ -278,11 +292,11 @@ class WindowsAllTargetTest {
         bitLocker.ioFailureFor = LOCKED_WIN;
         KeyProvider keys = KeyProvider.of(List.of(RecoveryPasswordOrBek.bek(FakeBitLocker.BEK, "key-file")));
         try (WindowsAllTarget target = target((keyId, d) -> keys.candidates(keyId, d))) {
-            List<TargetVolume> volumes = target.open();
-            TargetVolume broken = volumes.stream().filter(v -> v.volumeId().equals(LOCKED_WIN)).findFirst().orElseThrow();
+            List<OpenedVolume> volumes = target.open();
+            OpenedVolume broken = volumes.stream().filter(v -> v.volumeId().equals(LOCKED_WIN)).findFirst().orElseThrow();
             assertTrue(broken.locked());
             assertTrue(broken.lockedMessage().contains("could not create the temporary key file"), broken.lockedMessage());
-            TargetVolume other = volumes.stream().filter(v -> v.volumeId().equals(lockedToo)).findFirst().orElseThrow();
+            OpenedVolume other = volumes.stream().filter(v -> v.volumeId().equals(lockedToo)).findFirst().orElseThrow();
             assertFalse(other.locked(), "the run went on with the next volume");
         }
     }
@@ -296,7 +310,7 @@ class WindowsAllTargetTest {
         layout.add(new VolumeInfo(peVolume, List.of("X:\\"), "Boot", "NTFS", DriveType.FIXED, 500_000_000L));
         mountable.put(peVolume, x);
         try (WindowsAllTarget target = target(KeyProvider.NONE).skipOwnDrive("x:")) {
-            List<String> ids = target.open().stream().map(TargetVolume::volumeId).toList();
+            List<String> ids = target.open().stream().map(OpenedVolume::volumeId).toList();
             assertFalse(ids.contains(peVolume), ids.toString());
             assertTrue(ids.contains(C));
             assertTrue(progress.stream().anyMatch(l -> l.contains("the running WinPE's own drive, skipped")), progress.toString());

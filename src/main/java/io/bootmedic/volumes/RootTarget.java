@@ -1,5 +1,8 @@
-package io.bootmedic.target;
+package io.bootmedic.volumes;
 
+import io.bootmedic.remediation.Target;
+import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.report.Report;
 
@@ -12,15 +15,15 @@ import java.util.Locale;
 /** {@code --root DIR}: a volume the operating system already mounted and unlocked. */
 public final class RootTarget implements Target {
     private final Path root;
-    private final String mode;
+    private final RunMode mode;
 
-    public RootTarget(Path root, String mode) {
+    public RootTarget(Path root, RunMode mode) {
         this.root = root.toAbsolutePath().normalize();
         this.mode = mode;
     }
 
     @Override
-    public String mode() {
+    public RunMode mode() {
         return mode;
     }
 
@@ -30,7 +33,7 @@ public final class RootTarget implements Target {
     }
 
     @Override
-    public List<TargetVolume> open() throws IOException {
+    public List<OpenedVolume> open() throws IOException {
         if (!Files.exists(root)) {
             throw new TargetException(root + " does not exist. Give --root the folder where the Windows drive is mounted (e.g. /mnt/c or C:\\).");
         }
@@ -44,7 +47,7 @@ public final class RootTarget implements Target {
             fileSystem = null;
         }
         Path name = root.getFileName();
-        return List.of(new TargetVolume(new LocalFileTree(root), root.toString(), name == null ? root.toString() : name.toString(),
+        return List.of(new OpenedVolume(new LocalFileTree(root), root.toString(), name == null ? root.toString() : name.toString(),
                 fileSystem, Report.BitLocker.NONE, "n/a", null));
     }
 }

@@ -1,4 +1,4 @@
-package io.bootmedic.target;
+package io.bootmedic.volumes;
 
 import java.io.IOException;
 

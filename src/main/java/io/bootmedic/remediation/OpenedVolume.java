@@ -1,7 +1,6 @@
-package io.bootmedic.target;
+package io.bootmedic.remediation;
 
 import io.bootmedic.fs.FileTree;
-import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.report.Report;
 
 /**
@@ -11,10 +10,10 @@ import io.bootmedic.report.Report;
  * @param journal     NTFS journal state: clean, unclean, hibernated, or n/a when the OS mounted it
  * @param neutralizer how to make files harmless in place when the journal forbids metadata changes, or null
  */
-public record TargetVolume(FileTree tree, String volumeId, String label, String fileSystem, Report.BitLocker bitlocker,
+public record OpenedVolume(FileTree tree, String volumeId, String label, String fileSystem, Report.BitLocker bitlocker,
                            String journal, String lockedMessage, Neutralizer neutralizer) {
 
-    public TargetVolume(FileTree tree, String volumeId, String label, String fileSystem, Report.BitLocker bitlocker,
+    public OpenedVolume(FileTree tree, String volumeId, String label, String fileSystem, Report.BitLocker bitlocker,
                         String journal, String lockedMessage) {
         this(tree, volumeId, label, fileSystem, bitlocker, journal, lockedMessage, null);
     }

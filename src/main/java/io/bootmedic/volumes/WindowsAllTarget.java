@@ -1,10 +1,24 @@
-package io.bootmedic.platform;
+package io.bootmedic.volumes;
 
+import io.bootmedic.remediation.Target;
+import io.bootmedic.platform.BitLockerCodes;
+import io.bootmedic.platform.BitLockerControl;
+import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerKeyIds;
+import io.bootmedic.platform.BitLockerStatus;
+import io.bootmedic.platform.DriveType;
+import io.bootmedic.platform.KeyProvider;
+import io.bootmedic.platform.LocalVolumePorts;
+import io.bootmedic.platform.LockState;
+import io.bootmedic.platform.MountPoints;
+import io.bootmedic.platform.RawVolumeReader;
+import io.bootmedic.platform.RecoveryPasswordOrBek;
+import io.bootmedic.platform.VolumeEnumerator;
+import io.bootmedic.platform.VolumeInfo;
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.report.Report;
-import io.bootmedic.target.Target;
-import io.bootmedic.target.TargetException;
-import io.bootmedic.target.TargetVolume;
+import io.bootmedic.report.RunMode;
+import io.bootmedic.remediation.OpenedVolume;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +42,7 @@ public final class WindowsAllTarget implements Target {
     private final MountPoints mountPoints;
     private final BitLockerControl bitLocker;
     private final KeyProvider keys;
-    private final String mode;
+    private final RunMode mode;
     private final Consumer<String> progress;
     private final RawVolumeReader rawReader;
     private final Deque<MountPoints.TemporaryMount> mounts = new ArrayDeque<>();
@@ -38,8 +52,12 @@ public final class WindowsAllTarget implements Target {
      * @param mode     winpe or safe-mode (the report's mode)
      * @param progress receives one line per step for the console ("Unlocking D: ..."); never a key
      */
+    public WindowsAllTarget(LocalVolumePorts ports, KeyProvider keys, RunMode mode, Consumer<String> progress) {
+        this(ports.volumes(), ports.mounts(), ports.bitLocker(), keys, mode, progress, ports.raw());
+    }
+
     public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
-                            String mode, Consumer<String> progress) {
+                            RunMode mode, Consumer<String> progress) {
         this(enumerator, mountPoints, bitLocker, keys, mode, progress, null);
     }
 
@@ -48,7 +66,7 @@ public final class WindowsAllTarget implements Target {
      *                  ID (manage-bde missing, WMI broken); null to rely on them alone
      */
     public WindowsAllTarget(VolumeEnumerator enumerator, MountPoints mountPoints, BitLockerControl bitLocker, KeyProvider keys,
-                            String mode, Consumer<String> progress, RawVolumeReader rawReader) {
+                            RunMode mode, Consumer<String> progress, RawVolumeReader rawReader) {
         this.rawReader = rawReader;
         this.enumerator = enumerator;
         this.mountPoints = mountPoints;
@@ -73,7 +91,7 @@ public final class WindowsAllTarget implements Target {
     }
 
     @Override
-    public String mode() {
+    public RunMode mode() {
         return mode;
     }
 
@@ -83,7 +101,7 @@ public final class WindowsAllTarget implements Target {
     }
 
     @Override
-    public List<TargetVolume> open() throws IOException {
+    public List<OpenedVolume> open() throws IOException {
         List<VolumeInfo> all;
         try {
             all = enumerator.volumes();
@@ -102,9 +120,9 @@ public final class WindowsAllTarget implements Target {
                 })
                 .toList();
         progress.accept("Found " + all.size() + " volume(s), " + candidates.size() + " on local disks.");
-        List<TargetVolume> result = new ArrayList<>();
+        List<OpenedVolume> result = new ArrayList<>();
         for (VolumeInfo volume : candidates) {
-            TargetVolume opened = openOne(volume);
+            OpenedVolume opened = openOne(volume);
             if (opened != null) {
                 result.add(opened);
             }
@@ -113,7 +131,7 @@ public final class WindowsAllTarget implements Target {
     }
 
     /** The volume as a target, or null when it is not a Windows volume. */
-    private TargetVolume openOne(VolumeInfo volume) throws IOException {
+    private OpenedVolume openOne(VolumeInfo volume) throws IOException {
         String name = volume.describe();
         BitLockerStatus status;
         try {
@@ -156,7 +174,7 @@ public final class WindowsAllTarget implements Target {
         progress.accept(name + ": Windows found at " + root + ".");
         String state = status.lockState() == LockState.NOT_ENCRYPTED ? "none" : "unlocked";
         Report.BitLocker bl = new Report.BitLocker(state, status.method(), keyId, keySource, passwordUsed);
-        return new TargetVolume(new LocalFileTree(root), volume.guidPath(), volume.label(), fileSystemOf(volume, root), bl, "n/a", null);
+        return new OpenedVolume(new LocalFileTree(root), volume.guidPath(), volume.label(), fileSystemOf(volume, root), bl, "n/a", null);
     }
 
     /** How an unlock attempt ended: the source that worked, or why the volume stays locked. */
@@ -212,10 +230,10 @@ public final class WindowsAllTarget implements Target {
         }
     }
 
-    private TargetVolume locked(VolumeInfo volume, BitLockerStatus status, String keyId, String keySource, String message) {
+    private OpenedVolume locked(VolumeInfo volume, BitLockerStatus status, String keyId, String keySource, String message) {
         progress.accept(message);
         Report.BitLocker bl = new Report.BitLocker("locked", status.method(), keyId, keySource, false);
-        return new TargetVolume(null, volume.guidPath(), volume.label(), volume.fileSystem(), bl, "n/a", message);
+        return new OpenedVolume(null, volume.guidPath(), volume.label(), volume.fileSystem(), bl, "n/a", message);
     }
 
     private String keyIdFromMetadata(VolumeInfo volume) {

@@ -1,0 +1,65 @@
+package io.bootmedic.arch;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * Dependencies between packages go one way, down the pipeline of docs/design.md §1:
+ * cli → application (batch, volumes: where the volumes come from) → remediation (the engine) →
+ * fs / report / format / util. No package reaches back into one that uses it.
+ */
+class DependencyDirectionTest {
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void importMain() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.bootmedic");
+    }
+
+    @Test
+    void topLevelPackagesAreFreeOfCycles() {
+        slices().matching("io.bootmedic.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void everyPackageIsFreeOfCycles() {
+        slices().matching("io.bootmedic.(**)").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void onlyTheCommandLineUsesTheCommandLine() {
+        noClasses().that().resideOutsideOfPackage("io.bootmedic.cli..")
+                .should().dependOnClassesThat().resideInAPackage("io.bootmedic.cli..").check(classes);
+    }
+
+    @Test
+    void theEngineKnowsNothingOfWhereVolumesComeFromOrWhoCallsIt() {
+        noClasses().that().resideInAPackage("io.bootmedic.remediation..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.cli..", "io.bootmedic.batch..", "io.bootmedic.volumes..",
+                        "io.bootmedic.collector..", "io.bootmedic.console..", "io.bootmedic.platform..", "io.bootmedic.image..",
+                        "io.bootmedic.bitlocker..", "io.bootmedic.ntfs..", "io.bootmedic.neutralize..", "io.bootmedic.keys..")
+                .check(classes);
+    }
+
+    @Test
+    void theFoundationUsesNothingAboveIt() {
+        noClasses().that().resideInAnyPackage("io.bootmedic.fs..", "io.bootmedic.report..", "io.bootmedic.format..", "io.bootmedic.util..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.cli..", "io.bootmedic.batch..", "io.bootmedic.volumes..",
+                        "io.bootmedic.remediation..", "io.bootmedic.neutralize..", "io.bootmedic.playbook..", "io.bootmedic.collector..",
+                        "io.bootmedic.console..", "io.bootmedic.platform..", "io.bootmedic.image..", "io.bootmedic.bitlocker..",
+                        "io.bootmedic.ntfs..", "io.bootmedic.keys..", "io.bootmedic.registry..")
+                .check(classes);
+    }
+
+    @Test
+    void theBatchLoopIsNotTheCommandLine() {
+        noClasses().that().resideInAPackage("io.bootmedic.batch..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.cli..", "io.bootmedic.console..").check(classes);
+    }
+}
