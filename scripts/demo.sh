@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup-debian.sh
 echo "== building bootmedic"
-mvn -B -q -ntp -DskipTests package
+./mvnw -B -q -ntp -DskipTests package
 bm() { java -jar target/bootmedic.jar "$@"; }
 
 work=$(mktemp -d /tmp/bootmedic-demo.XXXXXX)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  openjdk-17-jdk-headless maven   # build
+  openjdk-17-jdk-headless maven unzip  # build (./mvnw fetches the pinned Maven; the Debian one is a fallback)
   xz-utils tar                    # unpacking shared test data
   ntfs-3g libntfs-3g89 ntfs-3g-dev  # NTFS images, the library bootmedic drives through JNA, its headers (struct checks)
   gdisk fdisk dosfstools qemu-utils  # partitioned disk images (GPT, MBR), VHD/VHDX

@@ -20,4 +20,4 @@ else
   echo "note: node/npm not found: PowerShell syntax check skipped (install nodejs and npm to run it)" >&2
 fi
 
-mvn -B -ntp verify
+./mvnw -B -ntp verify

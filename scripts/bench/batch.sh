@@ -11,7 +11,7 @@ size_mib=${SIZE_MIB:-256}
 runs=${RUNS:-3}
 
 bash scripts/setup-debian.sh
-[ -f target/bootmedic.jar ] || mvn -B -q -ntp -DskipTests package
+[ -f target/bootmedic.jar ] || ./mvnw -B -q -ntp -DskipTests package
 jvm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar target/bootmedic.jar)
 
 work=$(mktemp -d /tmp/bootmedic-bench-batch.XXXXXX)

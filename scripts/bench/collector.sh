@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 jar=target/bootmedic.jar
-[ -f "$jar" ] || mvn -q -B -ntp package -DskipTests
+[ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/bootmedic-bench-collector.XXXXXX)

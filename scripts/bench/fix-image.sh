@@ -46,14 +46,14 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 bash scripts/setup-debian.sh
-[ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
+[ -f "$jar" ] || ./mvnw -B -q -ntp -DskipTests package
 work=$(mktemp -d /tmp/bootmedic-bench-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp=
 if [[ " $formats " == *" bitlocker "* ]]; then
-  mvn -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
+  ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
   # (to a file: on stdout Maven puts a colour reset before the first entry)
-  mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
+  ./mvnw -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
   cp="target/classes:target/test-classes:$(cat "$work/classpath")"
 fi
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-15}
-[ -f target/bootmedic.jar ] || mvn -B -q -ntp -DskipTests package
+[ -f target/bootmedic.jar ] || ./mvnw -B -q -ntp -DskipTests package
 jar=target/bootmedic.jar
 work=$(mktemp -d /tmp/bootmedic-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -78,7 +78,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p target/fuzz/logs target/fuzz/corpus
 
 echo "compiling the tests once" >&2
-mvn -B -ntp -o -q -Dstyle.color=never -DskipTests test-compile >target/fuzz/logs/test-compile.log 2>&1 \
+./mvnw -B -ntp -o -q -Dstyle.color=never -DskipTests test-compile >target/fuzz/logs/test-compile.log 2>&1 \
   || { cat target/fuzz/logs/test-compile.log >&2; exit 1; }
 
 finding_names=(-name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'slow-unit-*')
@@ -108,7 +108,7 @@ for t in "${targets[@]}"; do
   rc=0
   # mvn start, instrumentation and the seed replay come on top of the fuzzing time
   JAZZER_FUZZ=1 timeout --kill-after=15 $((secs + 180)) \
-    mvn -B -ntp -o surefire:test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
+    ./mvnw -B -ntp -o surefire:test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
       "-DargLine=-Xmx$xmx -Djava.io.tmpdir=$work/tmp" \
       -Djazzer.internal.arg.0=fuzz \
       -Djazzer.internal.arg.1="$corpus" \
