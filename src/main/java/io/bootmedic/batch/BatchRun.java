@@ -92,7 +92,7 @@ public final class BatchRun {
             if (!dryRun) {
                 afterEach.accept(report);
             }
-            return new BatchState.Entry(report.outcome(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
+            return new BatchState.Entry(report.outcome().wire(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others
             return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start),
@@ -101,7 +101,7 @@ public final class BatchRun {
     }
 
     private static String describe(Report r) {
-        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals("quarantined") || a.action().equals("neutralized")).count();
+        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().madeHarmless()).count();
         String errors = String.join("; ", r.volumes().stream().filter(v -> v.error() != null).map(Report.VolumeReport::error).toList());
         String note = moved > 0 ? moved + " file(s) quarantined" : null;
         return errors.isEmpty() ? note : (note == null ? errors : note + "; " + errors);

@@ -1,6 +1,6 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.console.Outcome;
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.platform.ProcessCommandRunner;
 import io.bootmedic.report.Report;
@@ -49,9 +49,9 @@ final class AfterFix {
      * --reboot a countdown that any key cancels (someone may want to look at the screen first).
      */
     static void winpeFinish(Report report, Integer rebootSeconds, WinPeConsole console, BootControl boot) throws IOException {
-        Outcome outcome = Outcome.fromReport(report.outcome());
+        RunOutcome outcome = report.outcome();
         long handled = report.volumes().stream().flatMap(v -> v.actions().stream())
-                .filter(a -> a.action().equals("quarantined") || a.action().equals("neutralized")).count();
+                .filter(a -> a.action().madeHarmless()).count();
         String computers = String.join(", ", report.volumes().stream().map(v -> v.windows().computerName()).filter(n -> n != null).toList());
         console.banner(outcome, handled + " faulty file(s) handled on " + report.volumes().size() + " Windows volume(s)"
                 + (computers.isEmpty() ? "" : " (" + computers + ")"));

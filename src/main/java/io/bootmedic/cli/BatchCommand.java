@@ -8,7 +8,6 @@ import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.batch.BatchTargets;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
-import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.RunOptions;
 import io.bootmedic.report.Report;
 import picocli.CommandLine.Command;
@@ -72,7 +71,7 @@ class BatchCommand implements Callable<Integer> {
         } catch (PlaybookException e) {
             err.println("bootmedic: playbook refused: " + e.getMessage());
             err.println("Nothing was changed.");
-            return Outcomes.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         VolumeKeys keys = keyOptions.keys();
         List<Path> targets = imagesDir != null ? BatchTargets.fromDirectory(imagesDir) : BatchTargets.fromList(listFile);
@@ -82,7 +81,7 @@ class BatchCommand implements Callable<Integer> {
                     ? "no disk images in " + imagesDir + " (looked for *." + String.join(", *.", BatchTargets.IMAGE_EXTENSIONS.stream().sorted().toList()) + ")"
                     : "batch --list " + listFile + " names no targets (one image, device or folder per line; '#' starts a comment)")
                     + ". Nothing was run.");
-            return Outcomes.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         BatchState state = BatchState.load(stateFile);
         TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT, Identity.THIS_MACHINE);
@@ -114,7 +113,7 @@ class BatchCommand implements Callable<Integer> {
         if (dryRun) {
             out.println("DRY RUN: nothing was changed. " + (notDone == 0 ? "Nothing to fix." : notDone + " target(s) need work; run again without --dry-run."));
             out.flush();
-            return notDone == 0 ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+            return notDone == 0 ? ExitCodes.CLEAN : ExitCodes.NEEDS_WORK;
         }
         if (notDone == 0) {
             out.println("ALL CLEAN: " + targets.size() + " target(s) fixed or had nothing to fix.");
@@ -123,7 +122,7 @@ class BatchCommand implements Callable<Integer> {
             out.println("Next: fix what the notes name (keys, damaged images) and run the same command again; finished targets are skipped.");
         }
         out.flush();
-        return notDone == 0 ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+        return notDone == 0 ? ExitCodes.CLEAN : ExitCodes.NEEDS_WORK;
     }
 
     private static String key(Path t) {

@@ -7,7 +7,6 @@ import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.image.BlockDevice;
 import io.bootmedic.image.ImageOpener;
 import io.bootmedic.image.WindowsCandidates;
-import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -121,7 +120,7 @@ class BitLockerCommand {
                 }
             }
             out.flush();
-            return volumes.isEmpty() ? Outcomes.EXIT_NO_WINDOWS : 0;
+            return volumes.isEmpty() ? ExitCodes.NO_WINDOWS : 0;
         }
     }
 
@@ -155,7 +154,7 @@ class BitLockerCommand {
                         r = keys.unlock(md);
                     } catch (io.bootmedic.bitlocker.BitLockerException e) {
                         spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
-                        return Outcomes.EXIT_LOCKED;
+                        return ExitCodes.LOCKED;
                     }
                     // refuses here, before the output exists, what it could not decrypt correctly
                     plain = new BitLockerBlockDevice(volume, md, r.unlocked().fvek());
@@ -168,7 +167,7 @@ class BitLockerCommand {
                     spec.commandLine().getErr().printf("bootmedic: %s holds only %d bytes of the %d-byte BitLocker volume: the last %d bytes "
                                     + "(from byte %d on) are missing from the image, so %s is incomplete. Copy the whole disk or partition again.%n",
                             volume.describe(), volume.size(), declared, declared - volume.size(), volume.size(), out);
-                    return Outcomes.EXIT_NEEDS_WORK;
+                    return ExitCodes.NEEDS_WORK;
                 }
             }
             return 0;

@@ -10,7 +10,6 @@ import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.ReportStore;
 import io.bootmedic.collector.store.Revocations;
 import io.bootmedic.collector.store.ReportSummary;
-import io.bootmedic.remediation.Outcomes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,7 +65,7 @@ class CollectorCommand {
             out.println("    " + c.agentToken());
             out.println("These tokens are shown only now; the collector keeps only their hashes.");
             out.println("Next: bootmedic collector serve --dir " + dir + " --port " + (url.getPort() > 0 ? url.getPort() : 443));
-            return Outcomes.EXIT_CLEAN;
+            return ExitCodes.CLEAN;
         }
     }
 
@@ -166,7 +165,7 @@ class CollectorCommand {
                     + (where.db == null ? " in " + where.dir.resolve("collector.db") : "") + "); dashboard at /, access log in " + d.accessLog());
             out.flush();
             stopped.await();
-            return Outcomes.EXIT_CLEAN;
+            return ExitCodes.CLEAN;
         }
     }
 
@@ -226,7 +225,7 @@ class CollectorCommand {
                     boolean known = Tokens.entries(file).stream().anyMatch(e -> e.id().equals(id));
                     if (!known) {
                         out.println("No token with id " + id + " (see 'bootmedic collector token list').");
-                        return Outcomes.EXIT_NEEDS_WORK;
+                        return ExitCodes.NEEDS_WORK;
                     }
                     // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
                     try (Database db = where.open()) {
@@ -237,7 +236,7 @@ class CollectorCommand {
                 }
                 default -> throw new UsageError("token ACTION is list, add or revoke");
             }
-            return Outcomes.EXIT_CLEAN;
+            return ExitCodes.CLEAN;
         }
     }
 
@@ -270,7 +269,7 @@ class CollectorCommand {
                 }
             }
             spec.commandLine().getOut().printf("seeded %d machines in %.1f s%n", machines, (System.nanoTime() - start) / 1e9);
-            return Outcomes.EXIT_CLEAN;
+            return ExitCodes.CLEAN;
         }
     }
 }

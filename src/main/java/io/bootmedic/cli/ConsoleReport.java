@@ -1,5 +1,7 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.report.FileAction;
+import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
 
@@ -24,10 +26,10 @@ final class ConsoleReport {
         for (Report.VolumeReport v : r.volumes()) {
             String computer = v.windows().computerName() == null ? "?" : v.windows().computerName();
             if (v.actions().isEmpty()) {
-                rows.add(new String[]{v.label(), computer, v.outcome().equals("locked") ? "(locked)" : "(no matching file)", "-", "-"});
+                rows.add(new String[]{v.label(), computer, v.outcome() == VolumeOutcome.LOCKED ? "(locked)" : "(no matching file)", "-", "-"});
             }
             for (Report.Action a : v.actions()) {
-                rows.add(new String[]{v.label(), computer, a.path(), a.verdict(), a.action()});
+                rows.add(new String[]{v.label(), computer, a.path(), a.verdict(), a.action().wire()});
             }
         }
         printTable(rows);
@@ -57,18 +59,18 @@ final class ConsoleReport {
     }
 
     private String banner(Report r, String target) {
-        long moved = count(r, "quarantined") + count(r, "neutralized");
-        long planned = count(r, "would-quarantine");
+        long moved = count(r, FileAction.QUARANTINED) + count(r, FileAction.NEUTRALIZED);
+        long planned = count(r, FileAction.WOULD_QUARANTINE);
         return switch (r.outcome()) {
-            case "fixed" -> "FIXED: " + moved + " faulty file(s) quarantined or neutralized. Next: restart the machine; it should boot normally.\n"
+            case FIXED -> "FIXED: " + moved + " faulty file(s) quarantined or neutralized. Next: restart the machine; it should boot normally.\n"
                     + "       To put the file(s) back: bootmedic undo " + target + " --run " + r.runId();
-            case "clean" -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
+            case CLEAN -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
                     + "       If the machine still crashes, the cause is something else: note the stop code and escalate.";
-            case "needs-fix" -> "WORK FOUND: " + planned + " file(s) would be quarantined; nothing was changed.\n"
+            case NEEDS_FIX -> "WORK FOUND: " + planned + " file(s) would be quarantined; nothing was changed.\n"
                     + "       Next: run the same command as 'bootmedic fix' without --dry-run.";
-            case "needs-key" -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
-            case "no-windows" -> noWindows(r, target);
-            default -> "FAILED: see the messages above. Nothing was deleted; files already moved are in bootmedic/quarantine on the volume.\n"
+            case NEEDS_KEY -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
+            case NO_WINDOWS -> noWindows(r, target);
+            case FAILED -> "FAILED: see the messages above. Nothing was deleted; files already moved are in bootmedic/quarantine on the volume.\n"
                     + "       Next: fix what the message names and run the same command again (it resumes safely).";
         };
     }
@@ -84,8 +86,8 @@ final class ConsoleReport {
                 + "       Next: point --root at the root of the Windows drive (the folder that contains 'Windows'), not at a subfolder.";
     }
 
-    private static long count(Report r, String action) {
-        return r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().equals(action)).count();
+    private static long count(Report r, FileAction action) {
+        return r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action() == action).count();
     }
 
     private void printTable(List<String[]> rows) {

@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
 import picocli.CommandLine.Command;
@@ -31,14 +32,14 @@ class FixCommand extends RunCommandBase {
 
     @Override
     void afterRun(io.bootmedic.report.Report report, java.io.PrintWriter out) throws java.io.IOException {
-        String outcome = report.outcome();
+        RunOutcome outcome = report.outcome();
         if (report.mode() == RunMode.WINPE) {
             try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
                 AfterFix.winpeFinish(report, rebootSeconds, console, AfterFix.winPe());
             }
             return;
         }
-        if (outcome.equals("fixed") || outcome.equals("clean")) {
+        if (outcome.restartAfterwards()) {
             AfterFix.run(clearSafeboot, rebootSeconds, out);
         } else if (clearSafeboot || rebootSeconds != null) {
             out.println("not leaving safe mode and not restarting: the fix did not finish (" + outcome + ")");

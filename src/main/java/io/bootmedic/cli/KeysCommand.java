@@ -6,7 +6,6 @@ import io.bootmedic.keys.KeyId;
 import io.bootmedic.keys.KeyRecord;
 import io.bootmedic.keys.KeyStore;
 import io.bootmedic.keys.RecoveryPassword;
-import io.bootmedic.remediation.Outcomes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,7 +46,7 @@ class KeysCommand {
                 return 0;
             } catch (InvalidRecoveryPasswordException e) {
                 spec.commandLine().getOut().println("WRONG: " + e.getMessage());
-                return Outcomes.EXIT_NEEDS_WORK;
+                return ExitCodes.NEEDS_WORK;
             }
         }
     }
@@ -144,7 +143,7 @@ class KeysCommand {
                     spec.commandLine().getErr().println("bootmedic: " + in + " was not imported: " + e.getMessage());
                 }
             }
-            return failed == 0 ? 0 : Outcomes.EXIT_NEEDS_WORK;
+            return failed == 0 ? 0 : ExitCodes.NEEDS_WORK;
         }
     }
 
@@ -179,7 +178,7 @@ class KeysCommand {
                     spec.commandLine().getOut().println("NOT FOUND: no key with ID " + KeyId.normalize(keyId) + " in " + store.size() + " key(s)"
                             + (store.size() == 0 ? ": no usable key was read at all (see the skipped rows above; is it the right export?)"
                             : ". Next: check the ID against the recovery screen, or search the export of the computer's own OU or tenant"));
-                    return Outcomes.EXIT_NEEDS_WORK;
+                    return ExitCodes.NEEDS_WORK;
                 }
                 KeyRecord r = found.get();
                 spec.commandLine().getOut().println(r.id().display() + "  host " + (r.host() == null ? "?" : r.host()) + "  from " + r.source());
@@ -189,7 +188,7 @@ class KeysCommand {
                 return 0;
             } catch (AmbiguousKeyIdException e) {
                 spec.commandLine().getOut().println("AMBIGUOUS: " + e.getMessage());
-                return Outcomes.EXIT_NEEDS_WORK;
+                return ExitCodes.NEEDS_WORK;
             }
         }
     }

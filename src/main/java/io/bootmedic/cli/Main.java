@@ -1,6 +1,5 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.util.AgentVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,7 +58,7 @@ public class Main {
             if (e instanceof UsageError) {
                 commandLine.getErr().println("bootmedic: " + e.getMessage());
                 commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
-                return Outcomes.EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             if (e instanceof java.io.UncheckedIOException u && u.getCause() instanceof io.bootmedic.format.FormatException f) {
                 e = f;
@@ -70,7 +69,7 @@ public class Main {
                 if (System.getenv("BOOTMEDIC_DEBUG") != null) {
                     e.printStackTrace(commandLine.getErr());
                 }
-                return Outcomes.EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -79,7 +78,7 @@ public class Main {
             if (e instanceof io.bootmedic.format.FormatException) {
                 // a refused input (damaged image, partition table, key file...): nothing was opened for change
                 commandLine.getErr().println("Nothing was changed.");
-                return Outcomes.EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             if (java.util.Set.of("fix", "undo", "batch").contains(command)) {
                 commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
@@ -87,7 +86,7 @@ public class Main {
             if (System.getenv("BOOTMEDIC_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }
-            return Outcomes.EXIT_NEEDS_WORK;
+            return ExitCodes.NEEDS_WORK;
         });
         return cl.execute(args);
     }

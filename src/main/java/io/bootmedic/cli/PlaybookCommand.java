@@ -5,7 +5,6 @@ import io.bootmedic.playbook.PlaybookKeys;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.playbook.PlaybookParser;
 import io.bootmedic.playbook.PlaybookSignature;
-import io.bootmedic.remediation.Outcomes;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +37,7 @@ class PlaybookCommand {
         public Integer call() throws IOException {
             if (Files.exists(privateKey) || Files.exists(publicKey)) {
                 spec.commandLine().getErr().println("bootmedic: refusing to overwrite an existing key file; choose other names");
-                return Outcomes.EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             Ed25519PrivateKeyParameters key = PlaybookKeys.generate();
             Files.writeString(privateKey, PlaybookKeys.privateKeyLine(key), StandardCharsets.UTF_8);
@@ -73,7 +72,7 @@ class PlaybookCommand {
                 return 0;
             } catch (PlaybookException e) {
                 spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
-                return Outcomes.EXIT_NEEDS_WORK;
+                return ExitCodes.NEEDS_WORK;
             }
         }
     }
@@ -95,7 +94,7 @@ class PlaybookCommand {
                 return 0;
             } catch (PlaybookException e) {
                 spec.commandLine().getErr().println("REFUSED: " + e.getMessage());
-                return Outcomes.EXIT_NEEDS_WORK;
+                return ExitCodes.NEEDS_WORK;
             }
         }
     }

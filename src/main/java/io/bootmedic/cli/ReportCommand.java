@@ -2,7 +2,6 @@ package io.bootmedic.cli;
 
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.ReportUploader;
-import io.bootmedic.remediation.Outcomes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,7 +45,7 @@ class ReportCommand {
             List<Path> pending = ReportUploader.pending(outbox);
             if (pending.isEmpty()) {
                 out.println("Nothing to send: " + outbox + " holds no unsent report.");
-                return Outcomes.EXIT_CLEAN;
+                return ExitCodes.CLEAN;
             }
             List<ReportUploader.Outcome> results = new ReportUploader(client, retrySeconds * 1000L, Thread::sleep)
                     .uploadAll(outbox, msg -> err.println("bootmedic: " + msg));
@@ -64,7 +63,7 @@ class ReportCommand {
             if (left > 0) {
                 out.println("Next: check the collector is running and reachable, then run this command again.");
             }
-            return left == 0 ? Outcomes.EXIT_CLEAN : Outcomes.EXIT_NEEDS_WORK;
+            return left == 0 ? ExitCodes.CLEAN : ExitCodes.NEEDS_WORK;
         }
     }
 }

@@ -3,7 +3,6 @@ package io.bootmedic.cli;
 import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
-import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.RunOptions;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportJson;
@@ -64,7 +63,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         } catch (PlaybookException e) {
             err.println("bootmedic: playbook refused: " + e.getMessage());
             err.println("Nothing was changed.");
-            return Outcomes.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         TargetRunner.Result result;
         // progress lines of --all (which volume, unlocked with what) go to the log on the stick too
@@ -103,6 +102,6 @@ abstract class RunCommandBase implements Callable<Integer> {
             afterRun(report, out);
         }
         out.flush();
-        return Outcomes.exitCode(report.outcome());
+        return report.outcome().exitCode();
     }
 }

@@ -1,7 +1,6 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.remediation.JournalReader;
-import io.bootmedic.remediation.Outcomes;
 import io.bootmedic.remediation.Undo;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.remediation.OpenedVolume;
@@ -71,6 +70,6 @@ class UndoCommand implements Callable<Integer> {
             out.println("NOT EVERYTHING WAS RESTORED: what stayed is still in bootmedic/quarantine on the volume; see the lines above.");
         }
         out.flush();
-        return allOk ? Outcomes.EXIT_CLEAN : locked ? Outcomes.EXIT_LOCKED : Outcomes.EXIT_NEEDS_WORK;
+        return allOk ? ExitCodes.CLEAN : locked ? ExitCodes.LOCKED : ExitCodes.NEEDS_WORK;
     }
 }

@@ -1,5 +1,6 @@
 package io.bootmedic.console;
 
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.remediation.OpenedVolume;
 
 import java.io.Closeable;
@@ -100,14 +101,14 @@ public final class WinPeConsole implements Closeable {
     }
 
     /** The final banner: result in capitals, then what to do next. */
-    public void banner(Outcome outcome, String detail) {
+    public void banner(RunOutcome outcome, String detail) {
         String bar = "=".repeat(64);
         line(bar);
-        line("   " + outcome.title);
+        line("   " + outcome.banner());
         if (detail != null && !detail.isBlank()) {
             line("   " + detail);
         }
-        line("   Next: " + outcome.nextStep);
+        line("   Next: " + outcome.nextStep());
         line(bar);
     }
 

@@ -1,5 +1,6 @@
 package io.bootmedic.neutralize;
 
+import io.bootmedic.report.FileAction;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.image.BlockDevice;
 import io.bootmedic.ntfs.Extent;
@@ -105,7 +106,7 @@ public final class ClusterNeutralizer implements Neutralizer {
                 DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
             }
             boolean ok = "neutralized".equals(e.get("state"));
-            results.add(ActionResult.of(f, ok ? "neutralized" : "failed", ok ? dir.resolve(String.valueOf(e.get("copy"))).toString() : null,
+            results.add(ActionResult.of(f, ok ? FileAction.NEUTRALIZED : FileAction.FAILED, ok ? dir.resolve(String.valueOf(e.get("copy"))).toString() : null,
                     ok ? null : String.valueOf(e.get("note"))));
         }
         journal.put("state", "committed");

@@ -1,5 +1,6 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.report.FileAction;
 import io.bootmedic.fs.FileTree;
 
 import java.io.IOException;
@@ -34,11 +35,11 @@ public final class JournalRecovery {
                 JournalEntry updated = complete(entry);
                 journal = Quarantiner.replace(journal, i, updated);
                 switch (updated.state()) {
-                    case "verified" -> results.add(ActionResult.of(updated, "quarantined", null));
+                    case "verified" -> results.add(ActionResult.of(updated, FileAction.QUARANTINED, null));
                     case "skipped" -> { }
                     default -> {
                         allSettled = false;
-                        results.add(ActionResult.of(updated, "failed", "interrupted run " + journal.runId() + ": " + updated.note()));
+                        results.add(ActionResult.of(updated, FileAction.FAILED, "interrupted run " + journal.runId() + ": " + updated.note()));
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.report.FileAction;
 import io.bootmedic.fs.FileTimes;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
@@ -60,7 +61,7 @@ public final class Quarantiner {
             String state = error == null ? "verified" : "failed";
             journal = replace(journal, i, entry.withState(state, error));
             journals.write(journal);
-            results.add(ActionResult.of(f, error == null ? "quarantined" : "failed", error == null ? entry.quarantinePath() : null, error));
+            results.add(ActionResult.of(f, error == null ? FileAction.QUARANTINED : FileAction.FAILED, error == null ? entry.quarantinePath() : null, error));
         }
         crash.reached(CrashPoint.BEFORE_COMMIT);
         journals.write(journal.withState(Journal.COMMITTED, runId));

@@ -1,5 +1,8 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.report.FileAction;
+import io.bootmedic.report.RunOutcome;
+import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.report.Report;
@@ -48,12 +51,12 @@ public final class RemediationRun {
             }
         }
         return new Report(Report.SCHEMA, runId, AgentVersion.get(), started, Instant.now().toString(), mode, options.command(),
-                new Report.PlaybookRef(playbook.id(), playbook.source()), host, Outcomes.runOutcome(volumes), volumes);
+                new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.of(volumes), volumes);
     }
 
     private Report.VolumeReport lockedReport(OpenedVolume v) {
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), Report.Windows.UNKNOWN, v.journal(),
-                List.of(), "locked", v.lockedMessage(), List.of());
+                List.of(), VolumeOutcome.LOCKED, v.lockedMessage(), List.of());
     }
 
     private Report.VolumeReport process(OpenedVolume v) {
@@ -79,7 +82,7 @@ public final class RemediationRun {
             List<Finding> findings = inspector.inspect(tree, playbook);
             List<Finding> faulty = findings.stream().filter(f -> f.verdict() == Verdict.FAULTY).toList();
             if (options.dryRun()) {
-                faulty.forEach(f -> results.add(ActionResult.of(f, "would-quarantine", null, null)));
+                faulty.forEach(f -> results.add(ActionResult.of(f, FileAction.WOULD_QUARANTINE, null, null)));
             } else if (!faulty.isEmpty()) {
                 if (!tree.isReadOnly()) {
                     if (metadataFrozen(v)) {
@@ -95,7 +98,7 @@ public final class RemediationRun {
                     throw new IOException(readOnlyReason(v));
                 }
             }
-            findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, "kept", null, null)));
+            findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, FileAction.KEPT, null, null)));
         } catch (IOException e) {
             error = e.getMessage();
         }
@@ -116,14 +119,14 @@ public final class RemediationRun {
         return v.tree().describe() + " is read-only, so the faulty file cannot be moved. Mount it read-write and run again.";
     }
 
-    private static String volumeOutcome(List<ActionResult> results, String error, boolean interruptedPending) {
+    private static VolumeOutcome volumeOutcome(List<ActionResult> results, String error, boolean interruptedPending) {
         if (error != null || results.stream().anyMatch(ActionResult::failed)) {
-            return "failed";
+            return VolumeOutcome.FAILED;
         }
-        if (interruptedPending || results.stream().anyMatch(r -> r.action().equals("would-quarantine"))) {
-            return "needs-fix";
+        if (interruptedPending || results.stream().anyMatch(r -> r.action() == FileAction.WOULD_QUARANTINE)) {
+            return VolumeOutcome.NEEDS_FIX;
         }
-        return results.stream().anyMatch(r -> r.action().equals("quarantined") || r.action().equals("neutralized")) ? "fixed" : "clean";
+        return results.stream().anyMatch(r -> r.action().madeHarmless()) ? VolumeOutcome.FIXED : VolumeOutcome.CLEAN;
     }
 
     private static Report.Action toReport(ActionResult r) {

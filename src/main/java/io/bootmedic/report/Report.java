@@ -4,7 +4,7 @@ import java.util.List;
 
 /** One run, as docs/design.md §7 {@code bootmedic.report/v1} fixes it. */
 public record Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
-                     String command, PlaybookRef playbook, Host host, String outcome, List<VolumeReport> volumes) {
+                     String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes) {
     public static final String SCHEMA = "bootmedic.report/v1";
 
     /** Which playbook decided the verdicts. */
@@ -17,7 +17,7 @@ public record Report(String schema, String runId, String agentVersion, String st
     }
 
     public record VolumeReport(String volumeId, String label, String fileSystem, BitLocker bitlocker, Windows windows,
-                               String journal, List<Action> actions, String outcome, String error,
+                               String journal, List<Action> actions, VolumeOutcome outcome, String error,
                                List<String> notes) {
     }
 
@@ -29,7 +29,7 @@ public record Report(String schema, String runId, String agentVersion, String st
         public static final Windows UNKNOWN = new Windows(null, null, null);
     }
 
-    public record Action(String rule, String path, long size, String sha256, String modified, String verdict, String action,
+    public record Action(String rule, String path, long size, String sha256, String modified, String verdict, FileAction action,
                          String quarantinePath, String error) {
     }
 }

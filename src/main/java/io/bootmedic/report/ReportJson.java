@@ -34,7 +34,7 @@ public final class ReportJson {
         host.put("biosSerial", r.host().biosSerial());
         host.put("hypervisorVmId", r.host().hypervisorVmId());
         m.put("host", host);
-        m.put("outcome", r.outcome());
+        m.put("outcome", r.outcome().wire());
         List<Object> volumes = new ArrayList<>();
         for (Report.VolumeReport v : r.volumes()) {
             volumes.add(volume(v));
@@ -78,7 +78,7 @@ public final class ReportJson {
             actions.add(am);
         }
         m.put("actions", actions);
-        m.put("outcome", v.outcome());
+        m.put("outcome", v.outcome().wire());
         m.put("error", v.error());
         if (v.notes() != null && !v.notes().isEmpty()) {
             m.put("notes", v.notes());

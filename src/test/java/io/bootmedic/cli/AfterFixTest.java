@@ -1,5 +1,8 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.report.FileAction;
+import io.bootmedic.report.RunOutcome;
+import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.report.Report;
@@ -21,10 +24,19 @@ class AfterFixTest {
 
     private static Report report(String outcome) {
         Report.Action moved = new Report.Action("r", "Windows/System32/drivers/CrowdStrike/C-00000291-x.sys", 1, "s", null, "faulty",
-                "quarantined", "q", null);
+                FileAction.QUARANTINED, "q", null);
         Report.VolumeReport v = new Report.VolumeReport("ntfs:1", "C", "NTFS", Report.BitLocker.NONE, new Report.Windows("PC-0042", null, null),
-                "n/a", List.of(moved), outcome, null, List.of());
-        return new Report(Report.SCHEMA, "id", "0", "t", "t", RunMode.WINPE, "fix", new Report.PlaybookRef("p", "built-in"), Report.Host.UNKNOWN, outcome, List.of(v));
+                "n/a", List.of(moved), volumeOutcome(outcome), null, List.of());
+        return new Report(Report.SCHEMA, "id", "0", "t", "t", RunMode.WINPE, "fix", new Report.PlaybookRef("p", "built-in"), Report.Host.UNKNOWN, RunOutcome.fromWire(outcome), List.of(v));
+    }
+
+    private static VolumeOutcome volumeOutcome(String runOutcome) {
+        return switch (runOutcome) {
+            case "fixed" -> VolumeOutcome.FIXED;
+            case "clean" -> VolumeOutcome.CLEAN;
+            case "needs-key" -> VolumeOutcome.LOCKED;
+            default -> VolumeOutcome.FAILED;
+        };
     }
 
     private static String run(String outcome, Integer seconds, boolean keyPressed, AtomicInteger reboots) throws Exception {

@@ -1,5 +1,6 @@
 package io.bootmedic.console;
 
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.report.Report;
 import io.bootmedic.remediation.OpenedVolume;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class WinPeConsoleTest {
     @Test
     void bannerAndLinesGoToScreenAndLogWithTime() {
         WinPeConsole c = console(() -> false);
-        c.banner(Outcome.NEEDS_KEY, "1 volume locked");
+        c.banner(RunOutcome.NEEDS_KEY, "1 volume locked");
         assertTrue(screen().contains("06:30:00     NEEDS KEY"), screen());
         assertTrue(screen().contains("Next: a BitLocker volume stayed locked"));
         assertEquals(screen().replace("\r\n", "\n"), log.toString().replace("\r\n", "\n"));
@@ -77,14 +78,14 @@ class WinPeConsoleTest {
 
     @Test
     void outcomesFromTheReport() {
-        assertEquals(Outcome.FIXED, Outcome.fromReport("fixed"));
-        assertEquals(Outcome.NOTHING_TO_FIX, Outcome.fromReport("clean"));
-        assertEquals(Outcome.NEEDS_KEY, Outcome.fromReport("needs-key"));
-        assertEquals(Outcome.NO_WINDOWS, Outcome.fromReport("no-windows"));
-        assertEquals(Outcome.FAILED, Outcome.fromReport("something new"));
-        assertEquals(Outcome.FAILED, Outcome.fromReport(null));
-        assertTrue(Outcome.FIXED.restartAfterwards());
-        assertFalse(Outcome.NEEDS_KEY.restartAfterwards(), "a person must read which key is needed");
+        assertEquals(RunOutcome.FIXED, RunOutcome.fromWire("fixed"));
+        assertEquals(RunOutcome.CLEAN, RunOutcome.fromWire("clean"));
+        assertEquals(RunOutcome.NEEDS_KEY, RunOutcome.fromWire("needs-key"));
+        assertEquals(RunOutcome.NO_WINDOWS, RunOutcome.fromWire("no-windows"));
+        assertEquals(RunOutcome.FAILED, RunOutcome.fromWire("something new"));
+        assertEquals(RunOutcome.FAILED, RunOutcome.fromWire(null));
+        assertTrue(RunOutcome.FIXED.restartAfterwards());
+        assertFalse(RunOutcome.NEEDS_KEY.restartAfterwards(), "a person must read which key is needed");
     }
 
     @Test

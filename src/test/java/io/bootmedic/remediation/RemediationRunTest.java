@@ -56,10 +56,10 @@ class RemediationRunTest {
 
         Report r = run(false, CrashPoint.NONE);
 
-        assertEquals("fixed", r.outcome());
+        assertEquals("fixed", r.outcome().wire());
         Report.Action faulty = action(r, PracticeTree.FAULTY);
         assertEquals("faulty", faulty.verdict());
-        assertEquals("quarantined", faulty.action());
+        assertEquals("quarantined", faulty.action().wire());
         assertEquals(faultySha, faulty.sha256());
         assertEquals(40_960, faulty.size());
         assertEquals("2024-07-19T04:09:00Z", faulty.modified());
@@ -69,9 +69,9 @@ class RemediationRunTest {
         assertEquals(faultySha, TreeSnapshot.sha256(quarantined));
 
         assertEquals("reverted-good", action(r, PracticeTree.REVERTED).verdict());
-        assertEquals("kept", action(r, PracticeTree.REVERTED).action());
+        assertEquals("kept", action(r, PracticeTree.REVERTED).action().wire());
         assertEquals("not-a-channel-file", action(r, PracticeTree.ZERO_FILLED).verdict());
-        assertEquals("kept", action(r, PracticeTree.ZERO_FILLED).action());
+        assertEquals("kept", action(r, PracticeTree.ZERO_FILLED).action().wire());
         // the other channel file is not matched by the glob and must not be touched at all
         Map<String, String> after = TreeSnapshot.of(cs);
         before.remove(PracticeTree.FAULTY);
@@ -82,15 +82,15 @@ class RemediationRunTest {
     void dryRunChangesNothingAndSecondRunIsClean() throws IOException {
         Map<String, String> before = TreeSnapshot.of(root);
         Report dry = run(true, CrashPoint.NONE);
-        assertEquals("needs-fix", dry.outcome());
-        assertEquals(Outcomes.EXIT_NEEDS_WORK, Outcomes.exitCode(dry.outcome()));
-        assertEquals("would-quarantine", action(dry, PracticeTree.FAULTY).action());
+        assertEquals("needs-fix", dry.outcome().wire());
+        assertEquals(1, dry.outcome().exitCode());
+        assertEquals("would-quarantine", action(dry, PracticeTree.FAULTY).action().wire());
         assertEquals(before, TreeSnapshot.of(root));
 
-        assertEquals("fixed", run(false, CrashPoint.NONE).outcome());
+        assertEquals("fixed", run(false, CrashPoint.NONE).outcome().wire());
         Report second = run(false, CrashPoint.NONE);
-        assertEquals("clean", second.outcome());
-        assertEquals(0, Outcomes.exitCode(second.outcome()));
+        assertEquals("clean", second.outcome().wire());
+        assertEquals(0, second.outcome().exitCode());
     }
 
     @Test
@@ -144,7 +144,7 @@ class RemediationRunTest {
 
         Report next = run(false, CrashPoint.NONE);
 
-        assertEquals("fixed", next.outcome(), next.toString());
+        assertEquals("fixed", next.outcome().wire(), next.toString());
         assertFalse(Files.exists(cs.resolve(PracticeTree.FAULTY)));
         Path quarantined = root.resolve("bootmedic/quarantine/" + firstRun + "/" + PracticeTree.CROWDSTRIKE_DIR + "/" + PracticeTree.FAULTY);
         assertEquals(sha, TreeSnapshot.sha256(quarantined), "nothing lost");
@@ -176,7 +176,7 @@ class RemediationRunTest {
         }));
         Map<String, String> before = TreeSnapshot.of(root);
         Report dry = run(true, CrashPoint.NONE);
-        assertEquals("needs-fix", dry.outcome());
+        assertEquals("needs-fix", dry.outcome().wire());
         assertTrue(dry.volumes().get(0).notes().get(0).contains("interrupted"));
         assertEquals(before, TreeSnapshot.of(root));
     }
@@ -186,7 +186,7 @@ class RemediationRunTest {
         Path lower = root.resolve("Windows/System32/drivers/crowdstrike");
         Files.move(cs, lower);
         Report r = run(false, CrashPoint.NONE);
-        assertEquals("fixed", r.outcome());
+        assertEquals("fixed", r.outcome().wire());
         assertFalse(Files.exists(lower.resolve(PracticeTree.FAULTY)));
         assertTrue(action(r, PracticeTree.FAULTY).path().startsWith("Windows/System32/drivers/crowdstrike/"));
     }
@@ -200,8 +200,8 @@ class RemediationRunTest {
 
         Report r = run(false, CrashPoint.NONE);
 
-        assertEquals("failed", r.outcome());
-        assertEquals(Outcomes.EXIT_NEEDS_WORK, Outcomes.exitCode(r.outcome()));
+        assertEquals("failed", r.outcome().wire());
+        assertEquals(1, r.outcome().exitCode());
         String error = r.volumes().get(0).error();
         assertNotNull(error);
         assertTrue(error.contains("refusing to follow") && error.contains("CrowdStrike"), error);
@@ -216,7 +216,7 @@ class RemediationRunTest {
         Report r = run(false, CrashPoint.NONE);
         Report.Action link = action(r, "C-00000291-00000000-00000099.sys");
         assertEquals("out-of-scope", link.verdict());
-        assertEquals("kept", link.action());
+        assertEquals("kept", link.action().wire());
         assertTrue(Files.isSymbolicLink(cs.resolve("C-00000291-00000000-00000099.sys")));
         assertEquals("do not move me", Files.readString(target));
     }
@@ -227,8 +227,8 @@ class RemediationRunTest {
         RootTarget target = new RootTarget(empty, RunMode.MOUNTED_ROOT);
         Report r = new RemediationRun(PlaybookLoader.builtin(), new RunOptions("fix", false), IdentityProbe.NONE, CrashPoint.NONE)
                 .run(target.mode(), target.open(), Report.Host.UNKNOWN);
-        assertEquals("no-windows", r.outcome());
-        assertEquals(Outcomes.EXIT_NO_WINDOWS, Outcomes.exitCode(r.outcome()));
+        assertEquals("no-windows", r.outcome().wire());
+        assertEquals(4, r.outcome().exitCode());
         assertTrue(r.volumes().isEmpty());
     }
 }

@@ -1,5 +1,6 @@
 package io.bootmedic.collector.store;
 
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.report.Report;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
@@ -26,8 +27,12 @@ public record ReportSummary(String runId, String machineId, String identity, Str
     public record UsedKey(String keyId, String source) {
     }
 
-    /** The run outcomes of report v1 (docs/design.md §7), in the order the dashboard shows them. */
-    public static final List<String> OUTCOMES = List.of("fixed", "clean", "needs-key", "failed", "no-windows");
+    /**
+     * The run outcomes of report v1 (docs/design.md §7) an agent sends, in the order the dashboard shows
+     * them; needs-fix is left out: only a dry run ends there, and a dry run sends nothing.
+     */
+    public static final List<String> OUTCOMES = java.util.stream.Stream.of(RunOutcome.FIXED, RunOutcome.CLEAN, RunOutcome.NEEDS_KEY,
+            RunOutcome.FAILED, RunOutcome.NO_WINDOWS).map(RunOutcome::wire).toList();
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{7,63}");
     private static final Pattern KEY_ID = Pattern.compile("\\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}}?");
     private static final int MAX_TEXT = 256;
