@@ -25,7 +25,8 @@
 #   always: a block device, not holding /, /boot or /boot/efi, nothing on it mounted or in use
 # Keys and bootmedic:
 #   --bek-secret-url URL    Azure Disk Encryption: fetch the BEK from Key Vault with the worker's
-#                           managed identity ('az login --identity'; needs 'az' on the worker)
+#                           managed identity ('az login --identity', then Key Vault's REST API
+#                           through 'az rest'; needs 'az' on the worker)
 #   --bek-file FILE         a BEK already put on the worker (moved to tmpfs, deleted after the run)
 #   --config F | --key-bundle F | --passphrase-file F | --outbox DIR | --report F   passed to bootmedic
 #   --bootmedic PATH        the launcher (default: bootmedic on PATH, else /opt/bootmedic/bootmedic)
@@ -252,6 +253,13 @@ tmpfs_dir() { # a private folder on tmpfs, or nothing
   done
   return 1
 }
+if [ -n "$bek_url" ]; then
+  # https://<vault host>/secrets/<name>/<version>, as Azure Disk Encryption records it
+  if ! [[ "$bek_url" =~ ^https://([A-Za-z0-9.-]+(:[0-9]{1,5})?)/secrets/[A-Za-z0-9-]{1,127}/[0-9a-fA-F]{1,64}$ ]]; then
+    finish 2 "--bek-secret-url must be a Key Vault secret URL https://VAULT.vault.azure.net/secrets/NAME/VERSION (as in the VM's encryption settings), not '$bek_url'"
+  fi
+  kv_host=${BASH_REMATCH[1]}
+fi
 if [ -n "$bek_url$bek_file" ]; then
   keydir=$(tmpfs_dir) || finish 3 "no tmpfs on this worker (/run, /dev/shm) to hold the BEK: the key is never written to a disk. Mount one (mount -t tmpfs -o mode=700 tmpfs /run/bootmedic) and run this again."
   chmod 700 "$keydir"
@@ -260,9 +268,13 @@ if [ -n "$bek_url" ]; then
   command -v az >/dev/null 2>&1 || finish 3 "the disk uses Azure Disk Encryption but 'az' is not installed on the worker; install it or use the driver's --via ssh (the BEK is then piped from your machine)"
   az login --identity --allow-no-subscriptions --only-show-errors </dev/null >/dev/null ||
     finish 3 "the worker could not log in with its managed identity; give the worker VM a managed identity with 'get' on the Key Vault's secrets"
-  # the secret goes from az straight through base64 into a mode-600 file: never echoed, never an argument
-  if ! (umask 077 && az keyvault secret show --id "$bek_url" --query value -o tsv --only-show-errors </dev/null | base64 -d >"$keydir/disk.BEK") ||
-    [ ! -s "$keydir/disk.BEK" ]; then
+  # Key Vault's REST API through 'az rest' ('az keyvault secret show' of Debian 12's azure-cli 2.45
+  # fails to load: no azure.keyvault.v7_0). The token's resource is the vault's domain without the
+  # vault name (myvault.vault.azure.net -> https://vault.azure.net, the same in the other clouds).
+  # The secret goes from az straight through base64 into a mode-600 file: never echoed, never an argument.
+  if [[ "$kv_host" =~ ^[0-9.]+(:[0-9]+)?$ ]]; then kv_resource="https://$kv_host"; else kv_resource="https://${kv_host#*.}"; fi
+  if ! (umask 077 && az rest --method get --url "$bek_url?api-version=7.4" --resource "$kv_resource" --query value -o tsv --only-show-errors </dev/null |
+    base64 -d >"$keydir/disk.BEK") || [ ! -s "$keydir/disk.BEK" ]; then
     finish 3 "could not read the BEK secret from Key Vault (is the worker's identity allowed to get secrets in that vault?)"
   fi
   pass+=(--bek "$keydir/disk.BEK")
