@@ -31,6 +31,10 @@
 #   --config F | --key-bundle F | --passphrase-file F | --outbox DIR | --report F   passed to bootmedic
 #   --bootmedic PATH        the launcher (default: bootmedic on PATH, else /opt/bootmedic/bootmedic)
 #   --dry-run               bootmedic fix --dry-run (changes nothing)
+#   --release               instead of a repair: check that nothing on this worker holds the disk and
+#                           flush it, before the driver detaches it (BOOTMEDIC_RELEASED=<dev>, exit 0;
+#                           BOOTMEDIC_BUSY=<pids>, exit 1)
+# INT/TERM stop bootmedic and wait for it, so the disk is free when the script ends (BOOTMEDIC_EXIT=1).
 # The BEK goes to a mode-600 file in a mode-700 folder on tmpfs (/run, else /dev/shm); no tmpfs:
 # exit 3 without running bootmedic. Exit: bootmedic's (0 fixed/clean, 1, 3, 4), 2 usage or refused disk.
 #
@@ -45,12 +49,13 @@ finish() { # CODE MESSAGE
   exit "$1"
 }
 
-lun="" ebs_volume="" ebs_device="" gce_name="" device="" bek_url="" bek_file="" dry_run=0
+lun="" ebs_volume="" ebs_device="" gce_name="" device="" bek_url="" bek_file="" dry_run=0 release=0
 expect_size="" expect_serial="" bootmedic_bin=""
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1; shift; continue ;;
+    --release) release=1; shift; continue ;;
     --azure-lun | --ebs-volume | --ebs-device | --gce-device-name | --device | --bek-secret-url | --bek-file | \
       --expect-size | --expect-serial | --bootmedic | --config | --key-bundle | --passphrase-file | --outbox | --report)
       if [ $# -lt 2 ] || [ -z "$2" ]; then finish 2 "$1 needs a value"; fi ;;
@@ -229,6 +234,22 @@ elif [ -n "$ebs_volume" ] && grep -q '^vol' <<<"$ids" && ! grep -qxF -- "${ebs_v
 fi
 echo "BOOTMEDIC_DEVICE=$dev"
 
+# --release: before the driver detaches the disk (after a run, or after it cancelled one): nothing
+# on this worker may hold it any more; flush it. BOOTMEDIC_RELEASED=<dev> (exit 0) or
+# BOOTMEDIC_BUSY=<pids> (exit 1: do not detach yet).
+if [ "$release" -eq 1 ]; then
+  # every open file of every process is a /proc/PID/fd/N link to it: one find, not a readlink per fd
+  busy=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -lname "$dev" 2>/dev/null | cut -d/ -f3 | sort -un | tr '\n' ' ' || true)
+  if [ -n "$busy" ]; then
+    echo "BOOTMEDIC_BUSY=$busy"
+    echo "worker-fix: $dev is still open (process(es) $busy): do not detach it yet. Wait for them to end (or stop them), then run --release again." >&2
+    exit 1
+  fi
+  blockdev --flushbufs "$dev" 2>/dev/null || true
+  echo "BOOTMEDIC_RELEASED=$dev"
+  exit 0
+fi
+
 if [ -z "$bootmedic_bin" ]; then
   if command -v bootmedic >/dev/null 2>&1; then bootmedic_bin=bootmedic; else bootmedic_bin=/opt/bootmedic/bootmedic; fi
 fi
@@ -243,7 +264,21 @@ cleanup() {
   return 0
 }
 trap cleanup EXIT
-trap 'cleanup; echo "BOOTMEDIC_EXIT=1"; exit 130' INT TERM
+child=""
+# shellcheck disable=SC2317 # called by the traps
+stop() { # SIGNAL: bootmedic is stopped and waited for, so nothing holds the disk when this script ends
+  trap '' INT TERM
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  cleanup
+  echo "worker-fix: stopped by $1; bootmedic was stopped and has exited: the disk is no longer in use on this worker. Run the repair again." >&2
+  echo "BOOTMEDIC_EXIT=1"
+  exit 1
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
 
 tmpfs_dir() { # a private folder on tmpfs, or nothing
   local base
@@ -289,6 +324,10 @@ fi
 args=(fix --device "$dev")
 [ "$dry_run" -eq 1 ] && args+=(--dry-run)
 rc=0
-"$bootmedic_bin" "${args[@]}" "${pass[@]}" </dev/null || rc=$?
+# in the background so that a TERM/INT reaches the trap at once (bash runs traps only between commands)
+"$bootmedic_bin" "${args[@]}" "${pass[@]}" </dev/null &
+child=$!
+wait "$child" || rc=$?
+child=""
 echo "BOOTMEDIC_EXIT=$rc"
 exit "$rc"

@@ -205,19 +205,19 @@ function Repair-WithHelper($Vm, $Helper) {
     $releaseScript = @'
 sudo -n bash -s <<'BOOTMEDIC_EOF'
 set -eu
-d=$(readlink -f __DEVICE__)
-k=${d##*/}
-if lsblk -nro MOUNTPOINT "$d" | grep -q .; then echo "BOOTMEDIC_BUSY mounted"; exit 1; fi
-for f in /proc/[0-9]*/fd/*; do
-  if [ "$(readlink "$f" 2>/dev/null)" = "$d" ]; then echo "BOOTMEDIC_BUSY open by ${f#/proc/}"; exit 1; fi
-done
-blockdev --flushbufs "$d"
-echo 1 > "/sys/block/$k/device/delete"
-echo BOOTMEDIC_RELEASED
+# worker-fix.sh --release: nothing on the helper holds the disk any more (BOOTMEDIC_BUSY otherwise); flushed
+out=$(bash /opt/bootmedic/worker-fix.sh --release --device __DEVICE__ --expect-serial __UUID__) || { echo "$out"; exit 1; }
+echo "$out"
+d=$(printf '%s\n' "$out" | sed -n 's/^BOOTMEDIC_RELEASED=//p')
+[ -n "$d" ] || exit 1
+# and the helper's kernel drops it from its SCSI bus before vSphere hot-removes it
+echo 1 > "/sys/block/${d##*/}/device/delete"
+echo BOOTMEDIC_DETACH_OK
 BOOTMEDIC_EOF
 '@
-    $release = Invoke-Helper $Helper ($releaseScript -replace '__DEVICE__', (ConvertTo-ShellWord $device))
-    if (-not $release -or $release.ScriptOutput -notmatch 'BOOTMEDIC_RELEASED') {
+    $release = Invoke-Helper $Helper (($releaseScript -replace '__DEVICE__', (ConvertTo-ShellWord $device)) -replace '__UUID__', $uuid)
+    if ($release) { $release.ScriptOutput -split "`n" | ForEach-Object { Write-Host "    helper| $_" } }
+    if (-not $release -or $release.ScriptOutput -notmatch 'BOOTMEDIC_DETACH_OK') {
         return [pscustomobject]@{ VM = $Vm.Name; Result = 'failed'; Note = "bootmedic: $(Get-ExitMeaning $code), but the helper could not release $device (still in use, or the release step failed). $stay. Release it on the helper (echo 1 > /sys/block/sdX/device/delete), then Remove-HardDisk (never -DeletePermanently). $rollback" }
     }
     Write-Host "$($Vm.Name): detaching the disk from $($Helper.Name) (the file stays)"

@@ -85,6 +85,19 @@ class WorkerFixScriptTest {
         Files.createSymbolicLink(l, target);
     }
 
+    private ProcessBuilder workerProcess(Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("/bin/bash", SCRIPT));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(System.getProperty("user.dir")));
+        Map<String, String> e = pb.environment();
+        e.put("PATH", bin + File.pathSeparator + "/usr/sbin:/usr/bin:/sbin:/bin");
+        e.put("FAKE_OUT", tmp.toString());
+        e.put("BOOTMEDIC_WAIT_SECONDS", "0");
+        e.put("BOOTMEDIC_TEST_DEV_ROOT", root.toString());
+        e.putAll(env);
+        return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
+
     private Result worker(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", SCRIPT));
         cmd.addAll(List.of(args));
@@ -382,5 +395,55 @@ class WorkerFixScriptTest {
         assertEquals(3, r.exit(), r.toString());
         assertTrue(r.err().contains("'az' is not installed on the worker"), r.err());
         assertFalse(bootmedicRan(), "bootmedic does not run without its key");
+    }
+
+    @Test
+    void releaseSaysBusyWhileAProcessHoldsTheDiskAndReleasedOnceItIsFree() throws Exception {
+        LoopDisk d = disk("held");
+        Process holder = new ProcessBuilder("sleep", "60").redirectInput(ProcessBuilder.Redirect.from(d.device.toFile())).start();
+        try {
+            Result busy = worker(Map.of(), "--device", d.device.toString(), "--release");
+            assertEquals(1, busy.exit(), busy.toString());
+            assertTrue(busy.out().contains("BOOTMEDIC_BUSY=" + holder.pid()), busy.out());
+        } finally {
+            holder.destroy();
+            holder.waitFor(10, TimeUnit.SECONDS);
+        }
+        Result free = worker(Map.of(), "--device", d.device.toString(), "--release");
+        assertEquals(0, free.exit(), free.toString());
+        assertTrue(free.out().contains("BOOTMEDIC_RELEASED=" + d.device), free.out());
+        assertFalse(bootmedicRan(), "--release never runs bootmedic");
+    }
+
+    @Test
+    void termStopsBootmedicAndWaitsForItSoNothingHoldsTheDiskAfterwards() throws Exception {
+        LoopDisk d = disk("cancelled");
+        // a bootmedic that holds the disk open and takes a moment to stop on TERM
+        Path slow = bin.resolve("slow-bootmedic");
+        Files.writeString(slow, """
+                #!/usr/bin/env bash
+                exec 3<"$3"
+                trap 'sleep 0.5; echo stopped > "$FAKE_OUT/term"; exit 143' TERM
+                echo started > "$FAKE_OUT/started"
+                while :; do sleep 0.1; done
+                """);
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
+        Path out = tmp.resolve("term.out");
+        Process p = workerProcess(Map.of(), "--device", d.device.toString(), "--bootmedic", slow.toString())
+                .redirectOutput(out.toFile()).redirectError(tmp.resolve("term.err").toFile()).start();
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!Files.exists(tmp.resolve("started")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(tmp.resolve("started")), "bootmedic did not start: " + Files.readString(tmp.resolve("term.err")));
+
+        p.destroy(); // SIGTERM, as a cancelled run command / SSM command gets
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+
+        assertEquals(1, p.exitValue(), Files.readString(tmp.resolve("term.err")));
+        assertTrue(Files.readString(out).strip().endsWith("BOOTMEDIC_EXIT=1"), Files.readString(out));
+        assertTrue(Files.exists(tmp.resolve("term")), "bootmedic got TERM and finished before the script ended");
+        Result free = worker(Map.of(), "--device", d.device.toString(), "--release");
+        assertEquals(0, free.exit(), "the disk is still held after the script ended: " + free);
     }
 }
