@@ -107,7 +107,9 @@ begin {
         }
         $problems = Invoke-Command -ComputerName $ComputerName -ScriptBlock $hostCheck -ArgumentList $Bootmedic, $BackupDir
     }
-    if (@($problems).Count -gt 0) { throw (@($problems) -join ' ') }
+    # (an empty answer may come back from a remote host as $null or as an empty list)
+    $problems = @($problems | Where-Object { $_ })
+    if ($problems.Count -gt 0) { throw ($problems -join ' ') }
 
     $keyArgs = @()
     if ($KeyBundle) { $keyArgs += @('--key-bundle', $KeyBundle) }
@@ -193,7 +195,7 @@ begin {
                 New-Item -ItemType Directory -Path $backup | Out-Null
                 Write-Host "${Name}: exporting the VM with its $($checkpoints.Count) checkpoint(s) to $backup (rollback copy, before any merge)"
                 Export-VM -VM $vm -Path $backup
-                $rollback = "Rollback: Remove-VM '$Name' (its files stay), then Import-VM -Copy -GenerateNewId from '$backup' (the VM as it was, checkpoints included)"
+                $rollback = "Rollback: Remove-VM '$Name' (its files stay), then Import-VM -Path <the .vmcx under '$backup'> -Copy -GenerateNewId (the VM as it was, checkpoints included)"
             } else {
                 $backup = Join-Path $o.BackupDir ("{0}-{1}-{2}" -f $Name, $o.Stamp, (Split-Path -Leaf $path))
                 Write-Host "${Name}: copying $path to $backup (rollback copy)"
