@@ -89,6 +89,7 @@ for v in "$device" "$lun" "$ebs_volume" "$gce_name"; do [ -n "$v" ] && chosen=$(
 [ "$chosen" -eq 1 ] || finish 2 "say which disk, exactly one of: --azure-lun N, --ebs-volume VOL, --gce-device-name NAME or --device PATH"
 if [ -n "$lun" ]; then
   if ! [[ "$lun" =~ ^[0-9]{1,2}$ ]] || [ "$lun" -gt 63 ]; then finish 2 "--azure-lun must be a LUN from 2 to 63, not '$lun'"; fi
+  lun=$((10#$lun)) # "08" is LUN 8, not an octal number
   [ "$lun" -ge 2 ] || finish 2 "--azure-lun $lun refused: on a worker without the Azure udev rules the by-path names of its own OS and resource disks end in -lun-0/-lun-1. Attach the disk at LUN 2..63 (the drivers use 10) and run this again."
 fi
 [ -z "$ebs_volume" ] || [[ "$ebs_volume" =~ ^vol-[0-9a-f]{8,32}$ ]] || finish 2 "--ebs-volume must be a volume ID like vol-0123456789abcdef0, not '$ebs_volume'"
