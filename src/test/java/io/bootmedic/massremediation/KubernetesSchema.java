@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Checks Kubernetes manifests (ConfigMap v1, Job batch/v1) against the fields of the Kubernetes
  * API, written down here from the API reference (kubernetes.io/docs/reference/kubernetes-api:
- * Job v1, PodSpec, Container, Volume, ConfigMap) and the feature-state notes of the Job docs: every
+ * Job v1, PodSpec, Container, Volume, ConfigMap) and the feature-state notes of the Job docs; JobSpec
+ * is every property of io.k8s.api.batch.v1.JobSpec in kubernetes/kubernetes'
+ * api/openapi-spec/v3/apis__batch__v1_openapi.json (names and types compared by hand): every
  * field a manifest uses must exist, with the right type or one of its allowed values, and each
  * field carries the Kubernetes version from which it is on by default. The check prints one
  * problem per line and, last, "MIN <version>": the oldest Kubernetes the manifests work on.
@@ -32,7 +34,7 @@ final class KubernetesSchema {
               "JobSpec": {"parallelism": f(I), "completions": f(I), "activeDeadlineSeconds": f(I), "backoffLimit": f(I),
                           "completionMode": f(S, "1.24", ["NonIndexed", "Indexed"]), "suspend": f(B, "1.24"),
                           "ttlSecondsAfterFinished": f(I, "1.23"), "manualSelector": f(B), "selector": f("any"),
-                          "podFailurePolicy": f("any", "1.26"),
+                          "podFailurePolicy": f("any", "1.26"), "successPolicy": f("any", "1.31"), "managedBy": f(S, "1.32"),
                           # beta, on by default from 1.29 (JobBackoffLimitPerIndex; GA 1.33)
                           "backoffLimitPerIndex": f(I, "1.29"), "maxFailedIndexes": f(I, "1.29"),
                           # beta, on by default from 1.29 (JobPodReplacementPolicy; GA 1.34)
