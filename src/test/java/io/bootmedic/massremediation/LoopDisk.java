@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 final class LoopDisk implements AutoCloseable {
     final Path device;
     private final String majMin;
+    private static final Path UDEV = Path.of("/run/udev");
     private Path udevEntry;
+    private boolean createdUdevDir;
 
     private LoopDisk(Path device, String majMin) {
         this.device = device;
@@ -44,7 +46,9 @@ final class LoopDisk implements AutoCloseable {
 
     /** Gives the device a serial and WWN as udev would record them for a cloud disk. */
     LoopDisk withIds(String serial, String wwn) throws IOException {
-        Path dir = Files.createDirectories(Path.of("/run/udev/data"));
+        // on a machine without udev the folders are made here and removed again on close
+        createdUdevDir = !Files.exists(UDEV);
+        Path dir = Files.createDirectories(UDEV.resolve("data"));
         udevEntry = dir.resolve("b" + majMin);
         StringBuilder s = new StringBuilder();
         if (serial != null) {
@@ -65,6 +69,14 @@ final class LoopDisk implements AutoCloseable {
     public void close() throws IOException {
         if (udevEntry != null) {
             Files.deleteIfExists(udevEntry);
+            if (createdUdevDir) {
+                try {
+                    Files.deleteIfExists(UDEV.resolve("data"));
+                    Files.deleteIfExists(UDEV);
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    // another entry is in use: the last one out removes the folders
+                }
+            }
         }
         run("losetup", "-d", device.toString());
     }
