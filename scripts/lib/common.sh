@@ -57,7 +57,7 @@ explain_bootmedic_exit() { # CODE
   case "$1" in
     0) printf 'clean or fixed' ;;
     1) printf 'still needs work or failed (see the report on the worker)' ;;
-    2) printf 'usage error (wrong options passed to bootmedic on the worker)' ;;
+    2) printf 'refused on the worker, nothing written: the device is not the disk that was attached (size, serial), is the worker'"'"'s own or in use, or the options were wrong (see the worker-fix line above)' ;;
     3) printf 'BitLocker locked and no key opened it (pass --key-bundle/--passphrase-file or --config for the collector; ADE disks need the BEK)' ;;
     4) printf 'no Windows installation found on the disk' ;;
     '') printf 'no result from the worker (bootmedic did not run or its output was lost)' ;;
