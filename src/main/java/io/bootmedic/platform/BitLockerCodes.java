@@ -96,9 +96,9 @@ public final class BitLockerCodes {
     }
 
     /** Throws when {@code code} is not success. */
-    public static void check(int code, String what) throws BitLockerException {
+    public static void check(int code, String what) throws BitLockerControlException {
         if (code != S_OK) {
-            throw new BitLockerException(what + " failed: " + describe(code), code);
+            throw new BitLockerControlException(what + " failed: " + describe(code), code);
         }
     }
 }

@@ -1,9 +1,8 @@
 package io.bootmedic.volumes;
 
 import io.bootmedic.remediation.Target;
-import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerKeyIds;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.DriveType;
@@ -213,14 +212,14 @@ public final class WindowsAllTarget implements Target {
                     bitLocker.unlockWithExternalKey(volume.guidPath(), k.bekBytes());
                 }
                 return new Unlocked(k.source(), k.isPassword(), null);
-            } catch (BitLockerException e) {
-                if (!BitLockerCodes.isWrongKey(e.code())) {
+            } catch (BitLockerControlException e) {
+                if (!e.wrongKey()) {
                     return new Unlocked(k.source(), false, "the key from " + k.source() + " did not unlock " + name + ": " + e.getMessage()
                             + ". " + keyAdvice(keyId));
                 }
                 refused.add(k.source());
                 lastReason = e.getMessage();
-                progress.accept(name + ": the key from " + k.source() + " was refused (" + BitLockerCodes.hex(e.code()) + "); trying the next source.");
+                progress.accept(name + ": the key from " + k.source() + " was refused (" + e.hexCode() + "); trying the next source.");
             } catch (IOException | RuntimeException e) {
                 return new Unlocked(k.source(), false, "unlocking " + name + " with the key from " + k.source() + " failed: " + e.getMessage()
                         + ". The other volumes are handled; " + keyAdvice(keyId));

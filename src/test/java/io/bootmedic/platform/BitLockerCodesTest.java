@@ -49,9 +49,9 @@ class BitLockerCodesTest {
     }
 
     @Test
-    void checkThrowsWithCode() throws BitLockerException {
+    void checkThrowsWithCode() throws BitLockerControlException {
         BitLockerCodes.check(0, "unlock C:");
-        BitLockerException e = assertThrows(BitLockerException.class, () -> BitLockerCodes.check(0x80310027, "unlock C:"));
+        BitLockerControlException e = assertThrows(BitLockerControlException.class, () -> BitLockerCodes.check(0x80310027, "unlock C:"));
         assertEquals(0x80310027, e.code());
         assertTrue(e.getMessage().startsWith("unlock C: failed: BitLocker rejected the key"), e.getMessage());
     }

@@ -1,5 +1,7 @@
 package io.bootmedic.platform;
 
+import io.bootmedic.platform.windows.EncryptionMethods;
+import io.bootmedic.platform.windows.FallbackBitLockerControl;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.linux.LinuxPlatform;
@@ -69,7 +71,7 @@ class PlatformPureLogicTest {
             public BitLockerStatus status(String volume) throws IOException {
                 calls.add(name + ":status");
                 if (code != 0) {
-                    throw new BitLockerException("x", code);
+                    throw new BitLockerControlException("x", code);
                 }
                 return BitLockerStatus.NOT_ENCRYPTED;
             }
@@ -78,7 +80,7 @@ class PlatformPureLogicTest {
             public void unlockWithRecoveryPassword(String volume, RecoveryPassword password) throws IOException {
                 calls.add(name + ":unlock");
                 if (code != 0) {
-                    throw new BitLockerException("x", code);
+                    throw new BitLockerControlException("x", code);
                 }
             }
 
@@ -107,7 +109,7 @@ class PlatformPureLogicTest {
         FallbackBitLockerControl c = new FallbackBitLockerControl(failing(BitLockerCodes.FVE_E_FAILED_AUTHENTICATION, calls, "wmi"),
                 failing(0, calls, "bde"), s -> { });
         RecoveryPassword p = RecoveryPassword.parse("000011-000022-000033-000044-000055-000066-000077-000088");
-        BitLockerException e = assertThrows(BitLockerException.class, () -> c.unlockWithRecoveryPassword("C:", p));
+        BitLockerControlException e = assertThrows(BitLockerControlException.class, () -> c.unlockWithRecoveryPassword("C:", p));
         assertTrue(e.wrongKey());
         assertEquals(List.of("wmi:unlock"), calls);
     }
@@ -117,7 +119,7 @@ class PlatformPureLogicTest {
         List<String> calls = new ArrayList<>();
         FallbackBitLockerControl c = new FallbackBitLockerControl(failing(BitLockerCodes.FVE_E_NOT_ALLOWED_IN_SAFE_MODE, calls, "wmi"),
                 failing(0, calls, "bde"), s -> { });
-        assertThrows(BitLockerException.class, () -> c.status("C:"));
+        assertThrows(BitLockerControlException.class, () -> c.status("C:"));
         assertEquals(List.of("wmi:status"), calls);
         assertTrue(BitLockerCodes.isInfrastructure(0x80041010));
         assertTrue(BitLockerCodes.isInfrastructure(0x800106BA));

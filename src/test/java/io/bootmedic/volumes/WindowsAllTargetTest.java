@@ -5,7 +5,7 @@ import io.bootmedic.platform.BitLockerKeyIdsTestSupport;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.DriveType;
 import io.bootmedic.platform.KeyProvider;
@@ -335,7 +335,7 @@ class WindowsAllTargetTest {
         @Override
         public BitLockerStatus status(String volume) throws IOException {
             if (volume.equals(failStatusFor)) {
-                throw new BitLockerException(BitLockerCodes.describe(BitLockerCodes.WBEM_E_INVALID_NAMESPACE), BitLockerCodes.WBEM_E_INVALID_NAMESPACE);
+                throw new BitLockerControlException(BitLockerCodes.describe(BitLockerCodes.WBEM_E_INVALID_NAMESPACE), BitLockerCodes.WBEM_E_INVALID_NAMESPACE);
             }
             return status.getOrDefault(volume, BitLockerStatus.NOT_ENCRYPTED);
         }

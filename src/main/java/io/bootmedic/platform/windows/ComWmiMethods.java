@@ -6,7 +6,7 @@ import com.sun.jna.platform.win32.OaIdlUtil;
 import com.sun.jna.platform.win32.OleAuto;
 import com.sun.jna.platform.win32.Variant;
 import com.sun.jna.platform.win32.WTypes;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +35,7 @@ final class ComWmiMethods implements WmiMethods {
     }
 
     @Override
-    public String instancePath(String deviceId) throws BitLockerException {
+    public String instancePath(String deviceId) throws BitLockerControlException {
         List<Wbemcli.IWbemClassObject> found = wmi.query(wqlForDevice(className, deviceId));
         try {
             return found.isEmpty() ? null : WmiSession.getString(found.get(0), "__PATH");
@@ -45,7 +45,7 @@ final class ComWmiMethods implements WmiMethods {
     }
 
     @Override
-    public WmiResult call(String instancePath, String method, Map<String, Object> inputs, List<String> outputs) throws BitLockerException {
+    public WmiResult call(String instancePath, String method, Map<String, Object> inputs, List<String> outputs) throws BitLockerControlException {
         List<Variant.VARIANT> made = new ArrayList<>();
         Wbemcli.IWbemClassObject out;
         try {
@@ -96,7 +96,7 @@ final class ComWmiMethods implements WmiMethods {
     }
 
     /** Null, a Number, a String, a String[] or a byte[]; the VARIANT is cleared either way. */
-    private static Object read(Wbemcli.IWbemClassObject out, String name) throws BitLockerException {
+    private static Object read(Wbemcli.IWbemClassObject out, String name) throws BitLockerControlException {
         Variant.VARIANT.ByReference v = WmiSession.get(out, name);
         try {
             Object value = v.getValue();

@@ -1,9 +1,10 @@
 package io.bootmedic.platform.windows;
 
+import io.bootmedic.platform.LockState;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.CommandRunner;
 
@@ -38,7 +39,7 @@ public final class ManageBdeBitLockerControl implements BitLockerControl {
         try {
             parsed = ManageBdeOutput.parseStatus(status.output());
         } catch (IllegalArgumentException e) {
-            throw new BitLockerException("could not read the BitLocker status of " + volume + ": " + e.getMessage(), e);
+            throw new BitLockerControlException("could not read the BitLocker status of " + volume + ": " + e.getMessage(), e);
         }
         if (parsed.lockState() == io.bootmedic.platform.LockState.NOT_ENCRYPTED) {
             return parsed;
@@ -75,15 +76,15 @@ public final class ManageBdeBitLockerControl implements BitLockerControl {
         try {
             result = runner.run(command, TIMEOUT);
         } catch (IOException e) {
-            throw new BitLockerException("could not " + what + ": manage-bde did not start (" + e.getMessage()
+            throw new BitLockerControlException("could not " + what + ": manage-bde did not start (" + e.getMessage()
                     + "). The boot image needs WinPE-SecureStartup; rebuild it with winpe\\build.ps1", e);
         }
         if (result.exitCode() != 0) {
             int code = ManageBdeOutput.errorCode(result.output());
             if (code != 0) {
-                throw new BitLockerException("could not " + what + ": " + BitLockerCodes.describe(code), code);
+                throw new BitLockerControlException("could not " + what + ": " + BitLockerCodes.describe(code), code);
             }
-            throw new BitLockerException("could not " + what + ": manage-bde exited with " + result.exitCode() + ": "
+            throw new BitLockerControlException("could not " + what + ": manage-bde exited with " + result.exitCode() + ": "
                     + firstLines(ManageBdeOutput.redact(result.output())), 0);
         }
         return result;

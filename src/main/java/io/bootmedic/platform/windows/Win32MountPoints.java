@@ -4,7 +4,6 @@ import com.sun.jna.Native;
 import com.sun.jna.platform.win32.Kernel32;
 import com.sun.jna.platform.win32.WinDef;
 import io.bootmedic.platform.MountPoints;
-import io.bootmedic.platform.VolumePaths;
 import io.bootmedic.platform.VolumeInfo;
 
 import java.io.IOException;

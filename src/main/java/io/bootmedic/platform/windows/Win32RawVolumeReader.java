@@ -6,7 +6,6 @@ import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.ptr.IntByReference;
 import io.bootmedic.platform.RawVolumeReader;
-import io.bootmedic.platform.VolumePaths;
 
 import java.io.IOException;
 

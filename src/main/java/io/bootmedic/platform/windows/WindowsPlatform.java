@@ -2,8 +2,7 @@ package io.bootmedic.platform.windows;
 
 import com.sun.jna.platform.win32.Kernel32;
 import io.bootmedic.platform.BitLockerControl;
-import io.bootmedic.platform.BitLockerException;
-import io.bootmedic.platform.FallbackBitLockerControl;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.LocalVolumePorts;
 import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.OemCodePage;
@@ -42,7 +41,7 @@ public final class WindowsPlatform implements Platform {
         } else {
             try {
                 wmi = WmiBitLockerControl.connect(work);
-            } catch (BitLockerException | RuntimeException | LinkageError e) {
+            } catch (BitLockerControlException | RuntimeException | LinkageError e) {
                 progress.accept("BitLocker WMI is not available (" + e.getMessage() + "); using manage-bde.");
             }
         }

@@ -3,11 +3,9 @@ package io.bootmedic.platform.windows;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
-import io.bootmedic.platform.EncryptionMethods;
 import io.bootmedic.platform.LockState;
-import io.bootmedic.platform.VolumePaths;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +31,8 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
         this.tempDir = tempDir;
     }
 
-    /** Throws a BitLockerException naming the missing optional component when WMI or the provider is absent. */
-    public static WmiBitLockerControl connect(Path tempDir) throws BitLockerException {
+    /** Throws a BitLockerControlException naming the missing optional component when WMI or the provider is absent. */
+    public static WmiBitLockerControl connect(Path tempDir) throws BitLockerControlException {
         return new WmiBitLockerControl(new ComWmiMethods(WmiSession.connect(NAMESPACE), CLASS), tempDir);
     }
 
@@ -42,10 +40,10 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
         return ComWmiMethods.wqlForDevice(CLASS, VolumePaths.wmiDeviceId(volume));
     }
 
-    private String pathOf(String volume) throws BitLockerException {
+    private String pathOf(String volume) throws BitLockerControlException {
         String path = wmi.instancePath(VolumePaths.wmiDeviceId(volume));
         if (path == null) {
-            throw new BitLockerException("BitLocker does not know volume " + volume + ": it is not encrypted, so it needs no key", 0);
+            throw new BitLockerControlException("BitLocker does not know volume " + volume + ": it is not encrypted, so it needs no key", 0);
         }
         return path;
     }
@@ -97,7 +95,7 @@ public final class WmiBitLockerControl implements BitLockerControl, AutoCloseabl
         }
     }
 
-    private static WmiResult checked(WmiResult result, String what) throws BitLockerException {
+    private static WmiResult checked(WmiResult result, String what) throws BitLockerControlException {
         BitLockerCodes.check(result.returnValue(), what);
         return result;
     }

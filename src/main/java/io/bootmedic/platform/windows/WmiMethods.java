@@ -1,6 +1,6 @@
 package io.bootmedic.platform.windows;
 
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 
 import java.util.List;
 import java.util.Map;
@@ -14,13 +14,13 @@ import java.util.Map;
 interface WmiMethods extends AutoCloseable {
 
     /** {@code __PATH} of the Win32_EncryptableVolume whose DeviceID is {@code deviceId}, or null when BitLocker does not list it. */
-    String instancePath(String deviceId) throws BitLockerException;
+    String instancePath(String deviceId) throws BitLockerControlException;
 
     /**
      * Calls {@code method} on the instance. Input values are String, Integer or byte[] (WMI
      * uint8[]); {@code outputs} names the out-parameters to read besides ReturnValue.
      */
-    WmiResult call(String instancePath, String method, Map<String, Object> inputs, List<String> outputs) throws BitLockerException;
+    WmiResult call(String instancePath, String method, Map<String, Object> inputs, List<String> outputs) throws BitLockerControlException;
 
     @Override
     void close();

@@ -1,6 +1,6 @@
 package io.bootmedic.platform.windows;
 
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 
 import java.util.List;
 import java.util.Locale;
@@ -12,16 +12,16 @@ import java.util.Map;
  */
 record WmiResult(int returnValue, Map<String, Object> outputs) {
 
-    int integer(String name) throws BitLockerException {
+    int integer(String name) throws BitLockerControlException {
         Object v = outputs.get(name);
         if (!(v instanceof Number n)) {
-            throw new BitLockerException(name + " came back as " + describe(v) + " where a number was expected", 0);
+            throw new BitLockerControlException(name + " came back as " + describe(v) + " where a number was expected", 0);
         }
         return n.intValue();
     }
 
     /** An array of strings; a missing or empty array (no protector of that type) is an empty list. */
-    List<String> strings(String name) throws BitLockerException {
+    List<String> strings(String name) throws BitLockerControlException {
         Object v = outputs.get(name);
         if (v == null) {
             return List.of();
@@ -29,13 +29,13 @@ record WmiResult(int returnValue, Map<String, Object> outputs) {
         if (v instanceof String[] array) {
             return List.of(array);
         }
-        throw new BitLockerException(name + " came back as " + describe(v) + " where a list of IDs was expected", 0);
+        throw new BitLockerControlException(name + " came back as " + describe(v) + " where a list of IDs was expected", 0);
     }
 
-    byte[] bytes(String name) throws BitLockerException {
+    byte[] bytes(String name) throws BitLockerControlException {
         Object v = outputs.get(name);
         if (!(v instanceof byte[] b)) {
-            throw new BitLockerException(name + " came back as " + describe(v) + " where bytes were expected", 0);
+            throw new BitLockerControlException(name + " came back as " + describe(v) + " where bytes were expected", 0);
         }
         return b;
     }

@@ -11,7 +11,7 @@ import com.sun.jna.platform.win32.WinError;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.ptr.PointerByReference;
 import io.bootmedic.platform.BitLockerCodes;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 
 import java.io.Closeable;
 import java.util.ArrayList;
@@ -30,10 +30,10 @@ final class WmiSession implements Closeable {
         this.services = services;
     }
 
-    static WmiSession connect(String namespace) throws BitLockerException {
+    static WmiSession connect(String namespace) throws BitLockerControlException {
         WinNT.HRESULT init = Ole32.INSTANCE.CoInitializeEx(null, Ole32.COINIT_MULTITHREADED);
         if (COMUtils.FAILED(init) && init.intValue() != WinError.RPC_E_CHANGED_MODE) {
-            throw new BitLockerException("COM could not start (" + BitLockerCodes.hex(init.intValue()) + "); restart WinPE", init.intValue());
+            throw new BitLockerControlException("COM could not start (" + BitLockerCodes.hex(init.intValue()) + "); restart WinPE", init.intValue());
         }
         // RPC_E_TOO_LATE: someone in this process already set it; that is fine
         Ole32.INSTANCE.CoInitializeSecurity(null, -1, null, null, Ole32.RPC_C_AUTHN_LEVEL_DEFAULT,
@@ -41,7 +41,7 @@ final class WmiSession implements Closeable {
         try {
             Wbemcli.IWbemLocator locator = Wbemcli.IWbemLocator.create();
             if (locator == null) {
-                throw new BitLockerException("WMI is not available: the boot image lacks WinPE-WMI. Rebuild it with winpe\\build.ps1",
+                throw new BitLockerControlException("WMI is not available: the boot image lacks WinPE-WMI. Rebuild it with winpe\\build.ps1",
                         BitLockerCodes.WBEM_E_INVALID_NAMESPACE);
             }
             Wbemcli.IWbemServices services;
@@ -56,7 +56,7 @@ final class WmiSession implements Closeable {
             return new WmiSession(services);
         } catch (COMException e) {
             int code = e.getHresult() == null ? 0 : e.getHresult().intValue();
-            throw new BitLockerException("could not open WMI namespace " + namespace + ": " + BitLockerCodes.describe(code), code);
+            throw new BitLockerControlException("could not open WMI namespace " + namespace + ": " + BitLockerCodes.describe(code), code);
         }
     }
 
@@ -77,7 +77,7 @@ final class WmiSession implements Closeable {
     }
 
     /** Calls a method that takes no input. */
-    Wbemcli.IWbemClassObject call(String objectPath, String method) throws BitLockerException {
+    Wbemcli.IWbemClassObject call(String objectPath, String method) throws BitLockerControlException {
         WTypes.BSTR path = OleAuto.INSTANCE.SysAllocString(objectPath);
         WTypes.BSTR name = OleAuto.INSTANCE.SysAllocString(method);
         try {
@@ -91,7 +91,7 @@ final class WmiSession implements Closeable {
     }
 
     /** Calls a method with inputs; {@code fill} puts them into the in-parameters instance. */
-    Wbemcli.IWbemClassObject call(String className, String objectPath, String method, InputFiller fill) throws BitLockerException {
+    Wbemcli.IWbemClassObject call(String className, String objectPath, String method, InputFiller fill) throws BitLockerControlException {
         Wbemcli.IWbemClassObject cls = services.GetObject(className, 0, null);
         Wbemcli.IWbemClassObject signature = cls.GetMethod(method);
         Wbemcli.IWbemClassObject in = signature.SpawnInstance();
@@ -100,7 +100,7 @@ final class WmiSession implements Closeable {
             return services.ExecMethod(objectPath, method, 0, null, in);
         } catch (COMException e) {
             int code = e.getHresult() == null ? 0 : e.getHresult().intValue();
-            throw new BitLockerException(method + " failed: " + BitLockerCodes.describe(code), code);
+            throw new BitLockerControlException(method + " failed: " + BitLockerCodes.describe(code), code);
         } finally {
             in.Release();
             signature.Release();
@@ -109,21 +109,21 @@ final class WmiSession implements Closeable {
     }
 
     interface InputFiller {
-        void fill(Wbemcli.IWbemClassObject in) throws BitLockerException;
+        void fill(Wbemcli.IWbemClassObject in) throws BitLockerControlException;
     }
 
-    static Variant.VARIANT.ByReference get(Wbemcli.IWbemClassObject o, String property) throws BitLockerException {
+    static Variant.VARIANT.ByReference get(Wbemcli.IWbemClassObject o, String property) throws BitLockerControlException {
         Variant.VARIANT.ByReference v = new Variant.VARIANT.ByReference();
         check(o.Get(property, 0, v, null, null), "read " + property);
         return v;
     }
 
-    static int getInt(Wbemcli.IWbemClassObject o, String property) throws BitLockerException {
+    static int getInt(Wbemcli.IWbemClassObject o, String property) throws BitLockerControlException {
         Variant.VARIANT.ByReference v = get(o, property);
         try {
             Object value = v.getValue();
             if (!(value instanceof Number)) {
-                throw new BitLockerException(property + " came back as " + value + " where a number was expected", 0);
+                throw new BitLockerControlException(property + " came back as " + value + " where a number was expected", 0);
             }
             return ((Number) value).intValue();
         } finally {
@@ -131,7 +131,7 @@ final class WmiSession implements Closeable {
         }
     }
 
-    static String getString(Wbemcli.IWbemClassObject o, String property) throws BitLockerException {
+    static String getString(Wbemcli.IWbemClassObject o, String property) throws BitLockerControlException {
         Variant.VARIANT.ByReference v = get(o, property);
         try {
             Object value = v.getValue();
@@ -141,9 +141,9 @@ final class WmiSession implements Closeable {
         }
     }
 
-    static void check(WinNT.HRESULT hr, String what) throws BitLockerException {
+    static void check(WinNT.HRESULT hr, String what) throws BitLockerControlException {
         if (COMUtils.FAILED(hr)) {
-            throw new BitLockerException(what + " failed: " + BitLockerCodes.describe(hr.intValue()), hr.intValue());
+            throw new BitLockerControlException(what + " failed: " + BitLockerCodes.describe(hr.intValue()), hr.intValue());
         }
     }
 

@@ -2,7 +2,7 @@ package io.bootmedic.platform.windows;
 
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.CommandRunner;
 import io.bootmedic.platform.LockState;
@@ -59,7 +59,7 @@ class ManageBdeBitLockerControlTest {
     @Test
     void wrongPasswordGivesCodeAndNeverTheDigits() throws Exception {
         Recorded runner = new Recorded(new CommandRunner.Result(-1, ManageBdeOutputTest.sample("unlock-de-wrong.txt")));
-        BitLockerException e = assertThrows(BitLockerException.class, () -> new ManageBdeBitLockerControl(runner, "manage-bde", temp)
+        BitLockerControlException e = assertThrows(BitLockerControlException.class, () -> new ManageBdeBitLockerControl(runner, "manage-bde", temp)
                 .unlockWithRecoveryPassword("D:", RecoveryPassword.parse(PASSWORD)));
         assertTrue(e.wrongKey());
         assertEquals(BitLockerCodes.FVE_E_FAILED_AUTHENTICATION, e.code());
@@ -70,7 +70,7 @@ class ManageBdeBitLockerControlTest {
     @Test
     void unknownFailureEchoesOutputWithPasswordsHidden() throws Exception {
         Recorded runner = new Recorded(new CommandRunner.Result(1, "something odd " + PASSWORD));
-        BitLockerException e = assertThrows(BitLockerException.class, () -> new ManageBdeBitLockerControl(runner, "manage-bde", temp)
+        BitLockerControlException e = assertThrows(BitLockerControlException.class, () -> new ManageBdeBitLockerControl(runner, "manage-bde", temp)
                 .unlockWithRecoveryPassword("D:", RecoveryPassword.parse(PASSWORD)));
         assertFalse(e.getMessage().contains("000011"), e.getMessage());
         assertTrue(e.getMessage().contains("something odd"), e.getMessage());

@@ -1,7 +1,7 @@
 package io.bootmedic.platform.windows;
 
 import io.bootmedic.keys.RecoveryPassword;
-import io.bootmedic.platform.BitLockerException;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.LockState;
 import org.junit.jupiter.api.Test;
@@ -128,7 +128,7 @@ class WmiBitLockerControlTest {
         Recorded wmi = new Recorded();
         wmi.answers.put("GetExternalKeyFromFile", ok("ExternalKey", new byte[32]));
         wmi.answers.put("UnlockWithExternalKey", new WmiResult(0x80070056, Map.of()));
-        BitLockerException e = assertThrows(BitLockerException.class,
+        BitLockerControlException e = assertThrows(BitLockerControlException.class,
                 () -> new WmiBitLockerControl(wmi, tmp).unlockWithExternalKey(VOLUME, new byte[] {1}));
         assertTrue(e.wrongKey(), e.getMessage());
         assertTrue(e.getMessage().contains("0x80070056"), e.getMessage());
@@ -138,7 +138,7 @@ class WmiBitLockerControlTest {
     void aWrongRecoveryPasswordNamesTheCodeButNeverThePassword() throws Exception {
         Recorded wmi = new Recorded();
         wmi.answers.put("UnlockWithNumericalPassword", new WmiResult(0x80310027, Map.of()));
-        BitLockerException e = assertThrows(BitLockerException.class,
+        BitLockerControlException e = assertThrows(BitLockerControlException.class,
                 () -> new WmiBitLockerControl(wmi, tmp).unlockWithRecoveryPassword(VOLUME, RecoveryPassword.parse(RP)));
         assertTrue(e.wrongKey());
         assertTrue(e.getMessage().contains("0x80310027"), e.getMessage());
@@ -150,7 +150,7 @@ class WmiBitLockerControlTest {
     void anOutParameterOfTheWrongTypeIsAClearErrorWithoutItsValue() {
         Recorded wmi = new Recorded();
         wmi.answers.put("GetLockStatus", ok("LockStatus", "1"));
-        BitLockerException e = assertThrows(BitLockerException.class, () -> new WmiBitLockerControl(wmi, tmp).status(VOLUME));
+        BitLockerControlException e = assertThrows(BitLockerControlException.class, () -> new WmiBitLockerControl(wmi, tmp).status(VOLUME));
         assertEquals("LockStatus came back as string where a number was expected", e.getMessage());
     }
 }

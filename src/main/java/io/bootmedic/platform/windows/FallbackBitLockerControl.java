@@ -1,5 +1,9 @@
-package io.bootmedic.platform;
+package io.bootmedic.platform.windows;
 
+import io.bootmedic.platform.BitLockerCodes;
+import io.bootmedic.platform.BitLockerControl;
+import io.bootmedic.platform.BitLockerControlException;
+import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.keys.RecoveryPassword;
 
 import java.io.IOException;
@@ -53,7 +57,7 @@ public final class FallbackBitLockerControl implements BitLockerControl {
         if (!primaryBroken) {
             try {
                 return call.on(primary);
-            } catch (BitLockerException e) {
+            } catch (BitLockerControlException e) {
                 if (!BitLockerCodes.isInfrastructure(e.code()) && !(e.getCause() instanceof RuntimeException)) {
                     throw e; // BitLocker's own answer (wrong key, locked, ...): manage-bde would say the same
                 }

@@ -1,4 +1,4 @@
-package io.bootmedic.platform;
+package io.bootmedic.platform.windows;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.bootmedic.platform;
+package io.bootmedic.platform.windows;
 
 import java.util.Locale;
 import java.util.regex.Matcher;

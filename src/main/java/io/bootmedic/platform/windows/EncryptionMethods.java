@@ -1,5 +1,6 @@
-package io.bootmedic.platform;
+package io.bootmedic.platform.windows;
 
+import io.bootmedic.platform.LockState;
 /** Win32_EncryptableVolume.GetEncryptionMethod values, spelled as the report spells them. */
 public final class EncryptionMethods {
     private static final String[] NAMES = {null, "AES-128-DIFFUSER", "AES-256-DIFFUSER", "AES-128", "AES-256", "HARDWARE",
