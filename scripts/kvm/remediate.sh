@@ -124,21 +124,21 @@ refuse() { why="$*"; }
 # Sets disk_path disk_format disk_dev from the persistent definition of DOMAIN, or sets 'why' and
 # returns 1. Read-only.
 find_boot_disk() { # DOMAIN
-  local dom=$1 n i best="" best_order="" dev kind order first=""
+  local dom=$1 n i best="" best_order="" dev kind order first="" first_dev="" disks=0
   v dumpxml --inactive "$dom" >"$xml_file" 2>/dev/null || v dumpxml "$dom" >"$xml_file" ||
     { why="cannot read the definition of domain '$dom' (virsh dumpxml failed)"; return 1; }
   n=$(xp 'count(/domain/devices/disk)')
   for ((i = 1; i <= ${n:-0}; i++)); do
-    kind=$(xp "string(/domain/devices/disk[$i]/@device)")
+    IFS='|' read -r kind order dev <<<"$(xp "concat(/domain/devices/disk[$i]/@device, '|', /domain/devices/disk[$i]/boot/@order, '|', /domain/devices/disk[$i]/target/@dev)")" || true
     [ -n "$kind" ] || kind=disk
     [ "$kind" = disk ] || [ "$kind" = lun ] || continue
-    dev=$(xp "string(/domain/devices/disk[$i]/target/@dev)")
     if [ -n "$disk_target" ]; then
       [ "$dev" = "$disk_target" ] && best=$i
       continue
     fi
     [ -n "$first" ] || first=$i
-    order=$(xp "string(/domain/devices/disk[$i]/boot/@order)")
+    [ -n "$first_dev" ] || first_dev=$dev
+    disks=$((disks + 1))
     if [ -n "$order" ] && { [ -z "$best_order" ] || [ "$order" -lt "$best_order" ]; }; then best=$i best_order=$order; fi
   done
   if [ -n "$disk_target" ] && [ -z "$best" ]; then
@@ -147,45 +147,40 @@ find_boot_disk() { # DOMAIN
   if [ -z "$best" ]; then
     best=$first
     [ -n "$best" ] || { why="domain '$dom' has no disk"; return 1; }
-    local disks
-    disks=$(xp "count(/domain/devices/disk[not(@device) or @device='disk' or @device='lun'])")
-    if [ "${disks:-1}" -gt 1 ]; then
-      warn "$dom: no <boot order> on its disks; taking the first disk ($(xp "string(/domain/devices/disk[$best]/target/@dev)")), which <os><boot dev='hd'/> boots. Name another with --disk TARGET."
+    if [ "$disks" -gt 1 ]; then
+      warn "$dom: no <boot order> on its disks; taking the first disk ($first_dev), which <os><boot dev='hd'/> boots. Name another with --disk TARGET."
     fi
   fi
-  local d="/domain/devices/disk[$best]" type
-  disk_dev=$(xp "string($d/target/@dev)")
-  type=$(xp "string($d/@type)")
-  disk_format=$(xp "string($d/driver/@type)")
+  local d="/domain/devices/disk[$best]" type encrypted enc_format shareable src_dev protocol name pool vol file
+  # one xmllint call; the file name last, so that a '|' in it stays in it
+  IFS='|' read -r type disk_format disk_dev encrypted enc_format shareable src_dev protocol name pool vol file <<<"$(xp "concat($d/@type, '|',
+    $d/driver/@type, '|', $d/target/@dev, '|', count($d/encryption | $d/source/encryption), '|', ($d/source/encryption | $d/encryption)[1]/@format, '|',
+    count($d/shareable), '|', $d/source/@dev, '|', $d/source/@protocol, '|', $d/source/@name, '|', $d/source/@pool, '|', $d/source/@volume, '|',
+    $d/source/@file)")" || true
   [ -n "$disk_format" ] || disk_format=raw
-  if [ "$(xp "count($d/encryption | $d/source/encryption)")" != 0 ]; then
-    refuse "REFUSED: its boot disk $disk_dev is encrypted by qemu ($(xp "string(($d/source/encryption | $d/encryption)[1]/@format)"));" \
-      "bootmedic cannot read qemu-encrypted images. Decrypt a copy (qemu-img convert --object secret,... --image-opts ... -O raw)" \
-      "and run bootmedic fix --image on it by hand."
+  if [ "$encrypted" != 0 ]; then
+    refuse "REFUSED: its boot disk $disk_dev is encrypted by qemu ($enc_format); bootmedic cannot read qemu-encrypted images." \
+      "Decrypt a copy (qemu-img convert --object secret,... --image-opts ... -O raw) and run bootmedic fix --image on it by hand."
     return 1
   fi
-  if [ "$(xp "count($d/shareable)")" != 0 ]; then
+  if [ "$shareable" != 0 ]; then
     refuse "REFUSED: its boot disk $disk_dev is <shareable/> (other domains may have it open); repair it by hand with every one of them off."
     return 1
   fi
   case "$type" in
-    file) disk_path=$(xp "string($d/source/@file)") ;;
+    file) disk_path=$file ;;
     volume)
-      local pool vol
-      pool=$(xp "string($d/source/@pool)") vol=$(xp "string($d/source/@volume)")
       disk_path=$(v vol-path --pool "$pool" "$vol" 2>/dev/null) ||
         { why="cannot resolve its boot disk: volume '$vol' of pool '$pool' (virsh vol-path failed)"; return 1; }
       ;;
     block)
-      refuse "REFUSED: its boot disk $disk_dev is the host block device $(xp "string($d/source/@dev)") (LVM, zvol, multipath);" \
-        "this route copies disk files. With the domain off, take a snapshot (lvcreate -s / zfs snapshot) and run" \
-        "'bootmedic fix --device $(xp "string($d/source/@dev)")' by hand."
+      refuse "REFUSED: its boot disk $disk_dev is the host block device $src_dev (LVM, zvol, multipath); this route copies disk files." \
+        "With the domain off, take a snapshot (lvcreate -s / zfs snapshot) and run 'bootmedic fix --device $src_dev' by hand."
       return 1
       ;;
     network)
-      refuse "REFUSED: its boot disk $disk_dev is network storage ($(xp "string($d/source/@protocol)") $(xp "string($d/source/@name)"));" \
-        "this route works on disk files on this host. Map it here (rbd map / iscsiadm) and run 'bootmedic fix --device' by hand," \
-        "or export it with qemu-img convert."
+      refuse "REFUSED: its boot disk $disk_dev is network storage ($protocol $name); this route works on disk files on this host." \
+        "Map it here (rbd map / iscsiadm) and run 'bootmedic fix --device' by hand, or export it with qemu-img convert."
       return 1
       ;;
     *)
@@ -278,6 +273,13 @@ make_copy() { # DOMAIN -> sets backup
   dir=${backup_dir:-$(dirname "$disk_path")}
   local target
   target="$dir/$(basename "$disk_path").bootmedic-orig"
+  if [ -e "$target" ] && [ "$last_step" = copy ] && { [ "$last_result" = in-progress ] || [ "$last_result" = interrupted ]; }; then
+    # made by the run that stopped right after it: complete (a copy gets its name only when it is), and the
+    # disk was not written after it (bootmedic's step is recorded before bootmedic starts)
+    say "$current_dom: taking $target, completed by the interrupted run, as the copy"
+    backup=$target
+    return 0
+  fi
   if [ -e "$target" ]; then
     echo "a file $target already exists and the record $record does not name it as this domain's copy; it may be the only" \
       "original of a disk. Move it away (or pass --record with the record that made it) and run again."
@@ -292,7 +294,11 @@ make_copy() { # DOMAIN -> sets backup
     return 1
   fi
   say "$current_dom: copying $disk_path -> $target"
-  cp --reflink=auto --sparse=always --preserve=mode,ownership,timestamps -- "$disk_path" "$partial" || return 1
+  if ! cp --reflink=auto --sparse=always --preserve=mode,ownership,timestamps -- "$disk_path" "$partial"; then
+    rm -f -- "$partial"
+    partial=""
+    return 1
+  fi
   sync -f "$partial" 2>/dev/null || sync
   mv -f -- "$partial" "$target"
   partial=""
@@ -383,8 +389,11 @@ explain_failure() { # DOMAIN
   esac
 }
 
+# The trap may run while a function's output is redirected (v shutdown >/dev/null): it writes to the
+# stdout and stderr the script started with (fds 3 and 4).
 on_signal() { # SIGNAL
   trap - INT TERM
+  exec 1>&3 2>&4
   local dom=$current_dom
   if [ -n "$partial" ]; then rm -f -- "$partial"; fi
   if [ -n "$dom" ] && [ "$mode" = rollback ]; then
@@ -431,7 +440,7 @@ remediate_steps() { # DOMAIN
 # Facts and refusals before any change: sets the disk variables, state_before and backup (the copy an
 # earlier run kept), or prints why not and returns 1.
 check_domain() { # DOMAIN
-  local dom=$1 last_step last_disk
+  local dom=$1 last_disk
   if ! v dominfo "$dom" >/dev/null 2>&1; then
     echo "FAILED $dom: no such domain${uri:+ at $uri} (virsh dominfo failed); nothing was changed."
     return 1
@@ -461,7 +470,7 @@ check_domain() { # DOMAIN
 }
 
 remediate_domain() { # URI DOMAIN -> sets RESULT
-  local dom=$2 last_result="" last_time="" dominfo=""
+  local dom=$2 last_result="" last_step="" last_time="" dominfo=""
   uri=$1 current_dom="" step=check disk_path="" disk_format="" disk_dev="" backup="" state_before="" bm_rc=""
   if ! check_domain "$dom"; then RESULT=failed; return 0; fi
   if [ "$last_result" = fixed ] && [ "$force" = 0 ]; then
@@ -503,9 +512,9 @@ remediate_domain() { # URI DOMAIN -> sets RESULT
 
 # Puts the copy back over the disk file: shut down, move, start. Sets RESULT.
 rollback_domain() { # URI DOMAIN
-  local dom=$2 last_result="" last_time="" seen dominfo=""
+  local dom=$2 last_result="" last_step="" last_disk="" last_time="" seen dominfo=""
   uri=$1 current_dom="" step=check disk_path="" disk_format="" disk_dev="" backup="" state_before="" bm_rc=""
-  IFS=$'\037' read -r last_result _ _ backup last_time <<<"$(record_state "$uri" "$dom")" || true
+  IFS=$'\037' read -r last_result last_step last_disk backup last_time <<<"$(record_state "$uri" "$dom")" || true
   if [ -z "$last_result" ]; then
     seen=$(awk -F'\t' -v d="$dom" 'NR > 1 && $3 == d {print "--connect " ($2 == "" ? "(none)" : $2)}' "$record" 2>/dev/null | sort -u | tr '\n' ' ')
     echo "FAILED $dom: the record $record has no run for it${uri:+ at $uri}${seen:+ (it has: $seen)}; nothing to roll back. Nothing was changed."
@@ -514,6 +523,23 @@ rollback_domain() { # URI DOMAIN
   if [ -z "$backup" ]; then
     echo "FAILED $dom: no copy to put back (last: '$last_result' at $last_time: rolled back or cleaned up already). Nothing was changed."
     RESULT=failed; return 0
+  fi
+  if [ ! -f "$backup" ] && { [ "$last_result" = rolling-back ] || [ "$last_result" = rollback-interrupted ]; } &&
+    { [ "$last_step" = restore ] || [ "$last_step" = start ]; } && [ -f "$last_disk" ]; then
+    # an interrupted rollback whose move had finished (mv removes the copy only once it is in place)
+    disk_path=$last_disk current_dom=$dom mode=rollback step=start
+    say "$dom: the copy was already moved back to $disk_path by the interrupted rollback; finishing it"
+    if [ "$dry_run" = 1 ]; then echo "PLAN rollback $dom: virsh start"; RESULT=planned; return 0; fi
+    if [ "$no_start" = 1 ] || [ "$(dom_state "$dom")" != "shut off" ] || v start "$dom" >/dev/null; then
+      echo "ROLLED BACK $dom: $disk_path is the disk as it was before the repair again."
+      RESULT=rolled-back
+    else
+      echo "FAILED $dom: the disk is back as it was, but virsh start failed: virsh start $dom"
+      RESULT=rollback-failed
+    fi
+    record_line "$dom" "$RESULT" "$step"
+    current_dom="" mode=fix
+    return 0
   fi
   local keep=$backup
   if ! check_domain "$dom"; then RESULT=failed; return 0; fi
@@ -638,6 +664,7 @@ cmd_cleanup() {
 
 parse_args "$@"
 mode=fix
+exec 3>&1 4>&2
 xml_file=$(mktemp "${TMPDIR:-/tmp}/bootmedic-kvm.XXXXXX")
 trap 'rm -f "$xml_file"' EXIT
 trap 'on_signal INT' INT

@@ -152,7 +152,7 @@ class KvmRemediateTest {
     }
 
     @Test
-    void rollbackPutsTheCopyBackAndCleanupHasNothingLeft() throws Exception {
+    void rollbackPutsTheCopyBack() throws Exception {
         Path disk = runningGuest("qcow2", "destroy");
         String before = PracticeImages.sha256(disk);
         assertEquals(0, kvm("fix", "--domain", dom).exit());
@@ -171,7 +171,7 @@ class KvmRemediateTest {
     }
 
     @Test
-    void aSecondRunNeverReplacesTheFirstCopy() throws Exception {
+    void aSecondRunNeverReplacesTheFirstCopyAndCleanupDeletesItOnce() throws Exception {
         Path disk = runningGuest("qcow2", "destroy");
         String before = PracticeImages.sha256(disk);
         assertEquals(0, kvm("fix", "--domain", dom).exit());
@@ -185,8 +185,15 @@ class KvmRemediateTest {
         KvmScript.Result forced = kvm("fix", "--domain", dom, "--force");
         assertEquals(0, forced.exit(), forced.toString());
         assertEquals(before, PracticeImages.sha256(copyOf(disk)), "the copy is still the disk as it was before the first run");
-        assertEquals(0, kvm("rollback", "--domain", dom).exit());
-        assertEquals(before, PracticeImages.sha256(disk));
+
+        KvmScript.Result cleanup = kvm("cleanup", "--domain", dom);
+        assertEquals(0, cleanup.exit(), cleanup.toString());
+        assertFalse(Files.exists(copyOf(disk)), "cleanup deletes the copy of a fixed domain");
+        assertTrue(script.last(dom).startsWith("cleaned cleanup " + copyOf(disk)), script.last(dom));
+        KvmScript.Result again = kvm("cleanup", "--domain", dom);
+        assertEquals(0, again.exit());
+        assertTrue(again.err().contains("no copy kept"), again.toString());
+        assertTrue(kvm("rollback", "--domain", dom).out().contains("no copy to put back"));
     }
 
     @Test
@@ -255,18 +262,31 @@ class KvmRemediateTest {
     }
 
     @Test
-    void aTransientDomainIsRefused() throws Exception {
+    void aTransientDomainIsRefusedAndAManagedSaveNeedsForce() throws Exception {
         Path disk = images.raw(tmp.resolve(dom + ".img"));
         Path xml = libvirt.writeXml(dom, DomainXml.withDisk(dom, "<disk type='file' device='disk'><source file='" + disk
                 + "'/><target dev='vda' bus='virtio'/></disk>"));
-        libvirt.virsh("create", xml.toString()); // running, never defined
+        libvirt.virsh("create", xml.toString()); // running, never defined: gone after a shutdown
 
         KvmScript.Result r = kvm("fix", "--domain", dom);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.out().contains("the domain is transient"), r.out());
         assertEquals("running", libvirt.state(dom));
-        libvirt.virsh("destroy", dom);
+        assertFalse(Files.exists(copyOf(disk)));
+
+        libvirt.virsh("define", libvirt.writeXml(dom + "-live", libvirt.virsh("dumpxml", dom)).toString()); // same uuid: now persistent
+        libvirt.virsh("managedsave", dom); // saved memory that 'virsh start' would resume on the changed disk
+        KvmScript.Result saved = kvm("fix", "--domain", dom);
+        assertEquals(1, saved.exit(), saved.toString());
+        assertTrue(saved.out().contains("managed save image"), saved.out());
+        assertTrue(images.faultyInPlace(disk));
+
+        KvmScript.Result forced = kvm("fix", "--domain", dom, "--force");
+        assertEquals(0, forced.exit(), forced.toString());
+        assertTrue(libvirt.virsh("dominfo", dom).matches("(?s).*Managed save: +no.*"), "the saved state was dropped, not resumed");
+        assertFalse(images.faultyInPlace(disk));
+        assertEquals("running", libvirt.state(dom));
     }
 
     @Test
@@ -301,22 +321,6 @@ class KvmRemediateTest {
         KvmScript.Result again = kvm("resume");
         assertEquals(0, again.exit());
         assertTrue(again.err().contains("no interrupted run"), again.toString());
-    }
-
-    @Test
-    void cleanupDeletesTheCopyOfAFixedDomainOnce() throws Exception {
-        Path disk = runningGuest("raw", "destroy");
-        assertEquals(0, kvm("fix", "--domain", dom).exit());
-        assertTrue(Files.exists(copyOf(disk)));
-
-        KvmScript.Result r = kvm("cleanup", "--domain", dom);
-
-        assertEquals(0, r.exit(), r.toString());
-        assertFalse(Files.exists(copyOf(disk)));
-        assertTrue(script.last(dom).startsWith("cleaned cleanup"), script.last(dom));
-        KvmScript.Result again = kvm("cleanup", "--domain", dom);
-        assertEquals(0, again.exit());
-        assertTrue(again.err().contains("no copy kept"), again.toString());
     }
 
     @Test

@@ -87,7 +87,7 @@ final class LibvirtTestDaemon implements AutoCloseable {
         env.put("LIBVIRT_DRIVER_DIR", dir.resolve("nodrivers").toString());
         Process daemon = pb.start();
         Path socket = dir.resolve("run/libvirt-sock");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(socket)) {
             if (!daemon.isAlive() || System.nanoTime() > deadline) {
                 daemon.destroyForcibly();
@@ -103,8 +103,9 @@ final class LibvirtTestDaemon implements AutoCloseable {
         d.virsh("define", d.writeXml("bootmedic-keeper-probe", DomainXml.minimal("bootmedic-keeper-probe")).toString());
         while (!d.events().contains("bootmedic-keeper-probe")) {
             if (!keeper.isAlive() || System.nanoTime() > deadline) {
+                String seen = Files.readString(events);
                 d.close();
-                throw new AssertionError("virsh event did not connect: " + Files.readString(events));
+                throw new AssertionError("virsh event did not report the probe domain within 60 s: " + seen);
             }
             Thread.sleep(50);
         }
