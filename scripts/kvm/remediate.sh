@@ -441,8 +441,8 @@ remediate_steps() { # DOMAIN
 # earlier run kept), or prints why not and returns 1.
 check_domain() { # DOMAIN
   local dom=$1 last_disk
-  if ! v dominfo "$dom" >/dev/null 2>&1; then
-    echo "FAILED $dom: no such domain${uri:+ at $uri} (virsh dominfo failed); nothing was changed."
+  if ! dominfo=$(v dominfo "$dom" 2>&1); then
+    echo "FAILED $dom: no such domain${uri:+ at $uri} (virsh dominfo: ${dominfo//$'\n'/ }); nothing was changed."
     return 1
   fi
   if ! find_boot_disk "$dom"; then
@@ -450,7 +450,6 @@ check_domain() { # DOMAIN
     return 1
   fi
   state_before=$(dom_state "$dom")
-  dominfo=$(v dominfo "$dom")
   if [[ "$dominfo" =~ Persistent:\ *no ]]; then
     echo "FAILED $dom: the domain is transient: after a shutdown libvirt forgets it and 'virsh start' cannot bring it back." \
       "Define it first (virsh dumpxml $dom > $dom.xml; virsh define $dom.xml) and run again. Nothing was changed."
@@ -577,13 +576,14 @@ rollback_domain() { # URI DOMAIN
 
 # ---- commands -----------------------------------------------------------------------------
 
+checked=" " # the URIs whose connection was checked
 need_virsh() {
   need_tool virsh "Install libvirt's client (Debian/Ubuntu: apt install libvirt-clients)."
   need_tool xmllint "Install libxml2's tools (Debian/Ubuntu: apt install libxml2-utils)."
 }
 
 run_over() { # ACTION TARGETS (uri<US>domain lines)
-  local action=$1 targets=$2 u n results=() failed=0 checked=" "
+  local action=$1 targets=$2 u n results=() failed=0
   [ -n "$targets" ] || { say "no domains matched; nothing to do"; return 0; }
   [ "$dry_run" = 1 ] && echo "DRY RUN: nothing will be changed."
   while IFS=$'\037' read -r u n; do
@@ -601,6 +601,7 @@ cmd_fix() {
   need_virsh
   resolve_bootmedic
   check_connection "$connect"
+  checked=" $connect "
   run_over remediate_domain "$(list_targets | awk '!seen[$0]++')"
 }
 
