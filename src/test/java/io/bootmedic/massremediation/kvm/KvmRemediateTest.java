@@ -106,7 +106,9 @@ class KvmRemediateTest {
         String before = PracticeImages.sha256(disk);
         String offBefore = PracticeImages.sha256(offDisk);
 
-        KvmScript.Result r = kvm("fix", "--all-matching", "^" + dom, "--dry-run");
+        Path csv = Files.writeString(tmp.resolve("domains.csv"), "domain\n" + dom + "\n# the other one, with its URI\n" + libvirt.uri() + "," + off + "\n");
+
+        KvmScript.Result r = kvm("fix", "--csv", csv.toString(), "--dry-run");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(before, PracticeImages.sha256(disk));
@@ -321,6 +323,46 @@ class KvmRemediateTest {
         KvmScript.Result again = kvm("resume");
         assertEquals(0, again.exit());
         assertTrue(again.err().contains("no interrupted run"), again.toString());
+    }
+
+    /**
+     * A kill -9 (or a host crash) leaves no trap to run: the record's last line is an in-progress one.
+     * Domain A was killed right after its copy got its name (complete, disk not yet written): resume
+     * takes that copy instead of refusing a copy the record does not name. Domain B was killed in a
+     * rollback after the move: resume only starts it.
+     */
+    @Test
+    void resumeAfterAKillTakesTheFinishedCopyAndCompletesAMovedRollback() throws Exception {
+        String a = dom + "-a", b = dom + "-b";
+        Path diskA = images.qcow2(tmp.resolve(a + ".qcow2"));
+        Path diskB = images.qcow2(tmp.resolve(b + ".qcow2"));
+        for (String[] d : new String[][] {{a, diskA.toString()}, {b, diskB.toString()}}) {
+            libvirt.define(d[0], DomainXml.withDisk(d[0], "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='"
+                    + d[1] + "'/><target dev='vda' bus='virtio'/></disk>"));
+        }
+        Files.copy(diskA, copyOf(diskA)); // the killed run's finished copy of A; both domains are shut off, as it left them
+        String before = PracticeImages.sha256(diskA);
+        String u = libvirt.uri();
+        Files.writeString(script.record, String.join("\n",
+                "time\tconnect\tdomain\tresult\tstep\tdisk\tformat\tbackup\tstate_before\tbootmedic_exit",
+                "2024-07-19T06:00:00Z\t" + u + "\t" + a + "\tin-progress\tshutdown\t" + diskA + "\tqcow2\t\trunning\t",
+                "2024-07-19T06:00:05Z\t" + u + "\t" + a + "\tin-progress\tcopy\t" + diskA + "\tqcow2\t\trunning\t",
+                "2024-07-19T06:00:00Z\t" + u + "\t" + b + "\tfixed\tstart\t" + diskB + "\tqcow2\t" + copyOf(diskB) + "\trunning\t0",
+                "2024-07-19T07:00:00Z\t" + u + "\t" + b + "\trolling-back\tshutdown\t" + diskB + "\tqcow2\t" + copyOf(diskB) + "\trunning\t",
+                "2024-07-19T07:00:01Z\t" + u + "\t" + b + "\trolling-back\trestore\t" + diskB + "\tqcow2\t" + copyOf(diskB) + "\trunning\t") + "\n");
+
+        KvmScript.Result r = kvm("resume");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.err().contains("taking " + copyOf(diskA) + ", completed by the interrupted run"), r.err());
+        assertFalse(images.faultyInPlace(diskA));
+        assertEquals(before, PracticeImages.sha256(copyOf(diskA)));
+        assertEquals("fixed start " + copyOf(diskA) + " 0", script.last(a));
+        assertEquals("running", libvirt.state(a));
+        assertTrue(r.out().contains("ROLLED BACK " + b), r.out());
+        assertTrue(script.last(b).startsWith("rolled-back start"), script.last(b));
+        assertEquals("running", libvirt.state(b));
+        assertTrue(images.faultyInPlace(diskB), "B's disk is the original again, untouched by resume");
     }
 
     @Test
