@@ -13,7 +13,8 @@
 #   remediate.sh fix (targets) [options]
 #   remediate.sh rollback --domain NAME [--connect URI] [--force] [--no-start] [--dry-run]
 #   remediate.sh resume [options]      finish every run the record shows interrupted (Ctrl-C, kill, reboot)
-#   remediate.sh cleanup [--domain NAME] [--dry-run]   delete the kept copies of domains recorded as fixed
+#   remediate.sh cleanup [--domain NAME] [--force] [--dry-run]   delete the kept copies of domains recorded as
+#                                      fixed (--force: whatever their last result), once you checked they boot
 # Targets (one or more):
 #   --domain NAME              (repeatable)
 #   --csv FILE                 lines "domain" or "connect_uri,domain" (a header line is skipped)
@@ -33,8 +34,8 @@
 #   --record FILE              the run record (default ./bootmedic-kvm-runs.tsv)
 #   --dry-run                  read only: list the domains, their boot disks and the plan; change nothing
 # Environment: BOOTMEDIC_KVM_POLL_SECONDS (default 5) between state checks while waiting.
-# Exit: 0 every domain fixed (or nothing to do), 1 some domain failed, 2 usage or refused input,
-#       3 cannot connect to libvirt.
+# Exit: 0 every domain fixed (or nothing to do), 1 some domain failed or was refused (its disk is
+#       network/block/encrypted/...; the others go on), 2 usage, 3 cannot connect to libvirt.
 set -euo pipefail
 # shellcheck disable=SC2034
 BM_TOOL=bootmedic-kvm # read by the functions in scripts/lib/common.sh
