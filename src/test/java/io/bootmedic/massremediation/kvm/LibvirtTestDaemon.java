@@ -74,7 +74,9 @@ final class LibvirtTestDaemon implements AutoCloseable {
         if ("root".equals(System.getProperty("user.name"))) {
             cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         }
-        cmd.addAll(List.of("/usr/sbin/libvirtd", "-f", conf.toString(), "-p", dir.resolve("run/libvirtd.pid").toString()));
+        // -t 30: should this JVM die without close(), the daemon ends 30 s after its last client (the keeper below, itself
+        // bounded by 'timeout') has gone
+        cmd.addAll(List.of("/usr/sbin/libvirtd", "-t", "30", "-f", conf.toString(), "-p", dir.resolve("run/libvirtd.pid").toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("libvirtd.log").toFile());
         Map<String, String> env = pb.environment();
@@ -96,20 +98,22 @@ final class LibvirtTestDaemon implements AutoCloseable {
             Thread.sleep(50);
         }
         Path events = dir.resolve("events.log");
-        Process keeper = new ProcessBuilder("/usr/bin/virsh", "-c", uri(dir), "event", "--all", "--loop")
+        Process keeper = new ProcessBuilder("timeout", "900", "/usr/bin/virsh", "-c", uri(dir), "event", "--all", "--loop")
                 .redirectErrorStream(true).redirectOutput(events.toFile()).start();
         LibvirtTestDaemon d = new LibvirtTestDaemon(dir, daemon, keeper, events);
-        // the keeper's connection is open once a change shows up in its event stream
-        d.virsh("define", d.writeXml("bootmedic-keeper-probe", DomainXml.minimal("bootmedic-keeper-probe")).toString());
+        // the keeper's connection is open once a change shows up in its event stream; until then the probe's
+        // events may come before it listens, so define and undefine it again until one shows up
+        Path probe = d.writeXml("bootmedic-keeper-probe", DomainXml.minimal("bootmedic-keeper-probe"));
         while (!d.events().contains("bootmedic-keeper-probe")) {
             if (!keeper.isAlive() || System.nanoTime() > deadline) {
                 String seen = Files.readString(events);
                 d.close();
                 throw new AssertionError("virsh event did not report the probe domain within 60 s: " + seen);
             }
-            Thread.sleep(50);
+            d.virsh("define", probe.toString());
+            d.virsh("undefine", "bootmedic-keeper-probe");
+            Thread.sleep(200);
         }
-        d.virsh("undefine", "bootmedic-keeper-probe");
         return d;
     }
 
