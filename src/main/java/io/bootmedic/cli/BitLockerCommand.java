@@ -33,22 +33,13 @@ class BitLockerCommand {
         return WindowsCandidates.find(disk).candidates().stream().filter(c -> c.kind() == WindowsCandidates.Kind.BITLOCKER).toList();
     }
 
-    static Path path(TargetOptions t) {
-        if (t.image != null) {
-            return t.image;
-        }
-        if (t.device != null) {
-            return t.device;
-        }
-        throw new UsageError("give the encrypted disk or volume with --image FILE or --device PATH");
-    }
 
     @Command(name = "info", description = "Volume GUID, encryption method, key protectors (the recovery key ID among them) and state. Needs no key.")
     static class Info implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        DiskOptions diskOptions;
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
@@ -56,7 +47,7 @@ class BitLockerCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             List<Object> volumes = new ArrayList<>();
-            try (BlockDevice disk = ImageOpener.open(path(target), false, target.image != null ? "--image" : "--device")) {
+            try (BlockDevice disk = ImageOpener.open(diskOptions.path(), false, diskOptions.option())) {
                 for (WindowsCandidates.Candidate c : bitlockerVolumes(disk)) {
                     BitLockerMetadata md = BitLockerMetadata.read(c.volume());
                     Map<String, Object> v = new LinkedHashMap<>();
@@ -101,7 +92,7 @@ class BitLockerCommand {
             if (json) {
                 out.print(new String(Json.write(volumes), java.nio.charset.StandardCharsets.UTF_8));
             } else if (volumes.isEmpty()) {
-                out.println("no BitLocker volume in " + path(target));
+                out.println("no BitLocker volume in " + diskOptions.path());
             } else {
                 for (Object o : volumes) {
                     @SuppressWarnings("unchecked")
@@ -129,17 +120,19 @@ class BitLockerCommand {
         @Spec
         CommandSpec spec;
         @Mixin
-        TargetOptions target;
+        DiskOptions diskOptions;
+        @Mixin
+        KeyOptions keyOptions;
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the decrypted volume (created; not overwritten).")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            VolumeKeys keys = target.keys();
-            try (BlockDevice disk = ImageOpener.open(path(target), false, target.image != null ? "--image" : "--device")) {
+            VolumeKeys keys = keyOptions.keys();
+            try (BlockDevice disk = ImageOpener.open(diskOptions.path(), false, diskOptions.option())) {
                 List<WindowsCandidates.Candidate> found = bitlockerVolumes(disk);
                 if (found.isEmpty()) {
-                    throw new UsageError("no BitLocker volume in " + path(target));
+                    throw new UsageError("no BitLocker volume in " + diskOptions.path());
                 }
                 BlockDevice volume = found.get(0).volume();
                 BitLockerMetadata md = BitLockerMetadata.read(volume);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -145,6 +146,22 @@ class CliTest {
         Cli help = Cli.run("fix", "--help");
         assertEquals(0, help.exit);
         assertTrue(help.out.contains("Exit 0") && help.out.contains("--dry-run") && help.out.contains("--root"), help.out);
+    }
+
+    @Test
+    void eachCommandShowsOnlyTheOptionsItUses() {
+        Cli info = Cli.run("bitlocker", "info", "--help");
+        assertEquals(0, info.exit);
+        assertTrue(info.out.contains("--image") && info.out.contains("--device"), info.out);
+        for (String unused : List.of("--journal", "--quarantine-dir", "--root", "--all", "--key-file", "--recovery-password")) {
+            assertFalse(info.out.contains(unused), "bitlocker info needs no " + unused + ":\n" + info.out);
+        }
+        Cli decrypt = Cli.run("bitlocker", "decrypt", "--help");
+        assertTrue(decrypt.out.contains("--key-file") && decrypt.out.contains("--out"), decrypt.out);
+        assertFalse(decrypt.out.contains("--journal") || decrypt.out.contains("--root"), decrypt.out);
+        Cli both = Cli.run("bitlocker", "info", "--image", "a.img", "--device", "/dev/null");
+        assertEquals(2, both.exit);
+        assertTrue(both.err.contains("only one of --image and --device"), both.err);
     }
 
     @Test
