@@ -86,7 +86,7 @@ class BatchCommand implements Callable<Integer> {
         BatchState state = BatchState.load(stateFile);
         TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT, Identity.THIS_MACHINE);
         BatchRun batch = new BatchRun(runner, state, dryRun, parallel, outbox, keys, report -> keyOptions.collector().ifPresent(c ->
-                Collectors.deliver(c, report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()), spec.commandLine().getErr())));
+                CollectorLink.deliver(c, report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()), spec.commandLine().getErr())));
         List<Path> todo = batch.todo(targets);
         out.printf("batch: %d target(s), %d already done (%s), %d to run, %d at a time%n",
                 targets.size(), targets.size() - todo.size(), stateFile, todo.size(), parallel);

@@ -53,7 +53,7 @@ public class KeyOptions {
     /** The collector named by --config / --collector, or empty when none is. */
     Optional<io.bootmedic.collector.client.CollectorClient> collector() {
         if (collector == null && (config != null || collectorUrl != null)) {
-            collector = Collectors.client(config, collectorUrl, System.getenv("BOOTMEDIC_COLLECTOR_TOKEN"));
+            collector = CollectorLink.client(config, collectorUrl, System.getenv("BOOTMEDIC_COLLECTOR_TOKEN"));
         }
         return Optional.ofNullable(collector);
     }
@@ -95,7 +95,7 @@ public class KeyOptions {
         List<RecoveryPassword> rps = parsedRecoveryPasswords();
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
         return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(keyStore())
-                .withCollector(collector().map(Collectors::keySource).orElse(null))
+                .withCollector(collector().map(CollectorLink::keySource).orElse(null))
                 .withPrompt(prompter());
     }
 

@@ -129,7 +129,7 @@ class KeysCommand {
                 throw new UsageError("the import needs the admin token: --admin-token-file admin.token or BOOTMEDIC_ADMIN_TOKEN");
             }
             // agent.conf gives the URL and pin; the token is the admin's, whatever agent token the file holds
-            var client = new io.bootmedic.collector.client.CollectorClient(Collectors.agentConfig(config, url, null).withToken(token), 60_000);
+            var client = new io.bootmedic.collector.client.CollectorClient(CollectorLink.agentConfig(config, url, null).withToken(token), 60_000);
             int failed = 0;
             for (Path in : inputs) {
                 try {

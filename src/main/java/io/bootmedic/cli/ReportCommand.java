@@ -41,7 +41,7 @@ class ReportCommand {
             if (config == null && url == null) {
                 throw new UsageError("say where to send: --config agent.conf or --collector URL");
             }
-            CollectorClient client = Collectors.client(config, url, System.getenv("BOOTMEDIC_COLLECTOR_TOKEN"));
+            CollectorClient client = CollectorLink.client(config, url, System.getenv("BOOTMEDIC_COLLECTOR_TOKEN"));
             List<Path> pending = ReportUploader.pending(outbox);
             if (pending.isEmpty()) {
                 out.println("Nothing to send: " + outbox + " holds no unsent report.");

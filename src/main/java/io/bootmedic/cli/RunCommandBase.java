@@ -96,7 +96,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             }
         }
         if (!dryRun() && target.keyOptions.collector().isPresent()) {
-            Collectors.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
+            CollectorLink.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
         }
         if (!dryRun()) {
             afterRun(report, out);

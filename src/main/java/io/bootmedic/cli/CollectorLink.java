@@ -14,13 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reaching the collector from the agent's commands: the client from agent.conf, reports sent after a run. */
-final class Collectors {
+final class CollectorLink {
     /** agent.conf's collector.retrySeconds; the system property lets tests shorten it. */
     static long retryMillis(CollectorClient client) {
         return Long.getLong("bootmedic.collector.retryMillis", client.config().retrySeconds() * 1000L);
     }
 
-    private Collectors() {
+    private CollectorLink() {
     }
 
     /** agent.conf, with --collector overriding its URL; without a file, the URL and {@code fallbackToken}. */
