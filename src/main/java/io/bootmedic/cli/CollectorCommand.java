@@ -169,74 +169,105 @@ class CollectorCommand {
         }
     }
 
-    @Command(name = "token", description = {"Manage the collector's tokens. A running collector picks changes up within seconds.",
-            "  token list                      ids, roles, labels (never the tokens)",
-            "  token add --role agent|admin|metrics  a new token, printed once (e.g. one agent token per site's USB sticks;",
-            "                                  a metrics token for the Prometheus scraper)",
-            "  token revoke ID                 a lost stick or a leaked token stops working, on every collector of the",
-            "                                  database (give the same --db as serve)"})
-    static class Token implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    @Command(name = "token", description = {"Manage the collector's tokens. A running collector picks changes up within seconds."},
+            subcommands = {Token.ListTokens.class, Token.AddToken.class, Token.RevokeToken.class})
+    static class Token {
 
-        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ACTION", description = "list, add or revoke")
-        String action;
-
-        @picocli.CommandLine.Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "for revoke: the token's id (from 'token list')")
-        String id;
-
-        @picocli.CommandLine.Mixin
-        Where where = new Where();
-
-        @Option(names = "--role", paramLabel = "ROLE", description = "for add: agent, admin or metrics")
-        String role;
-
-        @Option(names = "--label", paramLabel = "TEXT", description = "for add: what the token is for, e.g. 'site Berlin sticks'")
-        String label;
-
-        @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            Path dir = where.dir;
-            Path file = new CollectorDir(dir).tokens();
+        /** The tokens file of the folder, or a usage error naming it. */
+        static Path tokensFile(Where where) {
+            Path file = new CollectorDir(where.dir).tokens();
             if (!Files.exists(file)) {
-                throw new UsageError(dir.toAbsolutePath() + " is not a collector folder (no tokens.json)");
+                throw new UsageError(where.dir.toAbsolutePath() + " is not a collector folder (no tokens.json)");
             }
-            switch (action) {
-                case "list" -> {
-                    out.printf("%-9s %-6s %-25s %s%n", "ID", "ROLE", "CREATED", "LABEL");
-                    for (Tokens.Entry e : Tokens.entries(file)) {
-                        out.printf("%-9s %-6s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
-                                e.created() == null ? "" : e.created(), e.label() == null ? "" : e.label());
-                    }
+            return file;
+        }
+
+        @Command(name = "list", description = "Ids, roles and labels of the tokens (never the tokens themselves).")
+        static class ListTokens implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @picocli.CommandLine.Mixin
+            Where where = new Where();
+
+            @Override
+            public Integer call() throws Exception {
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%-9s %-7s %-25s %s%n", "ID", "ROLE", "CREATED", "LABEL");
+                for (Tokens.Entry e : Tokens.entries(tokensFile(where))) {
+                    out.printf("%-9s %-7s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
+                            e.created() == null ? "" : e.created(), e.label() == null ? "" : e.label());
                 }
-                case "add" -> {
-                    if (role == null || !(role.equals("agent") || role.equals("admin") || role.equals("metrics"))) {
-                        throw new UsageError("token add needs --role agent, --role admin or --role metrics");
-                    }
-                    String token = Tokens.add(file, Tokens.Role.valueOf(role.toUpperCase(java.util.Locale.ROOT)), label);
-                    out.println(token);
-                    out.println("This " + role + " token is shown only now. For boot media, put it in a copy of agent.conf as collector.token=…");
-                }
-                case "revoke" -> {
-                    if (id == null) {
-                        throw new UsageError("token revoke needs the token's id (see 'bootmedic collector token list')");
-                    }
-                    boolean known = Tokens.entries(file).stream().anyMatch(e -> e.id().equals(id));
-                    if (!known) {
-                        out.println("No token with id " + id + " (see 'bootmedic collector token list').");
-                        return ExitCodes.NEEDS_WORK;
-                    }
-                    // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
-                    try (Database db = where.open()) {
-                        Revocations.revoke(db, id, System.currentTimeMillis());
-                    }
-                    Tokens.revoke(file, id);
-                    out.println("Token " + id + " revoked; every collector on this database refuses it within a few seconds.");
-                }
-                default -> throw new UsageError("token ACTION is list, add or revoke");
+                return ExitCodes.CLEAN;
             }
-            return ExitCodes.CLEAN;
+        }
+
+        @Command(name = "add", description = {"A new token, printed once: e.g. one agent token per site's USB sticks, "
+                + "a metrics token for the Prometheus scraper."})
+        static class AddToken implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @picocli.CommandLine.Mixin
+            Where where = new Where();
+
+            @Option(names = "--role", required = true, paramLabel = "ROLE", converter = RoleConverter.class,
+                    description = "agent (boot media: send reports, ask for keys), admin (dashboard, key release by hand) or metrics (/metrics only).")
+            Tokens.Role role;
+
+            @Option(names = "--label", paramLabel = "TEXT", description = "What the token is for, e.g. 'site Berlin sticks'.")
+            String label;
+
+            @Override
+            public Integer call() throws Exception {
+                PrintWriter out = spec.commandLine().getOut();
+                String token = Tokens.add(tokensFile(where), role, label);
+                out.println(token);
+                out.println("This " + role.name().toLowerCase(java.util.Locale.ROOT)
+                        + " token is shown only now. For boot media, put it in a copy of agent.conf as collector.token=…");
+                return ExitCodes.CLEAN;
+            }
+        }
+
+        @Command(name = "revoke", description = {"A lost stick or a leaked token stops working, on every collector of the database "
+                + "(give the same --db as serve)."})
+        static class RevokeToken implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @picocli.CommandLine.Mixin
+            Where where = new Where();
+
+            @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The token's id (from 'token list').")
+            String id;
+
+            @Override
+            public Integer call() throws Exception {
+                PrintWriter out = spec.commandLine().getOut();
+                Path file = tokensFile(where);
+                boolean known = Tokens.entries(file).stream().anyMatch(e -> e.id().equals(id));
+                if (!known) {
+                    out.println("No token with id " + id + " (see 'bootmedic collector token list').");
+                    return ExitCodes.NEEDS_WORK;
+                }
+                // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
+                try (Database db = where.open()) {
+                    Revocations.revoke(db, id, System.currentTimeMillis());
+                }
+                Tokens.revoke(file, id);
+                out.println("Token " + id + " revoked; every collector on this database refuses it within a few seconds.");
+                return ExitCodes.CLEAN;
+            }
+        }
+
+        /** agent, admin or metrics, in any case; anything else is a usage error that lists them. */
+        static final class RoleConverter implements picocli.CommandLine.ITypeConverter<Tokens.Role> {
+            @Override
+            public Tokens.Role convert(String value) {
+                for (Tokens.Role r : Tokens.Role.values()) {
+                    if (r.name().equalsIgnoreCase(value)) {
+                        return r;
+                    }
+                }
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is no role: give agent, admin or metrics");
+            }
         }
     }
 

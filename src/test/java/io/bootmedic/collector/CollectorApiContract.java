@@ -116,6 +116,11 @@ abstract class CollectorApiContract {
         io.bootmedic.testutil.Cli added = io.bootmedic.testutil.Cli.run("collector", "token", "add", "--dir", dir.toString(),
                 "--role", "agent", "--label", "site B sticks");
         assertEquals(0, added.exit, added.toString());
+        io.bootmedic.testutil.Cli badRole = io.bootmedic.testutil.Cli.run("collector", "token", "add", "--dir", dir.toString(), "--role", "root");
+        assertEquals(2, badRole.exit, badRole.toString());
+        assertTrue(badRole.err.contains("give agent, admin or metrics"), badRole.err);
+        io.bootmedic.testutil.Cli help = io.bootmedic.testutil.Cli.run("collector", "token", "list", "--help");
+        assertFalse(help.out.contains("--role") || help.out.contains("--label"), "list shows only its own options: " + help.out);
         String siteToken = added.out.lines().findFirst().orElseThrow();
         assertTrue(siteToken.startsWith("bmagt_"), added.out);
         byte[] report = Reports.bytes(Reports.report("SITE-B-1", "SNB1", "fixed", "2024-07-19T06:00:00Z"));
