@@ -5,7 +5,7 @@ import io.bootmedic.playbook.PlaybookKeys;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.playbook.PlaybookParser;
 import io.bootmedic.playbook.PlaybookSignature;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import io.bootmedic.playbook.SigningKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,15 +39,15 @@ class PlaybookCommand {
                 spec.commandLine().getErr().println("bootmedic: refusing to overwrite an existing key file; choose other names");
                 return ExitCodes.USAGE;
             }
-            Ed25519PrivateKeyParameters key = PlaybookKeys.generate();
+            SigningKey key = SigningKey.generate();
             Files.writeString(privateKey, PlaybookKeys.privateKeyLine(key), StandardCharsets.UTF_8);
             try {
                 Files.setPosixFilePermissions(privateKey, PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException windows) {
                 // NTFS ACLs of the user's profile apply instead
             }
-            Files.writeString(publicKey, PlaybookKeys.publicKeyLine(key.generatePublicKey()), StandardCharsets.UTF_8);
-            spec.commandLine().getOut().println("key " + PlaybookKeys.keyId(key.generatePublicKey()) + ": private " + privateKey + ", public " + publicKey);
+            Files.writeString(publicKey, PlaybookKeys.publicKeyLine(key.verifyingKey()), StandardCharsets.UTF_8);
+            spec.commandLine().getOut().println("key " + key.verifyingKey().id() + ": private " + privateKey + ", public " + publicKey);
             return 0;
         }
     }

@@ -5,11 +5,7 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * Ed25519 key files for signing playbooks. One line each:
@@ -22,34 +18,20 @@ public final class PlaybookKeys {
     private PlaybookKeys() {
     }
 
-    public static Ed25519PrivateKeyParameters generate() {
-        return new Ed25519PrivateKeyParameters(new SecureRandom());
+    public static String publicKeyLine(VerifyingKey key) {
+        return PUBLIC_PREFIX + " " + Base64.getEncoder().encodeToString(key.key.getEncoded()) + " " + key.id() + "\n";
     }
 
-    public static String publicKeyLine(Ed25519PublicKeyParameters key) {
-        return PUBLIC_PREFIX + " " + Base64.getEncoder().encodeToString(key.getEncoded()) + " " + keyId(key) + "\n";
+    public static String privateKeyLine(SigningKey key) {
+        return PRIVATE_PREFIX + " " + Base64.getEncoder().encodeToString(key.key.getEncoded()) + "\n";
     }
 
-    public static String privateKeyLine(Ed25519PrivateKeyParameters key) {
-        return PRIVATE_PREFIX + " " + Base64.getEncoder().encodeToString(key.getEncoded()) + "\n";
+    public static VerifyingKey readPublic(Path file) throws PlaybookException {
+        return new VerifyingKey(new Ed25519PublicKeyParameters(readKey(file, PUBLIC_PREFIX, "public")));
     }
 
-    /** Short, stable name of a public key: the first 8 bytes of its SHA-256, in hex. */
-    public static String keyId(Ed25519PublicKeyParameters key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    public static Ed25519PublicKeyParameters readPublic(Path file) throws PlaybookException {
-        return new Ed25519PublicKeyParameters(readKey(file, PUBLIC_PREFIX, "public"));
-    }
-
-    public static Ed25519PrivateKeyParameters readPrivate(Path file) throws PlaybookException {
-        return new Ed25519PrivateKeyParameters(readKey(file, PRIVATE_PREFIX, "private"));
+    public static SigningKey readPrivate(Path file) throws PlaybookException {
+        return new SigningKey(new Ed25519PrivateKeyParameters(readKey(file, PRIVATE_PREFIX, "private")));
     }
 
     private static byte[] readKey(Path file, String prefix, String kind) throws PlaybookException {

@@ -2,7 +2,6 @@ package io.bootmedic.playbook;
 
 import io.bootmedic.format.FormatException;
 import io.bootmedic.format.InputFiles;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,10 +15,10 @@ public final class PlaybookLoader {
     public static final String BUILTIN_ID = "crowdstrike-cf291-2024-07-19";
     private static final String BUILTIN_RESOURCE = "/io/bootmedic/playbook/builtin/" + BUILTIN_ID + ".json";
 
-    private final List<Ed25519PublicKeyParameters> trusted;
+    private final List<VerifyingKey> trusted;
     private final boolean allowUnsigned;
 
-    public PlaybookLoader(List<Ed25519PublicKeyParameters> trusted, boolean allowUnsigned) {
+    public PlaybookLoader(List<VerifyingKey> trusted, boolean allowUnsigned) {
         this.trusted = List.copyOf(trusted);
         this.allowUnsigned = allowUnsigned;
     }
@@ -77,8 +76,8 @@ public final class PlaybookLoader {
     }
 
     /** Public keys from files given on the command line and from every *.pub in the given directories. */
-    public static List<Ed25519PublicKeyParameters> trustedKeys(List<Path> keyFiles, List<Path> keyDirs) throws PlaybookException {
-        List<Ed25519PublicKeyParameters> keys = new ArrayList<>();
+    public static List<VerifyingKey> trustedKeys(List<Path> keyFiles, List<Path> keyDirs) throws PlaybookException {
+        List<VerifyingKey> keys = new ArrayList<>();
         for (Path f : keyFiles) {
             keys.add(PlaybookKeys.readPublic(f));
         }

@@ -20,13 +20,14 @@ public final class PlaybookSignature {
     private PlaybookSignature() {
     }
 
-    public static byte[] sign(byte[] playbook, Ed25519PrivateKeyParameters key) {
+    public static byte[] sign(byte[] playbook, SigningKey signingKey) {
+        Ed25519PrivateKeyParameters key = signingKey.key;
         Ed25519Signer signer = new Ed25519Signer();
         signer.init(true, key);
         signer.update(playbook, 0, playbook.length);
         Map<String, Object> sig = new LinkedHashMap<>();
         sig.put("algorithm", "Ed25519");
-        sig.put("keyId", PlaybookKeys.keyId(key.generatePublicKey()));
+        sig.put("keyId", signingKey.verifyingKey().id());
         sig.put("signature", Base64.getEncoder().encodeToString(signer.generateSignature()));
         return Json.write(sig);
     }
@@ -35,7 +36,7 @@ public final class PlaybookSignature {
      * Checks that {@code signatureFile} is a valid signature of {@code playbook} by one of
      * {@code trusted}; returns the key ID that signed it.
      */
-    public static String verify(byte[] playbook, byte[] signatureFile, Collection<Ed25519PublicKeyParameters> trusted, String source)
+    public static String verify(byte[] playbook, byte[] signatureFile, Collection<VerifyingKey> trusted, String source)
             throws PlaybookException {
         Map<String, Object> sig;
         try {
@@ -54,8 +55,9 @@ public final class PlaybookSignature {
         }
         String keyId = String.valueOf(Json.string(sig, "keyId"));
         boolean knownKey = false;
-        for (Ed25519PublicKeyParameters key : trusted) {
-            if (!PlaybookKeys.keyId(key).equals(keyId)) {
+        for (VerifyingKey trustedKey : trusted) {
+            Ed25519PublicKeyParameters key = trustedKey.key;
+            if (!trustedKey.id().equals(keyId)) {
                 continue;
             }
             knownKey = true;

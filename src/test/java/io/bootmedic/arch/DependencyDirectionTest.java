@@ -62,4 +62,12 @@ class DependencyDirectionTest {
         noClasses().that().resideInAPackage("io.bootmedic.batch..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.bootmedic.cli..", "io.bootmedic.console..").check(classes);
     }
+
+    @Test
+    void bouncyCastleStaysInTheCryptographicPackages() {
+        // the command line and the engine see the project's own key types (playbook.SigningKey, ...), never a library's
+        noClasses().that().resideOutsideOfPackages("io.bootmedic.playbook..", "io.bootmedic.bitlocker..", "io.bootmedic.keys..",
+                        "io.bootmedic.collector..")
+                .should().dependOnClassesThat().resideInAPackage("org.bouncycastle..").check(classes);
+    }
 }

@@ -1,7 +1,6 @@
 package io.bootmedic.playbook;
 
 import io.bootmedic.fs.RelPath;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,9 +66,9 @@ class PlaybookTest {
 
     @Test
     void signedPlaybookLoadsAndTamperedOneIsRefused() throws Exception {
-        Ed25519PrivateKeyParameters key = PlaybookKeys.generate();
+        SigningKey key = SigningKey.generate();
         Path pub = dir.resolve("k.pub");
-        Files.writeString(pub, PlaybookKeys.publicKeyLine(key.generatePublicKey()));
+        Files.writeString(pub, PlaybookKeys.publicKeyLine(key.verifyingKey()));
         Path file = dir.resolve("p.json");
         Files.writeString(file, playbook("Windows/System32/drivers/CrowdStrike"));
         Files.write(dir.resolve("p.json.sig"), PlaybookSignature.sign(Files.readAllBytes(file), key));
@@ -92,10 +91,10 @@ class PlaybookTest {
         PlaybookException unsigned = assertThrows(PlaybookException.class, () -> new PlaybookLoader(List.of(), false).load(file));
         assertTrue(unsigned.getMessage().contains("not signed") && unsigned.getMessage().contains("--allow-unsigned-playbook"), unsigned.getMessage());
 
-        Files.write(dir.resolve("p.json.sig"), PlaybookSignature.sign(Files.readAllBytes(file), PlaybookKeys.generate()));
-        Ed25519PrivateKeyParameters other = PlaybookKeys.generate();
+        Files.write(dir.resolve("p.json.sig"), PlaybookSignature.sign(Files.readAllBytes(file), SigningKey.generate()));
+        SigningKey other = SigningKey.generate();
         PlaybookException untrusted = assertThrows(PlaybookException.class,
-                () -> new PlaybookLoader(List.of(other.generatePublicKey()), false).load(file));
+                () -> new PlaybookLoader(List.of(other.verifyingKey()), false).load(file));
         assertTrue(untrusted.getMessage().contains("not trusted"), untrusted.getMessage());
     }
 }
