@@ -332,9 +332,14 @@ run_bootmedic_on_worker() {
   if ! poll_command "$cmd_id" $((delivery_timeout + execution_timeout + command_grace)); then
     say "$id: SSM command $cmd_id still '$cmd_status' past the deadline; cancelling it"
     aws_ ssm cancel-command --command-id "$cmd_id" --instance-ids "$worker" >/dev/null || true
-    if ! poll_command "$cmd_id" "$cancel_timeout" || [ "$cmd_status" != Cancelled ] && [ "$cmd_status" != TimedOut ] && [ "$cmd_status" != Failed ]; then
-      say "$id: the command is '$cmd_status' after the cancel; the copy $copy stays on the worker"
+    if ! poll_command "$cmd_id" "$cancel_timeout"; then
+      say "$id: the command is still '$cmd_status' ${cancel_timeout}s after the cancel; the copy $copy stays on the worker"
       return 3
+    fi
+    if [ "$cmd_status" = Success ] && [ "$cmd_rc" = 0 ]; then
+      say "$id: the command ended with Success just before the cancel"
+      worker_rc=0
+      return 0
     fi
     if ! device_free_on_worker; then
       say "$id: something on $worker still holds $copy (or the check could not run); the copy stays attached"
@@ -390,7 +395,7 @@ do_wait_snapshot() {
 }
 do_create_copy() {
   at create-copy
-  read_volume "$vol" || { say "$id: cannot read $vol"; return 1; }
+  [ -n "$vtype" ] || read_volume "$vol" || { say "$id: cannot read $vol"; return 1; }
   copy_options
   if [ -z "$copy" ]; then
     say "$id: creating the copy of $vol from $snap (${copy_opts[*]})"
@@ -406,8 +411,8 @@ do_create_copy() {
 }
 do_attach_worker() {
   at attach-worker
-  local s
-  s=$(volume_state "$copy") || return 1
+  local s=available
+  [ "$resuming" = 1 ] && { s=$(volume_state "$copy") || return 1; }
   if [[ "$s" != "in-use "*" $worker $worker_device" ]]; then
     say "$id: attaching the copy $copy to $worker as $worker_device"
     aws_ ec2 attach-volume --volume-id "$copy" --instance-id "$worker" --device "$worker_device" --output text >/dev/null || return 1
@@ -416,8 +421,8 @@ do_attach_worker() {
 }
 do_detach_worker() {
   at detach-worker
-  local s
-  s=$(volume_state "$copy") || return 1
+  local s="in-use attached $worker"
+  [ "$resuming" = 1 ] && { s=$(volume_state "$copy") || return 1; }
   if [[ "$s" == "in-use "*" $worker "* ]]; then
     aws_ ec2 detach-volume --volume-id "$copy" --instance-id "$worker" --output text >/dev/null || return 1
   fi
@@ -425,14 +430,15 @@ do_detach_worker() {
 }
 do_swap() {
   at swap
-  local s
-  s=$(volume_state "$vol") || return 1
+  local s="in-use attached $id"
+  [ "$resuming" = 1 ] && { s=$(volume_state "$vol") || return 1; }
   if [[ "$s" == "in-use "*" $id "* ]]; then
     say "$id: detaching the original $vol"
     aws_ ec2 detach-volume --volume-id "$vol" --instance-id "$id" --output text >/dev/null || return 1
   fi
   wait_available "$vol" || { say "$id: the detach of $vol did not finish ('$last_value')"; return 1; }
-  s=$(volume_state "$copy") || return 1
+  s=available
+  [ "$resuming" = 1 ] && { s=$(volume_state "$copy") || return 1; }
   if [[ "$s" != "in-use "*" $id $root_dev" ]]; then
     say "$id: attaching the repaired copy $copy as $root_dev"
     aws_ ec2 attach-volume --volume-id "$copy" --instance-id "$id" --device "$root_dev" --output text >/dev/null || return 1
@@ -449,7 +455,6 @@ do_tag() {
   [ -n "$tag_original" ] && [ "$tag_original" != "$vol" ] && role=replaced-root
   aws_ ec2 create-tags --resources "$vol" --tags "Key=bootmedic-role,Value=$role" "Key=bootmedic-original-of,Value=$id" \
     "Key=bootmedic-delete-on-termination,Value=$(dot_json)" "Key=bootmedic-snapshot,Value=$snap" || return 1
-  aws_ ec2 create-tags --resources "$copy" --tags Key=bootmedic-role,Value=repaired-root || return 1
   local tags=("Key=bootmedic-remediated,Value=$(date -u +%FT%TZ)")
   # the original's record is written once: a --force run keeps the very first original
   [ -z "$tag_original" ] && tags+=("Key=bootmedic-original-root,Value=$vol" "Key=bootmedic-original-snapshot,Value=$snap")
@@ -567,7 +572,16 @@ prepare_instance() {
     record_line failed; explain_failure "$rc"; results+=("failed $id"); failed=$((failed + 1)); return 0
   fi
   prepared+=("$id")
+  facts_of[$id]="$tag_original"$'\t'"$vtype"$'\t'"$vsize"$'\t'"$viops"$'\t'"$vthroughput"$'\t'"$encrypted"$'\t'"$kms_key"
   record_line in-progress
+}
+# The facts read in phase 1 and the record's IDs, for instance ID (no second describe).
+declare -A facts_of=()
+restore_facts() { # ID
+  id=$1
+  load_line "$(last_line "$1")"
+  IFS=$'\t' read -r tag_original vtype vsize viops vthroughput encrypted kms_key <<<"${facts_of[$1]}"
+  az=$worker_az
 }
 
 # Runs one instance from STEP to the end, records and reports.
@@ -617,19 +631,18 @@ cmd_fix() {
   # phase 2: wait for each stop and snapshot every root volume; phase 3: every snapshot completed
   local snapped=() completed=() rc
   for i in "${prepared[@]}"; do
-    id=$i; load_line "$(last_line "$i")"; read_instance "$id" || true
+    restore_facts "$i"
     rc=0; run_steps wait-stopped wait-snapshot || rc=$?
     if [ "$rc" = 0 ]; then snapped+=("$i"); else record_line failed; explain_failure "$rc"; results+=("failed $id"); failed=$((failed + 1)); fi
   done
   for i in "${snapped[@]}"; do
-    id=$i; load_line "$(last_line "$i")"; read_instance "$id" || true
+    restore_facts "$i"
     rc=0; run_steps wait-snapshot create-copy || rc=$?
     if [ "$rc" = 0 ]; then completed+=("$i"); else record_line failed; explain_failure "$rc"; results+=("failed $id"); failed=$((failed + 1)); fi
   done
   # phase 4: one instance at a time through the worker, only once every snapshot is completed
   for i in "${completed[@]}"; do
-    id=$i; load_line "$(last_line "$i")"; read_instance "$id" || true
-    read_volume "$vol" || true
+    restore_facts "$i"
     finish_instance create-copy </dev/null
   done
   id=""
@@ -639,8 +652,9 @@ cmd_fix() {
 last_line() { awk -F'\t' -v i="$1" '$2 == i { l = $0 } END { print l }' "$record"; }
 
 # Continues every unfinished instance of the record from the step it stopped at.
+resuming=0
 cmd_resume() {
-  [ -n "$via" ] || via=ssm
+  resuming=1
   setup_run
   local lines line
   lines=$(unfinished_lines)
