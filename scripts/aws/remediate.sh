@@ -299,10 +299,12 @@ device_free_on_worker() {
     return
   fi
   send_ssm "bootmedic device check of $copy" "$line" 120 || { cmd_id=$saved_cmd; return 1; }
-  local check=$cmd_id
+  local check=$cmd_id saved_status=$cmd_status saved_rc=$cmd_rc rc=0
   cmd_id=$saved_cmd
-  poll_command "$check" $((delivery_timeout + 120 + command_grace)) || return 1
-  [ "$cmd_status" = Success ] && [ "$cmd_rc" = 0 ]
+  poll_command "$check" $((delivery_timeout + 120 + command_grace)) || rc=1
+  [ "$rc" = 0 ] && [ "$cmd_status" = Success ] && [ "$cmd_rc" = 0 ] || rc=1
+  cmd_status=$saved_status cmd_rc=$saved_rc # the messages are about the bootmedic command
+  return "$rc"
 }
 
 worker_rc=""
@@ -421,7 +423,7 @@ do_attach_worker() {
 }
 do_detach_worker() {
   at detach-worker
-  local s="in-use attached $worker"
+  local s="in-use attached $worker $worker_device"
   [ "$resuming" = 1 ] && { s=$(volume_state "$copy") || return 1; }
   if [[ "$s" == "in-use "*" $worker "* ]]; then
     aws_ ec2 detach-volume --volume-id "$copy" --instance-id "$worker" --output text >/dev/null || return 1
@@ -430,7 +432,7 @@ do_detach_worker() {
 }
 do_swap() {
   at swap
-  local s="in-use attached $id"
+  local s="in-use attached $id $root_dev"
   [ "$resuming" = 1 ] && { s=$(volume_state "$vol") || return 1; }
   if [[ "$s" == "in-use "*" $id "* ]]; then
     say "$id: detaching the original $vol"
@@ -572,7 +574,7 @@ prepare_instance() {
     record_line failed; explain_failure "$rc"; results+=("failed $id"); failed=$((failed + 1)); return 0
   fi
   prepared+=("$id")
-  facts_of[$id]="$tag_original"$'\t'"$vtype"$'\t'"$vsize"$'\t'"$viops"$'\t'"$vthroughput"$'\t'"$encrypted"$'\t'"$kms_key"
+  facts_of[$id]="$tag_original|$vtype|$vsize|$viops|$vthroughput|$encrypted|$kms_key"
   record_line in-progress
 }
 # The facts read in phase 1 and the record's IDs, for instance ID (no second describe).
@@ -580,7 +582,7 @@ declare -A facts_of=()
 restore_facts() { # ID
   id=$1
   load_line "$(last_line "$1")"
-  IFS=$'\t' read -r tag_original vtype vsize viops vthroughput encrypted kms_key <<<"${facts_of[$1]}"
+  IFS='|' read -r tag_original vtype vsize viops vthroughput encrypted kms_key <<<"${facts_of[$1]}"
   az=$worker_az
 }
 

@@ -71,7 +71,9 @@ class AwsRouteTest {
 
     @AfterEach
     void stop(TestInfo test) {
-        System.out.printf("%s: %d aws calls, %.1f s%n", test.getDisplayName(), aws.calls.size(), (System.nanoTime() - started) / 1e9);
+        java.util.Map<String, Long> byCall = new java.util.TreeMap<>();
+        aws.calls.forEach(c -> byCall.merge(c.substring(c.indexOf(' ') + 1), 1L, Long::sum));
+        System.out.printf("%s: %d aws calls, %.1f s %s%n", test.getDisplayName(), aws.calls.size(), (System.nanoTime() - started) / 1e9, byCall);
         aws.close();
     }
 
@@ -233,6 +235,25 @@ class AwsRouteTest {
         assertFalse(instance.tags.containsKey("bootmedic-original-root"));
         assertTrue(aws.ec2.log.stream().noneMatch(l -> l.startsWith("CreateVolume")), String.join("\n", aws.ec2.log));
         assertTrue(r.out().contains("ROLLED BACK " + ID + ": running on " + ORIG), r.out());
+    }
+
+    @Test
+    void rollbackWithoutTheOriginalMakesAVolumeFromItsSnapshotWithTheRootsIopsThroughputSizeAndKey() throws Exception {
+        Ec2Cloud.Volume copy = seedRemediated();
+        copy.size = 60; // grown after the repair
+        aws.ec2.volumes.remove(ORIG); // someone deleted the original
+
+        RouteRun.Result r = route.run("rollback", "--instance-id", ID);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertNoViolations();
+        Ec2Cloud.Volume root = aws.ec2.rootOf(instance);
+        assertEquals("snap-0aaa00000000first", root.snapshotId);
+        assertEquals(List.of("gp3", 60, 4000, 250, true, KMS), List.of(root.type, root.size, root.iops, root.throughput, root.encrypted, root.kmsKeyId));
+        assertTrue(root.attachment.deleteOnTermination);
+        assertEquals("broken", root.content);
+        assertTrue(running(instance), instance.state);
+        assertNull(copy.attachment);
     }
 
     @Test

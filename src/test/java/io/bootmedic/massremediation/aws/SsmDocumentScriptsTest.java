@@ -132,4 +132,78 @@ class SsmDocumentScriptsTest {
         assertTrue(runStep("checkTargets", payload).contains("is in eu-west-1b, the worker in eu-west-1a"));
         assertEquals(List.of(), aws.ec2.log, "a check changed something");
     }
+
+    @Test
+    void theCommandDeadlineIsBeyondItsTimeoutsAndEveryStepHasAFailurePath() throws Exception {
+        Path check = Files.writeString(tmp.resolve("check.py"), """
+                import sys, yaml
+                doc = yaml.safe_load(open(sys.argv[1]))
+                steps = {s["name"]: s for s in doc["mainSteps"]}
+                run = steps["runBootmedic"]["inputs"]
+                execution = int(run["Parameters"]["executionTimeout"][0])
+                delivery = int(run["TimeoutSeconds"])
+                wait = steps["waitCommandEnded"]
+                if wait["timeoutSeconds"] <= execution + delivery:
+                    print("waitCommandEnded gives up at %ss, before delivery %ss + executionTimeout %ss" % (wait["timeoutSeconds"], delivery, execution))
+                if wait["onFailure"] != "step:cancelCommand":
+                    print("a command past its deadline is not cancelled")
+                for s in doc["mainSteps"]:
+                    if not s["name"].startswith("report") and "onFailure" not in s:
+                        print("step %s has no onFailure" % s["name"])
+                # nothing detaches the copy from the worker unless the command is terminal or never ran
+                for name in ("detachFromWorker", "detachFromWorkerAfterFailure"):
+                    into = [s["name"] for s in doc["mainSteps"] if s.get("onFailure") == "step:" + name or s.get("nextStep") == name]
+                    allowed = {"waitAttachedToWorker", "runBootmedic", "assertBootmedicFixed", "assertDeviceFree"}
+                    if not set(into) <= allowed:
+                        print("%s is reached from %s" % (name, sorted(set(into) - allowed)))
+                names = [s["name"] for s in doc["mainSteps"]]
+                if names.index("assertSnapshotCompleted") > names.index("createCopy") or names.index("createCopy") > names.index("attachToWorker"):
+                    print("the copy is not made from a completed snapshot before the attach")
+                if "KeyBundlePath" not in doc["parameters"] or "PassphrasePath" not in doc["parameters"]:
+                    print("no key bundle / passphrase path parameters")
+                """);
+        Process p = new ProcessBuilder(PYTHON.toString(), check.toString(), DOC).redirectErrorStream(true)
+                .directory(new File(System.getProperty("user.dir"))).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("", out.strip());
+    }
+
+    @Test
+    void workerCommandsPassTheKeyBundleAndPassphrasePathsOnlyWhenGiven() throws Exception {
+        Path dev = Files.createDirectories(tmp.resolve("by-id"));
+        Path argv = tmp.resolve("argv");
+        Path fake = Files.writeString(tmp.resolve("fake-bootmedic"), "#!/bin/sh\necho \"$@\" > " + argv + "\n");
+        fake.toFile().setExecutable(true);
+        Path block = Files.list(Path.of("/dev")).filter(d -> d.getFileName().toString().matches("(loop|sd|vd|nvme|xvd)[0-9a-z]*"))
+                .filter(d -> new File(d.toString()).exists()).filter(d -> {
+                    try {
+                        return new ProcessBuilder("test", "-b", d.toString()).start().waitFor() == 0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }).findFirst().orElse(null);
+        assumeTrue(block != null, "no block device to stand in for the attached copy");
+        Files.createSymbolicLink(dev.resolve("nvme-Amazon_Elastic_Block_Store_vol0copy"), block);
+        for (String[] keys : new String[][] {{"/etc/bootmedic/keys.bmk", "/etc/bootmedic/pass"}, {"", ""}}) {
+            Path cmds = Files.writeString(tmp.resolve("extract.py"), """
+                    import sys, yaml
+                    doc = yaml.safe_load(open(sys.argv[1]))
+                    step = [s for s in doc["mainSteps"] if s["name"] == "runBootmedic"][0]
+                    text = "\\n".join(step["inputs"]["Parameters"]["commands"])
+                    for k, v in {"{{ describeRootVolume.VolumeId }}": "vol-0copy", "{{ WorkerDeviceName }}": "/dev/sdf", "{{ ConfigPath }}": "",
+                                 "{{ KeyBundlePath }}": sys.argv[4], "{{ PassphrasePath }}": sys.argv[5], "{{ BootmedicPath }}": sys.argv[3]}.items():
+                        text = text.replace(k, v)
+                    print(text.replace("/dev/disk/by-id/", sys.argv[2] + "/"))
+                    """);
+            Process x = new ProcessBuilder(PYTHON.toString(), cmds.toString(), DOC, dev.toString(), fake.toString(), keys[0], keys[1])
+                    .directory(new File(System.getProperty("user.dir"))).redirectOutput(tmp.resolve("commands.sh").toFile()).start();
+            assertEquals(0, x.waitFor());
+            Process run = new ProcessBuilder("sh", tmp.resolve("commands.sh").toString()).redirectErrorStream(true).start();
+            String out = new String(run.getInputStream().readAllBytes());
+            assertEquals(0, run.waitFor(), out);
+            String expected = "fix --device " + block.toRealPath() + (keys[0].isEmpty() ? "" : " --key-bundle /etc/bootmedic/keys.bmk --passphrase-file /etc/bootmedic/pass");
+            assertEquals(expected, Files.readString(argv).strip());
+        }
+    }
 }
