@@ -214,6 +214,28 @@ class AwsRouteTest {
     }
 
     @Test
+    void whenTheWorkerStillHoldsTheDeviceAfterTheCancelTheCopyStaysAttached() throws Exception {
+        aws.ssm.hang = true;
+        aws.ssm.busyAfterCancel = true; // e.g. a bootmedic process the agent did not kill
+        route.env.put("BOOTMEDIC_AWS_EXECUTION_TIMEOUT", "1");
+        route.env.put("BOOTMEDIC_AWS_DELIVERY_TIMEOUT", "0");
+        route.env.put("BOOTMEDIC_AWS_COMMAND_GRACE", "1");
+
+        RouteRun.Result r = fix();
+
+        assertEquals(1, r.exit(), r.toString());
+        assertNoViolations();
+        SsmWorker.Command fixCmd = aws.ssm.commands.values().iterator().next();
+        Ec2Cloud.Volume copy = aws.ec2.volumes.get(fixCmd.volume);
+        assertEquals(List.of("fix " + copy.id, "cancel " + copy.id, "check " + copy.id), aws.ssm.log);
+        assertEquals(AwsEndpoint.WORKER, copy.attachment.instance, "the copy was detached while the worker held it");
+        assertEquals(original, aws.ec2.rootOf(instance));
+        assertNeverWritten(original);
+        assertTrue(r.out().contains("STILL ATTACHED to the worker"), r.out());
+        assertTrue(lastRecord(ID).contains("\tfailed\tbootmedic\t"), lastRecord(ID));
+    }
+
+    @Test
     void aRemediatedInstanceIsSkippedAndRollbackPutsTheOriginalVolumeBack() throws Exception {
         Ec2Cloud.Volume copy = seedRemediated();
 
