@@ -272,10 +272,10 @@ refusal() {
     echo "it is a Confidential VM (${security_type:-$disk_security}): its OS disk is bound to the VM's vTPM/disk encryption and cannot be repaired on another VM."
   elif [ -n "$dual_pass" ]; then
     echo "it uses dual-pass Azure Disk Encryption (storageProfile.osDisk.encryptionSettings): unsupported here, as in 'az vm repair'. Use Microsoft's offline steps for dual-pass ADE."
-  elif [ -n "$bek_url" ] && [ "$ade" = 0 ]; then
-    echo "its OS disk uses Azure Disk Encryption. Nothing was changed. Run again with --ade after reading 'Azure Disk Encryption' in docs/mass-remediation.md."
   elif [ -n "$kek_url" ]; then
     echo "Azure Disk Encryption with a key-encryption key (KEK): the BEK in Key Vault is wrapped and this script does not unwrap it. Unwrap it as docs/mass-remediation.md says and run worker-fix.sh by hand with --bek-file."
+  elif [ -n "$bek_url" ] && [ "$ade" = 0 ]; then
+    echo "its OS disk uses Azure Disk Encryption. Run again with --ade after reading 'Azure Disk Encryption' in docs/mass-remediation.md."
   fi
 }
 
@@ -380,6 +380,14 @@ remediate_steps() { # RG VM STAMP
   [ -n "$des_id" ] && des_args=(--disk-encryption-set "$des_id")
   [ -n "$fix_name" ] || fix_name=$fix
 
+  if [ -n "$new_id" ] && [ "$(arm_get "$url" "properties.storageProfile.osDisk.managedDisk.id")" = "$new_id" ]; then
+    say "$g/$n: the repaired copy $fix_name is the OS disk already; finishing"
+    swapped=1 step=tag
+    ensure_original_tag "$url" || return 1
+    step=start
+    vm_power "$url" start || return 1
+    return 0
+  fi
   step=deallocate; say "$g/$n: deallocating"
   vm_power "$url" deallocate || return 1
   record_line "$g" "$n" in-progress
@@ -524,6 +532,10 @@ remediate_vm() { # RG VM STAMP -> sets RESULT
   local g=$1 n=$2
   step=read snap_id="" new_id="" attached=0 swapped=0 fix_name="" disk_id="" disk_state_note=""
   cur_g=$g cur_n=$n
+  if [ "${g,,}/${n,,}" = "${worker_rg,,}/${worker,,}" ]; then
+    say "$g/$n is the worker: skipped"
+    RESULT=skipped; cur_n=""; return 0
+  fi
   if ! read_vm "$g" "$n"; then
     echo "FAILED $g/$n: cannot read the VM or its OS disk; nothing was changed." >&2
     RESULT=failed; cur_n=""; return 0

@@ -69,6 +69,8 @@ final class ArmEmulator implements AutoCloseable {
     volatile long operationMillis = 300;
     /** GETs of a new incremental snapshot that still show its background copy running (completionPercent < 100). */
     volatile int snapshotCopyGets = 0;
+    /** New managed run commands run until a PUT of the same run command is refused with 409 (an interrupted repair still going when it is resumed). */
+    volatile boolean runCommandsRunUntilRetried = false;
     volatile WorkerSimulator worker = WorkerSimulator.fixesTheDiskAtItsLun();
     private final HttpsServer server;
     final String base;
@@ -203,7 +205,7 @@ final class ArmEmulator implements AutoCloseable {
         if (auth == null || !auth.startsWith("Bearer ")) {
             return Reply.error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
         }
-        String line = method + " " + lower;
+        String line = (method + " " + path).toLowerCase(Locale.ROOT);
         for (Predicate<String> f : forbidden) {
             if (f.test(line)) {
                 throw new ArmError(403, "AuthorizationFailed", "The client 'bm-sp' with object id '" + ComputeState.TENANT
@@ -274,6 +276,10 @@ final class ArmEmulator implements AutoCloseable {
         }
         ObjectNode r = JSON.createObjectNode();
         ArrayNode v = r.putArray("value");
+        Matcher inGroup = Pattern.compile("resourceGroup eq '([^']+)'", Pattern.CASE_INSENSITIVE).matcher(filter);
+        if (rg == null && inGroup.find()) {
+            rg = inGroup.group(1);
+        }
         String prefix = rg == null ? "" : ("/subscriptions/" + ComputeState.SUB + "/resourcegroups/" + rg + "/").toLowerCase(Locale.ROOT);
         java.util.TreeMap<String, ObjectNode> all = new java.util.TreeMap<>();
         all.putAll(state.vms);
@@ -281,10 +287,10 @@ final class ArmEmulator implements AutoCloseable {
         all.putAll(state.snapshots);
         all.forEach((k, res) -> {
             if (k.startsWith(prefix) && (type == null || res.get("type").asText().equalsIgnoreCase(type))) {
-                ObjectNode g = v.addObject();
+                ObjectNode item = v.addObject();
                 for (String f : List.of("id", "name", "type", "location", "tags", "zones", "managedBy")) {
                     if (res.has(f)) {
-                        g.set(f, res.get(f).deepCopy());
+                        item.set(f, res.get(f).deepCopy());
                     }
                 }
             }

@@ -62,4 +62,45 @@ class AzureFixRouteTest {
         assertEquals("running", f.power("rg1", "vm1"));
         assertEquals(0, f.repairs(original));
     }
+
+    @Test
+    void forceRepairsARepairedVmAgainAndKeepsTheFirstOriginalInTheRecord() throws Exception {
+        ObjectNode vm = f.st.addWindowsVm("rg1", "vm1", "westeurope", "1");
+        String original = f.st.osDiskId(vm);
+        ObjectNode firstCopy = f.st.addDisk("rg1", "vm1_OsDisk_1-bm-20240718-0600-fixed", "westeurope", "1", "Premium_LRS", 127);
+        ((ObjectNode) firstCopy.get("tags")).put("bootmedicOriginalOsDisk", original);
+        f.st.detachDisk(f.st.disk(original));
+        ObjectNode os = (ObjectNode) vm.at("/properties/storageProfile/osDisk");
+        os.put("name", firstCopy.get("name").asText());
+        ((ObjectNode) os.get("managedDisk")).put("id", firstCopy.get("id").asText());
+        f.st.attachDisk(firstCopy, vm.get("id").asText());
+        ((ObjectNode) vm.get("tags")).put("bootmedicOriginalOsDisk", original);
+        f.az.arm.snapshotCopyGets = 2; // the incremental snapshot is still copying for two reads
+
+        AzEnvironment.Result r = f.fix("--resource-group", "rg1", "--vm", "vm1", "--force");
+
+        assertEquals(0, r.exit(), r.toString());
+        String now = f.osDisk("rg1", "vm1");
+        assertNotEquals(firstCopy.get("id").asText(), now);
+        assertNotEquals(original, now);
+        assertEquals(original, f.st.tag(f.vm("rg1", "vm1"), "bootmedicOriginalOsDisk"), "the first original stays the record");
+        assertEquals(original, f.st.tag(f.st.disk(now), "bootmedicOriginalOsDisk"));
+        ObjectNode snap = f.st.snapshots.values().iterator().next();
+        assertEquals(firstCopy.get("id").asText(), snap.at("/properties/creationData/sourceResourceId").asText(), "the new copy comes from the current disk");
+        assertEquals(0, f.repairs(original));
+        List<String> log = f.az.arm.requests;
+        int diskPut = indexOf(log, "PUT ", "/disks/vm1_OsDisk_1-bm-20240718-0600-fixed-bm-");
+        long snapshotReads = log.subList(0, diskPut).stream().filter(q -> q.startsWith("GET ") && q.contains("/snapshots/") && q.contains("-snap?")).count();
+        assertTrue(snapshotReads >= 3, "the copy was made only after the snapshot reported 100 %: " + log);
+        assertTrue(f.record().contains("\tfixed\tstart\t" + original + "\t"), f.record());
+    }
+
+    private static int indexOf(List<String> log, String method, String fragment) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).startsWith(method) && log.get(i).contains(fragment)) {
+                return i;
+            }
+        }
+        throw new AssertionError(method + fragment + " not in " + log);
+    }
 }

@@ -39,7 +39,7 @@ class AzureRecoveryRouteTest {
     void termDuringTheRepairIsRecordedAndResumeFinishesIt() throws Exception {
         ObjectNode vm = f.st.addWindowsVm("rg1", "vm1", "westeurope", "1");
         String original = f.st.osDiskId(vm);
-        f.az.arm.worker = WorkerSimulator.exitingWith(0, 8000);
+        f.az.arm.runCommandsRunUntilRetried = true;
         List<String> cmd = new ArrayList<>(List.of("bash", "scripts/azure/remediate.sh", "fix", "--worker-group", "wrg", "--worker", "worker",
                 "--resource-group", "rg1", "--vm", "vm1", "--record", f.record.toString()));
         Process p = f.az.start(cmd, Map.of());
@@ -48,7 +48,8 @@ class AzureRecoveryRouteTest {
             Thread.sleep(100);
         }
         assertTrue(p.isAlive(), "the run ended before the run command started");
-        p.destroy(); // SIGTERM to bash
+        p.toHandle().destroy(); // SIGTERM to bash (Process.destroy() would also close its output pipes)
+        f.az.arm.runCommandsRunUntilRetried = false;
         AzEnvironment.Result r = AzEnvironment.finish(p, 60);
 
         assertEquals(130, r.exit(), r.toString());

@@ -91,7 +91,7 @@ class AzureRefusalRouteTest {
         assertTrue(r.err().contains("FAILED rg1/unmanaged: its OS disk is unmanaged"), r.err());
         assertTrue(r.err().contains("FAILED rg1/member: it belongs to the scale set flex1"), r.err());
         assertTrue(r.err().contains("FAILED rg1/kek: Azure Disk Encryption with a key-encryption key"), r.err());
-        assertTrue(r.err().contains("FAILED rg1/ade: its OS disk uses Azure Disk Encryption. Nothing was changed. Run again with --ade"), r.err());
+        assertTrue(r.err().contains("FAILED rg1/ade: its OS disk uses Azure Disk Encryption. Run again with --ade"), r.err());
         for (String n : List.of("dualpass", "confidential", "member", "kek", "ade")) {
             assertEquals("running", f.power("rg1", n), n);
         }

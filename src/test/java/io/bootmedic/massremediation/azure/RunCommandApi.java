@@ -22,7 +22,28 @@ final class RunCommandApi {
     /** run command id -> its execution; lives as long as the emulator's state. */
     static final Map<String, Execution> executions = new ConcurrentHashMap<>();
 
-    record Execution(ObjectNode resource, WorkerSimulator.Outcome outcome, long start, long end, boolean[] applied) {
+    /** One execution; with {@code untilRetried} it runs until someone tries to start it again (gets 409), then ends 1 s later. */
+    static final class Execution {
+        final ObjectNode resource;
+        final WorkerSimulator.Outcome outcome;
+        volatile long end;
+        volatile boolean untilRetried;
+        boolean applied;
+
+        Execution(ObjectNode resource, WorkerSimulator.Outcome outcome, long end, boolean untilRetried) {
+            this.resource = resource;
+            this.outcome = outcome;
+            this.end = end;
+            this.untilRetried = untilRetried;
+        }
+
+        ObjectNode resource() {
+            return resource;
+        }
+
+        WorkerSimulator.Outcome outcome() {
+            return outcome;
+        }
     }
 
     private final ArmEmulator emu;
@@ -45,6 +66,10 @@ final class RunCommandApi {
         switch (method) {
             case "PUT" -> {
                 if (ex != null && running(ex)) {
+                    if (ex.untilRetried) {
+                        ex.untilRetried = false;
+                        ex.end = System.currentTimeMillis() + 1000;
+                    }
                     throw new ArmEmulator.ArmError(409, "Conflict", "The run command '" + name
                             + "' is still executing on VM '" + vmName + "'. Wait for it to end before updating it.");
                 }
@@ -59,7 +84,7 @@ final class RunCommandApi {
                         .put("timeoutInSeconds", in.at("/properties/timeoutInSeconds").asInt(0))
                         .put("provisioningState", "Succeeded");
                 long now = System.currentTimeMillis();
-                executions.put(k, new Execution(r, out, now, now + out.millis(), new boolean[]{false}));
+                executions.put(k, new Execution(r, out, now + out.millis(), emu.runCommandsRunUntilRetried));
                 emu.state.runCommandsStarted.add(id);
                 emu.state.runCommandScripts.add(script);
                 ArmEmulator.Operation o = emu.startOperation(vm.get("location").asText(), null);
@@ -87,7 +112,7 @@ final class RunCommandApi {
     }
 
     private static boolean running(Execution ex) {
-        return System.currentTimeMillis() < ex.end();
+        return ex.untilRetried || System.currentTimeMillis() < ex.end;
     }
 
     private static synchronized ObjectNode instanceView(Execution ex) {
@@ -97,8 +122,8 @@ final class RunCommandApi {
             iv.put("executionState", "Running").put("executionMessage", "");
             return iv;
         }
-        if (!ex.applied()[0]) {
-            ex.applied()[0] = true;
+        if (!ex.applied) {
+            ex.applied = true;
             ex.outcome().effect().run();
         }
         int code = WorkerSimulator.exitCode(ex.outcome().stdout());
