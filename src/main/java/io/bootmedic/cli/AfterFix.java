@@ -1,11 +1,11 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.report.RunOutcome;
 import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.platform.ProcessCommandRunner;
-import io.bootmedic.report.Report;
-import io.bootmedic.util.Os;
 import io.bootmedic.platform.windows.SafeModeBoot;
+import io.bootmedic.report.Report;
+import io.bootmedic.report.RunOutcome;
+import io.bootmedic.util.Os;
 
 import java.io.IOException;
 import java.io.PrintWriter;

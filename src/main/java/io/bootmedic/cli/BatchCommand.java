@@ -1,15 +1,14 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.batch.BatchProgress;
 import io.bootmedic.batch.BatchRun;
 import io.bootmedic.batch.BatchState;
-import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.batch.BatchTargets;
+import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.RunOptions;
-import io.bootmedic.report.Report;
+import io.bootmedic.remediation.TargetRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,9 +1,9 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.report.FileAction;
-import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
+import io.bootmedic.report.VolumeOutcome;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

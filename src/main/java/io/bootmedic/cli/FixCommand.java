@@ -1,8 +1,7 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.report.RunOutcome;
-import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
+import io.bootmedic.report.RunOutcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

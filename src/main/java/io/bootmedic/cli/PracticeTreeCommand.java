@@ -1,8 +1,8 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.practice.PracticeTree;
-import io.bootmedic.volumes.ImageTarget;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.volumes.ImageTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,18 +1,18 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.RunOptions;
+import io.bootmedic.remediation.Target;
+import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportJson;
 import io.bootmedic.report.ReportWriter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-import io.bootmedic.remediation.Target;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,17 +1,16 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.volumes.WindowsAllTarget;
+import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.LocalVolumePorts;
+import io.bootmedic.platform.PlatformFactory;
+import io.bootmedic.platform.WindowsRunMode;
+import io.bootmedic.remediation.Target;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.volumes.ImageTarget;
 import io.bootmedic.volumes.RootTarget;
-import io.bootmedic.remediation.Target;
+import io.bootmedic.volumes.WindowsAllTarget;
 import picocli.CommandLine.Option;
-
-import io.bootmedic.bitlocker.VolumeKeys;
-import io.bootmedic.platform.KeyProvider;
-import io.bootmedic.platform.PlatformFactory;
-import io.bootmedic.platform.WindowsRunMode;
 
 import java.nio.file.Path;
 

@@ -1,9 +1,9 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.remediation.JournalReader;
-import io.bootmedic.remediation.Undo;
-import io.bootmedic.remediation.Target;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Target;
+import io.bootmedic.remediation.Undo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,7 +1,7 @@
 package io.bootmedic.console;
 
-import io.bootmedic.report.RunOutcome;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.report.RunOutcome;
 
 import java.io.Closeable;
 import java.io.IOException;

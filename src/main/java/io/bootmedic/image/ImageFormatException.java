@@ -1,6 +1,5 @@
 package io.bootmedic.image;
 
-import java.io.IOException;
 
 /** A disk image or partition table that is damaged or of an unsupported kind; nothing was written. */
 public class ImageFormatException extends io.bootmedic.format.FormatException {

@@ -1,7 +1,6 @@
 package io.bootmedic.image;
 
 import io.bootmedic.format.Exact;
-import io.bootmedic.format.FormatException;
 import io.bootmedic.format.LeBytes;
 
 import java.io.IOException;

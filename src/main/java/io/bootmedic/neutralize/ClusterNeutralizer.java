@@ -1,6 +1,5 @@
 package io.bootmedic.neutralize;
 
-import io.bootmedic.report.FileAction;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.image.BlockDevice;
 import io.bootmedic.ntfs.Extent;
@@ -9,6 +8,7 @@ import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.Finding;
 import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.remediation.Undo;
+import io.bootmedic.report.FileAction;
 import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;

@@ -17,10 +17,10 @@ import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.time.Instant;
 
 /** {@link FileTree} over an NTFS volume through libntfs-3g: what the engine uses on images and devices. */
 public final class NtfsFileTree implements FileTree {

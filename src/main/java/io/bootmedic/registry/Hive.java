@@ -5,7 +5,6 @@ import io.bootmedic.format.FormatException;
 import io.bootmedic.format.LeBytes;
 
 import java.io.IOException;
-
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.bootmedic.registry;
 
-import java.io.IOException;
 
 /** A registry hive that is damaged or not a hive at all; the message says where. */
 public class HiveFormatException extends io.bootmedic.format.FormatException {

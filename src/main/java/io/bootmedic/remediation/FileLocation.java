@@ -1,10 +1,10 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
-import io.bootmedic.fs.FileDigest;
 
 import java.io.IOException;
 import java.util.Optional;

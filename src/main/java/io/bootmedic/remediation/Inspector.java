@@ -1,5 +1,6 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
@@ -7,7 +8,6 @@ import io.bootmedic.fs.SafePaths;
 import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.Rule;
-import io.bootmedic.fs.FileDigest;
 
 import java.io.IOException;
 import java.time.Instant;

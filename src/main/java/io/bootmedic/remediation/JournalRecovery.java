@@ -1,7 +1,7 @@
 package io.bootmedic.remediation;
 
-import io.bootmedic.report.FileAction;
 import io.bootmedic.fs.FileTree;
+import io.bootmedic.report.FileAction;
 
 import java.io.IOException;
 import java.util.ArrayList;

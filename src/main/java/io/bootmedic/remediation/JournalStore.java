@@ -5,7 +5,6 @@ import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
 import io.bootmedic.fs.UnsafePathException;
-
 import io.bootmedic.util.Json;
 
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package io.bootmedic.remediation;
 
-import io.bootmedic.report.FileAction;
+import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileTimes;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
 import io.bootmedic.fs.UnsafePathException;
-import io.bootmedic.fs.FileDigest;
+import io.bootmedic.report.FileAction;
 
 import java.io.IOException;
 import java.time.Instant;

@@ -1,12 +1,12 @@
 package io.bootmedic.remediation;
 
-import io.bootmedic.report.FileAction;
-import io.bootmedic.report.RunOutcome;
-import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
+import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
+import io.bootmedic.report.RunOutcome;
+import io.bootmedic.report.VolumeOutcome;
 import io.bootmedic.util.AgentVersion;
 
 import java.io.IOException;

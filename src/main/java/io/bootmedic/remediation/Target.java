@@ -1,6 +1,7 @@
 package io.bootmedic.remediation;
 
 import io.bootmedic.report.RunMode;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;

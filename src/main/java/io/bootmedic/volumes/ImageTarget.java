@@ -1,8 +1,5 @@
 package io.bootmedic.volumes;
 
-import io.bootmedic.remediation.Target;
-import io.bootmedic.remediation.OpenedVolume;
-import io.bootmedic.report.RunMode;
 import io.bootmedic.bitlocker.BitLockerBlockDevice;
 import io.bootmedic.bitlocker.BitLockerException;
 import io.bootmedic.bitlocker.BitLockerMetadata;
@@ -17,7 +14,10 @@ import io.bootmedic.neutralize.ClusterNeutralizer;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;
 import io.bootmedic.remediation.Neutralizer;
+import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
+import io.bootmedic.report.RunMode;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,10 +1,10 @@
 package io.bootmedic.volumes;
 
-import io.bootmedic.remediation.Target;
-import io.bootmedic.remediation.OpenedVolume;
-import io.bootmedic.report.RunMode;
 import io.bootmedic.fs.LocalFileTree;
+import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
+import io.bootmedic.report.RunMode;
 
 import java.io.IOException;
 import java.nio.file.Files;

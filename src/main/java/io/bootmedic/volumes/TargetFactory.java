@@ -1,8 +1,8 @@
 package io.bootmedic.volumes;
 
+import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.RunMode;
-import io.bootmedic.bitlocker.VolumeKeys;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

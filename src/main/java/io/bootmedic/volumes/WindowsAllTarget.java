@@ -1,6 +1,6 @@
 package io.bootmedic.volumes;
 
-import io.bootmedic.remediation.Target;
+import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.platform.BitLockerControl;
 import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerKeyIds;
@@ -14,10 +14,10 @@ import io.bootmedic.platform.RawVolumeReader;
 import io.bootmedic.platform.RecoveryPasswordOrBek;
 import io.bootmedic.platform.VolumeEnumerator;
 import io.bootmedic.platform.VolumeInfo;
-import io.bootmedic.fs.LocalFileTree;
+import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
-import io.bootmedic.remediation.OpenedVolume;
 
 import java.io.IOException;
 import java.nio.file.Files;

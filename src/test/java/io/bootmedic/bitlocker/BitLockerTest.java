@@ -1,6 +1,5 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.image.BlockDevice;
 import io.bootmedic.image.FileBlockDevice;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.testutil.BitLockerImages;
@@ -14,7 +13,6 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

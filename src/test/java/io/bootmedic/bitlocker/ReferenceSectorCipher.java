@@ -1,10 +1,10 @@
 package io.bootmedic.bitlocker;
 
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import java.security.GeneralSecurityException;
-import java.util.Arrays;
 
 /** The straightforward sector cipher this package shipped before the fast one: an oracle for {@link SectorCipherTest}. */
 abstract class ReferenceSectorCipher {

@@ -1,11 +1,11 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.console.WinPeConsole;
 import io.bootmedic.report.FileAction;
+import io.bootmedic.report.Report;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.report.RunOutcome;
 import io.bootmedic.report.VolumeOutcome;
-import io.bootmedic.report.RunMode;
-import io.bootmedic.console.WinPeConsole;
-import io.bootmedic.report.Report;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

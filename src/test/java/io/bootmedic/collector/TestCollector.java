@@ -5,10 +5,6 @@ import io.bootmedic.collector.http.CollectorServer;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.util.Json;
 
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -20,6 +16,10 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /** A collector made by init and started in-process on a free loopback port, with raw HTTP helpers for tests. */
 public final class TestCollector implements AutoCloseable {

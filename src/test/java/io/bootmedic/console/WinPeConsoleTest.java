@@ -1,8 +1,8 @@
 package io.bootmedic.console;
 
-import io.bootmedic.report.RunOutcome;
-import io.bootmedic.report.Report;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.report.Report;
+import io.bootmedic.report.RunOutcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

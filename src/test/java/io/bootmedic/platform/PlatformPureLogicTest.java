@@ -1,10 +1,10 @@
 package io.bootmedic.platform;
 
+import io.bootmedic.keys.RecoveryPassword;
+import io.bootmedic.platform.linux.LinuxPlatform;
 import io.bootmedic.platform.windows.EncryptionMethods;
 import io.bootmedic.platform.windows.FallbackBitLockerControl;
 import io.bootmedic.report.RunMode;
-import io.bootmedic.keys.RecoveryPassword;
-import io.bootmedic.platform.linux.LinuxPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

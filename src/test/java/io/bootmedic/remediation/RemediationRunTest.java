@@ -1,12 +1,12 @@
 package io.bootmedic.remediation;
 
-import io.bootmedic.report.RunMode;
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.report.Report;
-import io.bootmedic.volumes.RootTarget;
+import io.bootmedic.report.RunMode;
 import io.bootmedic.testutil.TreeSnapshot;
+import io.bootmedic.volumes.RootTarget;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

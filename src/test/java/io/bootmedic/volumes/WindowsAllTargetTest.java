@@ -1,11 +1,12 @@
 package io.bootmedic.volumes;
 
-import io.bootmedic.platform.BitLockerKeyIdsTest;
-import io.bootmedic.platform.BitLockerKeyIdsTestSupport;
-import io.bootmedic.report.RunMode;
+import io.bootmedic.fs.RelPath;
+import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
 import io.bootmedic.platform.BitLockerControlException;
+import io.bootmedic.platform.BitLockerKeyIdsTest;
+import io.bootmedic.platform.BitLockerKeyIdsTestSupport;
 import io.bootmedic.platform.BitLockerStatus;
 import io.bootmedic.platform.DriveType;
 import io.bootmedic.platform.KeyProvider;
@@ -15,9 +16,8 @@ import io.bootmedic.platform.RawVolumeReader;
 import io.bootmedic.platform.RecoveryPasswordOrBek;
 import io.bootmedic.platform.VolumeEnumerator;
 import io.bootmedic.platform.VolumeInfo;
-import io.bootmedic.fs.RelPath;
-import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.report.RunMode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

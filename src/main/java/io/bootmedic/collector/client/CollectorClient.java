@@ -6,9 +6,6 @@ import io.bootmedic.keys.KeyId;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.util.Json;
 
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The agent's side of docs/design.md §8: send a report, fetch a recovery password. HttpsURLConnection

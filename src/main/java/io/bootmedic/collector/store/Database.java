@@ -1,14 +1,14 @@
 package io.bootmedic.collector.store;
 
 import com.zaxxer.hikari.HikariConfig;
-import io.bootmedic.collector.CollectorDir;
 import com.zaxxer.hikari.HikariDataSource;
+import io.bootmedic.collector.CollectorDir;
 import org.flywaydb.core.Flyway;
 
-import javax.sql.DataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import javax.sql.DataSource;
 
 /**
  * The collector's database: embedded SQLite (one file, WAL) by default, PostgreSQL for large

@@ -1,7 +1,7 @@
 package io.bootmedic.collector.store;
 
-import io.bootmedic.report.RunOutcome;
 import io.bootmedic.report.Report;
+import io.bootmedic.report.RunOutcome;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 

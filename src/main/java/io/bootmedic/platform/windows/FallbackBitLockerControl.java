@@ -1,10 +1,10 @@
 package io.bootmedic.platform.windows;
 
+import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
 import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
-import io.bootmedic.keys.RecoveryPassword;
 
 import java.io.IOException;
 import java.util.function.Consumer;

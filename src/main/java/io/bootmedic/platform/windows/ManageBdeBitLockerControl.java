@@ -1,6 +1,5 @@
 package io.bootmedic.platform.windows;
 
-import io.bootmedic.platform.LockState;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;

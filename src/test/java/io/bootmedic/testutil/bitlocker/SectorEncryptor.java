@@ -1,9 +1,9 @@
 package io.bootmedic.testutil.bitlocker;
 
+import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import java.security.GeneralSecurityException;
 
 /**
  * Encrypts sectors the way BitLocker does, written for the test fixtures from the format description
