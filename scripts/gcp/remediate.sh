@@ -58,7 +58,7 @@ command_name=fix
 if [ $# -gt 0 ] && [[ "$1" != -* ]]; then command_name=$1; shift; fi
 
 zone="" worker="" instances=() label="" csv="" project_args=() via=ssh ssh_args=() timeout=3600
-stop_first=0 force=0 bootmedic_bin="" record="./bootmedic-gcp-runs.tsv" dry_run=0
+stop_first=0 force=0 resuming=0 bootmedic_bin="" record="./bootmedic-gcp-runs.tsv" dry_run=0
 pass=()
 poll_seconds=${BOOTMEDIC_GCP_POLL_SECONDS:-10}
 poll_window=${BOOTMEDIC_GCP_POLL_WINDOW:-60}
@@ -168,7 +168,7 @@ read_worker() {
 # ---- per-target state ---------------------------------------------------------------------
 # T_* arrays, one entry per target: what describe found and what the run created.
 T_zone=() T_name=() T_state=() T_why=() T_orig=() T_boot=() T_dev=() T_auto=()
-T_type=() T_size=() T_feat=() T_lic=() T_iops=() T_thr=() T_kms=() T_snap=() T_copy=() T_step=()
+T_phase=() T_type=() T_size=() T_feat=() T_lic=() T_iops=() T_thr=() T_kms=() T_snap=() T_copy=() T_step=()
 T_result=()
 stamp=""
 
@@ -176,7 +176,7 @@ add_target() { # ZONE NAME
   local i=${#T_name[@]}
   T_zone[i]=$1 T_name[i]=$2 T_state[i]=ok T_why[i]="" T_orig[i]="" T_boot[i]="" T_dev[i]="" T_auto[i]=no
   T_type[i]="" T_size[i]="" T_feat[i]="" T_lic[i]="" T_iops[i]="" T_thr[i]="" T_kms[i]=""
-  T_snap[i]="" T_copy[i]="" T_step[i]=read T_result[i]=""
+  T_snap[i]="" T_copy[i]="" T_step[i]=read T_result[i]="" T_phase[i]=fresh
 }
 
 # Prints "zone<TAB>name" for every target VM.
@@ -215,7 +215,8 @@ describe_target() { # I
     refuse "$i" "it is a Confidential VM: its boot disk is bound to confidential computing and this route does not attach it to an ordinary worker. Repair it by hand (docs/mass-remediation.md, GCP)"
     return 0
   fi
-  if [ -n "$F_label_original" ] && [ "$F_label_run" != "$stamp" ] && [ "$force" = 0 ]; then
+  # (resume goes on with its own run's VMs: the labels it finds there are its own)
+  if [ -n "$F_label_original" ] && [ "$force" = 0 ] && { [ "$resuming" = 0 ] || [ "$F_label_run" != "$stamp" ]; }; then
     T_state[i]="done" T_why[i]="already remediated (label bootmedic-original-disk=$F_label_original): skipped. Roll back with '$self rollback --zone $z --instance $n', or pass --force to repair its current disk again"
     return 0
   fi
@@ -223,13 +224,26 @@ describe_target() { # I
     RUNNING | TERMINATED | STOPPED | STAGING | PROVISIONING) ;;
     *) refuse "$i" "the VM is $F_status; only RUNNING or stopped (TERMINATED) VMs are handled"; return 0 ;;
   esac
-  [ -n "$F_boot_source" ] || { refuse "$i" "the VM has no boot disk attached"; return 0; }
+  T_phase[i]=fresh
+  if [ -n "${RESUME_COPY[$n]:-}" ]; then # resume: where did the run stop?
+    if [ -z "$F_boot_source" ]; then
+      T_phase[i]=unbooted T_dev[i]=${RESUME_DEV[$n]} T_auto[i]=${RESUME_AUTO[$n]}
+    elif [ "${T_boot[i]}" = "${RESUME_COPY[$n]}" ]; then
+      T_phase[i]=swapped
+    fi
+  fi
+  if [ -z "$F_boot_source" ] && [ "${T_phase[i]}" != unbooted ]; then
+    refuse "$i" "the VM has no boot disk attached"
+    return 0
+  fi
   if [[ "$F_boot_source" == */regions/* ]]; then
     refuse "$i" "its boot disk is a regional disk; this route copies zonal disks only"
     return 0
   fi
-  if ! j=$(gc compute disks describe "${T_boot[i]}" --zone "$z" --format=json); then
-    T_state[i]=failed T_why[i]="cannot read its boot disk ${T_boot[i]} (gcloud compute disks describe failed)"
+  local facts_of=${T_boot[i]}
+  [ "${T_phase[i]}" = unbooted ] && facts_of=${RESUME_COPY[$n]}
+  if ! j=$(gc compute disks describe "$facts_of" --zone "$z" --format=json); then
+    T_state[i]=failed T_why[i]="cannot read its boot disk $facts_of (gcloud compute disks describe failed)"
     return 0
   fi
   load_facts disk "$j"
@@ -247,8 +261,8 @@ describe_target() { # I
   T_type[i]=$F_type T_size[i]=$F_size T_feat[i]=$F_features T_lic[i]=$F_licenses
   T_iops[i]=$F_iops T_thr[i]=$F_throughput T_kms[i]=$F_kms
   local short=${T_boot[i]:0:36}
-  T_snap[i]="${short}-bm-$stamp"
-  T_copy[i]="${short}-bm-$stamp-fix"
+  T_snap[i]=${RESUME_SNAP[$n]:-"${short}-bm-$stamp"}
+  T_copy[i]=${RESUME_COPY[$n]:-"${short}-bm-$stamp-fix"}
 }
 
 # ---- record ---------------------------------------------------------------------------------
@@ -285,7 +299,7 @@ worker_call() { # ACTION ARGS...
 
 job_state() { printf '%s\n' "$1" | sed -n 's/^BM_JOB=\([a-z-]*\).*/\1/p' | tail -n 1; }
 
-worker_rc=""
+worker_rc="" job_end=""
 # Runs bootmedic on the copy attached as DEVICE; sets worker_rc.
 # Returns 0 when the job ended (worker_rc says how), 1 when it is certainly not running any more
 # (lost, or cancelled at the deadline: the copy may be detached), 2 when it may still run (do NOT detach).
@@ -296,7 +310,7 @@ run_job() { # I DEVICE
   args+=("${pass[@]}")
   payload=$(worker_payload "${args[@]}")
   deadline=$((SECONDS + timeout))
-  worker_rc=""
+  worker_rc="" job_end=""
   while :; do
     rc=0
     if [ "$action" = start ]; then
@@ -305,6 +319,7 @@ run_job() { # I DEVICE
       out=$(worker_call poll "$dev" "$poll_window") || rc=$?
     fi
     state=$(job_state "$out")
+    job_end=$state
     case "$state" in
       done)
         printf '%s\n' "$out" | sed '/^BM_JOB=/d; s/^/    worker| /'
@@ -329,6 +344,7 @@ run_job() { # I DEVICE
       say "${T_name[i]}: bootmedic did not finish within ${timeout}s: stopping it on the worker"
       out=$(worker_call cancel "$dev" "$cancel_grace" "/dev/disk/by-id/google-$dev") || true
       state=$(job_state "$out")
+      job_end=$state
       case "$state" in
         cancelled) return 1 ;;
         done) worker_rc=$(printf '%s\n' "$out" | sed -n 's/^BM_JOB=done rc=\([0-9]*\).*/\1/p' | tail -n 1); return 0 ;;
@@ -403,8 +419,19 @@ attached_to_worker() { # DISK
 
 # The sequence for target I after its snapshot is READY; returns non-zero at the first failure.
 remediate_steps() { # I
-  local i=$1 n=${T_name[$1]} copy=${T_copy[$1]} j args=()
+  local i=$1 n=${T_name[$1]} copy=${T_copy[$1]}
   current=$i
+  if [ "${T_phase[i]}" = fresh ]; then
+    repair_copy "$i" || return 1
+  else
+    say "$n: the repaired copy $copy is past its repair (resume); going on with the swap"
+  fi
+  swap_in "$i"
+}
+
+# Copy, attach to the worker, bootmedic, detach.
+repair_copy() { # I
+  local i=$1 n=${T_name[$1]} copy=${T_copy[$1]} j args=()
   set_step "$i" create-copy
   args=(--zone "$zone" --source-snapshot "${T_snap[i]}" --type "${T_type[i]}" --size "${T_size[i]}GB"
     --labels "bootmedic-copy-of=$n,bootmedic-run=$stamp")
@@ -445,9 +472,19 @@ remediate_steps() { # I
   worker_attached=${worker_attached/ $copy / }
   if [ "$jr" != 0 ] || [ "$worker_rc" != 0 ]; then
     T_step[i]=bootmedic
-    T_why[i]="bootmedic on the worker: exit ${worker_rc:-none}: $(explain_bootmedic_exit "$worker_rc"). The VM and its boot disk ${T_orig[i]} are untouched; the copy $copy is detached and unused"
+    case "$job_end" in
+      cancelled) T_why[i]="bootmedic did not finish within ${timeout}s; it was stopped on the worker and nothing held the copy any more" ;;
+      lost | missing) T_why[i]="the job on the worker ended without a result (worker rebooted?)" ;;
+      *) T_why[i]="bootmedic on the worker: exit ${worker_rc:-none}: $(explain_bootmedic_exit "$worker_rc")" ;;
+    esac
+    T_why[i]+=". The VM and its boot disk ${T_orig[i]} are untouched; the copy $copy is detached and unused"
     return 1
   fi
+}
+
+# Stop, label, boot disk -> copy (device name, auto-delete), start. Each step is skipped when done.
+swap_in() { # I
+  local i=$1 n=${T_name[$1]} copy=${T_copy[$1]}
   set_step "$i" stop
   say "$n: stopping"
   gc compute instances stop "$n" --zone "$zone" || return 1
@@ -457,10 +494,14 @@ remediate_steps() { # I
   gc compute instances add-labels "$n" --zone "$zone" \
     --labels "bootmedic-original-disk=${T_orig[i]},bootmedic-repaired-disk=$copy,bootmedic-run=$stamp" || return 1
   set_step "$i" swap-detach
-  say "$n: swapping the boot disk ${T_boot[i]} -> $copy (device name ${T_dev[i]}, auto-delete ${T_auto[i]})"
-  gc compute instances detach-disk "$n" --zone "$zone" --disk "${T_boot[i]}" || return 1
+  say "$n: swapping the boot disk ${T_boot[i]:-(none)} -> $copy (device name ${T_dev[i]}, auto-delete ${T_auto[i]})"
+  if [ "${T_phase[i]}" = fresh ]; then
+    gc compute instances detach-disk "$n" --zone "$zone" --disk "${T_boot[i]}" || return 1
+  fi
   set_step "$i" swap-attach
-  gc compute instances attach-disk "$n" --zone "$zone" --disk "$copy" --boot --device-name "${T_dev[i]}" || return 1
+  if [ "${T_phase[i]}" != swapped ]; then
+    gc compute instances attach-disk "$n" --zone "$zone" --disk "$copy" --boot --device-name "${T_dev[i]}" || return 1
+  fi
   if [ "${T_auto[i]}" = yes ]; then # attachDisk leaves autoDelete false
     set_step "$i" auto-delete
     gc compute instances set-disk-auto-delete "$n" --zone "$zone" --disk "$copy" --auto-delete || return 1
@@ -523,7 +564,8 @@ on_signal() { # SIGNAL
 
 # ---- commands -------------------------------------------------------------------------------
 
-declare -A RESUME_ORIG=()
+# resume: what the record says of each VM
+declare -A RESUME_ORIG=() RESUME_SNAP=() RESUME_COPY=() RESUME_DEV=() RESUME_AUTO=()
 
 check_gcloud() {
   need_tool gcloud "Install the Google Cloud CLI (google-cloud-cli) and 'gcloud auth login'."
@@ -609,9 +651,10 @@ cmd_resume() {
   local rows z n st orig snap copy dev auto w s
   rows=$(unfinished)
   [ -n "$rows" ] || { say "the record $record has no unfinished VM; nothing to do"; return 0; }
+  resuming=1
   while IFS=$'\t' read -r z n st orig snap copy dev auto w s; do
     zone=$z worker=$w stamp=$s
-    RESUME_ORIG[$n]=$orig
+    RESUME_ORIG[$n]=$orig RESUME_SNAP[$n]=$snap RESUME_COPY[$n]=$copy RESUME_DEV[$n]=$dev RESUME_AUTO[$n]=$auto
     add_target "$z" "$n"
     say "$n: resuming the run $s (was at step '$st')"
   done <<<"$rows"

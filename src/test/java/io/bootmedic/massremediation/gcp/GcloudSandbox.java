@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * logs its arguments and runs the remote command locally: scripts/gcp/worker-job.sh really runs
  * (job directory under worker/jobs, setsid, rc file, polling), with 'sudo' a pass-through and the
  * worker-side run (scripts/lib/worker-fix.sh with bootmedic) replaced by worker/fake-worker-fix,
- * which records the arguments it was given, reports start and end to the emulator, sleeps
- * worker/sleep seconds and exits with worker/exit.
+ * which records the arguments it was given, reports start, end (or being killed) to the emulator,
+ * sleeps worker/sleep seconds and exits with worker/exit. worker/drop-during-run makes the ssh
+ * call after the start fail as a dropped connection does (exit 255).
  */
 final class GcloudSandbox {
     static final String STAMP = "20240719-060000";
@@ -90,6 +91,9 @@ final class GcloudSandbox {
                 dev=$(sed -n 's/.*--gce-device-name \\([^ ]*\\).*/\\1/p' <<<"$args")
                 printf '%%s\\n' "$args" >> "$dir/worker/args.log"
                 curl -s -X POST --data "bootmedic-start $dev" http://127.0.0.1:%2$d/_test/event >/dev/null
+                trap 'curl -s -X POST --data "bootmedic-killed $dev" http://127.0.0.1:%2$d/_test/event >/dev/null; exit 143' TERM
+                # the connection drops while bootmedic runs: the next ssh call fails
+                if [ -e "$dir/worker/drop-during-run" ]; then touch "$dir/worker/drop-next"; fi
                 sleep "$(cat "$dir/worker/sleep" 2>/dev/null || echo 0)"
                 rc=$(cat "$dir/worker/exit" 2>/dev/null || echo 0)
                 echo "BOOTMEDIC_DEVICE=/dev/sdb"
@@ -111,6 +115,10 @@ final class GcloudSandbox {
         Files.writeString(worker.resolve("exit"), Integer.toString(exit));
     }
 
+    void dropConnectionDuringRun() throws IOException {
+        Files.writeString(worker.resolve("drop-during-run"), "");
+    }
+
     List<String> workerArgs() throws IOException {
         Path f = worker.resolve("args.log");
         return Files.exists(f) ? Files.readAllLines(f) : List.of();
@@ -129,7 +137,31 @@ final class GcloudSandbox {
         return run(Map.of(), args);
     }
 
+    /** Starts the script without waiting (for tests that signal it); its output goes to out.txt / err.txt. */
+    Process start(Map<String, String> extraEnv, String... args) throws IOException {
+        ProcessBuilder pb = builder(extraEnv, args);
+        pb.redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        return pb.start();
+    }
+
+    Result finish(Process p) throws IOException, InterruptedException {
+        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
+        Path timing = dir.resolve("timing.tsv");
+        if (!p.waitFor(400, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("remediate.sh did not finish in 400 s:\n" + Files.readString(err)
+                    + (Files.exists(timing) ? Files.readString(timing) : ""));
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
+                Files.exists(timing) ? Files.readString(timing) : "");
+    }
+
     Result run(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
+        return finish(start(extraEnv, args));
+    }
+
+    private ProcessBuilder builder(Map<String, String> extraEnv, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("bash", "scripts/gcp/remediate.sh"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -147,17 +179,6 @@ final class GcloudSandbox {
         env.put("BOOTMEDIC_GCP_CANCEL_GRACE", "2");
         env.put("BOOTMEDIC_GCP_TIMING", dir.resolve("timing.tsv").toString());
         env.putAll(extraEnv);
-        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        Path timing = dir.resolve("timing.tsv");
-        if (!p.waitFor(400, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError("remediate.sh did not finish in 400 s:\n" + Files.readString(err)
-                    + (Files.exists(timing) ? Files.readString(timing) : ""));
-        }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
-                Files.exists(timing) ? Files.readString(timing) : "");
+        return pb;
     }
 }

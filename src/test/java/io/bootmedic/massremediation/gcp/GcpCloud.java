@@ -47,4 +47,20 @@ final class GcpCloud {
         s.addInstance(ZONE, name, "RUNNING");
         s.attachSeed(ZONE, name, name, name + "-boot", true, autoDelete);
     }
+
+    /** A Windows VM as a fix run leaves it: running on COPY (device persistent-disk-0, auto-delete), original kept and labelled. */
+    static void remediatedVm(ComputeState s, String name, String stamp) {
+        String copy = name + "-bm-" + stamp + "-fix";
+        windowsVm(s, ZONE, name, "RUNNING");
+        ObjectNode original = s.disk(ZONE, name);
+        ObjectNode c = s.addDisk(ZONE, copy, 50, "pd-balanced");
+        c.set("guestOsFeatures", original.get("guestOsFeatures").deepCopy());
+        c.set("licenses", original.get("licenses").deepCopy());
+        ObjectNode vm = s.instance(ZONE, name);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) vm.get("disks")).removeAll();
+        original.withArray("users").removeAll();
+        original.putObject("labels").put("bootmedic-original-of", name).put("bootmedic-run", stamp);
+        s.attachSeed(ZONE, name, copy, "persistent-disk-0", true, true);
+        vm.putObject("labels").put("bootmedic-original-disk", name).put("bootmedic-repaired-disk", copy).put("bootmedic-run", stamp);
+    }
 }

@@ -52,11 +52,12 @@ class GcpFixTest {
     }
 
     @Test
-    void everySnapshotIsWaitedForFirstAFailedOneStopsOnlyItsVmAndTheOtherRunsOnARepairedCopy() throws Exception {
+    void everySnapshotIsWaitedForFirstAFailedOneStopsOnlyItsVmAndTheOtherRunsOnARepairedCopyEvenThroughADroppedConnection() throws Exception {
         GcpCloud.windowsVm(api.state, ZONE, "win1", "RUNNING");
         GcpCloud.hyperdiskCmekVm(api.state, "win2", true);
         api.state.failSnapshotOf.add("win1"); // its snapshot ends FAILED
-        gcloud.workerRun(2, 0); // bootmedic runs longer than one poll window (1 s): the driver polls
+        gcloud.workerRun(3, 0); // bootmedic runs longer than one poll window (1 s): the driver polls
+        gcloud.dropConnectionDuringRun(); // and one poll gets no answer (ssh exit 255)
 
         GcloudSandbox.Result r = gcloud.run("fix", "--zone", ZONE, "--worker", WORKER, "--instance", "win1", "--instance", "win2",
                 "--config", "/etc/bootmedic/agent.conf", "--record", gcloud.record().toString());
@@ -112,7 +113,8 @@ class GcpFixTest {
         assertTrue(index("stop win2") < index("detachDisk win2 win2"));
         assertEquals(List.of("set -- --gce-device-name " + copy2 + " --expect-size 107374182400 --config /etc/bootmedic/agent.conf"),
                 gcloud.workerArgs());
-        assertTrue(gcloud.sshCalls().size() >= 2, "polled: " + gcloud.sshCalls());
+        assertTrue(gcloud.sshCalls().size() >= 3, "polled: " + gcloud.sshCalls());
+        assertTrue(r.err().contains("win2: no answer from the worker (exit 255); asking again"), r.err());
 
         String record = Files.readString(gcloud.record());
         assertTrue(record.contains("\t" + ZONE + "\twin2\tfixed\tdone\twin2\twin2-bm-" + S + "\t" + copy2 + "\twin2-boot\tyes\t" + WORKER + "\t" + S), record);
