@@ -570,9 +570,18 @@ declare -A RESUME_ORIG=() RESUME_SNAP=() RESUME_COPY=() RESUME_DEV=() RESUME_AUT
 check_gcloud() {
   need_tool gcloud "Install the Google Cloud CLI (google-cloud-cli) and 'gcloud auth login'."
   need_tool python3 "Install python3 (gcloud needs it too)."
-  if [ ${#project_args[@]} -eq 0 ] && [ -z "$(gcloud config get-value core/project 2>/dev/null)" ]; then
+  local facts
+  # one call: the project, and whether gcloud has credentials at all
+  facts=$(gcloud config list --format=json 2>/dev/null | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+core, auth = c.get("core", {}), c.get("auth", {})
+creds = core.get("account") or auth.get("credential_file_override") or auth.get("access_token_file") or str(auth.get("disable_credentials", "")).lower() == "true"
+print("%s\t%s" % (core.get("project", ""), "yes" if creds else "no"))') || facts=$'\tno'
+  if [ ${#project_args[@]} -eq 0 ] && [ -z "${facts%%$'\t'*}" ]; then
     die "gcloud has no project: pass --project P or run 'gcloud config set project P'" 3
   fi
+  [ "${facts##*$'\t'}" = yes ] || die "gcloud is not logged in: run 'gcloud auth login' (or activate a service account) and run this again" 3
 }
 
 run_targets() { # (targets already in T_*)

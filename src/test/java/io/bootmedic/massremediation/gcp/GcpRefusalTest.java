@@ -35,6 +35,9 @@ class GcpRefusalTest {
         GcpCloud.windowsVm(s, "us-central1-b", "far1", "RUNNING");
         GcpCloud.windowsVm(s, ZONE, "csek1", "RUNNING");
         s.disk(ZONE, "csek1").putObject("diskEncryptionKey").put("sha256", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        s.instance(ZONE, "win1").putObject("labels").put("crowdstrike", "affected");
+        GcpCloud.windowsVm(s, ZONE, "win3", "TERMINATED").putObject("labels").put("crowdstrike", "affected");
+        GcpCloud.windowsVm(s, ZONE, "healthy1", "RUNNING").putObject("labels").put("crowdstrike", "fine");
     }
 
     @AfterEach
@@ -47,17 +50,21 @@ class GcpRefusalTest {
     }
 
     @Test
-    void dryRunReadsOnlyPlansTheGoodVmAndRefusesConfidentialOtherZoneAndCsek() throws Exception {
+    void dryRunReadsOnlyPlansTheGoodVmsAndRefusesConfidentialOtherZoneAndCsek() throws Exception {
         Path csv = tmp.resolve("vms.csv");
         Files.writeString(csv, "zone,instance\n" + ZONE + ",win1\n" + ZONE + ",conf1\nus-central1-b,far1\n" + ZONE + ",csek1\n");
 
-        GcloudSandbox.Result r = gcloud.run("fix", "--zone", ZONE, "--worker", WORKER, "--csv", csv.toString(), "--dry-run",
-                "--record", gcloud.record().toString());
+        GcloudSandbox.Result r = gcloud.run("fix", "--zone", ZONE, "--worker", WORKER, "--csv", csv.toString(),
+                "--label", "crowdstrike=affected", "--dry-run", "--record", gcloud.record().toString());
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of(), changes(), "a dry run changes nothing");
         assertTrue(r.out().contains("PLAN win1 (zone " + ZONE + ", boot disk win1: pd-balanced, 50 GB, device persistent-disk-0, auto-delete yes)"), r.out());
         assertTrue(r.out().contains("1. snapshot win1 -> win1-bm-" + S), r.out());
+        // --label: the labelled VMs of the worker's zone, each once (win1 is in the CSV too)
+        assertTrue(r.out().contains("PLAN win3 (zone " + ZONE + ", boot disk win3:"), r.out());
+        assertEquals(1, r.out().split("PLAN win1 ", -1).length - 1, r.out());
+        assertFalse(r.out().contains("healthy1"), r.out());
         assertTrue(r.out().contains("REFUSED conf1: it is a Confidential VM"), r.out());
         assertTrue(r.out().contains("REFUSED far1: the VM is in zone us-central1-b, the worker " + WORKER + " in " + ZONE), r.out());
         assertTrue(r.out().contains("REFUSED csek1: its boot disk uses a customer-supplied key"), r.out());
