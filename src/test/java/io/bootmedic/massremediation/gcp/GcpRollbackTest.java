@@ -39,6 +39,11 @@ class GcpRollbackTest {
 
     @Test
     void rollbackPutsTheOriginalBackUnderTheSameDeviceNameAndAutoDelete() throws Exception {
+        GcloudSandbox.Result dry = gcloud.run("rollback", "--zone", ZONE, "--instance", "win1", "--dry-run");
+        assertEquals(0, dry.exit(), dry.toString());
+        assertTrue(dry.out().contains("ROLLBACK win1: boot disk " + COPY + " -> original win1 (device persistent-disk-0, auto-delete yes)"), dry.out());
+        assertTrue(api.requests.stream().allMatch(q -> q.startsWith("GET ")), "a dry run changes nothing: " + api.requests);
+
         GcloudSandbox.Result r = gcloud.run("rollback", "--zone", ZONE, "--instance", "win1");
 
         assertEquals(0, r.exit(), r.toString());

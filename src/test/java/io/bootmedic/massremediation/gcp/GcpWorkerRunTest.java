@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static io.bootmedic.massremediation.gcp.GcpCloud.WORKER;
 import static io.bootmedic.massremediation.gcp.GcpCloud.ZONE;
@@ -54,12 +55,17 @@ class GcpWorkerRunTest {
     }
 
     @Test
-    void bootmedicFailingOnTheCopyLeavesTheVmOnItsOriginalDisk() throws Exception {
-        gcloud.workerRun(0, 1);
+    void bootmedicFailingOnTheCopyLeavesTheVmOnItsOriginalDiskWithTheDriverOnTheWorker() throws Exception {
+        gcloud.workerRun(2, 1);
 
-        GcloudSandbox.Result r = gcloud.run("fix", "--zone", ZONE, "--worker", WORKER, "--instance", "win1", "--record", gcloud.record().toString());
+        // --via local: the driver runs on the worker itself (as root here), no ssh
+        GcloudSandbox.Result r = gcloud.run(Map.of("BOOTMEDIC_JOB_ROOT", gcloud.worker.resolve("jobs").toString(),
+                        "BOOTMEDIC_WORKER_SHELL", gcloud.worker.resolve("fake-worker-fix").toString()),
+                "fix", "--zone", ZONE, "--worker", WORKER, "--instance", "win1", "--via", "local", "--record", gcloud.record().toString());
 
         assertEquals(1, r.exit(), r.toString());
+        assertEquals(List.of(), gcloud.sshCalls());
+        assertEquals(List.of("set -- --gce-device-name " + COPY + " --expect-size 53687091200"), gcloud.workerArgs());
         assertVmUntouched();
         assertTrue(index("bootmedic-end " + COPY + " rc=1") < index("detachDisk " + WORKER + " " + COPY));
         assertTrue(r.out().contains("FAILED win1 at step 'bootmedic': bootmedic on the worker: exit 1"), r.out());
