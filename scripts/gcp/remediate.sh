@@ -322,8 +322,13 @@ run_job() { # I DEVICE
     job_end=$state
     case "$state" in
       done)
-        printf '%s\n' "$out" | sed '/^BM_JOB=/d; s/^/    worker| /'
+        printf '%s\n' "$out" | sed '/^BM_JOB=/d; /^BM_DEVICE=/d; s/^/    worker| /'
         worker_rc=$(printf '%s\n' "$out" | sed -n 's/^BM_JOB=done rc=\([0-9]*\).*/\1/p' | tail -n 1)
+        if printf '%s\n' "$out" | grep -q '^BM_DEVICE=busy'; then
+          say "${T_name[i]}: bootmedic ended, but the copy is still mounted or open on the worker"
+          job_end=busy
+          return 2
+        fi
         return 0
         ;;
       running) started=1 action=poll ;;
@@ -342,7 +347,7 @@ run_job() { # I DEVICE
     esac
     if [ "$SECONDS" -ge "$deadline" ]; then
       say "${T_name[i]}: bootmedic did not finish within ${timeout}s: stopping it on the worker"
-      out=$(worker_call cancel "$dev" "$cancel_grace" "/dev/disk/by-id/google-$dev") || true
+      out=$(worker_call cancel "$dev" "$cancel_grace") || true
       state=$(job_state "$out")
       job_end=$state
       case "$state" in
@@ -457,7 +462,7 @@ repair_copy() { # I
   local jr=0
   run_job "$i" "$copy" || jr=$?
   if [ "$jr" = 2 ]; then
-    T_why[i]="bootmedic may STILL be running on the worker: the copy $copy stays attached to $worker. When it has ended: $self cleanup --record $record"
+    T_why[i]="bootmedic may STILL be running on the worker, or the copy is still mounted or open there: $copy stays attached to $worker. When nothing uses it any more: $self cleanup --record $record"
     return 1
   fi
   if [ "$jr" = 0 ] && [ "$worker_rc" = 0 ]; then
@@ -684,9 +689,10 @@ cmd_cleanup() {
       continue
     fi
     if attached_to_worker "$copy"; then
-      state=$(job_state "$(worker_call poll "$copy" 0 || true)")
-      if [ "$state" = running ] || [ -z "$state" ]; then
-        echo "  bootmedic is still running on $w (or the worker does not answer): $copy stays attached. Run cleanup again later."
+      j=$(worker_call poll "$copy" 0 || true)
+      state=$(job_state "$j")
+      if [ "$state" = running ] || [ -z "$state" ] || printf '%s\n' "$j" | grep -q '^BM_DEVICE=busy'; then
+        echo "  bootmedic is still running on $w (or the copy is still mounted there, or the worker does not answer): $copy stays attached. Run cleanup again later."
         failed=$((failed + 1))
         continue
       fi

@@ -6,10 +6,12 @@
 #
 #   worker-job.sh start  ID WINDOW PAYLOAD_B64   start job ID (once; a second start only reports)
 #   worker-job.sh poll   ID WINDOW               report job ID, waiting up to WINDOW s for its end
-#   worker-job.sh cancel ID GRACE DEVICE         stop job ID (TERM, then KILL after GRACE s) and
+#   worker-job.sh cancel ID GRACE [DEVICE]       stop job ID (TERM, then KILL after GRACE s) and
 #                                                check that nothing holds DEVICE any more
+#                                                (default /dev/disk/by-id/google-ID)
 #
-# Last line, for the driver: BM_JOB=done rc=N | BM_JOB=running | BM_JOB=lost (no result and no
+# Last line, for the driver: BM_JOB=done rc=N (with a BM_DEVICE=busy line before it when the
+# copy, /dev/disk/by-id/google-ID, is still mounted or open) | BM_JOB=running | BM_JOB=lost (no result and no
 # process: the worker rebooted?) | BM_JOB=missing (never started) | BM_JOB=cancelled |
 # BM_JOB=busy (still running or the device is still in use: do NOT detach).
 # The job's exit code comes from its rc file, not from its output.
@@ -22,6 +24,19 @@ runner=${BOOTMEDIC_WORKER_SHELL:-bash} # the shell that runs worker-fix.sh (test
 d=$root/$id
 
 job_pid() { cat "$d/pid" 2>/dev/null || true; }
+
+# the copy as the worker sees it (Google's udev rules name it after the attach's device name)
+device=${BOOTMEDIC_DEV_PREFIX:-}/dev/disk/by-id/google-$id
+
+# Is DEVICE (or a partition of it) still mounted or open on this machine?
+device_busy() { # DEVICE
+  local real
+  [ -e "$1" ] || return 1
+  real=$(readlink -f "$1")
+  grep -q "^$real" /proc/mounts 2>/dev/null && return 0
+  command -v fuser >/dev/null 2>&1 && fuser -s "$real" 2>/dev/null && return 0
+  return 1
+}
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
 report() { # WINDOW
@@ -29,6 +44,8 @@ report() { # WINDOW
   while :; do
     if [ -f "$d/rc" ]; then
       cat "$d/out" 2>/dev/null || true
+      # the job ended; if something still has the copy mounted or open, the driver must not detach it
+      if device_busy "$device"; then echo "worker-job: $device is still mounted or open" >&2; echo "BM_DEVICE=busy"; fi
       echo "BM_JOB=done rc=$(cat "$d/rc")"
       return 0
     fi
@@ -65,7 +82,7 @@ case "$action" in
     report "${3:-0}"
     ;;
   cancel)
-    grace=${3:-30} device=${4:-}
+    grace=${3:-30} device=${4:-$device}
     pid=$(job_pid)
     if [ -f "$d/rc" ]; then
       report 0
@@ -77,14 +94,10 @@ case "$action" in
       if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; sleep 2; fi
     fi
     if alive "$pid"; then echo "worker-job: job $id (pid $pid) does not stop" >&2; echo "BM_JOB=busy"; exit 0; fi
-    if [ -n "$device" ] && [ -e "$device" ]; then
-      real=$(readlink -f "$device")
-      if grep -q "^$real" /proc/mounts 2>/dev/null ||
-        { command -v fuser >/dev/null 2>&1 && fuser -s "$real" 2>/dev/null; }; then
-        echo "worker-job: $real is still mounted or open on the worker" >&2
-        echo "BM_JOB=busy"
-        exit 0
-      fi
+    if device_busy "$device"; then
+      echo "worker-job: $device is still mounted or open on the worker" >&2
+      echo "BM_JOB=busy"
+      exit 0
     fi
     [ -d "$d" ] && echo 124 >"$d/rc"
     echo "BM_JOB=cancelled"

@@ -27,6 +27,7 @@ class WorkerJobScriptTest {
         ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(List.of("bash", "scripts/gcp/worker-job.sh")));
         pb.command().addAll(List.of(args));
         pb.environment().put("BOOTMEDIC_JOB_ROOT", tmp.resolve("jobs").toString());
+        pb.environment().put("BOOTMEDIC_DEV_PREFIX", tmp.toString());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -88,5 +89,23 @@ class WorkerJobScriptTest {
         } finally {
             holder.destroyForcibly();
         }
+    }
+
+    @Test
+    void aJobThatEndedWhileTheCopyIsStillOpenSaysSoBeforeItsResult() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fuser")) || Files.isExecutable(Path.of("/bin/fuser")),
+                "psmisc's fuser is not installed");
+        Path dev = Files.createDirectories(tmp.resolve("dev/disk/by-id")).resolve("google-dev-5");
+        Files.writeString(dev, "");
+        Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + dev + "; sleep 30").start();
+        try {
+            Thread.sleep(300);
+            String out = run("start", "dev-5", "10", payload("exit 0\n"));
+            assertTrue(out.contains("BM_DEVICE=busy\nBM_JOB=done rc=0"), out);
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
+        }
+        assertFalse(run("poll", "dev-5", "0").contains("BM_DEVICE=busy"), "free again once the holder is gone");
     }
 }
