@@ -384,14 +384,21 @@ snapshot_all() {
     fi
   done
   current=-1
-  # wait for every snapshot: READY, or FAILED (that VM stops here, untouched)
-  local pending=1 end=$((SECONDS + snapshot_timeout)) status
+  # wait for every snapshot: READY, or FAILED (that VM stops here, untouched); one list call per
+  # round for all of them (the run's label), not one describe per VM
+  local pending=1 end=$((SECONDS + snapshot_timeout)) status listing name
+  declare -A snap_status=()
   while [ "$pending" = 1 ]; do
     pending=0
+    snap_status=()
+    listing=$(gc compute snapshots list --filter="labels.bootmedic-run=$stamp" --format='value(name,status)') || listing=""
+    while IFS=$'\t' read -r name status; do
+      [ -n "$name" ] && snap_status[$name]=$status
+    done <<<"$listing"
     for i in "${!T_name[@]}"; do
       [ "${T_state[i]}" = ok ] || continue
       [ "${T_step[i]}" = snapshot ] || continue
-      status=$(gc compute snapshots describe "${T_snap[i]}" --format='value(status)') || status=""
+      status=${snap_status[${T_snap[i]}]:-}
       case "$status" in
         READY) T_step[i]=snapshot-ready; say "${T_name[i]}: snapshot ${T_snap[i]} is READY"; record_line "$i" in-progress ;;
         FAILED)

@@ -143,6 +143,18 @@ final class ComputeEmulator implements AutoCloseable {
             if (name == null && method.equals("POST")) {
                 return s.insertSnapshot(body);
             }
+            if (name == null) { // snapshots.list: each snapshot in progress moves on as with a get
+                ObjectNode out = ComputeState.JSON.createObjectNode().put("kind", "compute#snapshotList")
+                        .put("id", "projects/" + s.project + "/global/snapshots")
+                        .put("selfLink", s.base + "projects/" + s.project + "/global/snapshots");
+                var items = out.putArray("items");
+                synchronized (s) {
+                    for (String n : List.copyOf(s.snapshots.keySet())) {
+                        items.add(s.readSnapshot(n));
+                    }
+                }
+                return out;
+            }
             if (name != null) {
                 return s.readSnapshot(name);
             }
