@@ -19,7 +19,7 @@ packages=(
   chromium chromium-driver        # the dashboard test drives a real headless browser
   wrk curl                        # the collector benchmark's load generator
   python3-yaml                    # parses the SSM document and the Kubernetes manifests in the mass-remediation tests
-  util-linux mount udev           # flock, blockdev, lsblk, losetup, udevadm: the worker-side disk checks and their loop-device tests
+  util-linux mount udev psmisc    # flock, blockdev, lsblk, losetup, udevadm, fuser: the worker-side disk checks and their loop-device tests
   awscli azure-cli google-cloud-cli  # the route tests run the real cloud CLIs against local endpoints
   python3-botocore                # the EC2/SSM service models the AWS test endpoint answers from
   libvirt-clients libvirt-daemon  # real virsh (the KVM route test uses libvirt's test driver)

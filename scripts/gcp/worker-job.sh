@@ -26,7 +26,7 @@ d=$root/$id
 job_pid() { cat "$d/pid" 2>/dev/null || true; }
 
 # the copy as the worker sees it (Google's udev rules name it after the attach's device name)
-device=${BOOTMEDIC_DEV_PREFIX:-}/dev/disk/by-id/google-$id
+device=${BOOTMEDIC_TEST_DEV_ROOT:-}/dev/disk/by-id/google-$id  # the same test-only switch as worker-fix.sh
 
 # Is DEVICE (or a partition of it) still mounted or open on this machine?
 device_busy() { # DEVICE

@@ -27,7 +27,7 @@ class WorkerJobScriptTest {
         ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(List.of("bash", "scripts/gcp/worker-job.sh")));
         pb.command().addAll(List.of(args));
         pb.environment().put("BOOTMEDIC_JOB_ROOT", tmp.resolve("jobs").toString());
-        pb.environment().put("BOOTMEDIC_DEV_PREFIX", tmp.toString());
+        pb.environment().put("BOOTMEDIC_TEST_DEV_ROOT", tmp.toString());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
