@@ -1,6 +1,7 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.keys.AmbiguousKeyIdException;
+import io.bootmedic.keys.KeyCandidate;
+import io.bootmedic.keys.KeyChain;
 import io.bootmedic.keys.KeyStore;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.keys.RecoveryPasswordPrompt;
@@ -9,29 +10,39 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The keys an admin gave for this run, tried against each locked volume in turn: recovery
- * passwords, passwords, startup-key files, then the clear key of a suspended volume.
+ * The keys of this run, tried against each locked volume of an image or device. They come from
+ * one {@link KeyChain} (the same the machine's own BitLocker is fed from with --all): what the
+ * command line gave, key files and bundles, the collector; then the clear key of a suspended
+ * volume; then a person at the prompt.
  */
 public final class VolumeKeys {
-    private final List<RecoveryPassword> recoveryPasswords;
-    private final List<char[]> passwords;
-    private final List<Path> startupKeys;
-    private final String source;
+    /** Times a person may type a recovery password for one volume before it is left locked. */
+    static final int PROMPT_ROUNDS = 3;
+
+    private final KeyChain.Source given;
     private KeyStore keyFiles = new KeyStore();
     private RecoveryPasswordPrompt prompt;
-    private RemoteKeySource remote;
+    private KeyChain.Remote remote;
 
-    /** A service that holds escrowed recovery passwords by key ID (the collector). */
-    @FunctionalInterface
-    public interface RemoteKeySource {
-        /** The password for a whole key ID; empty when the service has none; IOException when it cannot be asked. */
-        java.util.Optional<RecoveryPassword> find(String keyId) throws IOException;
+    public VolumeKeys(List<RecoveryPassword> recoveryPasswords, List<char[]> passwords, List<Path> startupKeys, String source) {
+        this.given = KeyChain.given(List.copyOf(recoveryPasswords), List.copyOf(passwords), List.copyOf(startupKeys), source);
+    }
+
+    public static VolumeKeys none() {
+        return new VolumeKeys(List.of(), List.of(), List.of(), null);
+    }
+
+    /** Recovery keys from exports (AD, Entra, MBAM, CSV) and bundles, looked up by each volume's key IDs. */
+    public VolumeKeys withKeyFiles(KeyStore store) {
+        this.keyFiles = store;
+        return this;
     }
 
     /** Asked after key files and bundles, before the prompt (docs/design.md §6). */
-    public VolumeKeys withCollector(RemoteKeySource source) {
+    public VolumeKeys withCollector(KeyChain.Remote source) {
         this.remote = source;
         return this;
     }
@@ -42,21 +53,18 @@ public final class VolumeKeys {
         return this;
     }
 
-    public VolumeKeys(List<RecoveryPassword> recoveryPasswords, List<char[]> passwords, List<Path> startupKeys, String source) {
-        this.recoveryPasswords = List.copyOf(recoveryPasswords);
-        this.passwords = List.copyOf(passwords);
-        this.startupKeys = List.copyOf(startupKeys);
-        this.source = source;
-    }
-
-    /** Recovery keys from exports (AD, Entra, MBAM, CSV), looked up by each volume's key IDs. */
-    public VolumeKeys withKeyFiles(KeyStore store) {
-        this.keyFiles = store;
-        return this;
-    }
-
-    public static VolumeKeys none() {
-        return new VolumeKeys(List.of(), List.of(), List.of(), null);
+    /** The chain these keys form, in the order of docs/design.md §6. */
+    public KeyChain chain() {
+        List<KeyChain.Source> sources = new ArrayList<>();
+        sources.add(given);
+        sources.add(KeyChain.keyFiles(keyFiles));
+        if (remote != null) {
+            sources.add(KeyChain.remote(remote));
+        }
+        if (prompt != null) {
+            sources.add(KeyChain.prompt(prompt, PROMPT_ROUNDS));
+        }
+        return new KeyChain(sources);
     }
 
     /** How a volume was unlocked, for the report. */
@@ -68,90 +76,52 @@ public final class VolumeKeys {
      * {@link BitLockerException} naming the key IDs to look up when no key was given at all.
      */
     public Result unlock(BitLockerMetadata md) throws IOException {
+        List<String> ids = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(Protector::id).toList();
+        String volume = md.description == null ? md.volumeGuid : md.description;
         List<String> failures = new ArrayList<>();
-        for (RecoveryPassword rp : recoveryPasswords) {
-            try {
-                return new Result(Unlocker.withRecoveryPassword(md, rp), source, true);
-            } catch (WrongKeyException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        for (char[] pw : passwords) {
-            try {
-                return new Result(Unlocker.withPassword(md, pw), source, false);
-            } catch (WrongKeyException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        for (Path bek : startupKeys) {
-            try {
-                return new Result(Unlocker.withStartupKey(md, bek), "key-file", false);
-            } catch (WrongKeyException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        // docs/design.md §6 order: argument, key file / bundle, (collector), prompt
-        for (Protector p : md.protectors) {
-            if (p.type() != Protector.RECOVERY_PASSWORD) {
-                continue;
-            }
-            try {
-                var found = keyFiles.find(p.id());
-                if (found.isPresent()) {
-                    try {
-                        return new Result(Unlocker.withRecoveryPassword(md, found.get().password()), found.get().keySource(), true);
-                    } catch (WrongKeyException e) {
-                        failures.add("the key file entry for {" + p.id() + "} (" + found.get().source() + ") does not open it");
-                    }
-                }
-            } catch (AmbiguousKeyIdException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        if (remote != null) {
-            for (Protector p : md.protectors) {
-                if (p.type() != Protector.RECOVERY_PASSWORD) {
-                    continue;
-                }
-                try {
-                    var found = remote.find(p.id());
-                    if (found.isPresent()) {
-                        try {
-                            return new Result(Unlocker.withRecoveryPassword(md, found.get()), "collector", true);
-                        } catch (WrongKeyException e) {
-                            failures.add("the collector's recovery password for {" + p.id() + "} does not open it");
-                        }
-                    } else {
-                        failures.add("the collector has no recovery password for {" + p.id() + "}");
-                    }
-                } catch (IOException e) {
-                    failures.add("the collector could not be asked for {" + p.id() + "}: " + e.getMessage());
-                }
-            }
+        KeyChain chain = chain();
+        Optional<Result> opened = firstThatOpens(md, chain.withoutPeople().walk(ids, volume, failures::add), failures);
+        if (opened.isPresent()) {
+            return opened.get();
         }
         if (md.protectors.stream().anyMatch(p -> p.type() == Protector.CLEAR_KEY)) {
             return new Result(Unlocker.withClearKey(md), null, false);
         }
-        if (prompt != null && md.protectors.stream().anyMatch(p -> p.type() == Protector.RECOVERY_PASSWORD)) {
-            for (int round = 0; round < 3; round++) {
-                var typed = prompt.ask(md.description == null ? md.volumeGuid : md.description, null, recoveryKeyIds(md));
-                if (typed.isEmpty()) {
-                    failures.add("skipped at the prompt");
-                    break;
-                }
-                try {
-                    return new Result(Unlocker.withRecoveryPassword(md, typed.get()), "prompt", true);
-                } catch (WrongKeyException e) {
-                    failures.add(e.getMessage());
-                    System.err.println("  " + e.getMessage());
-                }
-            }
+        opened = firstThatOpens(md, chain.onlyPeople().walk(ids, volume, failures::add), failures);
+        if (opened.isPresent()) {
+            return opened.get();
         }
         if (!failures.isEmpty()) {
             throw new WrongKeyException(String.join("; ", failures));
         }
         throw new BitLockerException("BitLocker volume " + md.volumeGuid + " is locked and no key was given. "
                 + "Look up the recovery password for key ID " + recoveryKeyIds(md) + " and pass a key file (--key-file), --recovery-password, or --bek FILE");
+    }
+
+    private static Optional<Result> firstThatOpens(BitLockerMetadata md, KeyChain.Candidates candidates, List<String> failures) throws IOException {
+        for (Optional<KeyCandidate> next = candidates.next(); next.isPresent(); next = candidates.next()) {
+            KeyCandidate c = next.get();
+            try {
+                return Optional.of(open(md, c));
+            } catch (WrongKeyException e) {
+                failures.add(c.what() == null ? e.getMessage() : c.what() + " does not open it");
+                if ("prompt".equals(c.source())) {
+                    System.err.println("  " + e.getMessage()); // the person at the console tries again
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Result open(BitLockerMetadata md, KeyCandidate c) throws IOException {
+        if (c instanceof KeyCandidate.Recovery r) {
+            return new Result(Unlocker.withRecoveryPassword(md, r.password()), r.source(), true);
+        }
+        if (c instanceof KeyCandidate.UserPassword p) {
+            return new Result(Unlocker.withPassword(md, p.password()), p.source(), false);
+        }
+        KeyCandidate.StartupKey k = (KeyCandidate.StartupKey) c;
+        return new Result(Unlocker.withStartupKey(md, k.file()), k.source(), false);
     }
 
     /** The key IDs of the recovery-password protectors, as the recovery screen shows them. */

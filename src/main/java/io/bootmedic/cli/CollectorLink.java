@@ -1,6 +1,5 @@
 package io.bootmedic.cli;
 
-import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.collector.AgentConfig;
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.ReportUploader;
@@ -50,7 +49,7 @@ final class CollectorLink {
         }
     }
 
-    static VolumeKeys.RemoteKeySource keySource(CollectorClient client) {
+    static io.bootmedic.keys.KeyChain.Remote keySource(CollectorClient client) {
         return client::recoveryPassword;
     }
 

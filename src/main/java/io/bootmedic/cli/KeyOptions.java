@@ -2,6 +2,8 @@ package io.bootmedic.cli;
 
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
+import io.bootmedic.keys.KeyCandidate;
+import io.bootmedic.keys.KeyChain;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.keys.RecoveryPasswordPrompt;
 import io.bootmedic.platform.KeyProvider;
@@ -111,77 +113,30 @@ public class KeyOptions {
         return rps;
     }
 
-    /** One link of the key chain: the keys it has for a volume, fetched only when the links before it had none that worked. */
-    @FunctionalInterface
-    private interface Source {
-        List<RecoveryPasswordOrBek> keys(String keyId, String description) throws java.io.IOException;
-    }
-
     /**
-     * The keys for each locked volume the Windows platform layer finds, in the order of
-     * docs/design.md: argument, startup key, key files and bundle (by key ID), collector, then a
-     * person at the prompt. A key BitLocker refuses moves the volume on to the next link.
+     * The keys for each locked volume the Windows platform layer finds (--all): the same chain as
+     * {@link #keys()} for images (argument, startup key, key files and bundle by key ID, collector,
+     * then a person at the prompt). A key BitLocker refuses moves the volume on to the next one.
+     * User passwords are for images only: the machine's BitLocker is given recovery passwords and
+     * startup keys.
      */
     KeyProvider keyProvider() {
-        List<RecoveryPassword> rps = parsedRecoveryPasswords(); // a malformed one is a usage error before any volume is touched
-        bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
-        keyStore();
-        List<Source> chain = List.of(
-                (keyId, d) -> rps.stream().map(rp -> RecoveryPasswordOrBek.password(rp, "argument")).toList(),
-                (keyId, d) -> {
-                    List<RecoveryPasswordOrBek> beks = new ArrayList<>();
-                    for (Path bek : bekFiles) {
-                        beks.add(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(bek), "key-file"));
-                    }
-                    return beks;
-                },
-                this::fromKeyFiles,
-                this::fromCollector,
-                this::fromPrompt);
+        KeyChain chain = keys().chain(); // a malformed recovery password is a usage error before any volume is touched
         return (keyId, description) -> {
-            java.util.Iterator<Source> links = chain.iterator();
-            java.util.ArrayDeque<RecoveryPasswordOrBek> pending = new java.util.ArrayDeque<>();
+            KeyChain.Candidates walk = chain.walk(keyId == null ? List.of() : List.of(keyId), description,
+                    note -> System.err.println("keys: " + note));
             return () -> {
-                while (pending.isEmpty() && links.hasNext()) {
-                    pending.addAll(links.next().keys(keyId, description));
+                for (Optional<KeyCandidate> next = walk.next(); next.isPresent(); next = walk.next()) {
+                    KeyCandidate c = next.get();
+                    if (c instanceof KeyCandidate.Recovery r) {
+                        return Optional.of(RecoveryPasswordOrBek.password(r.password(), r.source()));
+                    }
+                    if (c instanceof KeyCandidate.StartupKey k) {
+                        return Optional.of(RecoveryPasswordOrBek.bek(java.nio.file.Files.readAllBytes(k.file()), k.source()));
+                    }
                 }
-                return Optional.ofNullable(pending.poll());
+                return Optional.empty();
             };
         };
-    }
-
-    private List<RecoveryPasswordOrBek> fromKeyFiles(String keyId, String description) {
-        if (keyId == null) {
-            return List.of();
-        }
-        try {
-            return keyStore().find(keyId).map(r -> List.of(RecoveryPasswordOrBek.password(r.password(), r.keySource()))).orElse(List.of());
-        } catch (io.bootmedic.keys.AmbiguousKeyIdException e) {
-            System.err.println("keys: " + e.getMessage());
-            return List.of();
-        }
-    }
-
-    private List<RecoveryPasswordOrBek> fromCollector(String keyId, String description) {
-        if (keyId == null || collector().isEmpty()) {
-            return List.of();
-        }
-        try {
-            Optional<RecoveryPassword> fetched = collector().get().recoveryPassword(keyId);
-            if (fetched.isPresent()) {
-                return List.of(RecoveryPasswordOrBek.password(fetched.get(), "collector"));
-            }
-            System.err.println("keys: the collector has no recovery password for " + keyId);
-        } catch (java.io.IOException e) {
-            System.err.println("keys: the collector could not be asked for " + keyId + ": " + e.getMessage());
-        }
-        return List.of();
-    }
-
-    private List<RecoveryPasswordOrBek> fromPrompt(String keyId, String description) throws java.io.IOException {
-        if (keyId == null || prompter() == null) {
-            return List.of();
-        }
-        return prompter().ask(description, null, keyId).map(p -> List.of(RecoveryPasswordOrBek.password(p, "prompt"))).orElse(List.of());
     }
 }
