@@ -19,7 +19,7 @@ import java.util.List;
  * conversion; none of a volume Windows finished decrypting. Writes keep each sector as it is
  * stored: encrypted where it is encrypted, plain where it is plain.
  */
-public final class BitLockerBlockDevice implements BlockDevice {
+public final class BitLockerBlockDevice extends io.bootmedic.image.StackedBlockDevice {
     private final BlockDevice raw;
     private final BitLockerMetadata md;
     /** null for a decrypted volume: nothing is encrypted. */
@@ -33,6 +33,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
     private byte[] buffer = new byte[0];
 
     public BitLockerBlockDevice(BlockDevice raw, BitLockerMetadata md, byte[] fvek) throws IOException {
+        super(raw, false); // the encrypted device is closed by whoever opened it
         this.raw = raw;
         this.md = md;
         String name = raw.describe();
@@ -93,11 +94,6 @@ public final class BitLockerBlockDevice implements BlockDevice {
     @Override
     public int sectorSize() {
         return sector;
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return raw.isReadOnly();
     }
 
     private boolean zero(long logical) {
@@ -317,17 +313,7 @@ public final class BitLockerBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() throws IOException {
-        raw.flush();
-    }
-
-    @Override
     public String describe() {
         return raw.describe() + (md.decrypted() ? " (BitLocker, decrypted)" : " (BitLocker, unlocked)");
-    }
-
-    /** The encrypted device is closed by whoever opened it. */
-    @Override
-    public void close() {
     }
 }

@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** A partition: a window of a larger device; nothing outside it can be read or written through it. */
-public final class SliceBlockDevice implements BlockDevice {
+public final class SliceBlockDevice extends StackedBlockDevice {
     private final BlockDevice parent;
     private final long start;
     private final long length;
     private final String name;
 
     public SliceBlockDevice(BlockDevice parent, long start, long length, String name) throws ImageFormatException {
+        super(parent, false); // the disk is closed by whoever opened it
         if (start < 0 || length <= 0 || start > parent.size() || length > parent.size() - start) {
             throw new ImageFormatException(name + " (bytes " + start + "+" + length + ") lies outside " + parent.describe()
                     + " (" + parent.size() + " bytes): the partition table is damaged or the image is truncated");
@@ -32,12 +33,6 @@ public final class SliceBlockDevice implements BlockDevice {
     }
 
     @Override
-    public boolean isReadOnly() {
-        return parent.isReadOnly();
-    }
-
-
-    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
         parent.read(start + offset, dst); // offset <= length and start + length <= parent.size(): no overflow
@@ -50,17 +45,7 @@ public final class SliceBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() throws IOException {
-        parent.flush();
-    }
-
-    @Override
     public String describe() {
         return name;
-    }
-
-    /** The disk is closed by whoever opened it, not by a partition of it. */
-    @Override
-    public void close() {
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * before the footer's sector, so that sector holds nothing else, and it is what the format requires
  * a writer to leave behind.
  */
-public final class VhdBlockDevice implements BlockDevice {
+public final class VhdBlockDevice extends StackedBlockDevice {
     private final ImageFile file;
     private final VhdFooter footer;
     private final long size;
@@ -30,6 +30,7 @@ public final class VhdBlockDevice implements BlockDevice {
     private long footerOffset;
 
     private VhdBlockDevice(ImageFile file, VhdFooter footer, VhdDynamicHeader header, VhdBat bat, boolean footerDamaged, List<String> warnings) {
+        super(file, true);
         this.file = file;
         this.footer = footer;
         this.size = footer.currentSize();
@@ -115,11 +116,6 @@ public final class VhdBlockDevice implements BlockDevice {
     }
 
     @Override
-    public boolean isReadOnly() {
-        return file.isReadOnly();
-    }
-
-    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
         if (header == null) {
@@ -198,17 +194,7 @@ public final class VhdBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() throws IOException {
-        file.flush();
-    }
-
-    @Override
     public String describe() {
         return file.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        file.close();
     }
 }

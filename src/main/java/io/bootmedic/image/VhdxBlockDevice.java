@@ -18,7 +18,7 @@ import java.util.List;
  * 1 MiB-aligned block (data first, then its table entry). Before the first change the headers get
  * new write GUIDs, as the format requires. An image whose log still holds entries is only read.
  */
-public final class VhdxBlockDevice implements BlockDevice {
+public final class VhdxBlockDevice extends StackedBlockDevice {
     private static final long MB = 1 << 20;
 
     private final ImageFile file;
@@ -29,6 +29,7 @@ public final class VhdxBlockDevice implements BlockDevice {
     private boolean headersUpdated;
 
     private VhdxBlockDevice(ImageFile file, VhdxHeader header, VhdxMetadata meta, VhdxBat bat, List<String> warnings) {
+        super(file, true);
         this.file = file;
         this.header = header;
         this.meta = meta;
@@ -116,7 +117,7 @@ public final class VhdxBlockDevice implements BlockDevice {
 
     @Override
     public boolean isReadOnly() {
-        return file.isReadOnly() || header.logDirty();
+        return super.isReadOnly() || header.logDirty();
     }
 
     @Override
@@ -197,17 +198,7 @@ public final class VhdxBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() throws IOException {
-        file.flush();
-    }
-
-    @Override
     public String describe() {
         return file.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        file.close();
     }
 }
