@@ -69,4 +69,12 @@ class FixCommand extends RunCommandBase {
     Path reportFile() {
         return report;
     }
+
+    @picocli.CommandLine.Mixin
+    RepairOptions repair;
+
+    @Override
+    RepairOptions repairOptions() {
+        return repair;
+    }
 }

@@ -72,6 +72,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             if (progress != null) {
                 target.progress = progress::line;
             }
+            target.repair = repairOptions();
             Target chosen = target.target(!dryRun());
             result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
                     .run(chosen, outbox(), reportFile());
@@ -103,5 +104,10 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         out.flush();
         return report.outcome().exitCode();
+    }
+
+    /** --journal and --quarantine-dir: only commands that change volumes have them; scan looks with the defaults. */
+    RepairOptions repairOptions() {
+        return new RepairOptions();
     }
 }

@@ -26,15 +26,8 @@ public class TargetOptions {
     @Option(names = "--device", paramLabel = "PATH", description = "A block device such as /dev/sdc (a cloud OS disk attached to a rescue VM).")
     Path device;
 
-    @Option(names = "--quarantine-dir", paramLabel = "DIR",
-            description = "For images and devices whose Windows crashed or hibernated: where the original bytes of neutralized files are kept "
-                    + "on this host (default: IMAGE.bootmedic-quarantine beside the image, ./bootmedic-quarantine for devices).")
-    Path quarantineDir;
-
-    @Option(names = "--journal", paramLabel = "MODE",
-            description = "For images and devices whose Windows crashed: 'neutralize' (default) zeroes the file's data in place and changes no metadata; "
-                    + "'reset' empties the NTFS journal as ntfsfix does, marks the volume for chkdsk and quarantines by rename.")
-    String journalMode = "neutralize";
+    /** --journal and --quarantine-dir of the commands that change volumes (fix, undo); their defaults elsewhere. */
+    RepairOptions repair = new RepairOptions();
 
     @picocli.CommandLine.Mixin
     KeyOptions keyOptions = new KeyOptions();
@@ -59,12 +52,12 @@ public class TargetOptions {
             RunMode mode = AfterFix.onWindows() && WindowsRunMode.current().onTheBrokenMachine() ? WindowsRunMode.current() : RunMode.MOUNTED_ROOT;
             return new RootTarget(root, mode);
         }
-        if (!journalMode.equals("neutralize") && !journalMode.equals("reset")) {
-            throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + journalMode + "'");
+        if (!repair.journalMode.equals("neutralize") && !repair.journalMode.equals("reset")) {
+            throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + repair.journalMode + "'");
         }
         if (image != null || device != null) {
-            return new ImageTarget(image != null ? image : device, device != null, writable, quarantineDir)
-                    .resetJournal(journalMode.equals("reset")).keys(keys());
+            return new ImageTarget(image != null ? image : device, device != null, writable, repair.quarantineDir)
+                    .resetJournal(repair.journalMode.equals("reset")).keys(keys());
         }
         try {
             LocalVolumePorts ports = PlatformFactory.current().localVolumes(progress);

@@ -25,6 +25,9 @@ class UndoCommand implements Callable<Integer> {
     @Mixin
     TargetOptions target;
 
+    @Mixin
+    RepairOptions repair;
+
     @Option(names = "--run", paramLabel = "ID", description = "The run to undo (its ID is in the report and in bootmedic/journal on the volume).")
     String runId;
 
@@ -36,6 +39,7 @@ class UndoCommand implements Callable<Integer> {
         }
         boolean allOk = true;
         boolean locked = false;
+        target.repair = repair;
         try (Target t = target.target(true)) {
             List<OpenedVolume> volumes = t.open();
             for (OpenedVolume v : volumes) {

@@ -159,6 +159,12 @@ class CliTest {
         Cli decrypt = Cli.run("bitlocker", "decrypt", "--help");
         assertTrue(decrypt.out.contains("--key-file") && decrypt.out.contains("--out"), decrypt.out);
         assertFalse(decrypt.out.contains("--journal") || decrypt.out.contains("--root"), decrypt.out);
+        Cli scan = Cli.run("scan", "--help");
+        assertFalse(scan.out.contains("--journal") || scan.out.contains("--quarantine-dir"), "scan changes nothing:\n" + scan.out);
+        for (String changes : List.of("fix", "undo")) {
+            Cli help = Cli.run(changes, "--help");
+            assertTrue(help.out.contains("--journal") && help.out.contains("--quarantine-dir"), changes + ":\n" + help.out);
+        }
         Cli both = Cli.run("bitlocker", "info", "--image", "a.img", "--device", "/dev/null");
         assertEquals(2, both.exit);
         assertTrue(both.err.contains("only one of --image and --device"), both.err);
