@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "collector", description = "The central collector: fleet status, reports, audited key release (see docs/collector.md).",
-        subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Token.class, CollectorCommand.Seed.class})
+        subcommands = {CollectorCommand.Init.class, CollectorCommand.Serve.class, CollectorCommand.Token.class, CollectorCommand.Seed.class,
+                CollectorPlaybookCommand.class})
 class CollectorCommand {
 
     @Command(name = "init", description = {"Create a collector's folder: TLS certificate, master key, admin and agent tokens, agent.conf.",
@@ -148,7 +149,7 @@ class CollectorCommand {
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
                     Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
-                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)), db);
+                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()), db);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("collector: stopping (finishing requests in flight)");

@@ -20,6 +20,13 @@ final class ConsoleReport {
     void print(Report r, String target, boolean dryRun, List<ReportWriter.Written> written) {
         out.println("bootmedic " + r.agentVersion() + "  " + r.command() + (dryRun && r.command().equals("fix") ? " --dry-run" : "") + " " + target);
         out.println("playbook " + r.playbook().id() + " (" + r.playbook().source() + ")   run " + r.runId());
+        for (Report.AppliedPlaybook p : r.playbooks().subList(Math.min(1, r.playbooks().size()), r.playbooks().size())) {
+            out.println("  also applied: " + p.id() + " version " + p.version() + " (" + p.source()
+                    + (p.publication() == null ? "" : " publication " + p.publication()) + ", signed by " + p.signedBy() + ")");
+        }
+        for (Report.RefusedPlaybook p : r.refusedPlaybooks()) {
+            out.println("  refused: " + (p.publication() == null ? "" : "publication " + p.publication() + ": ") + p.reason());
+        }
         out.println();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"VOLUME", "COMPUTER", "FILE", "VERDICT", "ACTION"});

@@ -23,6 +23,15 @@ public class PlaybookOptions {
     @Option(names = "--allow-unsigned-playbook", description = "Accept a playbook without a valid signature. Only for playbooks you wrote and checked yourself.")
     boolean allowUnsigned;
 
+    @Option(names = "--collector-playbooks", description = "Also apply the playbooks the collector (--config) publishes for this machine, each verified "
+            + "here against --trusted-key and trusted-keys/ beside the jar; one that does not verify is refused. Always on for --all with --config.")
+    boolean collectorPlaybooks;
+
+    /** The keys on the agent's own media: what a collector playbook's signature is checked against. */
+    List<io.bootmedic.playbook.VerifyingKey> trusted() throws PlaybookException {
+        return PlaybookLoader.trustedKeys(trustedKeys, defaultKeyDirs());
+    }
+
     Playbook load() throws PlaybookException {
         if (playbook == null) {
             return PlaybookLoader.builtin();

@@ -74,7 +74,7 @@ abstract class RunCommandBase implements Callable<Integer> {
             }
             target.repair = repairOptions();
             Target chosen = target.target(!dryRun());
-            result = new TargetRunner(playbook, new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
+            result = new TargetRunner(playbookSource(playbook, err), new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
                     .run(chosen, outbox(), reportFile());
             if (chosen instanceof io.bootmedic.volumes.ImageTarget image) {
                 // a damaged copy of a header or table was worked around: the admin should know before trusting the disk
@@ -104,6 +104,19 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         out.flush();
         return report.outcome().exitCode();
+    }
+
+    /** The playbook alone, or with the collector's: asked for with --collector-playbooks, and always on the boot media (--all with agent.conf). */
+    private io.bootmedic.remediation.PlaybookSource playbookSource(Playbook playbook, PrintWriter err) throws PlaybookException {
+        io.bootmedic.playbook.PlaybookSet alone = io.bootmedic.playbook.PlaybookSet.of(playbook);
+        var collector = target.keyOptions.collector();
+        if (playbookOptions.collectorPlaybooks && collector.isEmpty()) {
+            throw new UsageError("--collector-playbooks needs the collector: add --config agent.conf");
+        }
+        if (collector.isEmpty() || !(playbookOptions.collectorPlaybooks || target.all)) {
+            return io.bootmedic.remediation.PlaybookSource.fixed(alone);
+        }
+        return new CollectorPlaybooks(alone, collector.get(), playbookOptions.trusted(), m -> err.println("bootmedic: " + m));
     }
 
     /** --journal and --quarantine-dir: only commands that change volumes have them; scan looks with the defaults. */

@@ -7,6 +7,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** The files of one collector, all in one folder made by {@code collector init}. */
 public record CollectorDir(Path dir) {
+    /** Public keys (*.pub) whose playbook signatures the collector accepts at publish. */
+    public Path trustedKeys() {
+        return dir.resolve("trusted-keys");
+    }
+
     public Path keystore() {
         return dir.resolve("server.p12");
     }

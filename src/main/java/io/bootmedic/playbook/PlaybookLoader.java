@@ -38,22 +38,23 @@ public final class PlaybookLoader {
     public Playbook load(Path file) throws PlaybookException {
         byte[] content = read(file, "--playbook", MAX_PLAYBOOK_BYTES);
         Path sigFile = file.resolveSibling(file.getFileName() + ".sig");
+        String signedBy = null;
         if (Files.exists(sigFile, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.exists(sigFile)) {
             byte[] sig = read(sigFile, "the signature of --playbook", MAX_SIGNATURE_BYTES);
             if (!allowUnsigned) {
-                PlaybookSignature.verify(content, sig, trusted, file.toString());
+                signedBy = PlaybookSignature.verify(content, sig, trusted, file.toString());
             }
         } else if (!allowUnsigned) {
             throw new PlaybookException("playbook " + file + " is not signed (no " + sigFile.getFileName() + " beside it). "
                     + "Sign it with 'bootmedic playbook sign --key KEY " + file + "', or, if you wrote and checked it yourself, "
                     + "run again with --allow-unsigned-playbook");
         }
-        return PlaybookParser.parse(content, file.toString());
+        return PlaybookParser.parse(content, file.toString()).from(file.toString(), null, signedBy);
     }
 
     /** Playbooks are a few KiB; a file far bigger than this one is not a playbook. */
     public static final long MAX_PLAYBOOK_BYTES = 1024 * 1024;
-    static final long MAX_SIGNATURE_BYTES = 64 * 1024;
+    public static final long MAX_SIGNATURE_BYTES = 64 * 1024;
 
     /** The bytes of a playbook-related file, refused (FIFO, directory, too big, unreadable) before it is opened. */
     public static byte[] read(Path file, String what, long maxBytes) throws PlaybookException {

@@ -16,7 +16,7 @@ import java.util.Set;
  * misspelt "modifiedBefore" silently dropped would widen what gets quarantined.
  */
 public final class PlaybookParser {
-    private static final Set<String> TOP_FIELDS = Set.of("id", "title", "rules", "description");
+    private static final Set<String> TOP_FIELDS = Set.of("id", "title", "version", "rules", "description");
     private static final Set<String> RULE_FIELDS = Set.of("id", "directory", "glob", "headerHex", "modifiedBefore", "modifiedAfter", "action");
 
     /** A glob matches one NTFS name, and those have at most 255 characters. */
@@ -49,7 +49,28 @@ public final class PlaybookParser {
         for (int i = 0; i < rules.size(); i++) {
             parsed.add(parseRule(rules.get(i), id + "#" + (i + 1), "rule " + (i + 1) + " of playbook " + source));
         }
-        return new Playbook(id, title, List.copyOf(parsed), source);
+        return new Playbook(id, title, version(root, "playbook " + source), List.copyOf(parsed), source, null, null);
+    }
+
+    /** "version": a string or a whole number, kept as text; "1" when absent. */
+    private static String version(Map<String, Object> root, String where) throws PlaybookException {
+        Object v = root.get("version");
+        if (v == null) {
+            return Playbook.DEFAULT_VERSION;
+        }
+        String text;
+        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger) {
+            text = v.toString();
+        } else if (v instanceof String s) {
+            text = s.strip();
+        } else {
+            throw new PlaybookException(where + ": 'version' must be a string or a whole number, e.g. \"2\" or 2");
+        }
+        if (!text.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")) {
+            throw new PlaybookException(where + ": 'version' must be 1 to 64 letters, digits, '.', '_', '+' or '-' (found: "
+                    + (text.length() > 64 ? text.substring(0, 64) + "…" : text) + ")");
+        }
+        return text;
     }
 
     @SuppressWarnings("unchecked")

@@ -22,8 +22,10 @@ public final class Inspector {
 
     public List<Finding> inspect(FileTree tree, Playbook playbook) throws IOException {
         List<Finding> findings = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>(); // upper-cased: NTFS names are case-insensitive
         for (Rule rule : playbook.rules()) {
-            findings.addAll(inspect(tree, rule));
+            // two playbooks may name the same file: the first rule decides, or the file would be moved twice
+            inspect(tree, rule).stream().filter(f -> seen.add(f.path().toString().toUpperCase(java.util.Locale.ROOT))).forEach(findings::add);
         }
         return findings;
     }

@@ -2,6 +2,7 @@ package io.bootmedic.remediation;
 
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
+import io.bootmedic.playbook.PlaybookSet;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -21,6 +22,7 @@ import java.util.UUID;
  * {@link FileTree}s, never which door they came through.
  */
 public final class RemediationRun {
+    private final PlaybookSet playbooks;
     private final Playbook playbook;
     private final RunOptions options;
     private final IdentityProbe identity;
@@ -29,7 +31,13 @@ public final class RemediationRun {
     private final Inspector inspector = new Inspector();
 
     public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
-        this.playbook = playbook;
+        this(PlaybookSet.of(playbook), options, identity, crash);
+    }
+
+    /** A run applying several playbooks at once (the primary one and the collector's, verified). */
+    public RemediationRun(PlaybookSet playbooks, RunOptions options, IdentityProbe identity, CrashPoint crash) {
+        this.playbooks = playbooks;
+        this.playbook = playbooks.combined();
         this.options = options;
         this.identity = identity;
         this.crash = crash;
@@ -50,8 +58,11 @@ public final class RemediationRun {
                 volumes.add(process(volume));
             }
         }
+        List<Report.AppliedPlaybook> applied = playbooks.playbooks().stream()
+                .map(p -> new Report.AppliedPlaybook(p.id(), p.version(), p.source(), p.publication(), p.signedBy())).toList();
+        List<Report.RefusedPlaybook> refused = playbooks.refused().stream().map(r -> new Report.RefusedPlaybook(r.publication(), r.reason())).toList();
         return new Report(Report.SCHEMA, runId, AgentVersion.get(), started, Instant.now().toString(), mode, options.command(),
-                new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.of(volumes), volumes);
+                new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.of(volumes), volumes, applied, refused);
     }
 
     private Report.VolumeReport lockedReport(OpenedVolume v) {

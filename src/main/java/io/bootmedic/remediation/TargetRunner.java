@@ -2,6 +2,7 @@ package io.bootmedic.remediation;
 
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
+import io.bootmedic.playbook.PlaybookSet;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
 
@@ -13,7 +14,7 @@ import java.util.function.Supplier;
 
 /** Opens one target, runs the playbook over it and writes the report everywhere it belongs. */
 public final class TargetRunner {
-    private final Playbook playbook;
+    private final PlaybookSource playbooks;
     private final RunOptions options;
     private final IdentityProbe identity;
     private final Supplier<Report.Host> thisMachine;
@@ -23,7 +24,12 @@ public final class TargetRunner {
      *                    the target is that machine's own disk (WinPE, safe mode)
      */
     public TargetRunner(Playbook playbook, RunOptions options, IdentityProbe identity, Supplier<Report.Host> thisMachine) {
-        this.playbook = playbook;
+        this(PlaybookSource.fixed(PlaybookSet.of(playbook)), options, identity, thisMachine);
+    }
+
+    /** {@code playbooks} is asked once per target, after its volumes are open (the collector's playbooks depend on the machine). */
+    public TargetRunner(PlaybookSource playbooks, RunOptions options, IdentityProbe identity, Supplier<Report.Host> thisMachine) {
+        this.playbooks = playbooks;
         this.options = options;
         this.identity = identity;
         this.thisMachine = thisMachine;
@@ -33,14 +39,29 @@ public final class TargetRunner {
     }
 
     public Result run(Target target, Path outbox, Path reportFile) throws IOException {
-        RemediationRun run = new RemediationRun(playbook, options, identity, CrashPoint.NONE);
         try (target) {
             List<OpenedVolume> volumes = target.open();
-            Report report = run.run(target.mode(), volumes, host(target));
+            Report.Host host = host(target);
+            RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE);
+            Report report = run.run(target.mode(), volumes, host);
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);
         }
+    }
+
+    /** The names the volumes' registries give (read again by the run; a hive read is small next to a fetch per volume). */
+    private List<String> computerNames(List<OpenedVolume> volumes) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (OpenedVolume v : volumes) {
+            if (!v.locked() && WindowsVolumes.isWindows(v.tree())) {
+                String name = identity.identify(v.tree()).windows().computerName();
+                if (name != null && !name.isBlank() && !names.contains(name)) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
     }
 
     /** The machine is only known when bootmedic runs on it (WinPE, safe mode), not when it sees its disk from elsewhere. */

@@ -4,8 +4,30 @@ import java.util.List;
 
 /** One run, as docs/design.md §7 {@code bootmedic.report/v1} fixes it. */
 public record Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
-                     String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes) {
+                     String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes,
+                     List<AppliedPlaybook> playbooks, List<RefusedPlaybook> refusedPlaybooks) {
     public static final String SCHEMA = "bootmedic.report/v1";
+
+    /** A run with one playbook and nothing refused. */
+    public Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
+                  String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes) {
+        this(schema, runId, agentVersion, startedAt, finishedAt, mode, command, playbook, host, outcome, volumes,
+                List.of(new AppliedPlaybook(playbook.id(), null, playbook.source(), null, null)), List.of());
+    }
+
+    /**
+     * One playbook the run applied (docs/design.md §7 "playbooks").
+     *
+     * @param source      "built-in", the file's path, or "collector"
+     * @param publication the collector's publication id (collector playbooks only)
+     * @param signedBy    the id of the key whose signature was verified, or null
+     */
+    public record AppliedPlaybook(String id, String version, String source, String publication, String signedBy) {
+    }
+
+    /** A playbook the run did not apply: a collector playbook whose signature or content was refused, or (publication null) the collector's list that could not be fetched. */
+    public record RefusedPlaybook(String publication, String reason) {
+    }
 
     /** Which playbook decided the verdicts. */
     public record PlaybookRef(String id, String source) {

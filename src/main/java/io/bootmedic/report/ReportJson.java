@@ -40,6 +40,25 @@ public final class ReportJson {
             volumes.add(volume(v));
         }
         m.put("volumes", volumes);
+        List<Object> applied = new ArrayList<>();
+        for (Report.AppliedPlaybook p : r.playbooks()) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("id", p.id());
+            a.put("version", p.version());
+            a.put("source", p.source());
+            a.put("publication", p.publication());
+            a.put("signedBy", p.signedBy());
+            applied.add(a);
+        }
+        m.put("playbooks", applied);
+        List<Object> refused = new ArrayList<>();
+        for (Report.RefusedPlaybook p : r.refusedPlaybooks()) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("publication", p.publication());
+            a.put("reason", p.reason());
+            refused.add(a);
+        }
+        m.put("refusedPlaybooks", refused);
         return m;
     }
 

@@ -91,6 +91,81 @@ public final class CollectorClient {
         }
     }
 
+    /**
+     * The active playbooks the collector targets at this machine (agent token). Nothing here is
+     * trusted yet: sizes and encodings are checked, signatures are the caller's to verify.
+     */
+    public java.util.List<ServedPlaybook> activePlaybooks(io.bootmedic.report.Report.Host host, String computerName, Map<String, String> tags)
+            throws CollectorException {
+        StringBuilder q = new StringBuilder("/api/v1/playbooks/active?");
+        appendParam(q, "computerName", computerName);
+        appendParam(q, "biosSerial", host.biosSerial());
+        appendParam(q, "vmId", host.hypervisorVmId());
+        tags.forEach((k, v) -> appendParam(q, "tag", k + "=" + v));
+        // 16 playbooks of at most 1 MiB each, base64-encoded, and their signatures
+        Answer a = request("GET", q.toString(), null, null, 24 << 20);
+        if (a.status != 200) {
+            throw refusal(a, "the list of active playbooks");
+        }
+        try {
+            java.util.List<Object> list = Json.list(Json.readObject(a.body), "playbooks");
+            if (list == null) {
+                throw new IOException("no playbooks list");
+            }
+            java.util.List<ServedPlaybook> served = new java.util.ArrayList<>();
+            for (Object o : list.subList(0, Math.min(list.size(), ServedPlaybook.MAX_PLAYBOOKS))) {
+                if (!(o instanceof Map<?, ?> raw)) {
+                    throw new IOException("a playbook entry is not an object");
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) raw;
+                String publication = Json.string(m, "publication");
+                if (publication == null || !publication.matches("[0-9a-f]{16}")) {
+                    throw new IOException("a playbook entry has no valid publication id");
+                }
+                served.add(new ServedPlaybook(publication, base64(m, "playbook"), base64(m, "signature")));
+            }
+            return served;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CollectorException("the collector's list of active playbooks is malformed: " + e.getMessage(), a.status, false);
+        }
+    }
+
+    private static byte[] base64(Map<String, Object> m, String field) throws IOException {
+        String text = Json.string(m, field);
+        if (text == null) {
+            throw new IOException("a playbook entry has no " + field);
+        }
+        return java.util.Base64.getDecoder().decode(text);
+    }
+
+    private static void appendParam(StringBuilder q, String name, String value) {
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        if (q.charAt(q.length() - 1) != '?') {
+            q.append('&');
+        }
+        q.append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+
+    /** Admin calls of the playbook routes: {@code POST /api/v1/playbooks}, list, retire. The answer's JSON, or the refusal. */
+    public Map<String, Object> playbookAdmin(String method, String path, byte[] body, int... okStatus) throws CollectorException {
+        Answer a = request(method, path, body, body == null ? null : "application/json");
+        for (int ok : okStatus) {
+            if (a.status == ok) {
+                try {
+                    Map<String, Object> m = Json.readObject(a.body);
+                    m.put("_status", a.status);
+                    return m;
+                } catch (IOException e) {
+                    throw new CollectorException("the collector's answer to " + path + " is malformed", a.status, false);
+                }
+            }
+        }
+        throw refusal(a, "the playbook request");
+    }
+
     private record Answer(int status, byte[] body, long retryAfterMillis) {
     }
 
@@ -120,6 +195,7 @@ public final class CollectorClient {
             case 429 -> new CollectorException("the collector is asking to slow down (429): " + message, 429, true, a.retryAfterMillis);
             case 503 -> new CollectorException("the collector is busy or cannot write its database (503): " + message, 503, true, a.retryAfterMillis);
             case 400 -> new CollectorException("the collector rejected " + what + " (400): " + message, 400, false);
+            case 404, 409 -> new CollectorException("the collector refused " + what + " (" + a.status + "): " + message, a.status, false);
             default -> new CollectorException("the collector answered " + a.status + " for " + what + ": " + message, a.status, a.status >= 500);
         };
     }
@@ -148,6 +224,10 @@ public final class CollectorClient {
     }
 
     private Answer request(String method, String path, byte[] body, String contentType) throws CollectorException {
+        return request(method, path, body, contentType, 4 << 20);
+    }
+
+    private Answer request(String method, String path, byte[] body, String contentType, int maxAnswer) throws CollectorException {
         URI uri = URI.create(config.url().toString().replaceAll("/+$", "") + path);
         HttpURLConnection c = null;
         try {
@@ -175,7 +255,7 @@ public final class CollectorClient {
             }
             int status = c.getResponseCode();
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-            byte[] answer = in == null ? new byte[0] : in.readNBytes(4 << 20);
+            byte[] answer = in == null ? new byte[0] : in.readNBytes(maxAnswer);
             if (in != null) {
                 in.close();
             }

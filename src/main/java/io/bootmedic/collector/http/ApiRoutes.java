@@ -36,7 +36,14 @@ final class ApiRoutes {
     private final Metrics metrics;
     private final RateLimiter keyRate;
 
+    private final PlaybookRoutes playbooks;
+
     ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate) {
+        this(reports, fleet, escrow, audit, metrics, keyRate, null);
+    }
+
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, PlaybookRoutes playbooks) {
+        this.playbooks = playbooks;
         this.reports = reports;
         this.fleet = fleet;
         this.escrow = escrow;
@@ -47,7 +54,9 @@ final class ApiRoutes {
 
     void handle(Exchange ex, String path, Tokens.Principal who) throws Exception {
         String method = ex.method();
-        if (path.equals("/api/v1/reports")) {
+        if (playbooks != null && PlaybookRoutes.handles(path)) {
+            playbooks.handle(ex, path, who);
+        } else if (path.equals("/api/v1/reports")) {
             requireRole(who, Tokens.Role.AGENT);
             expect(method, "POST");
             postReport(ex);

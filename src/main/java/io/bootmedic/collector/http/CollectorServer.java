@@ -6,6 +6,7 @@ import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
+import io.bootmedic.collector.store.PlaybookStore;
 import io.bootmedic.collector.store.RateBuckets;
 import io.bootmedic.collector.store.ReportStore;
 import io.bootmedic.collector.store.Revocations;
@@ -45,11 +46,21 @@ public final class CollectorServer implements AutoCloseable {
     }
 
     /** How the service is set up; {@code keystore} null means plain HTTP (behind a TLS-terminating proxy). */
+    /** @param trustedKeys the folder of *.pub keys publishing a playbook needs (DIR/trusted-keys); null: publishing is refused */
     public record Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
-                           Path accessLog, int keyReleasesPerMinute, int threads, Limits limits) {
+                           Path accessLog, int keyReleasesPerMinute, int threads, Limits limits, Path trustedKeys) {
         public Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
                         Path accessLog, int keyReleasesPerMinute, int threads) {
             this(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, Limits.DEFAULT);
+        }
+
+        public Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
+                        Path accessLog, int keyReleasesPerMinute, int threads, Limits limits) {
+            this(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, null);
+        }
+
+        public Settings withTrustedKeys(Path dir) {
+            return new Settings(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, dir);
         }
     }
 
@@ -134,7 +145,7 @@ public final class CollectorServer implements AutoCloseable {
         FleetQueries fleet = new FleetQueries(db);
         RateBuckets buckets = new RateBuckets(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
-                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()));
+                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), new PlaybookRoutes(new PlaybookStore(db), s.trustedKeys(), metrics));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
                 new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE));

@@ -93,6 +93,7 @@ public final class ReportStore {
                 ps.executeUpdate();
             }
         }
+        PlaybookStore.recordApplied(c, r.runId(), body);
         return Result.CREATED;
     }
 }

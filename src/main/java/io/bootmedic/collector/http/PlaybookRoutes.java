@@ -1,0 +1,224 @@
+package io.bootmedic.collector.http;
+
+import io.bootmedic.collector.Tokens;
+import io.bootmedic.collector.store.PlaybookScope;
+import io.bootmedic.collector.store.PlaybookStore;
+import io.bootmedic.playbook.Playbook;
+import io.bootmedic.playbook.PlaybookException;
+import io.bootmedic.playbook.PlaybookLoader;
+import io.bootmedic.playbook.PublishedPlaybook;
+import io.bootmedic.playbook.VerifyingKey;
+import io.bootmedic.util.Json;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * {@code /api/v1/playbooks…} (docs/design.md §8): publish (verified against the collector's own
+ * trusted keys), list, retire (admin token); the active ones for one machine (agent token).
+ */
+final class PlaybookRoutes {
+    /** A playbook of at most 1 MiB, base64 (4/3), its signature and a scope of 10 000 names fit well below this. */
+    static final int MAX_PUBLISH_BYTES = 3 << 20;
+    static final int MAX_QUERY_CHARS = 8192;
+    static final int MAX_TAGS = 32;
+    private final PlaybookStore store;
+    private final Path trustedKeys;
+    private final Metrics metrics;
+
+    /** @param trustedKeys the collector folder's trusted-keys/ (*.pub), read at each publish; null: publishing is refused */
+    PlaybookRoutes(PlaybookStore store, Path trustedKeys, Metrics metrics) {
+        this.store = store;
+        this.trustedKeys = trustedKeys;
+        this.metrics = metrics;
+    }
+
+    static boolean handles(String path) {
+        return path.equals("/api/v1/playbooks") || path.startsWith("/api/v1/playbooks/");
+    }
+
+    void handle(Exchange ex, String path, Tokens.Principal who) throws Exception {
+        String method = ex.method();
+        if (path.equals("/api/v1/playbooks/active")) {
+            if (who.role() != Tokens.Role.AGENT) {
+                throw new HttpIo.HttpError(403, "this route needs an agent token (agent.conf)");
+            }
+            expect(method, "GET");
+            active(ex);
+            return;
+        }
+        if (who.role() != Tokens.Role.ADMIN) {
+            throw new HttpIo.HttpError(403, "this route needs the admin token; agents may only fetch /api/v1/playbooks/active");
+        }
+        if (path.equals("/api/v1/playbooks")) {
+            if (method.equals("POST")) {
+                publish(ex);
+            } else {
+                expect(method, "GET");
+                list(ex);
+            }
+        } else if (path.startsWith("/api/v1/playbooks/") && path.endsWith("/retire")) {
+            expect(method, "POST");
+            retire(ex, path.substring("/api/v1/playbooks/".length(), path.length() - "/retire".length()));
+        } else {
+            throw new HttpIo.HttpError(404, "no such API route: " + path);
+        }
+    }
+
+    private static void expect(String method, String wanted) {
+        if (!method.equals(wanted)) {
+            throw new HttpIo.HttpError(405, "use " + wanted);
+        }
+    }
+
+    private void publish(Exchange ex) throws Exception {
+        byte[] body = HttpIo.readBody(ex, MAX_PUBLISH_BYTES);
+        Map<String, Object> m;
+        try {
+            StrictJson.check(body);
+            m = Json.readObject(body);
+        } catch (IOException | RuntimeException e) {
+            throw refused("the body is not a JSON object {\"playbook\":base64,\"signature\":base64,\"scope\":{...}}");
+        }
+        byte[] playbook = base64(m, "playbook");
+        byte[] signature = m.get("signature") == null ? new byte[0] : base64(m, "signature");
+        PlaybookScope scope;
+        try {
+            scope = PlaybookScope.parse(Json.object(m, "scope"));
+        } catch (PlaybookScope.InvalidScopeException e) {
+            throw refused(e.getMessage());
+        }
+        if (trustedKeys == null) {
+            throw refused("this collector has no trusted-keys folder, so it cannot verify playbooks");
+        }
+        List<VerifyingKey> keys;
+        try {
+            keys = PlaybookLoader.trustedKeys(List.of(), List.of(trustedKeys));
+        } catch (PlaybookException e) {
+            System.err.println("collector: " + e.getMessage());
+            throw new HttpIo.HttpError(500, "the collector cannot read its trusted keys; its operator must fix " + trustedKeys.getFileName() + "/");
+        }
+        Playbook verified;
+        try {
+            verified = PublishedPlaybook.verify(null, playbook, signature, keys);
+        } catch (PlaybookException e) {
+            throw refused(e.getMessage() + (keys.isEmpty() ? " (put the publisher's .pub key in the collector's trusted-keys/ folder)" : ""));
+        }
+        long now = System.currentTimeMillis();
+        String id = PublishedPlaybook.publicationId(playbook);
+        PlaybookStore.PublishResult result = store.publish(new PlaybookStore.Publication(id, verified.id(), verified.version(), verified.title(),
+                verified.signedBy(), scope, playbook, signature, now, null));
+        if (result == PlaybookStore.PublishResult.RETIRED_BEFORE) {
+            throw new HttpIo.HttpError(409, "publication " + id + " was retired; a retired playbook is not published again: "
+                    + "give it a new \"version\", sign it and publish that");
+        }
+        if (result == PlaybookStore.PublishResult.TOO_MANY_ACTIVE) {
+            throw refused("there are already " + PlaybookStore.MAX_ACTIVE + " active playbooks; retire some first");
+        }
+        metrics.count("bootmedic_playbooks_published_total", "result", result.name().toLowerCase(java.util.Locale.ROOT));
+        HttpIo.json(ex, result == PlaybookStore.PublishResult.CREATED ? 201 : 200, json(store.get(id).orElseThrow(), null));
+    }
+
+    private static HttpIo.HttpError refused(String why) {
+        return new HttpIo.HttpError(400, "playbook refused: " + why);
+    }
+
+    private static byte[] base64(Map<String, Object> m, String field) {
+        String text = Json.string(m, field);
+        if (text == null) {
+            throw refused("'" + field + "' must be the base64 of the " + (field.equals("playbook") ? "playbook file" : ".sig file"));
+        }
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw refused("'" + field + "' is not valid base64");
+        }
+    }
+
+    private void list(Exchange ex) throws Exception {
+        Map<String, PlaybookStore.Counts> counts = store.counts();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (PlaybookStore.Publication p : store.all()) {
+            rows.add(json(p, counts.getOrDefault(p.publication(), PlaybookStore.Counts.NONE)));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("playbooks", rows);
+        HttpIo.json(ex, 200, out);
+    }
+
+    private void retire(Exchange ex, String publication) throws Exception {
+        if (!publication.matches("[0-9a-f]{16}")) {
+            throw new HttpIo.HttpError(404, "no such publication (an id is 16 hex digits, as 'collector playbook list' shows)");
+        }
+        Optional<PlaybookStore.Publication> p = store.retire(publication, System.currentTimeMillis());
+        if (p.isEmpty()) {
+            throw new HttpIo.HttpError(404, "no such publication: " + publication);
+        }
+        HttpIo.json(ex, 200, json(p.get(), null));
+    }
+
+    private void active(Exchange ex) throws Exception {
+        String raw = ex.rawQuery() == null ? "" : ex.rawQuery();
+        if (raw.length() > MAX_QUERY_CHARS) {
+            throw new HttpIo.HttpError(400, "the query is longer than " + MAX_QUERY_CHARS + " characters");
+        }
+        Map<String, String> single = new LinkedHashMap<>();
+        Map<String, String> tags = new TreeMap<>();
+        for (String pair : raw.isEmpty() ? new String[0] : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = HttpIo.decode(eq < 0 ? pair : pair.substring(0, eq));
+            String v = eq < 0 ? "" : HttpIo.decode(pair.substring(eq + 1));
+            if (k.equals("tag")) {
+                int t = v.indexOf('=');
+                if (t <= 0 || tags.size() >= MAX_TAGS) {
+                    throw new HttpIo.HttpError(400, "tag must be KEY=VALUE, at most " + MAX_TAGS + " of them");
+                }
+                tags.putIfAbsent(v.substring(0, t), v.substring(t + 1));
+            } else if (v.length() > 256) {
+                throw new HttpIo.HttpError(400, k + " is longer than 256 characters");
+            } else {
+                single.putIfAbsent(k, v);
+            }
+        }
+        PlaybookScope.Asker who = new PlaybookScope.Asker(single.get("computerName"), single.get("biosSerial"), single.get("vmId"), tags);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (PlaybookStore.Publication p : store.activeFor(who, io.bootmedic.collector.client.ServedPlaybook.MAX_PLAYBOOKS)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("publication", p.publication());
+            r.put("playbook", Base64.getEncoder().encodeToString(p.body()));
+            r.put("signature", Base64.getEncoder().encodeToString(p.signature()));
+            rows.add(r);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("playbooks", rows);
+        HttpIo.json(ex, 200, out);
+    }
+
+    static Map<String, Object> json(PlaybookStore.Publication p, PlaybookStore.Counts counts) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("publication", p.publication());
+        j.put("id", p.playbookId());
+        j.put("version", p.version());
+        j.put("title", p.title());
+        j.put("signedBy", p.signedBy());
+        j.put("scope", p.scope().toJson());
+        j.put("publishedAt", Instant.ofEpochMilli(p.publishedAt()).toString());
+        j.put("retiredAt", p.retiredAt() == null ? null : Instant.ofEpochMilli(p.retiredAt()).toString());
+        if (counts != null) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("fixed", counts.fixed());
+            c.put("failing", counts.failing());
+            c.put("waitingForKey", counts.waitingForKey());
+            j.put("machines", c);
+        }
+        return j;
+    }
+}
