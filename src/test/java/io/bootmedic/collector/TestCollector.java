@@ -56,7 +56,7 @@ public final class TestCollector implements AutoCloseable {
         char[] pass = dir.keystorePasswordChars();
         KeyStore ks = dir.loadKeystore(pass);
         CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress("127.0.0.1", 0), ks, pass,
-                Tokens.load(dir.tokens()), MasterKey.load(dir.masterKey()), dir.accessLog(), keyRate, 8), db);
+                Tokens.load(dir.tokens()), MasterKey.load(dir.masterKey()), dir.accessLog(), keyRate, 8).withTrustedKeys(dir.trustedKeys()), db);
         return new TestCollector(dir, created, db, server);
     }
 
