@@ -144,11 +144,12 @@ public final class CollectorServer implements AutoCloseable {
         AuditLog audit = new AuditLog(db);
         FleetQueries fleet = new FleetQueries(db);
         RateBuckets buckets = new RateBuckets(db);
+        PlaybookStore playbooks = new PlaybookStore(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
-                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), new PlaybookRoutes(new PlaybookStore(db), s.trustedKeys(), metrics));
+                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), new PlaybookRoutes(playbooks, s.trustedKeys(), metrics));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
-                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE));
+                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), playbooks);
         Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard);
         server.setHandler(new GracefulHandler(router));
         try {

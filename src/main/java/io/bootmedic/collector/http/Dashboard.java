@@ -27,7 +27,17 @@ final class Dashboard {
     private final RateLimiter loginRate;
     static final int LOGINS_PER_MINUTE = 20;
 
+    private final io.bootmedic.collector.store.PlaybookStore playbooks;
+    /** Machines listed per publication on the playbooks page. */
+    static final int PLAYBOOK_MACHINES = 200;
+
     Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate) throws IOException {
+        this(fleet, audit, sessions, tokens, secureCookies, loginRate, null);
+    }
+
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
+              io.bootmedic.collector.store.PlaybookStore playbooks) throws IOException {
+        this.playbooks = playbooks;
         this.loginRate = loginRate;
         this.fleet = fleet;
         this.audit = audit;
@@ -90,6 +100,13 @@ final class Dashboard {
                 html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true,
                         DashboardPages.machine(m.get(), page, pageSize, fleet.history(m.get().id(), (page - 1) * pageSize, pageSize)));
             }
+        } else if (path.equals("/playbooks") && playbooks != null) {
+            var published = playbooks.all();
+            Map<String, java.util.List<io.bootmedic.collector.store.PlaybookStore.MachineRow>> machines = new java.util.HashMap<>();
+            for (var p : published) {
+                machines.put(p.publication(), playbooks.machines(p.publication(), PLAYBOOK_MACHINES));
+            }
+            html(ex, 200, "Playbooks", true, DashboardPages.playbooks(published, playbooks.counts(), machines));
         } else if (path.equals("/audit")) {
             int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
             html(ex, 200, "Audit log", true, DashboardPages.audit(page, audit.recent((page - 1) * DashboardPages.AUDIT_PAGE, DashboardPages.AUDIT_PAGE)));

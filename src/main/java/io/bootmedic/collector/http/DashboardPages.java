@@ -225,4 +225,50 @@ final class DashboardPages {
         }
         return sb.append("</div>").toString();
     }
+
+    /**
+     * Published playbooks: per publication, the machines whose latest report applied it by outcome,
+     * and each of those machines with when it last reported ({@code machines}: at most a page per publication).
+     */
+    static String playbooks(List<io.bootmedic.collector.store.PlaybookStore.Publication> publications,
+                            Map<String, io.bootmedic.collector.store.PlaybookStore.Counts> counts,
+                            Map<String, List<io.bootmedic.collector.store.PlaybookStore.MachineRow>> machines) {
+        StringBuilder sb = new StringBuilder("<h1>Playbooks</h1>");
+        if (publications.isEmpty()) {
+            return sb.append("<p class=\"muted\" id=\"no-playbooks\">No playbook is published. Sign one and publish it with "
+                    + "<code>bootmedic collector playbook publish FILE.json --config agent.conf --admin-token-file admin.token</code>.</p>").toString();
+        }
+        sb.append("<p>Agents apply these after verifying each signature against the keys on their own media. "
+                + "Counts are of machines whose latest report applied the playbook; <em>fixed</em> includes machines found clean.</p>");
+        sb.append("<table id=\"playbooks\"><thead><tr><th>Publication</th><th>Playbook</th><th>Version</th><th>Signed by</th><th>Scope</th>"
+                + "<th>Published</th><th>State</th><th>Fixed</th><th>Failing</th><th>Waiting for a key</th></tr></thead><tbody>");
+        for (var p : publications) {
+            var c = counts.getOrDefault(p.publication(), io.bootmedic.collector.store.PlaybookStore.Counts.NONE);
+            sb.append("<tr id=\"pub-").append(Html.esc(p.publication())).append("\"><td><code>").append(Html.esc(p.publication())).append("</code></td><td>")
+                    .append(Html.esc(p.playbookId())).append("<br><span class=\"muted\">").append(Html.esc(p.title())).append("</span></td><td>")
+                    .append(Html.esc(p.version())).append("</td><td><code>").append(Html.esc(p.signedBy())).append("</code></td><td>")
+                    .append(Html.esc(Json.line(p.scope().toJson()).strip())).append("</td><td>").append(Html.time(p.publishedAt())).append("</td><td>")
+                    .append(p.retiredAt() == null ? "active" : "retired " + Html.time(p.retiredAt())).append("</td><td class=\"fixed\">")
+                    .append(c.fixed()).append("</td><td class=\"failing\">").append(c.failing()).append("</td><td class=\"needs-key\">")
+                    .append(c.waitingForKey()).append("</td></tr>");
+        }
+        sb.append("</tbody></table>");
+        for (var p : publications) {
+            List<io.bootmedic.collector.store.PlaybookStore.MachineRow> rows = machines.getOrDefault(p.publication(), List.of());
+            if (rows.isEmpty()) {
+                continue;
+            }
+            sb.append("<h2>").append(Html.esc(p.playbookId())).append(" version ").append(Html.esc(p.version())).append(" (<code>")
+                    .append(Html.esc(p.publication())).append("</code>)</h2><table class=\"playbook-machines\"><thead><tr><th>Machine</th><th>Outcome</th>"
+                    + "<th>Latest report</th></tr></thead><tbody>");
+            for (var m : rows) {
+                sb.append("<tr><td><a href=\"/machines/").append(Html.esc(m.machineId())).append("\">")
+                        .append(Html.esc(m.computerName() == null ? m.machineId() : m.computerName())).append("</a></td><td class=\"")
+                        .append(Html.esc(m.outcome())).append("\">").append(Html.esc(m.outcome())).append("</td><td>").append(Html.time(m.latestAt()))
+                        .append("</td></tr>");
+            }
+            sb.append("</tbody></table>");
+        }
+        return sb.toString();
+    }
 }

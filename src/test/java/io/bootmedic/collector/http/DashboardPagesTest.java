@@ -66,4 +66,21 @@ class DashboardPagesTest {
         String audit = DashboardPages.audit(1, List.of());
         assertFalse(audit.contains("older"), audit);
     }
+    @Test
+    void thePlaybooksPageCountsMachinesPerPublicationAndEscapesWhatItShows() {
+        var scope = new io.bootmedic.collector.store.PlaybookScope(io.bootmedic.collector.store.PlaybookScope.Kind.MACHINES, null, null, List.of(HOSTILE));
+        var active = new io.bootmedic.collector.store.PlaybookStore.Publication("00112233445566aa", "acme-cf290", "3", HOSTILE, "k1", scope,
+                new byte[0], new byte[0], 1_000, null);
+        var retired = new io.bootmedic.collector.store.PlaybookStore.Publication("00112233445566bb", "old", "1", "t", "k1",
+                io.bootmedic.collector.store.PlaybookScope.ALL, new byte[0], new byte[0], 1_000, 5_000L);
+        String page = DashboardPages.playbooks(List.of(active, retired),
+                Map.of("00112233445566aa", new io.bootmedic.collector.store.PlaybookStore.Counts(4, 2, 1)),
+                Map.of("00112233445566aa", List.of(new io.bootmedic.collector.store.PlaybookStore.MachineRow(ID, HOSTILE, "failed", 3_600_000))));
+        assertFalse(page.contains("<script>"), page);
+        assertTrue(page.contains("<td class=\"fixed\">4</td><td class=\"failing\">2</td><td class=\"needs-key\">1</td>"), page);
+        assertTrue(page.contains("<td class=\"fixed\">0</td><td class=\"failing\">0</td><td class=\"needs-key\">0</td>"), "no reports yet: zeros: " + page);
+        assertTrue(page.contains("retired " + Html.time(5_000)), page);
+        assertTrue(page.contains("href=\"/machines/" + ID + "\"") && page.contains(Html.time(3_600_000)), "each machine with when it reported: " + page);
+        assertTrue(DashboardPages.playbooks(List.of(), Map.of(), Map.of()).contains("No playbook is published"));
+    }
 }
