@@ -48,9 +48,14 @@ class CollectorPlaybooksTest {
     Path pub;
     Path priv;
 
+    /** SQLite in the collector's folder; {@link PostgresCollectorPlaybooksTest} runs the same on PostgreSQL. */
+    String jdbcUrl() throws Exception {
+        return null;
+    }
+
     @BeforeEach
     void start() throws Exception {
-        collector = TestCollector.start(tmp.resolve("collector"), null, 120);
+        collector = TestCollector.start(tmp.resolve("collector"), jdbcUrl(), 120);
         conf = Files.writeString(tmp.resolve("agent.conf"), collector.agentConfig().text());
         adminToken = Files.writeString(tmp.resolve("admin.token"), collector.created.adminToken());
         pub = tmp.resolve("publisher.pub");
