@@ -83,7 +83,8 @@ class BatchCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         BatchState state = BatchState.load(stateFile);
-        TargetRunner runner = new TargetRunner(playbook, new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT, Identity.THIS_MACHINE);
+        TargetRunner runner = new TargetRunner(CollectorPlaybooks.source(playbook, playbookOptions, keyOptions.collector(), false, err),
+                new RunOptions(dryRun ? "scan" : "fix", dryRun), Identity.DEFAULT, Identity.THIS_MACHINE);
         BatchRun batch = new BatchRun(runner, state, dryRun, parallel, outbox, keys, report -> keyOptions.collector().ifPresent(c ->
                 CollectorLink.deliver(c, report, outbox, false, new PrintWriter(java.io.OutputStream.nullOutputStream()), spec.commandLine().getErr())));
         List<Path> todo = batch.todo(targets);

@@ -35,6 +35,22 @@ final class CollectorPlaybooks implements PlaybookSource {
         this.say = say;
     }
 
+    /**
+     * The playbook alone, or with the collector's when {@code --collector-playbooks} asks for them or
+     * {@code always} (the boot media's --all) and a collector is configured.
+     */
+    static PlaybookSource source(Playbook playbook, PlaybookOptions options, java.util.Optional<CollectorClient> collector, boolean always,
+                                 java.io.PrintWriter err) throws PlaybookException {
+        PlaybookSet alone = PlaybookSet.of(playbook);
+        if (options.collectorPlaybooks && collector.isEmpty()) {
+            throw new UsageError("--collector-playbooks needs the collector: add --config agent.conf");
+        }
+        if (collector.isEmpty() || !(options.collectorPlaybooks || always)) {
+            return PlaybookSource.fixed(alone);
+        }
+        return new CollectorPlaybooks(alone, collector.get(), options.trusted(), m -> err.println("bootmedic: " + m));
+    }
+
     @Override
     public PlaybookSet playbooks(Report.Host host, List<String> computerNames) {
         String name = computerNames.isEmpty() ? null : computerNames.get(0);

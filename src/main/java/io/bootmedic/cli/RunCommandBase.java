@@ -108,15 +108,7 @@ abstract class RunCommandBase implements Callable<Integer> {
 
     /** The playbook alone, or with the collector's: asked for with --collector-playbooks, and always on the boot media (--all with agent.conf). */
     private io.bootmedic.remediation.PlaybookSource playbookSource(Playbook playbook, PrintWriter err) throws PlaybookException {
-        io.bootmedic.playbook.PlaybookSet alone = io.bootmedic.playbook.PlaybookSet.of(playbook);
-        var collector = target.keyOptions.collector();
-        if (playbookOptions.collectorPlaybooks && collector.isEmpty()) {
-            throw new UsageError("--collector-playbooks needs the collector: add --config agent.conf");
-        }
-        if (collector.isEmpty() || !(playbookOptions.collectorPlaybooks || target.all)) {
-            return io.bootmedic.remediation.PlaybookSource.fixed(alone);
-        }
-        return new CollectorPlaybooks(alone, collector.get(), playbookOptions.trusted(), m -> err.println("bootmedic: " + m));
+        return CollectorPlaybooks.source(playbook, playbookOptions, target.keyOptions.collector(), target.all, err);
     }
 
     /** --journal and --quarantine-dir: only commands that change volumes have them; scan looks with the defaults. */

@@ -191,6 +191,21 @@ class CollectorPlaybooksTest {
     }
 
     @Test
+    void aBatchAsksOncePerTargetSoEachMachineGetsItsOwnScope() throws Exception {
+        Path playbook = signed("cf290.json", PLAYBOOK);
+        assertEquals(0, publish(playbook, "--scope", "machines=" + machinesFile(PracticeTree.COMPUTER_NAME)).exit);
+        Path inScope = practiceTree("batch-in", null);
+        Path outOfScope = practiceTree("batch-out", "OTHER-PC");
+        Path listFile = Files.write(tmp.resolve("targets.txt"), List.of(inScope.toString(), outOfScope.toString()));
+        Cli batch = Cli.run("batch", "--list", listFile.toString(), "--config", conf.toString(), "--collector-playbooks",
+                "--trusted-key", pub.toString(), "--state", tmp.resolve("state.json").toString());
+        assertEquals(0, batch.exit, batch.toString());
+        assertFalse(Files.exists(inScope.resolve(CS + PracticeTree.OTHER_CHANNEL)), batch.toString());
+        assertTrue(Files.exists(outOfScope.resolve(CS + PracticeTree.OTHER_CHANNEL)), batch.toString());
+        assertFalse(Files.exists(outOfScope.resolve(CS + PracticeTree.FAULTY)), "the built-in playbook ran on both");
+    }
+
+    @Test
     void anImageRunFetchesByTheComputerNameInItsRegistryAndAppliesThePlaybook() throws Exception {
         Path disk = Tools.practiceDisk(tmp.resolve("disk.img"), 256);
         assertEquals(0, Cli.run("practice-tree", "--image", disk.toString()).exit);
