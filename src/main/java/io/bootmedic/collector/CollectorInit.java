@@ -52,6 +52,7 @@ public final class CollectorInit {
         String pin = Certificates.pin(cert);
         CollectorDir.writeSecret(dir.adminToken(), (admin + "\n").getBytes(StandardCharsets.US_ASCII));
         CollectorDir.writeSecret(dir.agentConf(), new AgentConfig(url, pin, agent).text().getBytes(StandardCharsets.UTF_8));
+        Files.createDirectories(dir.trustedKeys()); // the publishers' *.pub keys go here ('collector playbook publish')
         return new Created(admin, agent, pin);
     }
 }

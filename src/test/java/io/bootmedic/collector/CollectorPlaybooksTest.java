@@ -61,7 +61,7 @@ class CollectorPlaybooksTest {
         pub = tmp.resolve("publisher.pub");
         priv = tmp.resolve("publisher.key");
         assertEquals(0, Cli.run("playbook", "keygen", "--private", priv.toString(), "--public", pub.toString()).exit);
-        Files.createDirectories(collector.dir.trustedKeys());
+        assertTrue(Files.isDirectory(collector.dir.trustedKeys()), "collector init makes trusted-keys/");
         Files.copy(pub, collector.dir.trustedKeys().resolve("publisher.pub"));
     }
 
@@ -304,7 +304,7 @@ class CollectorPlaybooksTest {
         assertEquals(0, Cli.run("playbook", "sign", "--key", otherKey.toString(), stranger.toString()).exit);
         Cli unknownKey = publish(stranger);
         assertEquals(2, unknownKey.exit, unknownKey.toString());
-        assertTrue(unknownKey.err.contains("not trusted here"), unknownKey.toString());
+        assertTrue(unknownKey.err.contains("not trusted here") && unknownKey.err.contains("trusted-keys/"), unknownKey.toString());
 
         // changed after signing
         Path changed = signed("changed.json", PLAYBOOK);
@@ -336,6 +336,11 @@ class CollectorPlaybooksTest {
         Path good = signed("good.json", PLAYBOOK);
         Cli badScope = publish(good, "--scope", "everyone");
         assertEquals(2, badScope.exit, badScope.toString());
+        // a collector that trusts no key at all says what to do
+        Files.delete(collector.dir.trustedKeys().resolve("publisher.pub"));
+        Cli noKeys = publish(good);
+        assertEquals(2, noKeys.exit, noKeys.toString());
+        assertTrue(noKeys.err.contains("trusts no signing key yet"), noKeys.toString());
         TestCollector.Response listed = collector.request("GET", "/api/v1/playbooks", collector.created.adminToken(), null);
         assertEquals(List.of(), list(listed.json(), "playbooks"), listed.body());
     }

@@ -106,11 +106,15 @@ final class PlaybookRoutes {
             System.err.println("collector: " + e.getMessage());
             throw new HttpIo.HttpError(500, "the collector cannot read its trusted keys; its operator must fix " + trustedKeys.getFileName() + "/");
         }
+        if (keys.isEmpty()) {
+            throw refused("the collector trusts no signing key yet: copy the publisher's .pub file (from 'bootmedic playbook keygen') into "
+                    + "the collector folder's trusted-keys/ and publish again");
+        }
         Playbook verified;
         try {
             verified = PublishedPlaybook.verify(null, playbook, signature, keys);
         } catch (PlaybookException e) {
-            throw refused(e.getMessage() + (keys.isEmpty() ? " (put the publisher's .pub key in the collector's trusted-keys/ folder)" : ""));
+            throw refused(e.getMessage().replace("(pass its public key with --trusted-key FILE)", "(copy its .pub file into the collector folder's trusted-keys/)"));
         }
         long now = System.currentTimeMillis();
         String id = PublishedPlaybook.publicationId(playbook);
