@@ -165,6 +165,11 @@ class CollectorPlaybooksTest {
         assertNull(row.get("retiredAt"));
         assertEquals(Map.of("fixed", 1, "failing", 0, "waitingForKey", 0), row.get("machines"), listed.body());
 
+        // and so does the dashboard's Playbooks page, with the machine and when it reported
+        String page = dashboardPage("/playbooks");
+        assertTrue(page.contains("<td class=\"fixed\">1</td><td class=\"failing\">0</td><td class=\"needs-key\">0</td>"), page);
+        assertTrue(page.contains(">" + PracticeTree.COMPUTER_NAME + "</a>"), page);
+
         // the same bytes again replace the scope (200); the agent token may not publish or list
         Cli again = publish(playbook, "--scope", "tag=site=berlin");
         assertEquals(0, again.exit, again.toString());
@@ -364,6 +369,19 @@ class CollectorPlaybooksTest {
         Map<String, Object> refused = list(report, "refusedPlaybooks").get(0);
         assertNull(refused.get("publication"));
         assertTrue(refused.get("reason").toString().contains("could not be fetched"), refused.toString());
+    }
+
+    /** A dashboard page, logged in with the admin token as a browser would be. */
+    private String dashboardPage(String path) throws Exception {
+        TestCollector.Response login = collector.request("POST", "/login", null, ("token=" + collector.created.adminToken()).getBytes(StandardCharsets.UTF_8));
+        assertEquals(303, login.status(), login.body());
+        String cookie = login.header("Set-Cookie");
+        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) java.net.URI.create(collector.url + path).toURL().openConnection();
+        c.setSSLSocketFactory(TestCollector.trustAll().getSocketFactory());
+        c.setHostnameVerifier((h, x) -> true);
+        c.setRequestProperty("Cookie", cookie.substring(0, cookie.indexOf(';')));
+        assertEquals(200, c.getResponseCode(), path);
+        return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     private TestCollector.Response postRaw(byte[] playbook, byte[] sig) throws Exception {
