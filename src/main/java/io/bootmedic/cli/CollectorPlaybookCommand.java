@@ -104,7 +104,7 @@ final class CollectorPlaybookCommand {
                 Path f = Path.of(text.substring(9));
                 String list = io.bootmedic.format.TextFiles.readUtf8(f, "--scope machines=", 4L << 20);
                 List<String> names = new ArrayList<>();
-                for (String line : list.split("\\R")) {
+                for (String line : list.lines().toList()) {
                     if (!line.isBlank() && !line.strip().startsWith("#")) {
                         names.add(line.strip());
                     }

@@ -14,6 +14,8 @@ import java.util.List;
 @FunctionalInterface
 public interface PlaybookSource {
     /**
+     * The playbooks to apply to one target.
+     *
      * @param host          the machine bootmedic runs on, or {@link Report.Host#UNKNOWN} for a disk seen from elsewhere
      * @param computerNames the computer names read from the target's Windows volumes (may be empty)
      */

@@ -327,7 +327,7 @@ class CollectorPlaybooksTest {
         assertTrue(invalidCli.err.contains("unknown field 'globb'"), invalidCli.toString());
 
         // too big: over 1 MiB, refused by the command and by the collector
-        byte[] big = (PLAYBOOK.strip().replace("\"title\":", "\"description\":\"" + "x".repeat(1100 * 1024) + "\",\"title\":")).getBytes(StandardCharsets.UTF_8);
+        byte[] big = PLAYBOOK.strip().replace("\"title\":", "\"description\":\"" + "x".repeat(1100 * 1024) + "\",\"title\":").getBytes(StandardCharsets.UTF_8);
         Path huge = Files.write(tmp.resolve("huge.json"), big);
         Files.write(tmp.resolve("huge.json.sig"), PlaybookSignature.sign(big, PlaybookKeys.readPrivate(priv)));
         Cli hugeCli = publish(huge);

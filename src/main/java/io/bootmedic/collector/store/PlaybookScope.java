@@ -91,20 +91,12 @@ public record PlaybookScope(Kind kind, String key, String value, List<String> ma
     }
 
     public boolean matches(Asker who) {
-        switch (kind) {
-            case ALL:
-                return true;
-            case TAG:
-                return value.equals(who.tags().get(key));
-            default:
-                for (String m : machines) {
-                    if (m.equalsIgnoreCase(nullToEmpty(who.computerName())) || m.equalsIgnoreCase(nullToEmpty(who.biosSerial()))
-                            || m.equalsIgnoreCase(nullToEmpty(who.vmId()))) {
-                        return true;
-                    }
-                }
-                return false;
-        }
+        return switch (kind) {
+            case ALL -> true;
+            case TAG -> value.equals(who.tags().get(key));
+            case MACHINES -> machines.stream().anyMatch(m -> m.equalsIgnoreCase(nullToEmpty(who.computerName()))
+                    || m.equalsIgnoreCase(nullToEmpty(who.biosSerial())) || m.equalsIgnoreCase(nullToEmpty(who.vmId())));
+        };
     }
 
     private static String nullToEmpty(String s) {
