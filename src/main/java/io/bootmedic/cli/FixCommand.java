@@ -54,7 +54,7 @@ class FixCommand extends RunCommandBase {
         RunOutcome outcome = report.outcome();
         if (winre) {
             try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
-                WinReFinish.finish(report, rebootSeconds, console, AfterFix.winPe());
+                WinReFinish.finish(report, rebootSeconds, console, WinReFinish.bootControl(console));
             }
             return;
         }

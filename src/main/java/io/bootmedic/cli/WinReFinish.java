@@ -14,6 +14,24 @@ final class WinReFinish {
     private WinReFinish() {
     }
 
+    /** WinPE's boot control on Windows; elsewhere (a test of the flow on Linux) one that says what it would have done. */
+    static AfterFix.BootControl bootControl(WinPeConsole console) {
+        if (AfterFix.onWindows()) {
+            return AfterFix.winPe();
+        }
+        return new AfterFix.BootControl() {
+            @Override
+            public java.util.List<String> clearSafeboot() {
+                return java.util.List.of();
+            }
+
+            @Override
+            public void rebootNow() {
+                console.line("bootmedic: not on Windows: the restart into Windows is left out here");
+            }
+        };
+    }
+
     static WinReNext finish(Report report, Integer rebootSeconds, WinPeConsole console, AfterFix.BootControl boot) throws IOException {
         WinReNext next = WinReNext.after(report);
         if (next == WinReNext.RESTART_INTO_WINDOWS) {
