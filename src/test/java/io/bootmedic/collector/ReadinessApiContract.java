@@ -94,6 +94,10 @@ abstract class ReadinessApiContract {
         assertEquals(1, ((Number) fleet.get("armed")).intValue());
         assertEquals(List.of(keyId), fleet.get("knownKeys"));
 
+        TestCollector.Response page = collector.request("GET", "/armed", collector.created.adminToken(), null);
+        assertEquals(200, page.status(), page.body());
+        assertTrue(page.body().contains("id=\"armed-count\">1<") && page.body().contains(keyId) && page.body().contains("href=\"/armed\""), page.body());
+
         Thread.sleep(5); // reportedAt is in milliseconds: the second report must be the newer one
         Cli disabled = readiness("PC-ARMED", machineKeys, "disabled", false);
         assertEquals(0, disabled.exit, disabled.toString());
