@@ -94,7 +94,8 @@ function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes) {
     if (-not (Test-Path -LiteralPath $conf)) { Write-Host 'stage-winre: the payload has no agent.conf, so no collector: readiness not reported.'; return }
     if (-not (Test-Path -LiteralPath $java) -or -not (Test-Path -LiteralPath $jar)) { Write-Warning 'the payload has no runtime or jar: readiness not reported.'; return }
     $state = if ($Location) { 'enabled' } else { 'disabled' }
-    $readinessArgs = @('-jar', $jar, 'readiness', '--config', $conf, '--winre-state', $state, '--winre-free-bytes', [string] $FreeBytes,
+    # the same JNA flags as the launchers: the machine identity (SMBIOS through WMI) goes through JNA
+    $readinessArgs = @('-Djna.nounpack=true', "-Djna.boot.library.path=$(Join-Path $Payload 'native')", '-jar', $jar, 'readiness', '--config', $conf, '--winre-state', $state, '--winre-free-bytes', [string] $FreeBytes,
         '--computer-name', $env:COMPUTERNAME, '--trusted-key-dir', (Join-Path $Payload 'trusted-keys'))
     if ($Staged) { $readinessArgs += '--staged' }
     if ($Location) { $readinessArgs += @('--winre-location', $Location) }
