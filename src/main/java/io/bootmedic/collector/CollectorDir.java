@@ -35,6 +35,13 @@ public record CollectorDir(Path dir) {
         return dir.resolve("admin.token");
     }
 
+    /** The folder of playbook public keys (*.pub) the fleet should trust; the dashboard's "Armed" page checks machines against it. */
+    public static final String TRUSTED_KEYS = "trusted-keys";
+
+    public Path trustedKeys() {
+        return dir.resolve(TRUSTED_KEYS);
+    }
+
     public Path accessLog() {
         return dir.resolve("access.log");
     }

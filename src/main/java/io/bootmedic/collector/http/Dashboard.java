@@ -26,8 +26,11 @@ final class Dashboard {
     /** Login attempts per caller address: tokens are long and random, but guessing must stay slow anyway. */
     private final RateLimiter loginRate;
     static final int LOGINS_PER_MINUTE = 20;
+    private final ReadinessRoutes readiness;
 
-    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate) throws IOException {
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
+              ReadinessRoutes readiness) throws IOException {
+        this.readiness = readiness;
         this.loginRate = loginRate;
         this.fleet = fleet;
         this.audit = audit;
@@ -90,6 +93,8 @@ final class Dashboard {
                 html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true,
                         DashboardPages.machine(m.get(), page, pageSize, fleet.history(m.get().id(), (page - 1) * pageSize, pageSize)));
             }
+        } else if (path.equals("/armed")) {
+            html(ex, 200, "Armed", true, DashboardPages.armed(readiness.fleet()));
         } else if (path.equals("/audit")) {
             int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
             html(ex, 200, "Audit log", true, DashboardPages.audit(page, audit.recent((page - 1) * DashboardPages.AUDIT_PAGE, DashboardPages.AUDIT_PAGE)));
