@@ -12,21 +12,30 @@
        after the payload is added. Otherwise it refuses and changes nothing.
     3. reagentc /disable (Windows moves winre.wim to C:\Windows\System32\Recovery), keep the
        untouched winre.wim once under C:\ProgramData\bootmedic\winre.wim.original.
-    4. Mount a copy, add the payload to \bootmedic, make winpeshl.ini start
-       \bootmedic\bootmedic-winre.cmd before recenv.exe (an earlier hook is replaced, never
-       doubled), commit, put the copy in place, reagentc /enable, check reagentc /info again.
+    4. Mount a copy (a mount left by an interrupted run is discarded first), add the payload to
+       \bootmedic, make winpeshl.ini start "cmd.exe /c \bootmedic\bootmedic-winre.cmd" before
+       recenv.exe (winpeshl starts programs, a batch file only through cmd.exe; an earlier hook is
+       replaced, never doubled), commit, export the image to a new file (a committed WIM keeps
+       its old resources; the export drops them, as Microsoft's WinRE servicing steps do).
+    5. Check the exported image fits: its size plus -ReserveMB must fit in what the recovery
+       partition has free while WinRE is disabled (the old winre.wim is off it then).
+    6. Put the image in place, reagentc /enable, check reagentc /info names a location again.
+    7. Report readiness to the collector (bootmedic readiness, with agent.conf from the payload):
+       agent version, trusted keys, WinRE state, free space. A refusal for lack of room and
+       -Remove (with -Payload) are reported too, so the dashboard's "Armed" page shows why.
   On any failure the original winre.wim is put back and WinRE is enabled again. A second run
   updates the staged agent in place. -Remove puts the original image back.
 
   The payload folder holds bootmedic.jar, runtime\ (a jlinked Java runtime), native\,
   agent.conf, trusted-keys\ and bootmedic-winre.cmd (scripts\winre\bootmedic-winre.cmd).
-  Checked against the reagentc and DISM PowerShell documentation; not yet run on a real machine
-  (docs/winpe.md lists what has been).
+  Written against Microsoft's reagentc, Winpeshl.ini and DISM PowerShell (Mount-WindowsImage,
+  Dismount-WindowsImage, Export-WindowsImage) documentation; NOT yet run on a real machine
+  (docs/self-healing.md and docs/winpe.md say what has been run for real).
 
 .EXAMPLE
   .\stage-winre.ps1 -Payload \\server\share\bootmedic-winre
 .EXAMPLE
-  .\stage-winre.ps1 -Remove
+  .\stage-winre.ps1 -Remove -Payload \\server\share\bootmedic-winre
 #>
 [CmdletBinding()]
 param(
@@ -39,7 +48,8 @@ Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
 $HookMark = '; bootmedic hook: stage-wim.sh / stage-winre.ps1'
-$Launcher = '%SYSTEMDRIVE%\bootmedic\bootmedic-winre.cmd'
+# the same line as scripts/winre/stage-wim.sh: a batch file runs only through cmd.exe ("program, options")
+$Launcher = '%SYSTEMDRIVE%\Windows\System32\cmd.exe, /c %SYSTEMDRIVE%\bootmedic\bootmedic-winre.cmd'
 $Keep = Join-Path $env:ProgramData 'bootmedic\winre.wim.original'
 $SystemWim = Join-Path $env:SystemRoot 'System32\Recovery\Winre.wim'
 
@@ -70,6 +80,38 @@ function Get-HookedWinpeshl([string] $Original) {
     return (@('[LaunchApps]', $HookMark, $Launcher) + $apps) -join "`r`n"
 }
 
+function Get-FreeBytes([int] $Disk, [int] $Partition) {
+    return [long] (Get-Partition -DiskNumber $Disk -PartitionNumber $Partition | Get-Volume).SizeRemaining
+}
+
+# Tells the collector how armed this machine is (docs/self-healing.md). Never fails the staging:
+# the staging is what protects the machine, the report only counts it.
+function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes) {
+    if (-not $Payload) { Write-Warning 'no -Payload: readiness not reported to the collector.'; return }
+    $java = Join-Path $Payload 'runtime\bin\java.exe'
+    $jar = Join-Path $Payload 'bootmedic.jar'
+    $conf = Join-Path $Payload 'agent.conf'
+    if (-not (Test-Path -LiteralPath $conf)) { Write-Host 'stage-winre: the payload has no agent.conf, so no collector: readiness not reported.'; return }
+    if (-not (Test-Path -LiteralPath $java) -or -not (Test-Path -LiteralPath $jar)) { Write-Warning 'the payload has no runtime or jar: readiness not reported.'; return }
+    $state = if ($Location) { 'enabled' } else { 'disabled' }
+    # the same JNA flags as the launchers: the machine identity (SMBIOS through WMI) goes through JNA
+    $readinessArgs = @('-Djna.nounpack=true', "-Djna.boot.library.path=$(Join-Path $Payload 'native')", '-jar', $jar, 'readiness', '--config', $conf, '--winre-state', $state, '--winre-free-bytes', [string] $FreeBytes,
+        '--computer-name', $env:COMPUTERNAME, '--trusted-key-dir', (Join-Path $Payload 'trusted-keys'))
+    if ($Staged) { $readinessArgs += '--staged' }
+    if ($Location) { $readinessArgs += @('--winre-location', $Location) }
+    & $java @readinessArgs | Out-Host
+    if ($LASTEXITCODE -ne 0) { Write-Warning "readiness not reported ($LASTEXITCODE); the staging itself is done. Run stage-winre.ps1 again later to report it." }
+}
+
+function Clear-StaleMount([string] $Path) {
+    # an interrupted earlier run can leave the copy mounted: discard it, or Mount-WindowsImage fails
+    foreach ($m in @(Get-WindowsImage -Mounted | Where-Object { $_.Path -eq $Path })) {
+        Dismount-WindowsImage -Path $m.Path -Discard | Out-Null
+    }
+    Clear-WindowsCorruptMountPoint | Out-Null
+    if (Test-Path -LiteralPath $Path) { Remove-Item -LiteralPath $Path -Recurse -Force }
+}
+
 function Enable-WinRe {
     & reagentc.exe /enable | Out-Null
     if ($LASTEXITCODE -ne 0) { Write-Warning "reagentc /enable failed ($LASTEXITCODE): run it by hand, then reagentc /info." }
@@ -78,12 +120,16 @@ function Enable-WinRe {
 if ($Remove) {
     if (-not (Test-Path -LiteralPath $Keep)) { Stop-Staging "this machine was not staged by bootmedic ($Keep is missing); nothing was changed." }
     & reagentc.exe /disable | Out-Null
+    if ($LASTEXITCODE -ne 0) { Stop-Staging "reagentc /disable failed ($LASTEXITCODE); nothing was changed. Run it by hand and look at reagentc /info." }
     try {
         Copy-Item -LiteralPath $Keep -Destination $SystemWim -Force
     }
     finally { Enable-WinRe }
+    $back = Get-WinReInfo
+    if (-not $back) { Stop-Staging "reagentc /enable did not take the original image back; it is still in $Keep and $SystemWim. Run reagentc /enable by hand." }
     Remove-Item -LiteralPath $Keep
     Write-Host 'stage-winre: WinRE has its original image again; the bootmedic agent is gone from it.'
+    Send-Readiness -Staged $false -Location $back.Path -FreeBytes (Get-FreeBytes $back.Disk $back.Partition)
     return
 }
 
@@ -95,20 +141,25 @@ $payloadBytes = (Get-ChildItem -LiteralPath $Payload -Recurse -File | Measure-Ob
 
 $info = Get-WinReInfo
 if (-not $info) { Stop-Staging 'WinRE is not enabled on this machine (reagentc /info names no location). Enable it (reagentc /enable) first; nothing was changed.' }
-$volume = Get-Partition -DiskNumber $info.Disk -PartitionNumber $info.Partition | Get-Volume
-$freeAfter = $volume.SizeRemaining - $payloadBytes
-if ($freeAfter -lt ($ReserveMB * 1048576)) {
-    $why = ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs {3:N0} MB and WinRE's updates need {4} MB more. " +
-        'Grow the recovery partition first (Microsoft KB5028997); nothing was changed.') -f $info.Disk, $info.Partition, ($volume.SizeRemaining / 1048576), ($payloadBytes / 1048576), $ReserveMB
+$freeBefore = Get-FreeBytes $info.Disk $info.Partition
+# a first, cautious check before anything changes: the payload counted uncompressed (the WIM holds it compressed);
+# a machine already staged has most of it inside already, so only a first staging is refused here
+$stagedBefore = Test-Path -LiteralPath $Keep
+if (-not $stagedBefore -and ($freeBefore - $payloadBytes) -lt ($ReserveMB * 1048576)) {
+    $why = ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs up to {3:N0} MB and WinRE's updates need {4} MB more. " +
+        'Grow the recovery partition first (Microsoft KB5028997); nothing was changed.') -f $info.Disk, $info.Partition, ($freeBefore / 1048576), ($payloadBytes / 1048576), $ReserveMB
+    Send-Readiness -Staged $false -Location $info.Path -FreeBytes $freeBefore
     Stop-Staging $why
 }
 
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
 $copy = Join-Path $Work 'winre.wim'
+$exported = Join-Path $Work 'winre-exported.wim'
 $mount = Join-Path $Work 'mount'
 & reagentc.exe /disable | Out-Null
 if ($LASTEXITCODE -ne 0) { Stop-Staging "reagentc /disable failed ($LASTEXITCODE); nothing was changed." }
 $mounted = $false
+$placing = $false
 $placed = $false
 try {
     if (-not (Test-Path -LiteralPath $SystemWim)) { Stop-Staging "reagentc /disable left no $SystemWim." }
@@ -118,7 +169,7 @@ try {
     }
     Copy-Item -LiteralPath $SystemWim -Destination $copy -Force
     Set-ItemProperty -LiteralPath $copy -Name IsReadOnly -Value $false
-    if (Test-Path -LiteralPath $mount) { Remove-Item -LiteralPath $mount -Recurse -Force }
+    Clear-StaleMount -Path $mount
     New-Item -ItemType Directory -Path $mount | Out-Null
     Mount-WindowsImage -ImagePath $copy -Index 1 -Path $mount | Out-Null
     $mounted = $true
@@ -137,17 +188,36 @@ try {
 
     Dismount-WindowsImage -Path $mount -Save | Out-Null
     $mounted = $false
-    Copy-Item -LiteralPath $copy -Destination $SystemWim -Force
+    # a committed WIM keeps the replaced resources; an export writes only what the image uses
+    Remove-Item -LiteralPath $exported -ErrorAction SilentlyContinue
+    Export-WindowsImage -SourceImagePath $copy -SourceIndex 1 -DestinationImagePath $exported | Out-Null
+    $newSize = (Get-Item -LiteralPath $exported).Length
+    # WinRE is disabled now, so the old winre.wim is off the recovery partition: this is the room the new one gets
+    $freeDisabled = Get-FreeBytes $info.Disk $info.Partition
+    if ($newSize + ($ReserveMB * 1048576) -gt $freeDisabled) {
+        Stop-Staging (("the staged image ({0:N0} MB) and {1} MB for WinRE's updates do not fit in the {2:N0} MB the recovery partition has; " +
+            'the original image is put back. Grow the recovery partition (Microsoft KB5028997) or make the payload smaller.') -f ($newSize / 1048576), $ReserveMB, ($freeDisabled / 1048576))
+    }
+    $placing = $true
+    Copy-Item -LiteralPath $exported -Destination $SystemWim -Force
     $placed = $true
 }
 catch {
+    $failure = $_
     if ($mounted) { Dismount-WindowsImage -Path $mount -Discard | Out-Null }
-    if (Test-Path -LiteralPath $Keep) { Copy-Item -LiteralPath $Keep -Destination $SystemWim -Force }
+    # until the copy goes in place the image WinRE had is untouched (a staged one stays staged);
+    # a copy cut short in place is replaced by the original
+    if ($placing -and (Test-Path -LiteralPath $Keep)) { Copy-Item -LiteralPath $Keep -Destination $SystemWim -Force }
     Enable-WinRe
-    throw
+    try {
+        $now = Get-WinReInfo
+        if ($now) { Send-Readiness -Staged ($stagedBefore -and -not $placing) -Location $now.Path -FreeBytes (Get-FreeBytes $now.Disk $now.Partition) }
+    }
+    catch { Write-Warning "readiness not reported: $_" }
+    throw $failure
 }
 finally {
-    Remove-Item -LiteralPath $copy -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $copy, $exported -ErrorAction SilentlyContinue
 }
 
 Enable-WinRe
@@ -162,3 +232,4 @@ if (-not $after) {
 if ($placed) {
     Write-Host ("stage-winre: the agent is staged in WinRE ({0}); the original image is kept as {1}." -f $after.Path, $Keep)
 }
+Send-Readiness -Staged $placed -Location $after.Path -FreeBytes (Get-FreeBytes $after.Disk $after.Partition)

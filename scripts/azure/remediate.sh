@@ -209,7 +209,7 @@ worker_detach() { # LUN
 # Prints "resource_group<TAB>vm_name" for every target VM.
 list_targets() {
   if [ -n "$csv" ]; then
-    csv_targets "$csv" 'resource|group' | tr '\t' '\037' | while IFS=$'\037' read -r g n; do  # \037: a one-column line keeps its empty group
+    csv_targets "$csv" 'resource|group' | while IFS=$'\037' read -r g n; do
       [ -n "$g" ] || g=$rg
       [ -n "$g" ] || die "CSV line for VM '$n' has no resource group (and no --resource-group given)" 2
       printf '%s\t%s\n' "$g" "$n"

@@ -184,7 +184,7 @@ list_targets() {
   local n
   for n in "${instances[@]}"; do printf '%s\t%s\n' "$zone" "$n"; done
   if [ -n "$csv" ]; then
-    csv_targets "$csv" 'zone' | tr '\t' '\037' | while IFS=$'\037' read -r z n; do  # \037: a one-column line keeps its empty zone
+    csv_targets "$csv" 'zone' | while IFS=$'\037' read -r z n; do
       printf '%s\t%s\n' "${z:-$zone}" "$n"
     done
   fi

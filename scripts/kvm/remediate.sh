@@ -103,7 +103,7 @@ list_targets() {
   local d u n
   for d in "${domains[@]}"; do printf '%s\037%s\n' "$connect" "$d"; done
   if [ -n "$csv" ]; then
-    csv_targets "$csv" 'domain|uri|connect' | awk -F'\t' -v c="$connect" '{print ($1 == "" ? c : $1) "\037" $2}'
+    csv_targets "$csv" 'domain|uri|connect' | awk -F'\037' -v c="$connect" '{print ($1 == "" ? c : $1) "\037" $2}'
   fi
   if [ -n "$matching" ]; then
     uri=$connect v list --all --name | while read -r n; do

@@ -67,6 +67,8 @@ explain_bootmedic_exit() { # CODE
 
 # Reads targets from a CSV: one "group,name" per line ('#' comments, blank lines and a header
 # line starting with a non-identifier are skipped). Prints "group<TAB>name" lines.
+# Prints "first<US>second" per target line (US = \037: unlike a tab, `read` keeps an empty first field,
+# so a one-column line, a name alone, keeps its empty group/zone/URI).
 csv_targets() { # FILE HEADER_WORD
   [ -r "$1" ] || die "cannot read the CSV file $1" 2
   awk -F',' -v header="$2" '
@@ -75,7 +77,7 @@ csv_targets() { # FILE HEADER_WORD
     NR == 1 && tolower($1) ~ header { next }
     {
       for (i = 1; i <= NF; i++) { gsub(/^[[:space:]"]+|[[:space:]"]+$/, "", $i) }
-      if (NF >= 2) { print $1 "\t" $2 } else { print "\t" $1 }
+      if (NF >= 2) { print $1 "\037" $2 } else { print "\037" $1 }
     }' "$1"
 }
 

@@ -28,6 +28,16 @@
                                               image without WinPE-WMI (manage-bde may need WMI too)
     -DataDisk UsbLayout                       data disk laid out by new-usb.ps1's code; safe-mode kit checked
 
+  WinRE self-healing (-WinReVm), a separate run on an existing VM with a real Windows installed
+  (a fresh disk has no WinRE): checkpoint the VM; copy the payload and winpe\stage-winre.ps1 in
+  over PowerShell Direct and stage WinRE; plant the faulty channel file; reagentc /boottore and
+  restart, so the next start is WinRE, where bootmedic-winre.cmd runs fix --all --winre; wait for
+  Windows to come back by itself; check the file is quarantined, and that the collector (the one
+  the payload's agent.conf names, reachable from the VM) lists the machine as fixed and armed;
+  go back to the checkpoint. NOT RUN YET: written from Microsoft's reagentc, Hyper-V and
+  PowerShell Direct documentation; docs/self-healing.md says so too.
+    -WinReVm NAME -GuestCredential (Get-Credential) -WinRePayload DIR -AdminTokenFile F
+
 .PARAMETER Media
   build.ps1's -Out folder (stage\, data\); by default the ISO's folder. Needed for -DataDisk
   UsbLayout and, without -Bootmedic, for the runtime and jar that make the key bundle.
@@ -37,8 +47,8 @@
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory = $true)] [string] $Iso,
-    [Parameter(Mandatory = $true)] [string] $Work,
+    [string] $Iso,
+    [string] $Work,
     [string] $Media,
     [string] $Bootmedic,
     [ValidateSet('Simple', 'EspMsrRecovery')] [string] $Layout = 'Simple',
@@ -47,10 +57,114 @@ param(
     [switch] $ExpectManageBde,
     [string] $AdkRoot = "${env:ProgramFiles(x86)}\Windows Kits\10\Assessment and Deployment Kit",
     [int] $TimeoutMinutes = 20,
-    [switch] $Keep
+    [switch] $Keep,
+    [string] $WinReVm,
+    [pscredential] $GuestCredential,
+    [string] $WinRePayload,
+    [string] $AdminTokenFile
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
+
+# The collector's admin API from this host. Test-only: the collector's self-signed certificate is
+# not checked here (the agent in the VM pins it through agent.conf).
+function Get-CollectorJson([string] $Url, [string] $Token) {
+    $headers = @{ Authorization = "Bearer $Token" }
+    if ($PSVersionTable.PSVersion.Major -ge 6) { return Invoke-RestMethod -Uri $Url -Headers $headers -SkipCertificateCheck }
+    $before = [Net.ServicePointManager]::ServerCertificateValidationCallback
+    [Net.ServicePointManager]::ServerCertificateValidationCallback = { $true }
+    try { return Invoke-RestMethod -Uri $Url -Headers $headers }
+    finally { [Net.ServicePointManager]::ServerCertificateValidationCallback = $before }
+}
+
+# Step W: WinRE self-healing on a real Windows VM (see .DESCRIPTION). Returns when it passed; throws otherwise.
+function Invoke-WinReSelfTest {
+    foreach ($need in @{ GuestCredential = $GuestCredential; WinRePayload = $WinRePayload; AdminTokenFile = $AdminTokenFile }.GetEnumerator()) {
+        if (-not $need.Value) { throw "-WinReVm needs -$($need.Key) too (see .DESCRIPTION)." }
+    }
+    $conf = Join-Path $WinRePayload 'agent.conf'
+    if (-not (Test-Path -LiteralPath $conf)) { throw "The payload '$WinRePayload' has no agent.conf: the VM must report to a collector for this step." }
+    $collectorUrl = ((Get-Content -LiteralPath $conf | Where-Object { $_ -match '^collector\.url=' }) -replace '^collector\.url=', '').Trim().TrimEnd('/')
+    $adminToken = (Get-Content -LiteralPath $AdminTokenFile -Raw).Trim()
+    $vm = Get-VM -Name $WinReVm
+    $checkpoint = 'bootmedic-winre-selftest-' + (Get-Date -Format 'yyyyMMddHHmmss')
+    Checkpoint-VM -VM $vm -SnapshotName $checkpoint
+    if ($vm.State -ne 'Running') { Start-VM -VM $vm }
+    try {
+        $session = $null
+        $deadline = (Get-Date).AddMinutes(5)
+        while (-not $session -and (Get-Date) -lt $deadline) {
+            try { $session = New-PSSession -VMName $WinReVm -Credential $GuestCredential -ErrorAction Stop } catch { Start-Sleep -Seconds 10 }
+        }
+        if (-not $session) { throw "No PowerShell Direct session to '$WinReVm' within 5 minutes: is it running Windows and is the credential right?" }
+        $guestDir = 'C:\bootmedic-selftest'
+        Invoke-Command -Session $session { param($d) New-Item -ItemType Directory -Path $d -Force | Out-Null } -ArgumentList $guestDir
+        Copy-Item -ToSession $session -LiteralPath $WinRePayload -Destination "$guestDir\payload" -Recurse -Force
+        Copy-Item -ToSession $session -LiteralPath (Join-Path $PSScriptRoot '..\..\winpe\stage-winre.ps1') -Destination "$guestDir\stage-winre.ps1" -Force
+        $computerName = Invoke-Command -Session $session {
+            param($d)
+            & "$d\stage-winre.ps1" -Payload "$d\payload" | Out-Host
+            # the faulty channel file, as in step 3 (header AA AA AA AA, written before 2024-07-19 05:27 UTC)
+            $cs = Join-Path $env:SystemRoot 'System32\drivers\CrowdStrike'
+            New-Item -ItemType Directory -Path $cs -Force | Out-Null
+            $f = Join-Path $cs 'C-00000291-00000000-00000032.sys'
+            [IO.File]::WriteAllBytes($f, [byte[]] (@(0xAA, 0xAA, 0xAA, 0xAA) + (1..60 | ForEach-Object { 0x11 })))
+            (Get-Item -LiteralPath $f).LastWriteTimeUtc = [datetime]::new(2024, 7, 19, 4, 9, 0, 'Utc')
+            # the next start only: WinRE, as after repeated failed starts
+            & reagentc.exe /boottore | Out-Host
+            if ($LASTEXITCODE -ne 0) { throw "reagentc /boottore failed ($LASTEXITCODE)" }
+            $env:COMPUTERNAME
+        } -ArgumentList $guestDir
+        Remove-PSSession $session
+        $readiness = Get-CollectorJson "$collectorUrl/api/v1/readiness" $adminToken
+        $staged = $readiness.machines | Where-Object { $_.computerName -eq $computerName } | Select-Object -First 1
+        Restart-VM -VM $vm -Force
+        # WinRE starts, the launcher fixes and restarts (10 s countdown); Windows answers PowerShell Direct again
+        Start-Sleep -Seconds 60
+        $session = $null
+        $deadline = (Get-Date).AddMinutes($TimeoutMinutes)
+        while (-not $session -and (Get-Date) -lt $deadline) {
+            try { $session = New-PSSession -VMName $WinReVm -Credential $GuestCredential -ErrorAction Stop } catch { Start-Sleep -Seconds 15 }
+        }
+        $fileGone = $false
+        $quarantined = $false
+        if ($session) {
+            $state = Invoke-Command -Session $session {
+                $f = Join-Path $env:SystemRoot 'System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys'
+                $q = @(Get-ChildItem -LiteralPath "$env:SystemDrive\bootmedic\quarantine" -Recurse -Filter 'C-00000291-*.sys' -ErrorAction SilentlyContinue)
+                [pscustomobject]@{ Gone = -not (Test-Path -LiteralPath $f); Quarantined = ($q.Count -gt 0) }
+            }
+            $fileGone = $state.Gone
+            $quarantined = $state.Quarantined
+            Remove-PSSession $session
+        }
+        $machines = Get-CollectorJson "$collectorUrl/api/v1/machines?q=$([uri]::EscapeDataString($computerName))" $adminToken
+        $machine = $machines.machines | Select-Object -First 1
+        $checks = [ordered]@{
+            'staged: the collector lists it armed'           = ($null -ne $staged -and $staged.armed)
+            'back in Windows by itself after WinRE'          = ($null -ne $session)
+            'faulty file gone from drivers\CrowdStrike'      = $fileGone
+            'faulty file in bootmedic\quarantine'            = $quarantined
+            'the collector has the report: outcome fixed'    = ($null -ne $machine -and $machine.outcome -eq 'fixed')
+        }
+        $checks.GetEnumerator() | ForEach-Object { Write-Host ("{0,-48} {1}" -f $_.Key, $(if ($_.Value) { 'ok' } else { 'FAILED' })) }
+        if ($checks.Values -contains $false) { throw "WinRE self-test failed on '$WinReVm' (run again with -Keep to stay on the changed VM)." }
+        Write-Host "WinRE self-test passed on '$WinReVm' ($computerName)."
+    }
+    finally {
+        if (-not $Keep) {
+            Stop-VM -VM $vm -TurnOff -Force -ErrorAction SilentlyContinue
+            Restore-VMCheckpoint -VMName $WinReVm -Name $checkpoint -Confirm:$false
+            Remove-VMCheckpoint -VMName $WinReVm -Name $checkpoint
+        }
+    }
+}
+
+if ($WinReVm) {
+    Invoke-WinReSelfTest
+    return
+}
+if (-not $Iso -or -not $Work) { throw 'Give -Iso (winpe\build.ps1 -Iso) and -Work, or -WinReVm for the WinRE step.' }
 . (Join-Path $PSScriptRoot '..\..\winpe\lib\usb-layout.ps1')
 
 foreach ($cmd in 'New-VHD', 'New-VM', 'Enable-BitLocker') {

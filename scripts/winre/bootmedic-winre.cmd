@@ -1,20 +1,28 @@
 @echo off
-rem Runs first when WinRE starts on a machine staged with stage-winre.ps1 / stage-wim.sh.
-rem It repairs what the published playbooks name and restarts into Windows when it fixed
-rem something; when nothing applies it returns at once and WinRE's own menu follows. It never
-rem blocks recovery: the agent gives up on an unreachable collector after collector.retrySeconds.
+rem Runs first when WinRE starts on a machine staged with stage-winre.ps1 / stage-wim.sh
+rem (winpeshl.ini: cmd.exe /c this file, then recenv.exe). docs/self-healing.md describes the flow.
+rem   - A volume that is not locked is used as it is; a locked one gets its key from the collector by
+rem     key ID over WinRE's network (agent.conf; released and audited there). No key bundle is staged:
+rem     the recovery partition is not encrypted, so a bundle and its passphrase there would hand the
+rem     BitLocker keys to whoever holds the disk. Nobody is asked for anything: a person may not be there.
+rem   - The collector's active playbooks are fetched and applied (--collector-playbooks).
+rem   - The report goes to the collector and onto the Windows volume (bootmedic\reports).
+rem   - fix --winre restarts into Windows only when it repaired something; in every other case
+rem     (clean, needs a key, failed, no Windows) it returns at once and WinRE's own menu follows.
+rem It never blocks recovery: the wait for the network is bounded (--wait-network), a collector
+rem that does not answer is given up after collector.retrySeconds, and this file always exits 0
+rem so winpeshl goes on to recenv.exe whatever happened.
 setlocal
 set BM=%SYSTEMDRIVE%\bootmedic
 if not exist "%BM%\runtime\bin\java.exe" goto done
 if not exist "%BM%\bootmedic.jar" goto done
 rem WinRE starts without networking; wpeinit brings it up (and returns when it has)
 wpeinit >nul 2>&1
-set CONF=
-if exist "%BM%\agent.conf" set CONF=--config "%BM%\agent.conf"
-set OUTBOX=%SYSTEMDRIVE%\bootmedic-reports
-if not exist "%OUTBOX%" mkdir "%OUTBOX%"
-"%BM%\runtime\bin\java.exe" -Djna.nounpack=true -Djna.boot.library.path="%BM%\native" -jar "%BM%\bootmedic.jar" ^
-  fix --all %CONF% --outbox "%OUTBOX%" --reboot 10
+set ARGS=fix --all --winre --reboot 10 --outbox "%SYSTEMDRIVE%\bootmedic-reports"
+rem without agent.conf there is no collector: no network wait, no playbooks to fetch
+if exist "%BM%\agent.conf" set ARGS=%ARGS% --config "%BM%\agent.conf" --wait-network 60 --collector-playbooks
+"%BM%\runtime\bin\java.exe" -Xshare:auto -Djna.nounpack=true -Djna.boot.library.path="%BM%\native" -jar "%BM%\bootmedic.jar" %ARGS%
+echo bootmedic finished with exit code %ERRORLEVEL% >>"%SYSTEMDRIVE%\bootmedic-reports\bootmedic.log" 2>nul
 :done
 endlocal
 exit /b 0

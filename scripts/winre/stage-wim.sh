@@ -16,7 +16,9 @@ set -euo pipefail
 
 wim="" payload="" index=1 remove=0
 HOOK_MARK="; bootmedic hook: stage-wim.sh / stage-winre.ps1"
-LAUNCHER='%SYSTEMDRIVE%\bootmedic\bootmedic-winre.cmd'
+# winpeshl starts each [LaunchApps] line as a program ("app, options"); a batch file needs cmd.exe to
+# run it (CreateProcess runs no .cmd by itself), so the hook names cmd.exe with /c and the launcher
+LAUNCHER='%SYSTEMDRIVE%\Windows\System32\cmd.exe, /c %SYSTEMDRIVE%\bootmedic\bootmedic-winre.cmd'
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 die() { echo "stage-wim: $1" >&2; exit "${2:-1}"; }

@@ -29,9 +29,35 @@ class FixCommand extends RunCommandBase {
                     + "in safe mode 'shutdown /a' cancels.")
     Integer rebootSeconds;
 
+    @Option(names = "--winre", description = "Run as WinRE's first step (scripts/winre/bootmedic-winre.cmd): restart into Windows only after a repair "
+            + "(countdown --reboot, default 10 s); otherwise return at once so WinRE's menu follows.")
+    boolean winre;
+
+    @Option(names = "--wait-network", paramLabel = "SECONDS", description = "Before the run, wait at most this long for the collector of --config to answer "
+            + "(WinRE brings its network up late); then go on with or without it.")
+    Integer waitNetworkSeconds;
+
+    @Override
+    void beforeRun(java.io.PrintWriter err) {
+        if (waitNetworkSeconds == null || dryRun) {
+            return;
+        }
+        if (waitNetworkSeconds < 0 || waitNetworkSeconds > 600) {
+            throw new UsageError("--wait-network must be between 0 and 600 seconds (it delays WinRE's menu)");
+        }
+        target.keyOptions.collector().ifPresent(c -> io.bootmedic.collector.client.CollectorWait.system()
+                .await(c.config().url(), waitNetworkSeconds * 1000L, m -> err.println("bootmedic: " + m)));
+    }
+
     @Override
     void afterRun(io.bootmedic.report.Report report, java.io.PrintWriter out) throws java.io.IOException {
         RunOutcome outcome = report.outcome();
+        if (winre) {
+            try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
+                WinReFinish.finish(report, rebootSeconds, console, WinReFinish.bootControl(console));
+            }
+            return;
+        }
         if (report.mode() == RunMode.WINPE) {
             try (var console = io.bootmedic.console.WinPeConsole.open(logFile(), io.bootmedic.platform.windows.ConsoleKeys.poller())) {
                 AfterFix.winpeFinish(report, rebootSeconds, console, AfterFix.winPe());

@@ -34,6 +34,7 @@ public class Main {
         COMMANDS.put("bitlocker", BitLockerCommand::new);
         COMMANDS.put("keys", KeysCommand::new);
         COMMANDS.put("report", ReportCommand::new);
+        COMMANDS.put("readiness", ReadinessCommand::new);
         COMMANDS.put("collector", CollectorCommand::new);
         COMMANDS.put("practice-tree", PracticeTreeCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);

@@ -34,6 +34,10 @@ abstract class RunCommandBase implements Callable<Integer> {
 
     abstract String command();
 
+    /** Hook for what precedes the run (fix --wait-network). */
+    void beforeRun(PrintWriter err) {
+    }
+
     /** Hook for what follows a real run (safe mode, restart). */
     void afterRun(Report report, PrintWriter out) throws java.io.IOException {
     }
@@ -57,6 +61,7 @@ abstract class RunCommandBase implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        beforeRun(err);
         Playbook playbook;
         try {
             playbook = playbookOptions.load();

@@ -7,11 +7,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** The files of one collector, all in one folder made by {@code collector init}. */
 public record CollectorDir(Path dir) {
-    /** Public keys (*.pub) whose playbook signatures the collector accepts at publish. */
-    public Path trustedKeys() {
-        return dir.resolve("trusted-keys");
-    }
-
     public Path keystore() {
         return dir.resolve("server.p12");
     }
@@ -38,6 +33,13 @@ public record CollectorDir(Path dir) {
 
     public Path adminToken() {
         return dir.resolve("admin.token");
+    }
+
+    /** The folder of playbook public keys (*.pub) the fleet should trust; the dashboard's "Armed" page checks machines against it. */
+    public static final String TRUSTED_KEYS = "trusted-keys";
+
+    public Path trustedKeys() {
+        return dir.resolve(TRUSTED_KEYS);
     }
 
     public Path accessLog() {

@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StageWimTest {
     static final String SCRIPT = "scripts/winre/stage-wim.sh";
+    /** winpeshl runs programs: a batch file only through cmd.exe (options after the comma, as the Winpeshl.ini reference shows). */
+    static final String HOOK = "%SYSTEMDRIVE%\\Windows\\System32\\cmd.exe, /c %SYSTEMDRIVE%\\bootmedic\\bootmedic-winre.cmd";
     static final String WINRE_INI = "[LaunchApps]\r\n%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n";
 
     @TempDir
@@ -94,7 +96,7 @@ class StageWimTest {
         assertTrue(inside("/bootmedic/bootmedic-winre.cmd").contains("fix --all"));
         assertEquals(WINRE_INI, inside("/bootmedic/winpeshl.ini.orig"), "WinRE's own file is kept inside for -Remove on Windows");
         String ini = inside("/Windows/System32/winpeshl.ini");
-        assertEquals("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n%SYSTEMDRIVE%\\bootmedic\\bootmedic-winre.cmd\r\n"
+        assertEquals("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n" + HOOK + "\r\n"
                 + "%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n", ini);
 
         Files.write(payload.resolve("bootmedic.jar"), "jar v2".getBytes(StandardCharsets.UTF_8));
@@ -124,7 +126,7 @@ class StageWimTest {
     void theSingleAppFormOfWinpeshlIsHookedToo() throws Exception {
         wim = winre("[LaunchApp]\r\nAppPath = %SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n");
         assertEquals(0, stage("--payload", payload.toString()).exit());
-        assertEquals("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n%SYSTEMDRIVE%\\bootmedic\\bootmedic-winre.cmd\r\n"
+        assertEquals("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n" + HOOK + "\r\n"
                 + "%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n", inside("/Windows/System32/winpeshl.ini"));
     }
 
@@ -153,5 +155,29 @@ class StageWimTest {
         try (var files = Files.list(tmp)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".bootmedic-tmp")), "no temporary copy left behind");
         }
+    }
+
+    @Test
+    void theRestOfWinReStaysAndAFileDroppedFromThePayloadLeavesTheImage() throws Exception {
+        Files.writeString(payload.resolve("old-tool.txt"), "v1 only");
+        assertEquals(0, stage("--payload", payload.toString()).exit());
+        assertEquals("v1 only", inside("/bootmedic/old-tool.txt"));
+        assertEquals("MZ", inside("/sources/recovery/recenv.exe"), "WinRE's own program is still there");
+        assertEquals("regf", inside("/Windows/System32/config/SYSTEM"));
+        Files.delete(payload.resolve("old-tool.txt"));
+        assertEquals(0, stage("--payload", payload.toString()).exit());
+        Run gone = run(tmp, "wimlib-imagex", "extract", wim.toString(), "1", "/bootmedic/old-tool.txt", "--to-stdout");
+        assertTrue(gone.exit() != 0, "an update replaces \\bootmedic as a whole: " + gone.out());
+        assertEquals("MZ", inside("/sources/recovery/recenv.exe"));
+    }
+
+    @Test
+    void otherAppsKeepTheirOrderAndAnOlderHookIsReplaced() throws Exception {
+        // an OEM tool before recenv.exe, and the hook an earlier version of the script wrote (the .cmd named directly)
+        wim = winre("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n%SYSTEMDRIVE%\\bootmedic\\bootmedic-winre.cmd\r\n"
+                + "%SYSTEMDRIVE%\\oem\\tool.exe, -quiet\r\n%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n");
+        assertEquals(0, stage("--payload", payload.toString()).exit());
+        assertEquals("[LaunchApps]\r\n; bootmedic hook: stage-wim.sh / stage-winre.ps1\r\n" + HOOK + "\r\n"
+                + "%SYSTEMDRIVE%\\oem\\tool.exe, -quiet\r\n%SYSTEMDRIVE%\\sources\\recovery\\recenv.exe\r\n", inside("/Windows/System32/winpeshl.ini"));
     }
 }

@@ -57,6 +57,14 @@ public final class CollectorClient {
         throw refusal(a, "the report");
     }
 
+    /** Sends a staged machine's readiness ({@code bootmedic.readiness/v1}); the collector keeps the latest per machine. */
+    public void sendReadiness(byte[] readinessJson) throws CollectorException {
+        Answer a = request("POST", "/api/v1/readiness", readinessJson, "application/json");
+        if (a.status != 201) {
+            throw refusal(a, "the readiness report");
+        }
+    }
+
     /** The escrowed recovery password for a whole key ID, or empty when the collector has none. */
     public Optional<RecoveryPassword> recoveryPassword(String keyId) throws CollectorException {
         String id = KeyId.parse(keyId).guid();

@@ -35,15 +35,18 @@ final class ApiRoutes {
     private final AuditLog audit;
     private final Metrics metrics;
     private final RateLimiter keyRate;
+    private final ReadinessRoutes readiness;
 
     private final PlaybookRoutes playbooks;
 
-    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate) {
-        this(reports, fleet, escrow, audit, metrics, keyRate, null);
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness) {
+        this(reports, fleet, escrow, audit, metrics, keyRate, readiness, null);
     }
 
-    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, PlaybookRoutes playbooks) {
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
+              PlaybookRoutes playbooks) {
         this.playbooks = playbooks;
+        this.readiness = readiness;
         this.reports = reports;
         this.fleet = fleet;
         this.escrow = escrow;
@@ -64,6 +67,9 @@ final class ApiRoutes {
             requireRole(who, Tokens.Role.AGENT); // roles are exact: the admin token releases no key
             expect(method, "GET");
             releaseKey(ex, path.substring("/api/v1/keys/".length()), who);
+        } else if (path.equals("/api/v1/readiness") && method.equals("POST")) {
+            requireRole(who, Tokens.Role.AGENT);
+            readiness.post(ex);
         } else {
             requireRole(who, Tokens.Role.ADMIN);
             if (path.equals("/api/v1/machines")) {
@@ -75,6 +81,9 @@ final class ApiRoutes {
             } else if (path.equals("/api/v1/keys/import")) {
                 expect(method, "POST");
                 importKeys(ex, who);
+            } else if (path.equals("/api/v1/readiness")) {
+                expect(method, "GET");
+                readiness.list(ex);
             } else if (path.equals("/api/v1/audit")) {
                 expect(method, "GET");
                 audit(ex);
@@ -88,7 +97,7 @@ final class ApiRoutes {
         if (who.role() != role) {
             throw new HttpIo.HttpError(403, role == Tokens.Role.ADMIN
                     ? "this route needs the admin token; the agent token may only send reports and fetch keys"
-                    : "this route needs an agent token (agent.conf); the admin and metrics tokens may not send reports or fetch keys");
+                    : "this route needs an agent token (agent.conf); the admin and metrics tokens may not send reports or readiness, or fetch keys");
         }
     }
 

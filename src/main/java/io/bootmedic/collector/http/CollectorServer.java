@@ -1,5 +1,7 @@
 package io.bootmedic.collector.http;
 
+import io.bootmedic.collector.CollectorDir;
+import io.bootmedic.collector.KnownKeys;
 import io.bootmedic.collector.MasterKey;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
@@ -144,12 +146,16 @@ public final class CollectorServer implements AutoCloseable {
         AuditLog audit = new AuditLog(db);
         FleetQueries fleet = new FleetQueries(db);
         RateBuckets buckets = new RateBuckets(db);
+        // the playbook keys the fleet should trust sit in the collector's folder (beside its access log)
+        Path keyDir = s.accessLog() == null ? null : s.accessLog().toAbsolutePath().getParent().resolve(CollectorDir.TRUSTED_KEYS);
+        ReadinessRoutes readiness = new ReadinessRoutes(new io.bootmedic.collector.store.ReadinessStore(db), () -> KnownKeys.in(keyDir), metrics);
         PlaybookStore playbooks = new PlaybookStore(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
-                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), new PlaybookRoutes(playbooks, s.trustedKeys(), metrics));
+                new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,
+                new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
-                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), playbooks);
+                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks);
         Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard);
         server.setHandler(new GracefulHandler(router));
         try {

@@ -26,18 +26,21 @@ final class Dashboard {
     /** Login attempts per caller address: tokens are long and random, but guessing must stay slow anyway. */
     private final RateLimiter loginRate;
     static final int LOGINS_PER_MINUTE = 20;
+    private final ReadinessRoutes readiness;
 
     private final io.bootmedic.collector.store.PlaybookStore playbooks;
     /** Machines listed per publication on the playbooks page. */
     static final int PLAYBOOK_MACHINES = 200;
 
-    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate) throws IOException {
-        this(fleet, audit, sessions, tokens, secureCookies, loginRate, null);
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
+              ReadinessRoutes readiness) throws IOException {
+        this(fleet, audit, sessions, tokens, secureCookies, loginRate, readiness, null);
     }
 
     Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
-              io.bootmedic.collector.store.PlaybookStore playbooks) throws IOException {
+              ReadinessRoutes readiness, io.bootmedic.collector.store.PlaybookStore playbooks) throws IOException {
         this.playbooks = playbooks;
+        this.readiness = readiness;
         this.loginRate = loginRate;
         this.fleet = fleet;
         this.audit = audit;
@@ -100,6 +103,8 @@ final class Dashboard {
                 html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true,
                         DashboardPages.machine(m.get(), page, pageSize, fleet.history(m.get().id(), (page - 1) * pageSize, pageSize)));
             }
+        } else if (path.equals("/armed")) {
+            html(ex, 200, "Armed", true, DashboardPages.armed(readiness.fleet()));
         } else if (path.equals("/playbooks") && playbooks != null) {
             var published = playbooks.all();
             Map<String, java.util.List<io.bootmedic.collector.store.PlaybookStore.MachineRow>> machines = new java.util.HashMap<>();

@@ -30,6 +30,72 @@ final class DashboardPages {
                 + "<p class=\"muted\">The admin token was printed once by <code>bootmedic collector init</code> and is kept in admin.token.</p></div>";
     }
 
+    /** Rows the "Armed" page lists; the API has them all. */
+    static final int ARMED_ROWS = 500;
+
+    /**
+     * How much of the fleet would heal itself: machines whose WinRE holds the current agent, is on
+     * and trusts a known playbook key; then the unarmed with why and what to do, and the armed
+     * whose recovery partition is too small for the next WinRE update.
+     */
+    static String armed(ReadinessRoutes.Fleet fleet) {
+        List<io.bootmedic.collector.store.ReadinessStore.Stored> all = fleet.machines();
+        long armed = fleet.armed();
+        StringBuilder sb = new StringBuilder("<h1>Armed for self-healing</h1><div class=\"tiles\">")
+                .append("<div class=\"tile fixed\"><div class=\"n\" id=\"armed-count\">").append(armed).append("</div>armed</div>")
+                .append("<div class=\"tile failed\"><div class=\"n\" id=\"unarmed-count\">").append(all.size() - armed).append("</div>not armed</div>")
+                .append("<div class=\"tile\"><div class=\"n\" id=\"armed-total\">").append(all.size()).append("</div>reporting</div></div>");
+        sb.append("<p>Armed: the agent is staged in WinRE (<code>winpe\\stage-winre.ps1</code>), WinRE is enabled, the agent is the current version (<code>")
+                .append(Html.esc(fleet.currentVersion())).append("</code>) and it trusts ");
+        if (fleet.knownKeys().ids().isEmpty()) {
+            sb.append("at least one playbook key (this collector lists none in its <code>trusted-keys</code> folder, so any key counts).</p>");
+        } else {
+            sb.append("one of the keys in this collector's <code>trusted-keys</code> folder: <span id=\"known-keys\">");
+            sb.append(String.join(", ", fleet.knownKeys().ids().stream().sorted().map(k -> "<code>" + Html.esc(k) + "</code>").toList())).append("</span>.</p>");
+        }
+        for (String problem : fleet.knownKeys().problems()) {
+            sb.append("<p class=\"error\">Key file not read: ").append(Html.esc(problem)).append("</p>");
+        }
+        sb.append("<p class=\"muted\">Only machines that ran stage-winre.ps1 report here; machines that never did are not counted.</p>");
+        StringBuilder unarmed = new StringBuilder();
+        StringBuilder lowSpace = new StringBuilder();
+        int listed = 0;
+        for (io.bootmedic.collector.store.ReadinessStore.Stored s : all) {
+            io.bootmedic.collector.Readiness r = s.readiness();
+            List<io.bootmedic.collector.Armed.Reason> why = io.bootmedic.collector.Armed.reasons(r, fleet.currentVersion(), fleet.knownKeys().ids());
+            String row = "<td>" + Html.esc(r.computerName()) + "</td>";
+            String tail = "<td>" + Html.esc(r.agentVersion()) + "</td><td>" + Html.esc(r.state().wire()) + (r.staged() ? ", staged" : ", not staged")
+                    + "</td><td>" + mib(r.freeBytes()) + "</td><td>" + Html.time(r.reportedAt()) + "</td></tr>";
+            if (!why.isEmpty() && listed < ARMED_ROWS) {
+                listed++;
+                unarmed.append("<tr>").append(row).append("<td>").append(String.join("; ", why.stream().map(w -> Html.esc(w.text())).toList()))
+                        .append("</td>").append(tail);
+            } else if (why.isEmpty() && io.bootmedic.collector.Armed.lowOnSpace(r)) {
+                lowSpace.append("<tr>").append(row).append(tail);
+            }
+        }
+        String head = "<th>Agent</th><th>WinRE</th><th>Free on recovery partition</th><th>Reported</th></tr></thead><tbody>";
+        sb.append("<h2>Not armed</h2>");
+        if (unarmed.isEmpty()) {
+            sb.append("<p class=\"muted\" id=\"no-unarmed\">Every reporting machine is armed.</p>");
+        } else {
+            sb.append("<table id=\"unarmed\"><thead><tr><th>Machine</th><th>Why, and what to do</th>").append(head).append(unarmed).append("</tbody></table>");
+            if (all.size() - armed > listed) {
+                sb.append("<p class=\"muted\">The first ").append(listed).append(" are shown; GET /api/v1/readiness lists all.</p>");
+            }
+        }
+        if (!lowSpace.isEmpty()) {
+            sb.append("<h2>Armed, but the recovery partition is small</h2><p>Less than 250 MB free: the next WinRE update can fail there "
+                    + "(KB5034441 failed with 0x80070643). Grow the recovery partition before it is due.</p>")
+                    .append("<table id=\"low-space\"><thead><tr><th>Machine</th>").append(head).append(lowSpace).append("</tbody></table>");
+        }
+        return sb.toString();
+    }
+
+    private static String mib(long bytes) {
+        return (bytes >> 20) + " MB";
+    }
+
     /** The fleet overview: counts per outcome, fixes per hour, machines waiting for a key, keys to rotate. */
     static String overview(Map<String, Long> counts, List<FleetQueries.HourCount> hours, List<FleetQueries.Waiting> waiting,
                            List<FleetQueries.Rotation> rotations) {

@@ -26,6 +26,7 @@ final class Metrics {
                 "bootmedic_report_outcomes_total", counter("bootmedic_report_outcomes_total", "New reports, by run outcome.", "outcome"),
                 "bootmedic_key_releases_total", counter("bootmedic_key_releases_total", "Key requests, by result.", "result"),
                 "bootmedic_keys_imported_total", counter("bootmedic_keys_imported_total", "Key imports.", "result"),
+                "bootmedic_readiness_received_total", counter("bootmedic_readiness_received_total", "Readiness reports, by result.", "result"),
                 "bootmedic_playbooks_published_total", counter("bootmedic_playbooks_published_total", "Playbook publications accepted, by result.", "result"),
                 "bootmedic_http_requests_total", counter("bootmedic_http_requests_total", "HTTP answers, by status.", "status"));
         latency = Histogram.builder().name("bootmedic_http_request_duration_seconds").help("Time from request to response, by route.")

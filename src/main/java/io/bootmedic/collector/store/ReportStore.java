@@ -19,16 +19,8 @@ public final class ReportStore {
     public Result ingest(ReportSummary r, byte[] body, long receivedAt) throws SQLException {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            if (!db.isSqlite()) {
-                // A report is not the only copy (it stays on the repaired volume), so its commit need not
-                // wait for the WAL flush; PostgreSQL still never corrupts or half-applies it. Key releases
-                // and audit rows keep the default: they are durable before the key leaves.
-                try (var st = c.createStatement()) {
-                    st.execute("SET LOCAL synchronous_commit TO OFF");
-                }
-            }
             try {
-                Result result = ingest(c, r, body, receivedAt);
+                Result result = ingest(c, r, body, receivedAt, db.isSqlite());
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
@@ -38,9 +30,21 @@ public final class ReportStore {
         }
     }
 
-    private static Result ingest(Connection c, ReportSummary r, byte[] body, long receivedAt) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO reports (run_id, machine_id, received_at, finished_at, outcome, mode, agent_version, body) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
+    /**
+     * A report is not the only copy (it stays on the repaired volume), so on PostgreSQL its commit
+     * need not wait for the WAL flush; PostgreSQL still
+     * never corrupts or half-applies it. set_config(..., true) in the first statement says so for
+     * this transaction only, without a round trip of its own. Key releases and audit rows keep the
+     * default: they are on disk before the key leaves.
+     */
+    private static final String INSERT_REPORT_SQLITE = "INSERT INTO reports (run_id, machine_id, received_at, finished_at, outcome, mode, "
+            + "agent_version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING";
+    private static final String INSERT_REPORT_POSTGRES = "INSERT INTO reports (run_id, machine_id, received_at, finished_at, outcome, mode, "
+            + "agent_version, body) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
+            + "ON CONFLICT (run_id) DO NOTHING";
+
+    private static Result ingest(Connection c, ReportSummary r, byte[] body, long receivedAt, boolean sqlite) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sqlite ? INSERT_REPORT_SQLITE : INSERT_REPORT_POSTGRES)) {
             ps.setString(1, r.runId());
             ps.setString(2, r.machineId());
             ps.setLong(3, receivedAt);

@@ -135,7 +135,7 @@ public record ReportSummary(String runId, String machineId, String identity, Str
         return name == null ? hardware : hardware == null ? name : name + "|" + hardware;
     }
 
-    private static String realSerial(String serial) {
+    static String realSerial(String serial) {
         return serial == null || PLACEHOLDER_SERIALS.contains(serial.trim().toLowerCase(Locale.ROOT)) ? null : serial.trim();
     }
 

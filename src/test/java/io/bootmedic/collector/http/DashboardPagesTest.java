@@ -83,4 +83,39 @@ class DashboardPagesTest {
         assertTrue(page.contains("href=\"/machines/" + ID + "\"") && page.contains(Html.time(3_600_000)), "each machine with when it reported: " + page);
         assertTrue(DashboardPages.playbooks(List.of(), Map.of(), Map.of()).contains("No playbook is published"));
     }
+
+    static io.bootmedic.collector.store.ReadinessStore.Stored staged(String name, String version, List<String> keys, boolean enabled, boolean isStaged,
+                                                                    long free) {
+        return new io.bootmedic.collector.store.ReadinessStore.Stored(ID, new io.bootmedic.collector.Readiness(version, name, null, null, keys,
+                enabled ? io.bootmedic.collector.Readiness.WinReState.ENABLED : io.bootmedic.collector.Readiness.WinReState.DISABLED, isStaged, free,
+                null, 1_000), 2_000);
+    }
+
+    @Test
+    void theArmedPageCountsTheArmedAndSaysWhyTheOthersAreNot() {
+        List<String> known = List.of("0123456789abcdef");
+        var fleet = new ReadinessRoutes.Fleet("2.0", new io.bootmedic.collector.KnownKeys(java.util.Set.copyOf(known), List.of("bad.pub: not a key")),
+                List.of(staged("PC-OK", "2.0", known, true, true, 400L << 20),
+                        staged("PC-SMALL", "2.0", known, true, true, 100L << 20),
+                        staged(HOSTILE, "1.0", known, true, true, 400L << 20),
+                        staged("PC-OFF", "2.0", List.of("fedcba9876543210"), false, false, 400L << 20)));
+        String page = DashboardPages.armed(fleet);
+        assertTrue(page.contains("id=\"armed-count\">2<") && page.contains("id=\"unarmed-count\">2<") && page.contains("id=\"armed-total\">4<"), page);
+        assertFalse(page.contains("<script>"), page);
+        int unarmed = page.indexOf("id=\"unarmed\"");
+        int lowSpace = page.indexOf("id=\"low-space\"");
+        assertTrue(unarmed > 0 && lowSpace > unarmed, page);
+        String unarmedTable = page.substring(unarmed, lowSpace);
+        assertTrue(unarmedTable.contains("&lt;script&gt;") && unarmedTable.contains("older agent"), unarmedTable);
+        assertTrue(unarmedTable.contains("PC-OFF") && unarmedTable.contains("not in its WinRE") && unarmedTable.contains("WinRE is disabled")
+                && unarmedTable.contains("none of the keys"), unarmedTable);
+        assertFalse(unarmedTable.contains("PC-OK") || unarmedTable.contains("PC-SMALL"), unarmedTable);
+        String small = page.substring(lowSpace);
+        assertTrue(small.contains("PC-SMALL") && !small.contains("PC-OK") && small.contains("100 MB"), small);
+        assertTrue(page.contains("Key file not read: bad.pub: not a key"), "a broken key file on the collector is said: " + page);
+
+        String none = DashboardPages.armed(new ReadinessRoutes.Fleet("2.0", new io.bootmedic.collector.KnownKeys(java.util.Set.of(), List.of()),
+                List.of(staged("PC-OK", "2.0", List.of("fedcba9876543210"), true, true, 400L << 20))));
+        assertTrue(none.contains("id=\"no-unarmed\"") && none.contains("any key counts") && !none.contains("id=\"low-space\""), none);
+    }
 }

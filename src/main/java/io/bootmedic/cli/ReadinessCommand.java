@@ -1,0 +1,122 @@
+package io.bootmedic.cli;
+
+import io.bootmedic.collector.Readiness;
+import io.bootmedic.collector.client.Backoff;
+import io.bootmedic.collector.client.CollectorClient;
+import io.bootmedic.collector.client.CollectorException;
+import io.bootmedic.playbook.PlaybookException;
+import io.bootmedic.playbook.PlaybookLoader;
+import io.bootmedic.playbook.VerifyingKey;
+import io.bootmedic.report.Report;
+import io.bootmedic.util.AgentVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Tells the collector that this machine is armed (or why not): winpe\stage-winre.ps1 runs it at
+ * the end with what reagentc and Get-Partition said, so this stays free of Windows calls.
+ */
+@Command(name = "readiness", sortOptions = false,
+        description = {"Send this machine's readiness (bootmedic.readiness/v1) to the collector: agent version, trusted playbook keys, WinRE state and free space.",
+                "winpe\\stage-winre.ps1 runs it after staging. Exit 0 sent, 1 not sent (collector unreachable or refusing), 2 usage error."})
+class ReadinessCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "agent.conf from 'bootmedic collector init'.")
+    Path config;
+
+    @Option(names = "--collector", paramLabel = "URL", description = "The collector's URL (overrides the one in --config).")
+    URI url;
+
+    @Option(names = "--winre-state", required = true, paramLabel = "enabled|disabled", description = "What 'reagentc /info' says of Windows RE.")
+    String winreState;
+
+    @Option(names = "--winre-free-bytes", required = true, paramLabel = "N", description = "Free bytes on the recovery partition (Get-Partition / Get-Volume).")
+    long freeBytes;
+
+    @Option(names = "--staged", description = "The agent is inside winre.wim (stage-winre.ps1 checked it after the commit).")
+    boolean staged;
+
+    @Option(names = "--winre-location", paramLabel = "TEXT", description = "The 'Windows RE location' line of reagentc /info, for the admin.")
+    String location;
+
+    @Option(names = "--computer-name", paramLabel = "NAME", description = "This machine's name (default: %%COMPUTERNAME%%).")
+    String computerName;
+
+    @Option(names = "--trusted-key-dir", paramLabel = "DIR", description = "Folder of the trusted playbook keys (*.pub) staged into WinRE (repeatable; "
+            + "default: trusted-keys beside the jar).")
+    List<Path> keyDirs = new ArrayList<>();
+
+    @Option(names = "--print", description = "Also print the JSON that is sent.")
+    boolean print;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Readiness.WinReState state;
+        try {
+            state = Readiness.WinReState.fromWire(winreState);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--winre-state: " + e.getMessage());
+        }
+        if (freeBytes < 0) {
+            throw new UsageError("--winre-free-bytes must be 0 or more");
+        }
+        String name = computerName != null ? computerName : System.getenv("COMPUTERNAME");
+        if (name == null || name.isBlank()) {
+            throw new UsageError("say which machine this is: --computer-name NAME (COMPUTERNAME is not set)");
+        }
+        List<String> keyIds = new ArrayList<>();
+        try {
+            for (VerifyingKey k : PlaybookLoader.trustedKeys(List.of(), keyDirs.isEmpty() ? PlaybookOptions.defaultKeyDirs() : keyDirs)) {
+                if (!keyIds.contains(k.id())) {
+                    keyIds.add(k.id());
+                }
+            }
+        } catch (PlaybookException e) {
+            throw new UsageError("--trusted-key-dir: " + e.getMessage());
+        }
+        if (keyIds.size() > Readiness.MAX_KEYS) {
+            throw new UsageError("more than " + Readiness.MAX_KEYS + " trusted keys; remove retired ones from the trusted-keys folder");
+        }
+        Report.Host host = Identity.THIS_MACHINE.get();
+        Readiness r = new Readiness(AgentVersion.get(), name.strip(), host.biosSerial(), host.hypervisorVmId(), keyIds, state, staged, freeBytes,
+                location == null || location.isBlank() ? null : location.strip(), System.currentTimeMillis());
+        byte[] body = r.toJson();
+        if (print) {
+            out.print(new String(body, StandardCharsets.UTF_8));
+        }
+        CollectorClient client = CollectorLink.client(config, url, null);
+        long deadline = System.currentTimeMillis() + CollectorLink.retryMillis(client);
+        Backoff backoff = new Backoff(1000, 8000, java.util.concurrent.ThreadLocalRandom.current());
+        while (true) {
+            try {
+                client.sendReadiness(body);
+                out.println("Readiness of " + r.computerName() + " sent to " + client.config().url() + ": WinRE " + state
+                        + (staged ? ", agent staged" : ", agent not staged") + ", " + keyIds.size() + " trusted key(s), " + (freeBytes >> 20) + " MB free.");
+                out.flush();
+                return ExitCodes.CLEAN;
+            } catch (CollectorException e) {
+                long wait = backoff.next(e.retryAfterMillis());
+                if (!e.retryable() || System.currentTimeMillis() + wait > deadline) {
+                    err.println("bootmedic: readiness not sent: " + e.getMessage());
+                    err.println("The staging itself is done; run this command again when the collector is reachable.");
+                    return ExitCodes.NEEDS_WORK;
+                }
+                Thread.sleep(wait);
+            }
+        }
+    }
+}
