@@ -7,11 +7,12 @@
 #   - the agent jar holds a server library (Jetty, Flyway, SQLite, PostgreSQL, HikariCP, Prometheus)
 #     or a collector server class, or lists the collector command;
 #   - the minimized jar, run on that runtime, fails a command the agent runs: --help, --version,
-#     practice-tree, scan/fix/undo --root, fix --image on a practice disk, keys bundle + lookup.
-# Builds the jars first when they are missing. scripts/test.sh runs it after 'mvnw verify'.
+#     practice-tree, scan/fix/undo --root, fix --image on a practice disk, keys bundle + lookup,
+#     bitlocker decrypt of a Windows-made volume from ../shared/testdata (when present).
+# Builds the jars first when they are missing (AGENT_JAR=FILE checks another jar). scripts/test.sh runs it after 'mvnw verify'.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-jar=target/bootmedic-agent.jar
+jar=${AGENT_JAR:-target/bootmedic-agent.jar}
 jar_max=${AGENT_JAR_MAX:-5000000}
 total_max=${AGENT_TOTAL_MAX:-45000000}
 fail=0
@@ -95,6 +96,23 @@ printf 'KeyID,RecoveryPassword\n64311DEA-4587-4029-924A-BA299647998E,%s\n' \
 printf 'a passphrase for this check only\n' >"$work/passphrase"
 run 0 keys bundle --in "$work/keys.csv" --out "$work/keys.bmk" --passphrase-file "$work/passphrase"
 run 0 keys lookup 64311DEA --key-bundle "$work/keys.bmk" --passphrase-file "$work/passphrase"
+
+# BitLocker (BouncyCastle, minimized) on a Windows-made volume of ../shared/testdata, when it is there
+shared=${BOOTMEDIC_SHARED:-../shared}
+bitlk=$shared/testdata/bitlocker/bitlk-images.tar.xz
+if [ -f "$bitlk" ]; then
+  tar -xJf "$bitlk" -C "$work" bitlk-images/bitlk-aes-xts-128-first-recovery.img
+  # the image's recovery password (published with the test data), given as a key file, never as an argument
+  printf 'KeyID,RecoveryPassword\nE76C7AB2-69B6-44C2-BA78-C227C7C1BD07,%s\n' \
+    097702-694144-563057-330462-534446-240086-680515-664389 >"$work/bitlk-keys.csv"
+  run 0 bitlocker decrypt --image "$work/bitlk-images/bitlk-aes-xts-128-first-recovery.img" --key-file "$work/bitlk-keys.csv" --out "$work/volume.bin"
+  sum=$(sha256sum "$work/volume.bin" 2>/dev/null | cut -d' ' -f1 || true)
+  # expected: the decrypted volume's SHA-256 in $shared/testdata/bitlocker/README.md
+  [ "$sum" = 61942bde31a461b5e54e2aa154a8ae6479c514400e29fcaeb9fbd7b9fe0ce862 ] \
+    || bad "the agent jar decrypted bitlk-aes-xts-128-first-recovery.img to a volume with SHA-256 '$sum', not the one in the test data's README"
+else
+  echo "note: $bitlk is absent: the BitLocker decrypt check was skipped" >&2
+fi
 
 if [ "$fail" -ne 0 ]; then exit 1; fi
 echo "agent-size: OK"
