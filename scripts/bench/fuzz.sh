@@ -8,7 +8,8 @@
 #        FUZZ_INPUT_TIMEOUT (seconds one input may take before it counts as a hang, default 10),
 #        FUZZ_MAX_LEN (libFuzzer -max_len; default libFuzzer's 4096)
 #
-# One 'mvn test-compile', then per target one 'JAZZER_FUZZ=1 mvn -o surefire:test -Dtest=C#m'
+# One 'mvn test-compile', then per target one 'JAZZER_FUZZ=1 mvn -o test -Dtest=C#m' (the test phase, not a
+# bare surefire:test, which cannot resolve the sibling modules; the compile is then a no-op)
 # (Jazzer fuzzes one target per JVM), bounded by timeout(1). Prints per target: libFuzzer's
 # seconds, executions, exec/s, corpus (units/bytes) and findings.
 #
@@ -108,7 +109,7 @@ for t in "${targets[@]}"; do
   rc=0
   # mvn start, instrumentation and the seed replay come on top of the fuzzing time
   JAZZER_FUZZ=1 timeout --kill-after=15 $((secs + 180)) \
-    ./mvnw -B -ntp -o surefire:test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
+    ./mvnw -B -ntp -o test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
       "-DargLine=-Xmx$xmx -Djava.io.tmpdir=$work/tmp" \
       -Djazzer.internal.arg.0=fuzz \
       -Djazzer.internal.arg.1="$corpus" \
