@@ -21,3 +21,5 @@ else
 fi
 
 ./mvnw -B -ntp verify
+# what the boot media carry: the agent jar's size and content, and that it runs on the WinPE module list
+bash scripts/check/agent-size.sh

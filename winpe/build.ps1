@@ -21,11 +21,11 @@
   PowerShell 5.1+ on Windows 10/11 with the Windows ADK and the WinPE add-on installed.
 
 .EXAMPLE
-  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic.jar -Out C:\bootmedic-media -Iso
+  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic-agent.jar -Out C:\bootmedic-media -Iso
 .EXAMPLE
   .\build.ps1 -Jdk C:\jdk-17 -Jar bootmedic.jar -Out D:\bm -Drivers D:\drivers\intel-vmd -KeyBundle keys.bmk -UsbDisk 2
 .EXAMPLE
-  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic.jar -Out C:\bm-2023 -Iso -BootEx
+  .\build.ps1 -Jdk C:\jdk-21 -Jar ..\target\bootmedic-agent.jar -Out C:\bm-2023 -Iso -BootEx
 #>
 [CmdletBinding()]
 param(
@@ -56,7 +56,7 @@ $started = Get-Date
 Assert-Admin
 $adk = Resolve-Adk -AdkRoot $AdkRoot -Arch $Arch
 $jdkInfo = Assert-Jdk -Jdk $Jdk
-Assert-File -Path $Jar -What 'the bootmedic jar (mvn package writes target\bootmedic.jar)'
+Assert-File -Path $Jar -What 'the agent jar (mvn package writes target\bootmedic-agent.jar, the small one for media; target\bootmedic.jar works too)'
 if ($AgentConf) { Assert-File -Path $AgentConf -What 'agent.conf (bootmedic collector init writes it)' }
 if ($KeyBundle) { Assert-File -Path $KeyBundle -What 'the key bundle (bootmedic keys bundle writes it)' }
 if ($Drivers -and -not (Test-Path -LiteralPath $Drivers -PathType Container)) {

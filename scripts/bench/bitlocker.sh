@@ -31,10 +31,10 @@ printf 'KeyID,RecoveryPassword\n64311DEA-4587-4029-924A-BA299647998E,%s\n' "$rp"
 sha=$(awk '/^\[bitlk-aes-xts-128\]$/ {s = 1; next} /^\[/ {s = 0} s && /^SHA256SUM=/ {sub(/^SHA256SUM=/, ""); print}' "$d/images.conf")
 
 [ -f target/bootmedic.jar ] || ./mvnw -B -q -ntp -DskipTests package
-./mvnw -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
-# (to a file: on stdout Maven puts a colour reset before the first entry)
-./mvnw -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
-cp="target/classes:target/test-classes:$(cat "$work/classpath")"
+# one Maven run: the app module's classpath then names the other modules' target/classes
+./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
+cp="modules/app/target/test-classes:$(cat "$work/classpath")"
 jar=(java -jar target/bootmedic.jar)
 export BOOTMEDIC_CACHE="$work/cache"
 

@@ -51,10 +51,10 @@ work=$(mktemp -d /tmp/bootmedic-bench-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp=
 if [[ " $formats " == *" bitlocker "* ]]; then
-  ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests test-compile >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
-  # (to a file: on stdout Maven puts a colour reset before the first entry)
-  ./mvnw -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$work/classpath" >/dev/null
-  cp="target/classes:target/test-classes:$(cat "$work/classpath")"
+  # one Maven run: the app module's classpath then names the other modules' target/classes
+  ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
+  cp="modules/app/target/test-classes:$(cat "$work/classpath")"
 fi
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 bm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$jar")

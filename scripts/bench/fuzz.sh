@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes every Jazzer @FuzzTest under src/test/java/io/bootmedic/fuzz for a bounded time each.
+# Fuzzes every Jazzer @FuzzTest under modules/app/src/test/java/io/bootmedic/fuzz for a bounded time each.
 #
 #   scripts/bench/fuzz.sh [SECONDS] [TARGET...]
 #     SECONDS  per target, default 60
@@ -8,7 +8,8 @@
 #        FUZZ_INPUT_TIMEOUT (seconds one input may take before it counts as a hang, default 10),
 #        FUZZ_MAX_LEN (libFuzzer -max_len; default libFuzzer's 4096)
 #
-# One 'mvn test-compile', then per target one 'JAZZER_FUZZ=1 mvn -o surefire:test -Dtest=C#m'
+# One 'mvn test-compile', then per target one 'JAZZER_FUZZ=1 mvn -o test -Dtest=C#m' (the test phase, not a
+# bare surefire:test, which cannot resolve the sibling modules; the compile is then a no-op)
 # (Jazzer fuzzes one target per JVM), bounded by timeout(1). Prints per target: libFuzzer's
 # seconds, executions, exec/s, corpus (units/bytes) and findings.
 #
@@ -20,7 +21,7 @@
 # same way becomes libFuzzer's first (written) corpus directory, so Jazzer does not create
 # .cifuzz-corpus/ in the project: the generated corpus stays in target/fuzz/corpus/<Class>/<method>
 # (kept between runs; 'rm -rf target/fuzz' starts afresh). Crashing inputs are written where
-# Jazzer writes them: src/test/resources/<package>/<Class>Inputs/<method>/ (commit them as
+# Jazzer writes them: modules/app/src/test/resources/<package>/<Class>Inputs/<method>/ (commit them as
 # regression seeds); logs go to target/fuzz/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,7 +36,7 @@ fi
 xmx=${FUZZ_XMX:-256m}
 input_timeout=${FUZZ_INPUT_TIMEOUT:-10}
 
-src=src/test/java
+src=modules/app/src/test/java
 fuzzdir=$src/io/bootmedic/fuzz
 [ -d "$fuzzdir" ] || { echo "fuzz.sh: no $fuzzdir" >&2; exit 2; }
 
@@ -89,7 +90,7 @@ for t in "${targets[@]}"; do
   pkg=${t#*$'\t'}
   cls=${id%%#*}
   method=${id#*#}
-  inputs=src/test/resources/$pkg/${cls}Inputs/$method
+  inputs=modules/app/src/test/resources/$pkg/${cls}Inputs/$method
   corpus=$root/target/fuzz/corpus/$cls/$method
   log=target/fuzz/logs/$cls#$method.log
   mkdir -p "$corpus" "$work/tmp"
@@ -97,7 +98,7 @@ for t in "${targets[@]}"; do
   # Jazzer creates the inputs directory when it is missing; remove it again if nothing landed there
   created=()
   d=$inputs
-  while [ "$d" != "src/test/resources" ] && [ ! -e "$d" ]; do
+  while [ "$d" != "modules/app/src/test/resources" ] && [ ! -e "$d" ]; do
     created+=("$d")
     d=$(dirname "$d")
   done
@@ -108,7 +109,7 @@ for t in "${targets[@]}"; do
   rc=0
   # mvn start, instrumentation and the seed replay come on top of the fuzzing time
   JAZZER_FUZZ=1 timeout --kill-after=15 $((secs + 180)) \
-    ./mvnw -B -ntp -o surefire:test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
+    ./mvnw -B -ntp -o test -Dtest="$id" -Dsurefire.failIfNoSpecifiedTests=false \
       "-DargLine=-Xmx$xmx -Djava.io.tmpdir=$work/tmp" \
       -Djazzer.internal.arg.0=fuzz \
       -Djazzer.internal.arg.1="$corpus" \

@@ -53,7 +53,7 @@ fi
 
 [ -n "$payload" ] || die "name the agent's files: --payload DIR (bootmedic.jar, runtime/, agent.conf, trusted-keys/)" 2
 [ -d "$payload" ] || die "$payload is not a folder" 2
-[ -f "$payload/bootmedic.jar" ] || die "$payload has no bootmedic.jar: copy target/bootmedic.jar (or the agent jar) into it"
+[ -f "$payload/bootmedic.jar" ] || die "$payload has no bootmedic.jar: copy target/bootmedic-agent.jar (the agent jar, small) into it as bootmedic.jar"
 [ -x "$payload/runtime/bin/java.exe" ] || [ -f "$payload/runtime/bin/java.exe" ] ||
   die "$payload has no runtime/bin/java.exe: put a jlinked Windows runtime there (winpe/build.ps1 makes one)"
 

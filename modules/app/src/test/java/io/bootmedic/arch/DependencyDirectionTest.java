@@ -6,8 +6,11 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Dependencies between packages go one way, down the pipeline of docs/design.md §1:
@@ -20,6 +23,15 @@ class DependencyDirectionTest {
     @BeforeAll
     static void importMain() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.bootmedic");
+    }
+
+    @Test
+    void seesTheClassesOfEveryModule() {
+        // the rules below would pass vacuously over a module whose classes the importer missed
+        for (String name : List.of("io.bootmedic.remediation.RemediationRun", "io.bootmedic.cli.Main", "io.bootmedic.cli.CollectorCommand",
+                "io.bootmedic.collector.http.CollectorServer", "io.bootmedic.collector.store.Database")) {
+            assertTrue(classes.contain(name), name + " was not imported");
+        }
     }
 
     @Test

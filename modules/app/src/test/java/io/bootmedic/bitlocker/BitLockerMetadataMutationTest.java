@@ -245,7 +245,7 @@ class BitLockerMetadataMutationTest {
     /** The encrypt-on-write seed of the fuzz corpus: each field of the EOW information and the first bitmap, with and without CRC. */
     @Test
     void everyEncryptOnWriteFieldFlipped() throws Exception {
-        byte[] input = Files.readAllBytes(Path.of("src/test/resources/io/bootmedic/fuzz/BitLockerMetadataFuzzTestInputs/volume/encrypt-on-write"));
+        byte[] input = Files.readAllBytes(Path.of("modules/app/src/test/resources/io/bootmedic/fuzz/BitLockerMetadataFuzzTestInputs/volume/encrypt-on-write"));
         byte[] disk = io.bootmedic.fuzz.FuzzLayout.layOut(input);
         Parts base = new Parts(disk.length);
         base.parts.put(0L, disk);

@@ -35,7 +35,15 @@ public class Main {
         COMMANDS.put("keys", KeysCommand::new);
         COMMANDS.put("report", ReportCommand::new);
         COMMANDS.put("readiness", ReadinessCommand::new);
-        COMMANDS.put("collector", CollectorCommand::new);
+        // server-side commands (collector) come from the modules that hold them: the agent jar has none
+        for (CommandProvider provider : CommandProviders.load()) {
+            provider.commands().forEach((name, command) -> {
+                if (COMMANDS.putIfAbsent(name, command) != null) {
+                    throw new IllegalStateException("two commands named '" + name + "': " + provider.getClass().getName()
+                            + " repeats a built-in one; this is a build defect, report it");
+                }
+            });
+        }
         COMMANDS.put("practice-tree", PracticeTreeCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
