@@ -41,7 +41,7 @@ if [ -z "$modules" ] || [ -z "$before22" ]; then echo "agent-size: could not rea
 major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 if [ "$major" -lt 22 ]; then modules="$modules,$before22"; fi
 if [ "$major" -ge 21 ]; then compress=--compress=zip-6; else compress=--compress=2; fi
-jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files "$compress" --generate-cds-archive \
+jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files "$compress" \
   --output "$work/runtime" >"$work/jlink.log" 2>&1 || { cat "$work/jlink.log" >&2; echo "agent-size: jlink failed (output above)" >&2; exit 1; }
 
 jar_bytes=$(stat -c %s "$jar")
@@ -50,7 +50,7 @@ jar_disk=$(( $(du -sk "$jar" | cut -f1) * 1024 ))
 total=$(( jar_disk + runtime_bytes ))
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 echo "agent jar:           $(mb "$jar_bytes") ($jar_bytes bytes; budget $(mb "$jar_max"))"
-echo "jlinked runtime:     $(mb "$runtime_bytes") on disk (JDK $major: $modules, $compress, CDS archive)"
+echo "jlinked runtime:     $(mb "$runtime_bytes") on disk (JDK $major: $modules, $compress, no CDS archive)"
 echo "agent jar + runtime: $(mb "$total") on disk (budget $(mb "$total_max"))"
 # where the runtime's bytes are, so a budget decision can be made from this output alone
 for f in lib/server/libjvm.so lib/server/classes.jsa lib/server/classes_nocoops.jsa lib/modules; do

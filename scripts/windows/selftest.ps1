@@ -293,9 +293,9 @@ try {
         # ... and its runtime runs the jar with the kit's flags: a fix of a practice tree on this host
         $kitBm = Join-Path $data 'bootmedic'
         $practice = Join-Path $kitRun 'c'
-        & "$kitBm\runtime\bin\java.exe" -Xshare:on -jar "$kitBm\bootmedic.jar" practice-tree $practice | Out-Host
+        & "$kitBm\runtime\bin\java.exe" -jar "$kitBm\bootmedic.jar" practice-tree $practice | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The kit's runtime could not run bootmedic practice-tree ($LASTEXITCODE)." }
-        & "$kitBm\runtime\bin\java.exe" "-Djna.nounpack=true" "-Djna.boot.library.path=$kitBm\native" -Xshare:on -jar "$kitBm\bootmedic.jar" `
+        & "$kitBm\runtime\bin\java.exe" "-Djna.nounpack=true" "-Djna.boot.library.path=$kitBm\native" -jar "$kitBm\bootmedic.jar" `
             fix --root $practice --outbox (Join-Path $kitRun 'reports') | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The kit's runtime did not fix the practice tree ($LASTEXITCODE)." }
         Write-Host "Safe-mode kit on the data partition: files in place, runtime fixes a practice tree."

@@ -21,7 +21,7 @@ wpeinit >nul 2>&1
 set ARGS=fix --all --winre --reboot 10 --outbox "%SYSTEMDRIVE%\bootmedic-reports"
 rem without agent.conf there is no collector: no network wait, no playbooks to fetch
 if exist "%BM%\agent.conf" set ARGS=%ARGS% --config "%BM%\agent.conf" --wait-network 60 --collector-playbooks
-"%BM%\runtime\bin\java.exe" -Xshare:auto -Djna.nounpack=true -Djna.boot.library.path="%BM%\native" -jar "%BM%\bootmedic.jar" %ARGS%
+"%BM%\runtime\bin\java.exe" -Djna.nounpack=true -Djna.boot.library.path="%BM%\native" -jar "%BM%\bootmedic.jar" %ARGS%
 echo bootmedic finished with exit code %ERRORLEVEL% >>"%SYSTEMDRIVE%\bootmedic-reports\bootmedic.log" 2>nul
 :done
 endlocal

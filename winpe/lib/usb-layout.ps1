@@ -84,7 +84,7 @@ $script:SafeModeKitFiles = @(
     'bootmedic\safemode\fix-in-safemode.cmd',
     'bootmedic\safemode\enter-safemode.cmd',
     'bootmedic\runtime\bin\java.exe',
-    'bootmedic\runtime\bin\server\classes.jsa',   # the CDS archive -Xshare:auto maps (Windows keeps it beside jvm.dll)
+    'bootmedic\runtime\bin\server\jvm.dll',
     'bootmedic\native\jnidispatch.dll',
     'bootmedic\bootmedic.jar',
     'bootmedic-data.marker')
