@@ -289,6 +289,17 @@ class CollectorPlaybooksTest {
         assertTrue(republish.err.contains("409") && republish.err.contains("new \"version\""), republish.toString());
         Cli unknown = Cli.run("collector", "playbook", "retire", "0123456789abcdef", "--config", conf.toString(), "--admin-token-file", adminToken.toString());
         assertEquals(2, unknown.exit, unknown.toString());
+        // a second retire changes nothing, so it is not a second record
+        assertEquals(0, Cli.run("collector", "playbook", "retire", id, "--config", conf.toString(), "--admin-token-file", adminToken.toString()).exit);
+        // what every armed machine would run is an admin act on record: publish and retire, once each, by the admin token
+        List<?> entries = (List<?>) collector.request("GET", "/api/v1/audit", collector.created.adminToken(), null).json().get("entries");
+        List<Map<?, ?>> playbookActs = entries.stream().<Map<?, ?>>map(e -> (Map<?, ?>) e)
+                .filter(e -> String.valueOf(e.get("action")).startsWith("playbook-")).toList();
+        assertEquals(List.of("playbook-retire", "playbook-publish"), playbookActs.stream().map(e -> e.get("action")).toList(), entries.toString());
+        for (Map<?, ?> e : playbookActs) {
+            assertTrue(String.valueOf(e.get("actor")).startsWith("admin"), e.toString());
+            assertTrue(String.valueOf(e.get("detail")).contains(id), e.toString());
+        }
     }
 
     @Test

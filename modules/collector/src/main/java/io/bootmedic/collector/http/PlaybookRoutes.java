@@ -60,14 +60,14 @@ final class PlaybookRoutes {
         }
         if (path.equals("/api/v1/playbooks")) {
             if (method.equals("POST")) {
-                publish(ex);
+                publish(ex, who);
             } else {
                 expect(method, "GET");
                 list(ex);
             }
         } else if (path.startsWith("/api/v1/playbooks/") && path.endsWith("/retire")) {
             expect(method, "POST");
-            retire(ex, path.substring("/api/v1/playbooks/".length(), path.length() - "/retire".length()));
+            retire(ex, path.substring("/api/v1/playbooks/".length(), path.length() - "/retire".length()), who);
         } else {
             throw new HttpIo.HttpError(404, "no such API route: " + path);
         }
@@ -79,7 +79,7 @@ final class PlaybookRoutes {
         }
     }
 
-    private void publish(Exchange ex) throws Exception {
+    private void publish(Exchange ex, Tokens.Principal who) throws Exception {
         byte[] body = HttpIo.readBody(ex, MAX_PUBLISH_BYTES);
         Map<String, Object> m;
         try {
@@ -119,7 +119,7 @@ final class PlaybookRoutes {
         long now = System.currentTimeMillis();
         String id = PublishedPlaybook.publicationId(playbook);
         PlaybookStore.PublishResult result = store.publish(new PlaybookStore.Publication(id, verified.id(), verified.version(), verified.title(),
-                verified.signedBy(), scope, playbook, signature, now, null));
+                verified.signedBy(), scope, playbook, signature, now, null), who.actor(), HttpIo.remote(ex));
         if (result == PlaybookStore.PublishResult.RETIRED_BEFORE) {
             throw new HttpIo.HttpError(409, "publication " + id + " was retired; a retired playbook is not published again: "
                     + "give it a new \"version\", sign it and publish that");
@@ -158,11 +158,11 @@ final class PlaybookRoutes {
         HttpIo.json(ex, 200, out);
     }
 
-    private void retire(Exchange ex, String publication) throws Exception {
+    private void retire(Exchange ex, String publication, Tokens.Principal who) throws Exception {
         if (!publication.matches("[0-9a-f]{16}")) {
             throw new HttpIo.HttpError(404, "no such publication (an id is 16 hex digits, as 'collector playbook list' shows)");
         }
-        Optional<PlaybookStore.Publication> p = store.retire(publication, System.currentTimeMillis());
+        Optional<PlaybookStore.Publication> p = store.retire(publication, System.currentTimeMillis(), who.actor(), HttpIo.remote(ex));
         if (p.isEmpty()) {
             throw new HttpIo.HttpError(404, "no such publication: " + publication);
         }

@@ -41,11 +41,20 @@ public final class PlaybookStore {
 
     public enum PublishResult { CREATED, SCOPE_REPLACED, RETIRED_BEFORE, TOO_MANY_ACTIVE }
 
-    public PublishResult publish(Publication p) throws SQLException {
+    /**
+     * Publishes {@code p}; a new publication or a changed scope is audited in the same transaction
+     * ({@code actor}, {@code remote}): what every armed machine will run is an admin act worth a record.
+     */
+    public PublishResult publish(Publication p, String actor, String remote) throws SQLException {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
                 PublishResult r = publish(c, p);
+                if (r == PublishResult.CREATED || r == PublishResult.SCOPE_REPLACED) {
+                    AuditLog.insert(c, p.publishedAt(), actor, r == PublishResult.CREATED ? "playbook-publish" : "playbook-scope", null, remote,
+                            "publication " + p.publication() + ": " + p.playbookId() + " version " + p.version() + ", signed by " + p.signedBy()
+                                    + ", scope " + Json.line(p.scope().toJson()));
+                }
                 c.commit();
                 return r;
             } catch (SQLException | RuntimeException e) {
@@ -116,13 +125,22 @@ public final class PlaybookStore {
         return out;
     }
 
-    /** Marks it retired; empty when there is no such publication. A second retire keeps the first time. */
-    public Optional<Publication> retire(String publication, long now) throws SQLException {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE playbook_publications SET retired_at = ? WHERE publication = ? AND retired_at IS NULL")) {
-            ps.setLong(1, now);
-            ps.setString(2, publication);
-            ps.executeUpdate();
+    /** Marks it retired (audited with it); empty when there is no such publication. A second retire keeps the first time. */
+    public Optional<Publication> retire(String publication, long now, String actor, String remote) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE playbook_publications SET retired_at = ? WHERE publication = ? AND retired_at IS NULL")) {
+                ps.setLong(1, now);
+                ps.setString(2, publication);
+                if (ps.executeUpdate() == 1) {
+                    AuditLog.insert(c, now, actor, "playbook-retire", null, remote, "publication " + publication);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         }
         return get(publication);
     }
