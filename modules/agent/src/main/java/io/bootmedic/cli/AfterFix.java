@@ -50,8 +50,7 @@ final class AfterFix {
      */
     static void winpeFinish(Report report, Integer rebootSeconds, WinPeConsole console, BootControl boot) throws IOException {
         RunOutcome outcome = report.outcome();
-        long handled = report.volumes().stream().flatMap(v -> v.actions().stream())
-                .filter(a -> a.action().madeHarmless()).count();
+        long handled = report.filesMadeHarmless();
         String computers = String.join(", ", report.volumes().stream().map(v -> v.windows().computerName()).filter(n -> n != null).toList());
         console.banner(outcome, handled + " faulty file(s) handled on " + report.volumes().size() + " Windows volume(s)"
                 + (computers.isEmpty() ? "" : " (" + computers + ")"));

@@ -66,7 +66,7 @@ final class ConsoleReport {
     }
 
     private String banner(Report r, String target) {
-        long moved = count(r, FileAction.QUARANTINED) + count(r, FileAction.NEUTRALIZED);
+        long moved = r.filesMadeHarmless();
         long planned = count(r, FileAction.WOULD_QUARANTINE);
         return switch (r.outcome()) {
             case FIXED -> "FIXED: " + moved + " faulty file(s) quarantined or neutralized. Next: restart the machine; it should boot normally.\n"

@@ -101,7 +101,7 @@ public final class BatchRun {
     }
 
     private static String describe(Report r) {
-        long moved = r.volumes().stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().madeHarmless()).count();
+        long moved = r.filesMadeHarmless();
         String errors = String.join("; ", r.volumes().stream().filter(v -> v.error() != null).map(Report.VolumeReport::error).toList());
         String note = moved > 0 ? moved + " file(s) quarantined" : null;
         return errors.isEmpty() ? note : (note == null ? errors : note + "; " + errors);

@@ -2,6 +2,7 @@ package io.bootmedic.bitlocker;
 
 import io.bootmedic.keys.KeyCandidate;
 import io.bootmedic.keys.KeyChain;
+import io.bootmedic.keys.KeyId;
 import io.bootmedic.keys.KeyStore;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.keys.RecoveryPasswordPrompt;
@@ -126,7 +127,7 @@ public final class VolumeKeys {
 
     /** The key IDs of the recovery-password protectors, as the recovery screen shows them. */
     public static String recoveryKeyIds(BitLockerMetadata md) {
-        List<String> ids = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(p -> "{" + p.id() + "}").toList();
+        List<String> ids = md.protectors.stream().filter(p -> p.type() == Protector.RECOVERY_PASSWORD).map(p -> KeyId.braced(String.valueOf(p.id()))).toList();
         return ids.isEmpty() ? "(none: the volume has no recovery password)" : String.join(" or ", ids);
     }
 }

@@ -108,7 +108,7 @@ public final class KeyChain {
             for (String id : keyIds) {
                 try {
                     store.find(id).ifPresent(r -> found.add(new KeyCandidate.Recovery(r.password(), r.keySource(),
-                            "the key file entry for " + braced(id) + " (" + r.source() + ")")));
+                            "the key file entry for " + KeyId.braced(id) + " (" + r.source() + ")")));
                 } catch (AmbiguousKeyIdException e) {
                     notes.accept(e.getMessage());
                 }
@@ -127,11 +127,11 @@ public final class KeyChain {
                     try {
                         Optional<RecoveryPassword> rp = remote.find(id);
                         if (rp.isPresent()) {
-                            return Optional.of(new KeyCandidate.Recovery(rp.get(), "collector", "the collector's recovery password for " + braced(id)));
+                            return Optional.of(new KeyCandidate.Recovery(rp.get(), "collector", "the collector's recovery password for " + KeyId.braced(id)));
                         }
-                        notes.accept("the collector has no recovery password for " + braced(id));
+                        notes.accept("the collector has no recovery password for " + KeyId.braced(id));
                     } catch (IOException e) {
-                        notes.accept("the collector could not be asked for " + braced(id) + ": " + e.getMessage());
+                        notes.accept("the collector could not be asked for " + KeyId.braced(id) + ": " + e.getMessage());
                     }
                 }
                 return Optional.empty();
@@ -146,7 +146,7 @@ public final class KeyChain {
             public Candidates open(List<String> keyIds, String volume, Consumer<String> notes) {
                 int[] asked = {0};
                 boolean[] skipped = {keyIds.isEmpty()}; // no recovery-password protector: nothing a person could type
-                String shown = String.join(" or ", keyIds.stream().map(KeyChain::braced).toList());
+                String shown = String.join(" or ", keyIds.stream().map(KeyId::braced).toList());
                 return () -> {
                     if (skipped[0] || asked[0] >= rounds) {
                         return Optional.empty();
@@ -172,9 +172,5 @@ public final class KeyChain {
     private static Candidates fromList(List<KeyCandidate> list) {
         Iterator<KeyCandidate> it = list.iterator();
         return () -> it.hasNext() ? Optional.of(it.next()) : Optional.empty();
-    }
-
-    static String braced(String id) {
-        return id.startsWith("{") ? id : "{" + id + "}";
     }
 }

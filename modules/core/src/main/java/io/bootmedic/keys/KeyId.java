@@ -34,6 +34,11 @@ public record KeyId(String guid) {
         return GUID.matcher(q).matches() || PREFIX.matcher(q).matches();
     }
 
+    /** A key ID as Windows shows it, in braces; one already in braces is left as it is. */
+    public static String braced(String id) {
+        return id.startsWith("{") ? id : "{" + id + "}";
+    }
+
     public String display() {
         return "{" + guid + "}";
     }

@@ -8,6 +8,11 @@ public record Report(String schema, String runId, String agentVersion, String st
                      List<AppliedPlaybook> playbooks, List<RefusedPlaybook> refusedPlaybooks) {
     public static final String SCHEMA = "bootmedic.report/v1";
 
+    /** How many faulty files this run quarantined or neutralized, over every volume: what banners and summaries count. */
+    public long filesMadeHarmless() {
+        return volumes.stream().flatMap(v -> v.actions().stream()).filter(a -> a.action().madeHarmless()).count();
+    }
+
     /** A run with one playbook and nothing refused. */
     public Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
                   String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes) {
