@@ -268,6 +268,46 @@ class CollectorPlaybooksTest {
         assertTrue(list(third, "refusedPlaybooks").get(0).get("reason").toString().contains("not trusted here"), third.toString());
     }
 
+    /**
+     * The WinRE token (on an unencrypted recovery partition) made with --incident-only: a disk's
+     * finder who reads it gets no key outside an incident; armed machines get theirs while the
+     * incident's playbook is published. Every refusal is audited.
+     */
+    @Test
+    void anIncidentOnlyTokenIsReleasedKeysOnlyWhileAPlaybookIsPublished() throws Exception {
+        String keyId = "64311DEA-4587-4029-924A-BA299647998E";
+        collector.adminClient().importKeys(("Hostname,KeyID,RecoveryKey\nPC-0042,{" + keyId
+                + "},000011-000022-000033-000044-000055-000066-000077-000088\n").getBytes(StandardCharsets.UTF_8), "keys.csv");
+        Cli add = Cli.run("collector", "token", "add", "--dir", collector.dir.dir().toString(), "--role", "agent", "--incident-only", "--label", "winre");
+        assertEquals(0, add.exit, add.toString());
+        String winre = add.out.lines().findFirst().orElseThrow().strip();
+        Cli list = Cli.run("collector", "token", "list", "--dir", collector.dir.dir().toString());
+        assertTrue(list.out.lines().anyMatch(l -> l.contains("incident-only") && l.contains("winre")), list.toString());
+        assertEquals(2, Cli.run("collector", "token", "add", "--dir", collector.dir.dir().toString(), "--role", "admin", "--incident-only").exit,
+                "only agent tokens are limited to incidents");
+
+        // no incident: refused (once the running collector has re-read tokens.json), and audited
+        TestCollector.Response refused = CollectorApiContract.untilResponse(() -> collector.request("GET", "/api/v1/keys/" + keyId, winre, null), 403);
+        assertTrue(refused.body().contains("only while a playbook is published"), refused.body());
+        assertFalse(refused.body().contains("000011"), refused.body());
+        // the site's ordinary agent token is not limited
+        assertEquals(200, collector.request("GET", "/api/v1/keys/" + keyId, collector.created.agentToken(), null).status());
+
+        Path playbook = signed("cf290.json", PLAYBOOK);
+        assertEquals(0, publish(playbook).exit);
+        TestCollector.Response released = collector.request("GET", "/api/v1/keys/" + keyId, winre, null);
+        assertEquals(200, released.status(), released.body());
+        assertTrue(released.body().contains("000011-000022"), "released during the incident");
+
+        assertEquals(0, Cli.run("collector", "playbook", "retire", publicationOf(playbook), "--config", conf.toString(), "--admin-token-file",
+                adminToken.toString()).exit);
+        assertEquals(403, collector.request("GET", "/api/v1/keys/" + keyId, winre, null).status(), "the incident is over");
+
+        List<?> entries = (List<?>) collector.request("GET", "/api/v1/audit", collector.created.adminToken(), null).json().get("entries");
+        long refusals = entries.stream().map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action"))).count();
+        assertTrue(refusals >= 2, entries.toString());
+    }
+
     @Test
     void retiringStopsThePlaybookAndTheSameBytesCannotComeBack() throws Exception {
         Path playbook = signed("cf290.json", PLAYBOOK);

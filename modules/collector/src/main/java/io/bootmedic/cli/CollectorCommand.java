@@ -193,9 +193,10 @@ class CollectorCommand {
             @Override
             public Integer call() throws Exception {
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-9s %-7s %-25s %s%n", "ID", "ROLE", "CREATED", "LABEL");
+                out.printf("%-9s %-7s %-14s %-25s %s%n", "ID", "ROLE", "KEYS", "CREATED", "LABEL");
                 for (Tokens.Entry e : Tokens.entries(tokensFile(where))) {
-                    out.printf("%-9s %-7s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
+                    String keys = e.role() != Tokens.Role.AGENT ? "-" : e.incidentOnly() ? "incident-only" : "always";
+                    out.printf("%-9s %-7s %-14s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT), keys,
                             e.created() == null ? "" : e.created(), e.label() == null ? "" : e.label());
                 }
                 return ExitCodes.CLEAN;
@@ -217,10 +218,17 @@ class CollectorCommand {
             @Option(names = "--label", paramLabel = "TEXT", description = "What the token is for, e.g. 'site Berlin sticks'.")
             String label;
 
+            @Option(names = "--incident-only", description = {"An agent token that releases BitLocker keys only while a playbook is "
+                    + "published (docs/self-healing.md): the one for WinRE, whose recovery partition anyone holding the disk can read."})
+            boolean incidentOnly;
+
             @Override
             public Integer call() throws Exception {
                 PrintWriter out = spec.commandLine().getOut();
-                String token = Tokens.add(tokensFile(where), role, label);
+                if (incidentOnly && role != Tokens.Role.AGENT) {
+                    throw new UsageError("--incident-only is for agent tokens (--role agent): only they are released keys");
+                }
+                String token = Tokens.add(tokensFile(where), role, label, incidentOnly);
                 out.println(token);
                 out.println("This " + role.name().toLowerCase(java.util.Locale.ROOT)
                         + " token is shown only now. For boot media, put it in a copy of agent.conf as collector.token=…");

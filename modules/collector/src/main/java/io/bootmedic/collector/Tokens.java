@@ -36,14 +36,21 @@ public final class Tokens {
         }
     }
 
-    /** One stored token: no secret in it. */
-    public record Entry(Role role, String id, String sha256, String label, String created) {
+    /**
+     * One stored token: no secret in it. An {@code incidentOnly} agent token (for WinRE, whose
+     * recovery partition is not encrypted) releases keys only while a playbook is published.
+     */
+    public record Entry(Role role, String id, String sha256, String label, String created, boolean incidentOnly) {
     }
+
+    /** The token-file value of an agent token that releases keys only during an incident. */
+    static final String INCIDENT_ONLY = "incident-only";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long RECHECK_MILLIS = 2000;
     private final Path file;
     private volatile Map<String, Principal> byHash;
+    private volatile java.util.Set<String> incidentOnlyIds = java.util.Set.of();
     private volatile FileTime loadedAt;
     private volatile long checkedAt;
 
@@ -85,18 +92,30 @@ public final class Tokens {
                     || !(m.get("role") instanceof String r) || !(r.equals("admin") || r.equals("agent") || r.equals("metrics"))) {
                 throw new IOException(file + " has a malformed token entry");
             }
+            Object keys = m.get("keys");
+            if (keys != null && !INCIDENT_ONLY.equals(keys)) {
+                throw new IOException(file + " has a token entry with an unknown \"keys\" value (only \"" + INCIDENT_ONLY + "\" is known)");
+            }
             entries.add(new Entry(Role.valueOf(r.toUpperCase(Locale.ROOT)), h.substring(0, 8), h,
-                    m.get("label") instanceof String l ? l : null, m.get("created") instanceof String c ? c : null));
+                    m.get("label") instanceof String l ? l : null, m.get("created") instanceof String c ? c : null, keys != null));
         }
         return entries;
     }
 
     /** Creates a token, stores its hash, and returns the token: the only time it is seen. */
     public static String add(Path file, Role role, String label) throws IOException {
+        return add(file, role, label, false);
+    }
+
+    /** As {@link #add(Path, Role, String)}; {@code incidentOnly} (agent tokens only) limits key releases to incidents. */
+    public static String add(Path file, Role role, String label, boolean incidentOnly) throws IOException {
+        if (incidentOnly && role != Role.AGENT) {
+            throw new IllegalArgumentException("only an agent token can be limited to incidents (--incident-only)");
+        }
         String token = newToken(role);
         List<Entry> entries = entries(file);
         String h = hash(token);
-        entries.add(new Entry(role, h.substring(0, 8), h, label, Instant.now().toString()));
+        entries.add(new Entry(role, h.substring(0, 8), h, label, Instant.now().toString(), incidentOnly));
         write(file, entries);
         return token;
     }
@@ -120,6 +139,9 @@ public final class Tokens {
             m.put("sha256", e.sha256());
             m.put("label", e.label());
             m.put("created", e.created());
+            if (e.incidentOnly()) {
+                m.put("keys", INCIDENT_ONLY);
+            }
             list.add(m);
         }
         Map<String, Object> root = new LinkedHashMap<>();
@@ -130,9 +152,14 @@ public final class Tokens {
     private void reload() throws IOException {
         FileTime mtime = Files.getLastModifiedTime(file);
         Map<String, Principal> map = new LinkedHashMap<>();
+        java.util.Set<String> incidentOnly = new java.util.HashSet<>();
         for (Entry e : entries(file)) {
             map.put(e.sha256(), new Principal(e.role(), e.id()));
+            if (e.incidentOnly()) {
+                incidentOnly.add(e.id());
+            }
         }
+        incidentOnlyIds = java.util.Set.copyOf(incidentOnly);
         byHash = map;
         loadedAt = mtime;
     }
@@ -151,6 +178,12 @@ public final class Tokens {
             // keep the tokens we have: a half-written or vanished file must not lock everyone out
             System.err.println("collector: cannot re-read " + file + " (" + e.getMessage() + "); keeping the tokens loaded before");
         }
+    }
+
+    /** Whether the token behind {@code p} releases keys only while a playbook is published. */
+    public boolean incidentOnly(Principal p) {
+        reloadIfChanged();
+        return incidentOnlyIds.contains(p.tokenId());
     }
 
     /** Whether the token behind a principal is still in tokens.json (a dashboard session dies with its token). */

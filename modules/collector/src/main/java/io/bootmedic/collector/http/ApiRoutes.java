@@ -35,6 +35,13 @@ final class ApiRoutes {
     private final AuditLog audit;
     private final Metrics metrics;
     private final RateLimiter keyRate;
+    private final KeyPolicy keysNow;
+
+    /** Decides, per request, whether a key may leave for this token now. */
+    @FunctionalInterface
+    interface KeyPolicy {
+        boolean allows(Tokens.Principal who) throws java.sql.SQLException;
+    }
     private final ReadinessRoutes readiness;
 
     private final PlaybookRoutes playbooks;
@@ -45,6 +52,13 @@ final class ApiRoutes {
 
     ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
               PlaybookRoutes playbooks) {
+        this(reports, fleet, escrow, audit, metrics, keyRate, readiness, playbooks, who -> true);
+    }
+
+    /** {@code keysNow}: whether this principal may be released a key at this moment (incident-only tokens: only during an incident). */
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
+              PlaybookRoutes playbooks, KeyPolicy keysNow) {
+        this.keysNow = keysNow;
         this.playbooks = playbooks;
         this.readiness = readiness;
         this.reports = reports;
@@ -143,6 +157,17 @@ final class ApiRoutes {
             throw new HttpIo.HttpError(400, "give a whole key ID (a GUID such as 64311DEA-4587-4029-924A-BA299647998E)");
         }
         long now = System.currentTimeMillis();
+        if (!keysNow.allows(who)) {
+            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with
+            try {
+                audit.record(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex), null);
+            } catch (AuditLog.AuditUnavailableException e) {
+                System.err.println("collector: audit write failed for a refused key request: " + e.getCause());
+            }
+            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
+            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
+                    + "publish the incident's playbook, or type the recovery password");
+        }
         long wait = keyRate.acquire(who.actor(), now);
         if (wait > 0) {
             metrics.count("bootmedic_key_releases_total", "result", "rate_limited");

@@ -152,7 +152,8 @@ public final class CollectorServer implements AutoCloseable {
         PlaybookStore playbooks = new PlaybookStore(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
                 new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,
-                new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics));
+                new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics),
+                who -> !s.tokens().incidentOnly(who) || playbooks.anyActive());
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
                 new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks);
