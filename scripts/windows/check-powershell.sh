@@ -12,8 +12,11 @@ for tool in node npm; do
     exit 2
   fi
 done
-if [ ! -d "$here/pscheck/node_modules/tree-sitter-powershell" ]; then
+# the marker is written only after a complete install: an install cut short (a killed run) is redone
+if [ ! -f "$here/pscheck/node_modules/.bootmedic-installed" ]; then
+  rm -rf "$here/pscheck/node_modules"
   (cd "$here/pscheck" && npm install --no-audit --no-fund --silent)
+  touch "$here/pscheck/node_modules/.bootmedic-installed"
 fi
 mapfile -t files < <(find "$repo/winpe" "$repo/scripts/windows" "$repo/scripts/hyperv" "$repo/scripts/vmware" -name '*.ps1' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then
