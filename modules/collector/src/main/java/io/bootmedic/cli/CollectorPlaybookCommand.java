@@ -169,7 +169,7 @@ final class CollectorPlaybookCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!publication.matches("[0-9a-f]{16}")) {
+            if (!io.bootmedic.playbook.PublishedPlaybook.isPublicationId(publication)) {
                 throw new UsageError("a publication id is 16 hex digits, as 'bootmedic collector playbook list' shows (found '" + publication + "')");
             }
             try {

@@ -17,6 +17,11 @@ public final class PublishedPlaybook {
     private PublishedPlaybook() {
     }
 
+    /** Whether {@code text} has the shape of a publication id (what {@link #publicationId} makes); null is not one. */
+    public static boolean isPublicationId(String text) {
+        return text != null && text.matches("[0-9a-f]{16}");
+    }
+
     /** The publication id: the first 16 hex digits of the SHA-256 of the playbook's bytes. */
     public static String publicationId(byte[] playbook) {
         try {

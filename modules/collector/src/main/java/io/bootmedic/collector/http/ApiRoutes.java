@@ -115,7 +115,8 @@ final class ApiRoutes {
         }
     }
 
-    private static void expect(String method, String wanted) {
+    /** 405 unless the request used {@code wanted}; every route class of the API answers a wrong method the same way. */
+    static void expect(String method, String wanted) {
         if (!method.equals(wanted)) {
             throw new HttpIo.HttpError(405, "use " + wanted);
         }

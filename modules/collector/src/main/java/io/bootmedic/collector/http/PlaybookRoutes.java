@@ -51,7 +51,7 @@ final class PlaybookRoutes {
             if (who.role() != Tokens.Role.AGENT) {
                 throw new HttpIo.HttpError(403, "this route needs an agent token (agent.conf)");
             }
-            expect(method, "GET");
+            ApiRoutes.expect(method, "GET");
             active(ex);
             return;
         }
@@ -62,20 +62,14 @@ final class PlaybookRoutes {
             if (method.equals("POST")) {
                 publish(ex, who);
             } else {
-                expect(method, "GET");
+                ApiRoutes.expect(method, "GET");
                 list(ex);
             }
         } else if (path.startsWith("/api/v1/playbooks/") && path.endsWith("/retire")) {
-            expect(method, "POST");
+            ApiRoutes.expect(method, "POST");
             retire(ex, path.substring("/api/v1/playbooks/".length(), path.length() - "/retire".length()), who);
         } else {
             throw new HttpIo.HttpError(404, "no such API route: " + path);
-        }
-    }
-
-    private static void expect(String method, String wanted) {
-        if (!method.equals(wanted)) {
-            throw new HttpIo.HttpError(405, "use " + wanted);
         }
     }
 
@@ -159,7 +153,7 @@ final class PlaybookRoutes {
     }
 
     private void retire(Exchange ex, String publication, Tokens.Principal who) throws Exception {
-        if (!publication.matches("[0-9a-f]{16}")) {
+        if (!PublishedPlaybook.isPublicationId(publication)) {
             throw new HttpIo.HttpError(404, "no such publication (an id is 16 hex digits, as 'collector playbook list' shows)");
         }
         Optional<PlaybookStore.Publication> p = store.retire(publication, System.currentTimeMillis(), who.actor(), HttpIo.remote(ex));

@@ -1,5 +1,6 @@
 package io.bootmedic.collector.store;
 
+import io.bootmedic.playbook.PublishedPlaybook;
 import io.bootmedic.util.Json;
 
 import java.io.IOException;
@@ -208,7 +209,7 @@ public final class PlaybookStore {
                 return ids;
             }
             for (Object o : list) {
-                if (o instanceof Map<?, ?> m && m.get("publication") instanceof String s && s.matches("[0-9a-f]{16}") && !ids.contains(s)
+                if (o instanceof Map<?, ?> m && m.get("publication") instanceof String s && PublishedPlaybook.isPublicationId(s) && !ids.contains(s)
                         && ids.size() < 16) {
                     ids.add(s);
                 }

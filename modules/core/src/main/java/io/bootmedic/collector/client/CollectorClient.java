@@ -128,7 +128,7 @@ public final class CollectorClient {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> m = (Map<String, Object>) raw;
                 String publication = Json.string(m, "publication");
-                if (publication == null || !publication.matches("[0-9a-f]{16}")) {
+                if (!io.bootmedic.playbook.PublishedPlaybook.isPublicationId(publication)) {
                     throw new IOException("a playbook entry has no valid publication id");
                 }
                 served.add(new ServedPlaybook(publication, base64(m, "playbook"), base64(m, "signature")));
