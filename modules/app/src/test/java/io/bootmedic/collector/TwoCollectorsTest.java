@@ -233,6 +233,10 @@ class TwoCollectorsTest {
                 lost.removeAll(stored);
                 assertTrue(lost.isEmpty(), "acknowledged reports lost: " + lost);
                 assertEquals(AGENTS * KEYS_PER_AGENT, released.size());
+                // Each call may reach the collectors twice: HttpURLConnection sends a GET once more on
+                // its own when the connection breaks before the answer (ClientResendTest), which
+                // happens only to a request in flight when A dies, so to one per agent at most.
+                int resentAtTheKill = 0;
                 for (String id : keyIds) {
                     assertEquals(RecoveryPassword.parse(password(keyIds.indexOf(id))), released.get(id));
                     int rows;
@@ -244,11 +248,11 @@ class TwoCollectorsTest {
                         }
                     }
                     int tries = attempts.get(id);
-                    assertTrue(rows >= 1 && rows <= tries, id + ": " + rows + " audit rows for " + tries + " requests");
-                    if (tries == 1) {
-                        assertEquals(1, rows, id + " was released once and audited once");
-                    }
+                    assertTrue(rows >= 1 && rows <= 2 * tries, id + ": " + rows + " audit rows for " + tries + " calls");
+                    resentAtTheKill += rows > tries ? 1 : 0;
                 }
+                assertTrue(resentAtTheKill <= AGENTS, resentAtTheKill + " keys audited more often than asked for: more than the "
+                        + AGENTS + " requests in flight at the kill");
             }
             System.out.println("TwoCollectorsTest: " + acknowledged.size() + " reports and " + released.size() + " keys through HAProxy, "
                     + afterKill.get() + " reports after the kill, " + retries.get() + " retries");

@@ -258,9 +258,13 @@ public final class CollectorClient {
                 c.setRequestProperty("Content-Type", contentType);
                 c.setFixedLengthStreamingMode(body.length);
                 try (OutputStream out = c.getOutputStream()) {
-                    out.write(body);
+                    out.write(body); // streamed: HttpURLConnection never sends a streamed request twice
                 }
             }
+            // A GET (a key release, the active playbooks) whose connection breaks before the answer is
+            // sent once more by HttpURLConnection itself (sun.net.www.http.HttpClient.parseHTTP), at
+            // once and unseen here; its only off switch, streaming mode, turns a GET into a POST. So a
+            // call may reach the collectors twice, and each is audited: the audit counts requests, not calls.
             int status = c.getResponseCode();
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
             byte[] answer = in == null ? new byte[0] : in.readNBytes(maxAnswer);

@@ -8,8 +8,11 @@ import io.bootmedic.util.Os;
 /**
  * "Press any key" for the WinPE countdown. The Windows console hands System.in a line only after
  * Enter, so any other key would go unseen; the C runtime's {@code _kbhit}/{@code _getch} see each
- * key press (msvcrt.dll is part of WinPE). Elsewhere, bytes waiting on System.in count.
- * Checked against the CRT documentation; runs only on Windows.
+ * key press (msvcrt.dll is part of WinPE). Elsewhere, bytes waiting on System.in count, but only
+ * when a person is there to type them (a console): when stdin is a pipe or a file its bytes are
+ * not key presses, and asking a stdin that another part of the process reads can block (a test
+ * runner's command channel held the stream's lock and stretched a 1 s countdown to 18 s).
+ * The Windows branch was checked against the CRT documentation; it runs only on Windows.
  */
 public final class ConsoleKeys {
     interface Msvcrt extends Library {
@@ -37,10 +40,18 @@ public final class ConsoleKeys {
                 // fall through to System.in: Enter still cancels
             }
         }
+        return fromStdin(System.console() != null, System.in);
+    }
+
+    /** Key presses as bytes on {@code in}; none at all when no one sits at a console. */
+    static WinPeConsole.KeyPoller fromStdin(boolean interactive, java.io.InputStream in) {
+        if (!interactive) {
+            return () -> false;
+        }
         return () -> {
-            boolean pressed = System.in.available() > 0;
-            while (System.in.available() > 0) {
-                System.in.read();
+            boolean pressed = in.available() > 0;
+            while (in.available() > 0) {
+                in.read();
             }
             return pressed;
         };
