@@ -8,9 +8,7 @@ import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.playbook.PublishedPlaybook;
 import io.bootmedic.playbook.VerifyingKey;
-import io.bootmedic.util.Json;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,8 +24,6 @@ import java.util.TreeMap;
  * trusted keys), list, retire (admin token); the active ones for one machine (agent token).
  */
 final class PlaybookRoutes {
-    /** A playbook of at most 1 MiB, base64 (4/3), its signature and a scope of 10 000 names fit well below this. */
-    static final int MAX_PUBLISH_BYTES = 3 << 20;
     static final int MAX_QUERY_CHARS = 8192;
     static final int MAX_TAGS = 32;
     private final PlaybookStore store;
@@ -74,22 +70,15 @@ final class PlaybookRoutes {
     }
 
     private void publish(Exchange ex, Tokens.Principal who) throws Exception {
-        byte[] body = HttpIo.readBody(ex, MAX_PUBLISH_BYTES);
-        Map<String, Object> m;
+        PublishRequest req;
         try {
-            StrictJson.check(body);
-            m = Json.readObject(body);
-        } catch (IOException | RuntimeException e) {
-            throw refused("the body is not a JSON object {\"playbook\":base64,\"signature\":base64,\"scope\":{...}}");
-        }
-        byte[] playbook = base64(m, "playbook");
-        byte[] signature = m.get("signature") == null ? new byte[0] : base64(m, "signature");
-        PlaybookScope scope;
-        try {
-            scope = PlaybookScope.parse(Json.object(m, "scope"));
-        } catch (PlaybookScope.InvalidScopeException e) {
+            req = PublishRequest.parse(HttpIo.readBody(ex, PublishRequest.MAX_BYTES));
+        } catch (PublishRequest.InvalidPublishException e) {
             throw refused(e.getMessage());
         }
+        byte[] playbook = req.playbook();
+        byte[] signature = req.signature();
+        PlaybookScope scope = req.scope();
         if (trustedKeys == null) {
             throw refused("this collector has no trusted-keys folder, so it cannot verify playbooks");
         }
@@ -127,18 +116,6 @@ final class PlaybookRoutes {
 
     private static HttpIo.HttpError refused(String why) {
         return new HttpIo.HttpError(400, "playbook refused: " + why);
-    }
-
-    private static byte[] base64(Map<String, Object> m, String field) {
-        String text = Json.string(m, field);
-        if (text == null) {
-            throw refused("'" + field + "' must be the base64 of the " + (field.equals("playbook") ? "playbook file" : ".sig file"));
-        }
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw refused("'" + field + "' is not valid base64");
-        }
     }
 
     private void list(Exchange ex) throws Exception {

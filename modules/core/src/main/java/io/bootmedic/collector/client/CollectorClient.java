@@ -110,41 +110,15 @@ public final class CollectorClient {
         appendParam(q, "biosSerial", host.biosSerial());
         appendParam(q, "vmId", host.hypervisorVmId());
         tags.forEach((k, v) -> appendParam(q, "tag", k + "=" + v));
-        // 16 playbooks of at most 1 MiB each, base64-encoded, and their signatures
-        Answer a = request("GET", q.toString(), null, null, 24 << 20);
+        Answer a = request("GET", q.toString(), null, null, ServedPlaybook.MAX_ANSWER_BYTES);
         if (a.status != 200) {
             throw refusal(a, "the list of active playbooks");
         }
         try {
-            java.util.List<Object> list = Json.list(Json.readObject(a.body), "playbooks");
-            if (list == null) {
-                throw new IOException("no playbooks list");
-            }
-            java.util.List<ServedPlaybook> served = new java.util.ArrayList<>();
-            for (Object o : list.subList(0, Math.min(list.size(), ServedPlaybook.MAX_PLAYBOOKS))) {
-                if (!(o instanceof Map<?, ?> raw)) {
-                    throw new IOException("a playbook entry is not an object");
-                }
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) raw;
-                String publication = Json.string(m, "publication");
-                if (!io.bootmedic.playbook.PublishedPlaybook.isPublicationId(publication)) {
-                    throw new IOException("a playbook entry has no valid publication id");
-                }
-                served.add(new ServedPlaybook(publication, base64(m, "playbook"), base64(m, "signature")));
-            }
-            return served;
-        } catch (IOException | IllegalArgumentException e) {
+            return ServedPlaybook.parseAnswer(a.body);
+        } catch (ServedPlaybook.MalformedAnswerException e) {
             throw new CollectorException("the collector's list of active playbooks is malformed: " + e.getMessage(), a.status, false);
         }
-    }
-
-    private static byte[] base64(Map<String, Object> m, String field) throws IOException {
-        String text = Json.string(m, field);
-        if (text == null) {
-            throw new IOException("a playbook entry has no " + field);
-        }
-        return java.util.Base64.getDecoder().decode(text);
     }
 
     private static void appendParam(StringBuilder q, String name, String value) {
