@@ -165,11 +165,9 @@ public record Readiness(String agentVersion, String computerName, String biosSer
     }
 
     private static void onlyKnown(Map<String, Object> m, Set<String> known, String prefix) throws InvalidReadinessException {
-        for (String k : m.keySet()) {
-            if (!known.contains(k)) {
-                String shown = k.length() > 40 ? k.substring(0, 40) + "…" : k;
-                throw new InvalidReadinessException("unknown field " + prefix + shown.replaceAll("\\p{Cntrl}", "?") + " (this collector reads " + SCHEMA + ")");
-            }
+        String unknown = Json.firstUnknownField(m, known);
+        if (unknown != null) {
+            throw new InvalidReadinessException("unknown field " + prefix + unknown + " (this collector reads " + SCHEMA + ")");
         }
     }
 

@@ -74,6 +74,20 @@ public final class Json {
         return Boolean.TRUE.equals(map.get(field));
     }
 
+    /**
+     * The first key of {@code map} not in {@code known}, made fit for an error message (at most 40
+     * characters, control characters as '?'), or null when every key is known.
+     */
+    public static String firstUnknownField(Map<String, Object> map, java.util.Set<String> known) {
+        for (String k : map.keySet()) {
+            if (!known.contains(k)) {
+                String shown = k.length() > 40 ? k.substring(0, 40) + "…" : k;
+                return shown.replaceAll("\\p{Cntrl}", "?");
+            }
+        }
+        return null;
+    }
+
     @SuppressWarnings("unchecked")
     public static Map<String, Object> object(Map<String, Object> map, String field) {
         Object v = map.get(field);

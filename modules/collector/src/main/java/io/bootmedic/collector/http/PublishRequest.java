@@ -30,22 +30,20 @@ public record PublishRequest(byte[] playbook, byte[] signature, PlaybookScope sc
         if (body.length > MAX_BYTES) {
             throw new InvalidPublishException("the body is larger than " + MAX_BYTES + " bytes");
         }
-        Map<String, Object> m;
         try {
             StrictJson.check(body);
         } catch (ReportSummary.InvalidReportException e) {
             throw new InvalidPublishException(e.getMessage());
         }
+        Map<String, Object> m;
         try {
             m = Json.readObject(body);
         } catch (IOException | RuntimeException e) {
             throw new InvalidPublishException("the body is not a JSON object {\"playbook\":base64,\"signature\":base64,\"scope\":{...}}");
         }
-        for (String k : m.keySet()) {
-            if (!FIELDS.contains(k)) {
-                String shown = k.length() > 40 ? k.substring(0, 40) + "…" : k;
-                throw new InvalidPublishException("unknown field " + shown.replaceAll("\\p{Cntrl}", "?") + " (a publish request has playbook, signature, scope)");
-            }
+        String unknown = Json.firstUnknownField(m, FIELDS);
+        if (unknown != null) {
+            throw new InvalidPublishException("unknown field " + unknown + " (a publish request has playbook, signature, scope)");
         }
         byte[] playbook = base64(m, "playbook", true);
         if (playbook.length == 0) {
