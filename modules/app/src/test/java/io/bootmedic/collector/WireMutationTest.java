@@ -137,6 +137,26 @@ class WireMutationTest {
         assertThrows(ServedPlaybook.MalformedAnswerException.class, () -> ServedPlaybook.parseAnswer("{\"playbooks\":[".getBytes(StandardCharsets.UTF_8)));
     }
 
+    @Test
+    void anUnknownFieldIsRefusedByANameFitForOneLine() {
+        String hostile = "x\u001b[2J" + "y".repeat(100);
+        Map<String, Object> publish = new LinkedHashMap<>();
+        publish.put("playbook", Base64.getEncoder().encodeToString(PLAYBOOK));
+        publish.put("scope", Map.of("kind", "all"));
+        publish.put(hostile, 1);
+        PublishRequest.InvalidPublishException p = assertThrows(PublishRequest.InvalidPublishException.class,
+                () -> PublishRequest.parse(Json.write(publish)));
+        Readiness.InvalidReadinessException r = assertThrows(Readiness.InvalidReadinessException.class, () -> {
+            Map<String, Object> doc = Json.readObject(new Readiness("1.0.0", "PC", null, null, List.of(), Readiness.WinReState.ENABLED, true, 0,
+                    null, 0).toJson());
+            doc.put(hostile, 1);
+            Readiness.parse(Json.write(doc));
+        });
+        for (String m : List.of(p.getMessage(), r.getMessage())) {
+            assertTrue(m.contains("unknown field x?[2J" + "y".repeat(35) + "…") && m.chars().noneMatch(c -> c < 0x20), m);
+        }
+    }
+
     // --- paths into a JSON document: "a", "a.b", "a[0]", "a[0].b"
 
     private static List<String> paths(Object node, String prefix) {
@@ -166,37 +186,31 @@ class WireMutationTest {
         }
     }
 
+    /** Sets (or, for "REMOVE", removes) the value at {@code path}, a path as {@link #paths} names it. */
     @SuppressWarnings("unchecked")
     private static void set(Map<String, Object> doc, String path, Object v) {
-        Object parent = doc;
         String[] steps = path.replace("[", ".[").split("\\.");
-        for (int i = 0; i < steps.length; i++) {
-            String s = steps[i];
-            boolean last = i == steps.length - 1;
-            if (s.startsWith("[")) {
-                List<Object> l = (List<Object>) parent;
-                int k = Integer.parseInt(s.substring(1, s.length() - 1));
-                if (last) {
-                    if ("REMOVE".equals(v)) {
-                        l.remove(k);
-                    } else {
-                        l.set(k, v);
-                    }
-                    return;
-                }
-                parent = l.get(k);
-            } else {
-                Map<String, Object> m = (Map<String, Object>) parent;
-                if (last) {
-                    if ("REMOVE".equals(v)) {
-                        m.remove(s);
-                    } else {
-                        m.put(s, v);
-                    }
-                    return;
-                }
-                parent = m.get(s);
-            }
+        Object parent = doc;
+        for (int i = 0; i < steps.length - 1; i++) {
+            parent = steps[i].startsWith("[") ? ((List<Object>) parent).get(index(steps[i])) : ((Map<String, Object>) parent).get(steps[i]);
         }
+        String last = steps[steps.length - 1];
+        boolean remove = "REMOVE".equals(v);
+        if (last.startsWith("[")) {
+            List<Object> l = (List<Object>) parent;
+            if (remove) {
+                l.remove(index(last));
+            } else {
+                l.set(index(last), v);
+            }
+        } else if (remove) {
+            ((Map<String, Object>) parent).remove(last);
+        } else {
+            ((Map<String, Object>) parent).put(last, v);
+        }
+    }
+
+    private static int index(String step) {
+        return Integer.parseInt(step.substring(1, step.length() - 1));
     }
 }
