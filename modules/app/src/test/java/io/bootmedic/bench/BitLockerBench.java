@@ -3,8 +3,8 @@ package io.bootmedic.bench;
 import io.bootmedic.bitlocker.BitLockerBlockDevice;
 import io.bootmedic.bitlocker.BitLockerMetadata;
 import io.bootmedic.bitlocker.Unlocker;
-import io.bootmedic.image.BlockDevice;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.keys.RecoveryPassword;
 
 import java.nio.ByteBuffer;

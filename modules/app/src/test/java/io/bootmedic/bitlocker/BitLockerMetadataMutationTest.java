@@ -1,8 +1,8 @@
 package io.bootmedic.bitlocker;
 
 import io.bootmedic.format.FormatException;
-import io.bootmedic.image.BlockDevice;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.testutil.BitLockerImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

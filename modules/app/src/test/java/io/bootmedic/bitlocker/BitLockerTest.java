@@ -1,6 +1,6 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.testutil.BitLockerImages;
 import org.junit.jupiter.api.Test;

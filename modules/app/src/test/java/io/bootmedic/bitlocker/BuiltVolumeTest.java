@@ -2,7 +2,7 @@ package io.bootmedic.bitlocker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;
 import io.bootmedic.practice.PracticeTree;
@@ -269,7 +269,7 @@ class BuiltVolumeTest {
         byte[] data = new byte[3 << 20];
         new java.util.Random(method.ordinal()).nextBytes(data);
         long at = 16L << 20;
-        try (io.bootmedic.image.FileBlockDevice dev = io.bootmedic.image.FileBlockDevice.open(img, true)) {
+        try (io.bootmedic.image.block.FileBlockDevice dev = io.bootmedic.image.block.FileBlockDevice.open(img, true)) {
             BitLockerMetadata md = BitLockerMetadata.read(dev);
             BitLockerBlockDevice layer = new BitLockerBlockDevice(dev, md, Unlocker.withRecoveryPassword(md, io.bootmedic.keys.RecoveryPassword.parse(RP)).fvek());
             layer.write(at, java.nio.ByteBuffer.wrap(data));

@@ -2,7 +2,7 @@ package io.bootmedic.bitlocker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.testutil.BitLockerVolumeBuilder;
 import io.bootmedic.testutil.BitLockerVolumeBuilder.Built;
 import io.bootmedic.testutil.Cli;

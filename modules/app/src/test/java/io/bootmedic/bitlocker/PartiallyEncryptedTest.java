@@ -1,7 +1,7 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.image.BlockDevice;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.testutil.BitLockerImages;
 import io.bootmedic.testutil.DeviceHash;
 import io.bootmedic.testutil.Tools;

@@ -1,7 +1,7 @@
 package io.bootmedic.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.bootmedic.image.PartitionTable;
+import io.bootmedic.image.partition.PartitionTable;
 import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryBlockDevice;
 

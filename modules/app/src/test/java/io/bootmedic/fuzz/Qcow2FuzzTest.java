@@ -2,7 +2,7 @@ package io.bootmedic.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.bootmedic.image.Qcow2BlockDevice;
+import io.bootmedic.image.qcow2.Qcow2BlockDevice;
 import io.bootmedic.testutil.GrowingMemoryDevice;
 import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryBlockDevice;

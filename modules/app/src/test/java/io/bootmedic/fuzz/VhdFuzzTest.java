@@ -1,8 +1,8 @@
 package io.bootmedic.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.bootmedic.image.BlockDevice;
-import io.bootmedic.image.VhdBlockDevice;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.vhd.VhdBlockDevice;
 import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryImageFile;
 

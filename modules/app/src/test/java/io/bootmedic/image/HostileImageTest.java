@@ -1,5 +1,7 @@
 package io.bootmedic.image;
 
+import io.bootmedic.image.vhdx.VhdxMetadata;
+import io.bootmedic.image.vhdx.VhdxRegionTable;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.testutil.Cli;
 import io.bootmedic.testutil.Tools;

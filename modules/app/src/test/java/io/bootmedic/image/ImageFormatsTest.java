@@ -1,5 +1,9 @@
 package io.bootmedic.image;
 
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.ImageFormatException;
+import io.bootmedic.image.vhd.VhdBlockDevice;
+import io.bootmedic.image.vhdx.VhdxBlockDevice;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.testutil.Cli;
 import io.bootmedic.testutil.Tools;

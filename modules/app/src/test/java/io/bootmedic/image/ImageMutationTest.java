@@ -1,6 +1,11 @@
 package io.bootmedic.image;
 
 import io.bootmedic.format.FormatException;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.partition.Partition;
+import io.bootmedic.image.partition.PartitionTable;
+import io.bootmedic.image.vhd.VhdBlockDevice;
+import io.bootmedic.image.vhdx.VhdxBlockDevice;
 import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryBlockDevice;
 import io.bootmedic.testutil.MemoryImageFile;

@@ -1,5 +1,7 @@
 package io.bootmedic.image;
 
+import io.bootmedic.image.qcow2.Qcow2Header;
+import io.bootmedic.image.qcow2.Qcow2Test;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.testutil.Cli;
 import io.bootmedic.testutil.Tools;

@@ -6,7 +6,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.RelPath;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.practice.PracticeTree;
 import io.bootmedic.testutil.Cli;
 import io.bootmedic.testutil.Tools;

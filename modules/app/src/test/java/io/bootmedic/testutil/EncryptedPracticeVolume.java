@@ -3,7 +3,7 @@ package io.bootmedic.testutil;
 import io.bootmedic.bitlocker.BitLockerBlockDevice;
 import io.bootmedic.bitlocker.BitLockerMetadata;
 import io.bootmedic.bitlocker.Unlocker;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;
 import io.bootmedic.practice.PracticeTree;

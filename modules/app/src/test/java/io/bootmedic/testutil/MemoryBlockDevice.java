@@ -1,6 +1,6 @@
 package io.bootmedic.testutil;
 
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

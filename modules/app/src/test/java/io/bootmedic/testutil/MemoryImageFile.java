@@ -1,6 +1,6 @@
 package io.bootmedic.testutil;
 
-import io.bootmedic.image.ImageFile;
+import io.bootmedic.image.block.ImageFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

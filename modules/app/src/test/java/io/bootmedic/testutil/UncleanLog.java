@@ -1,7 +1,7 @@
 package io.bootmedic.testutil;
 
 import io.bootmedic.fs.RelPath;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.ntfs.Extent;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;

@@ -40,7 +40,7 @@ public final class BatchTargets {
         // the base image of qcow2 overlays (linked clones) is no machine: writing to it would corrupt every overlay
         Set<Path> bases = new java.util.HashSet<>();
         for (Path p : images) {
-            io.bootmedic.image.Qcow2BlockDevice.backingFileOf(p).ifPresent(bases::add);
+            io.bootmedic.image.qcow2.Qcow2BlockDevice.backingFileOf(p).ifPresent(bases::add);
         }
         return images.stream().filter(p -> !bases.contains(real(p))).toList();
     }

@@ -1,6 +1,6 @@
 package io.bootmedic.bitlocker;
 
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +19,7 @@ import java.util.List;
  * conversion; none of a volume Windows finished decrypting. Writes keep each sector as it is
  * stored: encrypted where it is encrypted, plain where it is plain.
  */
-public final class BitLockerBlockDevice extends io.bootmedic.image.StackedBlockDevice {
+public final class BitLockerBlockDevice extends io.bootmedic.image.block.StackedBlockDevice {
     private final BlockDevice raw;
     private final BitLockerMetadata md;
     /** null for a decrypted volume: nothing is encrypted. */

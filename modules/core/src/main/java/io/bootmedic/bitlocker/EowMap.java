@@ -3,7 +3,7 @@ package io.bootmedic.bitlocker;
 import io.bootmedic.format.Exact;
 import io.bootmedic.format.FormatException;
 import io.bootmedic.format.LeBytes;
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
 import java.util.ArrayList;

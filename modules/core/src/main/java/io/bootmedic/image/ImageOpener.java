@@ -1,6 +1,12 @@
 package io.bootmedic.image;
 
 import io.bootmedic.format.InputFiles;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.ContainerMagic;
+import io.bootmedic.image.block.FileBlockDevice;
+import io.bootmedic.image.qcow2.Qcow2BlockDevice;
+import io.bootmedic.image.vhd.VhdBlockDevice;
+import io.bootmedic.image.vhdx.VhdxBlockDevice;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,10 @@
 package io.bootmedic.image;
 
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.SliceBlockDevice;
+import io.bootmedic.image.partition.Partition;
+import io.bootmedic.image.partition.PartitionTable;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.bootmedic.neutralize;
 
 import io.bootmedic.fs.RelPath;
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 import io.bootmedic.ntfs.Extent;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.remediation.ActionResult;

@@ -5,7 +5,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.bootmedic.platform;
 
-import io.bootmedic.image.BlockDevice;
+import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,0 @@
-package io.bootmedic.image;
-
-/** A qcow2 image that is damaged, or uses a feature bootmedic does not handle; nothing was written. */
-public final class Qcow2Exception extends ImageFormatException {
-    public Qcow2Exception(String message) {
-        super(message);
-    }
-}
