@@ -26,6 +26,11 @@ public class TargetOptions {
     @Option(names = "--device", paramLabel = "PATH", description = "A block device such as /dev/sdc (a cloud OS disk attached to a rescue VM).")
     Path device;
 
+    @Option(names = "--backing-dir", paramLabel = "DIR",
+            description = "A qcow2 overlay's backing file is followed only inside the overlay's own folder, or inside this folder "
+                    + "(e.g. /var/lib/nova/instances/_base); names that are absolute or lead elsewhere are refused.")
+    Path backingDir;
+
     /** --journal and --quarantine-dir of the commands that change volumes (fix, undo); their defaults elsewhere. */
     RepairOptions repair = new RepairOptions();
 
@@ -57,7 +62,7 @@ public class TargetOptions {
         }
         if (image != null || device != null) {
             return new ImageTarget(image != null ? image : device, device != null, writable, repair.quarantineDir)
-                    .resetJournal(repair.journalMode.equals("reset")).keys(keys());
+                    .backingDir(backingDir).resetJournal(repair.journalMode.equals("reset")).keys(keys());
         }
         try {
             LocalVolumePorts ports = PlatformFactory.current().localVolumes(progress);

@@ -8,7 +8,6 @@ import io.bootmedic.testutil.Hostile;
 import io.bootmedic.testutil.MemoryBlockDevice;
 
 import java.nio.ByteBuffer;
-import java.util.Set;
 
 class Qcow2FuzzTest {
     /** The bytes are a whole qcow2 file: header, extensions, L1/L2 and refcount tables wherever they point. */
@@ -37,7 +36,7 @@ class Qcow2FuzzTest {
         }
         GrowingMemoryDevice file = new GrowingMemoryDevice(in.consumeRemainingAsBytes());
         Hostile.parseOrRefuse(() -> {
-            try (Qcow2BlockDevice d = Qcow2BlockDevice.open(file, file::extend, null, true, 0, Set.of())) {
+            try (Qcow2BlockDevice d = Qcow2BlockDevice.open(file, file::extend, null, true, 0, io.bootmedic.image.qcow2.Qcow2Backing.Chain.NONE)) {
                 for (int k = 0; k < writes; k++) {
                     if (d.size() > 0) {
                         long offset = at[k] % d.size();

@@ -25,11 +25,16 @@ public final class ImageOpener {
      * directory or character device is refused before it is opened: a read from one blocks for ever.
      */
     public static BlockDevice open(Path path, boolean writable, String option) throws IOException {
+        return open(path, writable, option, null);
+    }
+
+    /** {@code backingDir}: where a qcow2 backing file may be besides the image's own folder (null: nowhere else). */
+    public static BlockDevice open(Path path, boolean writable, String option, Path backingDir) throws IOException {
         InputFiles.require(path, InputFiles.Kind.FILE_OR_BLOCK_DEVICE, option);
         FileBlockDevice file = FileBlockDevice.open(path, writable);
         try {
             if (Qcow2BlockDevice.isQcow(file)) {
-                return Qcow2BlockDevice.open(file, path, writable);
+                return Qcow2BlockDevice.open(file, path, writable, backingDir);
             }
             if (VhdxBlockDevice.isVhdx(file)) {
                 return VhdxBlockDevice.open(file);

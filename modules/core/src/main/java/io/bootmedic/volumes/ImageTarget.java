@@ -53,6 +53,14 @@ public final class ImageTarget implements Target {
         return this;
     }
 
+    private Path backingDir;
+
+    /** A folder besides the image's own where a qcow2 backing file may be (null: the image's folder only). */
+    public ImageTarget backingDir(Path dir) {
+        this.backingDir = dir;
+        return this;
+    }
+
     /** Empty an unclean NTFS journal (as ntfsfix does) and quarantine by rename, instead of neutralizing in place. */
     public ImageTarget resetJournal(boolean reset) {
         this.resetJournal = reset;
@@ -91,7 +99,7 @@ public final class ImageTarget implements Target {
 
     @Override
     public List<OpenedVolume> open() throws IOException {
-        disk = ImageOpener.open(path, writable, device ? "--device" : "--image");
+        disk = ImageOpener.open(path, writable, device ? "--device" : "--image", backingDir);
         warnings.addAll(disk.warnings());
         WindowsCandidates.Found found = WindowsCandidates.find(disk);
         warnings.addAll(found.table().warnings());

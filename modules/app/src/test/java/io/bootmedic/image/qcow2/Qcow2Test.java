@@ -2,6 +2,7 @@ package io.bootmedic.image.qcow2;
 
 import io.bootmedic.image.ImageOpener;
 import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.ImageLock;
 import io.bootmedic.testutil.DeviceHash;
 import io.bootmedic.testutil.Tools;
 import io.bootmedic.testutil.TreeSnapshot;
@@ -52,7 +53,11 @@ public class Qcow2Test {
     }
 
     private static String ourSha(Path image) throws Exception {
-        try (BlockDevice d = ImageOpener.open(image, false)) {
+        return ourSha(image, null);
+    }
+
+    private static String ourSha(Path image, Path backingDir) throws Exception {
+        try (BlockDevice d = ImageOpener.open(image, false, "--image", backingDir)) {
             assertTrue(d instanceof Qcow2BlockDevice, d.getClass().getName());
             return DeviceHash.sha256(d);
         }
@@ -134,7 +139,7 @@ public class Qcow2Test {
     }
 
     @Test
-    void aShortL1TableGrowsWhenAWriteNeedsIt() throws Exception {
+    void aShortL1TableIsReadButNeverWritten() throws Exception {
         Path image = tmp.resolve("l1.qcow2");
         Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=512", image.toString(), "1M");
         Tools.ok("qemu-io", "-c", "write -P 0x42 0 4k", image.toString());
@@ -146,15 +151,11 @@ public class Qcow2Test {
             raw.setLength(64 * MIB);
         }
         assertEquals(TreeSnapshot.sha256(expected), ourSha(image), "past the end of a short L1 table the disk reads as zeros");
-        byte[] data = new byte[5000];
-        new Random(3).nextBytes(data);
-        try (BlockDevice d = ImageOpener.open(image, true); RandomAccessFile raw = new RandomAccessFile(expected.toFile(), "rw")) {
-            d.write(60 * MIB + 3, ByteBuffer.wrap(data));
-            raw.seek(60 * MIB + 3);
-            raw.write(data);
-        }
-        qemuCheckClean(image);
-        assertEquals(TreeSnapshot.sha256(expected), rawSha(image, tmp));
+        // qemu will not open it: a fix must not be the first to write to it (the preflight refuses, nothing changes)
+        String before = TreeSnapshot.sha256(image);
+        Qcow2Exception e = assertThrows(Qcow2Exception.class, () -> ImageOpener.open(image, true));
+        assertTrue(e.getMessage().contains("L1 table (32 entries) is too small"), e.getMessage());
+        assertEquals(before, TreeSnapshot.sha256(image));
     }
 
     @Test
@@ -185,12 +186,14 @@ public class Qcow2Test {
         Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-b", "../base.qcow2", "-F", "qcow2", overlay.toString());
         Tools.ok("qemu-io", "-c", "write -P 0xcd 2M 100k", overlay.toString());
         String baseSha = TreeSnapshot.sha256(base);
-        assertEquals(rawSha(overlay, tmp), ourSha(overlay));
+        // '../base.qcow2' leaves the overlay's folder: followed only when that folder is named
+        assertRefused(overlay, "outside");
+        assertEquals(rawSha(overlay, tmp), ourSha(overlay, tmp));
 
         Path expected = tmp.resolve("overlay.raw");
         Tools.ok("qemu-img", "convert", "-O", "raw", overlay.toString(), expected.toString());
         Random random = new Random(9);
-        try (BlockDevice d = ImageOpener.open(overlay, true); RandomAccessFile raw = new RandomAccessFile(expected.toFile(), "rw")) {
+        try (BlockDevice d = ImageOpener.open(overlay, true, "--image", tmp); RandomAccessFile raw = new RandomAccessFile(expected.toFile(), "rw")) {
             write(d, raw, 10, 3000, random);           // partly over the base's data: the rest of the cluster comes from it
             write(d, raw, 2 * MIB + 50, 9000, random);
         }
@@ -240,6 +243,29 @@ public class Qcow2Test {
         assertRefused(device, "character device");
     }
 
+    @Test
+    void aBackingFileNameCannotReachAnyFileOfTheHost() throws Exception {
+        // an image is input: its header must not make bootmedic read (and copy on write into the image) a host file
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "host secret ".repeat(10_000));
+        Path vm = Files.createDirectories(tmp.resolve("vm2"));
+        Path absolute = vm.resolve("absolute.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", secret.toString(), "-F", "raw", absolute.toString(), "16M");
+        assertRefused(absolute, "outside");
+        Path escaping = vm.resolve("escaping.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "../secret.txt", "-F", "raw", escaping.toString(), "16M");
+        assertRefused(escaping, "outside");
+        // a link inside the folder that leads out of it is judged by where it leads
+        Files.createSymbolicLink(vm.resolve("innocent.raw"), secret);
+        Path linked = vm.resolve("linked.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "innocent.raw", "-F", "raw", linked.toString(), "16M");
+        assertRefused(linked, "outside");
+        // and one beside the image is followed
+        Path beside = Files.write(vm.resolve("base.raw"), new byte[16 << 20]);
+        Path fine = vm.resolve("fine.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-b", beside.getFileName().toString(), "-F", "raw", fine.toString());
+        assertEquals(rawSha(fine, tmp), ourSha(fine));
+    }
+
     private static void assertRefused(Path image, String expected) throws Exception {
         String before = TreeSnapshot.sha256(image);
         for (boolean writable : new boolean[]{false, true}) {
@@ -279,8 +305,9 @@ public class Qcow2Test {
         try {
             Thread.sleep(700);
             assertTrue(vm.isAlive(), "qemu-io holds the image");
-            Qcow2Exception busy = assertThrows(Qcow2Exception.class, () -> ImageOpener.open(image, true));
-            assertTrue(busy.getMessage().contains("in use by qemu") && busy.getMessage().contains(image.toString()), busy.getMessage());
+            ImageLock.ImageInUseException busy = assertThrows(ImageLock.ImageInUseException.class, () -> ImageOpener.open(image, true));
+            assertTrue(busy.getMessage().contains("in use by a running VM (qemu holds its lock)") && busy.getMessage().contains(image.toString()),
+                    busy.getMessage());
             try (BlockDevice d = ImageOpener.open(image, false)) {
                 assertEquals(24 * MIB, d.size(), "reading (scan) is still possible");
             }

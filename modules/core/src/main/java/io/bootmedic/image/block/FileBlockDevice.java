@@ -13,17 +13,35 @@ public final class FileBlockDevice implements ImageFile {
     private final FileChannel channel;
     private final boolean readOnly;
     private final int sectorSize;
+    private final ImageLock lock;
     private long size;
 
-    private FileBlockDevice(Path path, FileChannel channel, boolean readOnly, long size, int sectorSize) {
+    private FileBlockDevice(Path path, FileChannel channel, ImageLock lock, boolean readOnly, long size, int sectorSize) {
         this.path = path;
         this.channel = channel;
+        this.lock = lock;
         this.readOnly = readOnly;
         this.size = size;
         this.sectorSize = sectorSize;
     }
 
+    /**
+     * Opens {@code path}; for writing, only after taking the {@link ImageLock} (QEMU's locks, and
+     * O_EXCL on a block device), so no writable device exists that a running VM also writes.
+     */
     public static FileBlockDevice open(Path path, boolean writable) throws IOException {
+        ImageLock lock = writable ? ImageLock.forWriting(path) : null;
+        try {
+            return open(path, writable, lock);
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    private static FileBlockDevice open(Path path, boolean writable, ImageLock lock) throws IOException {
         FileChannel ch;
         try {
             ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
@@ -39,7 +57,7 @@ public final class FileBlockDevice implements ImageFile {
             size = blockDeviceSize(path);
             sector = logicalBlockSize(path);
         }
-        return new FileBlockDevice(path, ch, !writable, size, sector);
+        return new FileBlockDevice(path, ch, lock, !writable, size, sector);
     }
 
     /**
@@ -140,6 +158,12 @@ public final class FileBlockDevice implements ImageFile {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try {
+            channel.close();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
     }
 }

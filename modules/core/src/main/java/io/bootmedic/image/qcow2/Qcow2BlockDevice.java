@@ -4,11 +4,12 @@ import io.bootmedic.format.Exact;
 import io.bootmedic.format.LeBytes;
 import io.bootmedic.image.block.BlockDevice;
 import io.bootmedic.image.block.FileBlockDevice;
+import io.bootmedic.image.block.GuardedFile;
+import io.bootmedic.image.block.MetadataMap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -24,8 +25,12 @@ import java.util.zip.Inflater;
  * write into a new cluster at the end of the file, in the order data, refcounts, L2 entry, L1
  * entry, each flushed before the next, and only then is the old cluster released: a crash
  * leaves at worst a leaked cluster, never a pointer to one that is unwritten or counted free.
- * L2 tables shared with a snapshot are copied the same way; a short L1 table or a full refcount
- * table is copied into a larger one. Images marked dirty or corrupt are opened for reading only.
+ * L2 tables shared with a snapshot are copied the same way; a full refcount table is copied into
+ * a larger one. Images marked dirty or corrupt are opened for reading only.
+ *
+ * <p>Opening for writing first runs {@link Qcow2Preflight} over every structure a write could
+ * touch, and every write then goes through the guard over the map it made: damage is refused
+ * before the first byte changes, headers included, never found halfway through a repair.
  */
 public final class Qcow2BlockDevice implements BlockDevice {
     static final long COPIED = 1L << 63;
@@ -44,10 +49,9 @@ public final class Qcow2BlockDevice implements BlockDevice {
     private final int csizeShift;
     private final long csizeMask;
     private final long coffsetMask;
-    private long[] l1;
-    private long l1Offset;
+    private final long[] l1;
+    private final long l1Offset;
     private Qcow2Refcounts refcounts;
-    private Qcow2InUse lock;
     private long inflatedEntry;
     private byte[] inflated;
 
@@ -66,48 +70,33 @@ public final class Qcow2BlockDevice implements BlockDevice {
         this.coffsetMask = (1L << csizeShift) - 1;
     }
 
-    /** Grows the file under an image for clusters appended at its end. */
-    @FunctionalInterface
-    public interface Grower {
-        void extend(long newSize) throws IOException;
-    }
-
     /** Whether the device starts with the qcow magic (any version: version 1 is refused by {@link #open}). */
     public static boolean isQcow(BlockDevice file) throws IOException {
         return file.size() >= 4 && Qcow2Header.isQcow(file.read(0, 4));
     }
 
     /** Opens a qcow2 image on an image file; {@code writable} asks for writes (the file must be open for writing). */
-    public static Qcow2BlockDevice open(FileBlockDevice file, Path path, boolean writable) throws IOException {
+    public static Qcow2BlockDevice open(FileBlockDevice file, Path path, boolean writable, Path backingDir) throws IOException {
         Path real = path.toRealPath();
         if (writable && !java.nio.file.Files.isRegularFile(real)) {
             // new clusters go after the end of the file, and a device (an oVirt LV) has no end to grow past
             throw new Qcow2Exception(path + " holds a qcow2 image on a device, which bootmedic only reads: copy it to a file with"
                     + " 'qemu-img convert -O qcow2 " + path + " disk.qcow2', fix that, and copy it back");
         }
-        Qcow2InUse lock = writable ? Qcow2InUse.lock(path) : null;
-        try {
-            Qcow2BlockDevice device = open(file, writable ? file::extend : null, path, writable, 0, Set.of(real));
-            device.lock = lock;
-            return device;
-        } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.close();
-            }
-            throw e;
-        }
+        Qcow2Backing.Chain chain = Qcow2Backing.Chain.of(real, backingDir);
+        return open(file, writable ? file::extend : null, path, writable, 0, chain);
     }
 
     /** Opens a qcow2 image held in any block device, for reading only; a backing file is refused (for parsers' tests). */
     public static Qcow2BlockDevice openReadOnly(BlockDevice device) throws IOException {
-        return open(device, null, null, false, 0, Set.of());
+        return open(device, null, null, false, 0, Qcow2Backing.Chain.NONE);
     }
 
     /**
      * Opens a qcow2 image on any block device. {@code grower} grows the file for writes (null:
      * read-only); {@code path} locates a backing file (null: a backing file is refused).
      */
-    public static Qcow2BlockDevice open(BlockDevice device, Grower grower, Path path, boolean writable, int depth, Set<Path> chain)
+    public static Qcow2BlockDevice open(BlockDevice device, GuardedFile.Grower grower, Path path, boolean writable, int depth, Qcow2Backing.Chain chain)
             throws IOException {
         String name = device.describe();
         byte[] first = device.read(0, (int) Math.min(device.size(), MAX_READ));
@@ -126,7 +115,9 @@ public final class Qcow2BlockDevice implements BlockDevice {
         for (int i = 0; i < l1.length; i++) {
             l1[i] = raw.s64be(i * 8L);
         }
-        Qcow2File qfile = new Qcow2File(device, writable ? grower : null, header.clusterBits());
+        // nothing is written, headers included, before every structure a write could touch is checked
+        MetadataMap map = writable && grower != null ? Qcow2Preflight.check(device, header, l1) : null;
+        Qcow2File qfile = new Qcow2File(device, writable ? grower : null, map, header.clusterBits());
         BlockDevice backing = null;
         if (header.backingFile() != null) {
             backing = Qcow2Backing.open(path, name, header, depth, chain);
@@ -336,7 +327,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
         }
         refcounts = new Qcow2Refcounts(file, header);
         if (header.version() >= 3 && header.autoclear() != 0) {
-            file.write(88, new byte[8]);
+            file.writeMetadata(88, new byte[8], Qcow2Preflight.HEADER);
             file.flush();
         }
     }
@@ -345,7 +336,8 @@ public final class Qcow2BlockDevice implements BlockDevice {
     private Remap writeGuest(long guest, int in, ByteBuffer part) throws IOException {
         long l1Index = guest >>> l2Bits;
         if (l1Index >= l1.length) {
-            growL1(l1Index + 1);
+            // the preflight refused an L1 table shorter than the virtual size: this cannot be reached
+            throw Qcow2Header.corrupt(file.name(), "its L1 table does not cover guest offset " + (guest << clusterBits));
         }
         long l2 = writableL2((int) l1Index);
         int index = (int) (guest & ((1L << l2Bits) - 1));
@@ -359,7 +351,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
                 throw Qcow2Header.corrupt(file.name(), "the data cluster at " + host + " is in use but its refcount is 0");
             }
             if ((entry & ZERO) == 0 && (entry & COPIED) != 0 && count == 1) {
-                file.write(host + in, part);
+                file.writeData(host + in, part);
                 return null;
             }
         }
@@ -369,7 +361,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
         byte[] data = in == 0 && part.remaining() == clusterSize ? new byte[clusterSize] : current(guest, entry);
         part.get(data, in, part.remaining());
         long fresh = refcounts.reserveFree(1);
-        file.write(fresh, data);
+        file.writeData(fresh, data);
         refcounts.add(fresh, 1);
         return new Remap(l2, index, fresh, entry);
     }
@@ -387,7 +379,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
         if (old == 0) {
             long fresh = refcounts.reserveFree(1);
             byte[] empty = new byte[clusterSize];
-            file.write(fresh, empty);
+            file.writeNewMetadata(fresh, empty, Qcow2Preflight.L2);
             refcounts.add(fresh, 1);
             file.flush();
             l2Cache.put(fresh, empty);
@@ -412,7 +404,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
             c.putLong(i * 8, table.s64be(i * 8L) & ~COPIED);
         }
         long fresh = refcounts.reserveFree(1);
-        file.write(fresh, copy);
+        file.writeNewMetadata(fresh, copy, Qcow2Preflight.L2);
         refcounts.add(fresh, 1);
         file.flush();
         l2Cache.put(fresh, copy);
@@ -425,7 +417,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
 
     private void setL1(int index, long value) throws IOException {
         l1[index] = value;
-        file.write(l1Offset + index * 8L, ByteBuffer.allocate(8).putLong(0, value).array());
+        file.writeMetadata(l1Offset + index * 8L, ByteBuffer.allocate(8).putLong(0, value).array(), Qcow2Preflight.L1);
     }
 
     private void setL2(long table, int index, long value) throws IOException {
@@ -435,7 +427,7 @@ public final class Qcow2BlockDevice implements BlockDevice {
             l2Cache.put(table, t);
         }
         ByteBuffer.wrap(t).putLong(index * 8, value);
-        file.write(table + index * 8L, t, index * 8, 8);
+        file.writeMetadata(table + index * 8L, t, index * 8, 8, Qcow2Preflight.L2);
     }
 
     /** Drops this image's reference to the host clusters of an L2 entry that was just replaced. */
@@ -467,36 +459,6 @@ public final class Qcow2BlockDevice implements BlockDevice {
         }
     }
 
-    /** Copies the L1 table into a longer one (an image whose L1 does not cover its virtual size). */
-    private void growL1(long needed) throws IOException {
-        long perL2 = 1L << (l2Bits + clusterBits);
-        long cover = size() / perL2 + (size() % perL2 == 0 ? 0 : 1);
-        long entries = Math.max(needed, cover);
-        int bytes = Exact.requireAtMost(entries * 8, Qcow2Header.MAX_L1_BYTES, file.name() + ": qcow2 L1 table");
-        int clusters = (int) ((bytes + clusterSize - 1L) / clusterSize);
-        long[] grown = java.util.Arrays.copyOf(l1, (int) entries);
-        ByteBuffer b = ByteBuffer.allocate(clusters * clusterSize);
-        for (long e : grown) {
-            b.putLong(e);
-        }
-        long fresh = refcounts.reserveFree(clusters);
-        file.write(fresh, b.array());
-        for (int k = 0; k < clusters; k++) {
-            refcounts.add(fresh + (long) k * clusterSize, 1);
-        }
-        file.flush();
-        file.write(36, ByteBuffer.allocate(12).putInt(0, (int) entries).putLong(4, fresh).array());
-        file.flush();
-        long oldOffset = l1Offset;
-        int oldClusters = (int) ((l1.length * 8L + clusterSize - 1) / clusterSize);
-        l1 = grown;
-        l1Offset = fresh;
-        for (int k = 0; k < oldClusters; k++) {
-            refcounts.add(oldOffset + (long) k * clusterSize, -1);
-        }
-        file.flush();
-    }
-
     @Override
     public void flush() throws IOException {
         file.flush();
@@ -507,14 +469,8 @@ public final class Qcow2BlockDevice implements BlockDevice {
         try {
             file.close();
         } finally {
-            try {
-                if (backing != null) {
-                    backing.close();
-                }
-            } finally {
-                if (lock != null) {
-                    lock.close();
-                }
+            if (backing != null) {
+                backing.close();
             }
         }
     }

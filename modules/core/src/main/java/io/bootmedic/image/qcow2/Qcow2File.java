@@ -2,25 +2,30 @@ package io.bootmedic.image.qcow2;
 
 import io.bootmedic.format.Exact;
 import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.GuardedFile;
+import io.bootmedic.image.block.MetadataMap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
  * The host file under a qcow2 image, in clusters: bounded reads of metadata and data clusters,
- * writes that grow the file, and the end-of-file pointer where new clusters are allocated.
+ * writes that grow the file, and the end-of-file pointer where new clusters are allocated. Every
+ * write goes through a {@link GuardedFile} over the map the preflight made: guest data never
+ * lands in a structure, and a structure is written only inside one of its own kind.
  */
 final class Qcow2File {
     private final BlockDevice file;
-    private final Qcow2BlockDevice.Grower grower;
+    private final GuardedFile guard;
     private final String name;
     final int clusterBits;
     final int clusterSize;
     private long nextFree;
 
-    Qcow2File(BlockDevice file, Qcow2BlockDevice.Grower grower, int clusterBits) {
+    /** @param map the sealed map of a writable image's structures (null: read-only) */
+    Qcow2File(BlockDevice file, GuardedFile.Grower grower, MetadataMap map, int clusterBits) {
         this.file = file;
-        this.grower = grower;
+        this.guard = map == null || grower == null ? null : new GuardedFile(file, grower, map);
         this.name = file.describe();
         this.clusterBits = clusterBits;
         this.clusterSize = 1 << clusterBits;
@@ -36,7 +41,7 @@ final class Qcow2File {
     }
 
     boolean isReadOnly() {
-        return file.isReadOnly() || grower == null;
+        return file.isReadOnly() || guard == null;
     }
 
     long roundUp(long offset) {
@@ -76,24 +81,40 @@ final class Qcow2File {
         }
     }
 
-    void write(long offset, byte[] data, int from, int length) throws IOException {
+    /** Guest data: refused when it would touch any structure. */
+    void writeData(long offset, ByteBuffer data) throws IOException {
+        growFor(offset, data.remaining());
+        guard.write(offset, data);
+    }
+
+    void writeData(long offset, byte[] data) throws IOException {
+        writeData(offset, ByteBuffer.wrap(data));
+    }
+
+    /** Part of an existing structure of kind {@code what} (an L2 entry, a refcount, a header field). */
+    void writeMetadata(long offset, byte[] data, int from, int length, String what) throws IOException {
+        growFor(offset, length);
+        guard.writeMetadata(offset, ByteBuffer.wrap(data, from, length), what);
+    }
+
+    void writeMetadata(long offset, byte[] data, String what) throws IOException {
+        writeMetadata(offset, data, 0, data.length, what);
+    }
+
+    /** A structure just allocated at the end: declared in the map, then written. */
+    void writeNewMetadata(long offset, byte[] data, String what) throws IOException {
+        growFor(offset, data.length);
+        guard.writeNewMetadata(offset, ByteBuffer.wrap(data), what);
+    }
+
+    private void growFor(long offset, long length) throws IOException {
+        if (guard == null) {
+            throw new IOException(name + " is open read-only");
+        }
         long end = Exact.add(offset, length, name + ": write end");
         if (end > file.size()) {
-            grower.extend(end);
+            guard.extend(end);
         }
-        file.write(offset, ByteBuffer.wrap(data, from, length));
-    }
-
-    void write(long offset, byte[] data) throws IOException {
-        write(offset, data, 0, data.length);
-    }
-
-    void write(long offset, ByteBuffer data) throws IOException {
-        long end = Exact.add(offset, data.remaining(), name + ": write end");
-        if (end > file.size()) {
-            grower.extend(end);
-        }
-        file.write(offset, data);
     }
 
     /** Reserves {@code count} contiguous clusters at the end of the file (their refcounts are the caller's job). */

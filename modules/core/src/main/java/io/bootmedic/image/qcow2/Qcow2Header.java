@@ -23,6 +23,7 @@ public record Qcow2Header(
         long refcountTableOffset,
         int refcountTableClusters,
         int snapshots,
+        long snapshotsOffset,
         long incompatible,
         long compatible,
         long autoclear,
@@ -155,7 +156,7 @@ public record Qcow2Header(
         long unknown = incompatible & ~KNOWN_INCOMPATIBLE;
         if (unknown != 0) {
             int bit = Long.numberOfTrailingZeros(unknown);
-            String what = names.containsKey(bit) ? "'" + names.get(bit) + "' (incompatible feature bit " + bit + ")" : "incompatible feature bit " + bit;
+            String what = names.containsKey(bit) ? "'" + io.bootmedic.format.Printable.of(names.get(bit)) + "' (incompatible feature bit " + bit + ")" : "incompatible feature bit " + bit;
             throw new Qcow2Exception(name + " uses the qcow2 feature " + what + ", which bootmedic does not know: convert it with"
                     + " 'qemu-img convert -O raw " + name + " disk.img' and run bootmedic on disk.img");
         }
@@ -206,7 +207,7 @@ public record Qcow2Header(
             backing = new String(h.bytes(backingOffset, backingSize), StandardCharsets.UTF_8);
         }
         return new Qcow2Header((int) version, cb, virtualSize, (int) l1Size, l1Offset, refOffset, (int) refClusters, (int) snapshots,
-                incompatible, compatible, autoclear, (int) refcountOrder, (int) headerLength, compressionType, backing, backingFormat, names);
+                snapshotsOffset, incompatible, compatible, autoclear, (int) refcountOrder, (int) headerLength, compressionType, backing, backingFormat, names);
     }
 
     private static void requireTable(String name, String what, long offset, long bytes, long clusterSize, long fileSize) throws FormatException {

@@ -72,7 +72,12 @@ final class Qcow2Refcounts {
     }
 
     private long entry(byte[] block, long i) throws IOException {
-        LeBytes v = LeBytes.of(block, file.name() + ": qcow2 refcount block");
+        return entry(block, i, bits, file.name());
+    }
+
+    /** Refcount {@code i} of a block whose entries are {@code bits} wide (1..64). */
+    static long entry(byte[] block, long i, int bits, String name) throws IOException {
+        LeBytes v = LeBytes.of(block, name + ": qcow2 refcount block");
         long value = switch (bits) {
             case 1, 2, 4 -> (v.u8(i * bits / 8) >>> (int) (i * bits % 8)) & ((1 << bits) - 1);
             case 8 -> v.u8(i);
@@ -81,7 +86,7 @@ final class Qcow2Refcounts {
             default -> v.s64be(i * 8);
         };
         if (value < 0) {
-            throw Qcow2Header.corrupt(file.name(), "a refcount is above 2^63");
+            throw Qcow2Header.corrupt(name, "a refcount is above 2^63");
         }
         return value;
     }
@@ -112,7 +117,7 @@ final class Qcow2Refcounts {
             length = bits / 8;
             from = (int) i * length;
         }
-        file.write(blockOffset + from, block, from, length);
+        file.writeMetadata(blockOffset + from, block, from, length, Qcow2Preflight.REFBLOCK);
     }
 
     /** Adds {@code delta} to the refcount of the host cluster at {@code offset}. */
@@ -186,14 +191,14 @@ final class Qcow2Refcounts {
         if (self) {
             setEntry(block, index % entriesPerBlock, 1);
         }
-        file.write(offset, block);
+        file.writeNewMetadata(offset, block, Qcow2Preflight.REFBLOCK);
         blocks.put(offset, block);
         if (!self) {
             add(offset, 1);
         }
         file.flush();
         table[(int) t] = offset;
-        file.write(tableOffset + t * 8, ByteBuffer.allocate(8).putLong(0, offset).array());
+        file.writeMetadata(tableOffset + t * 8, ByteBuffer.allocate(8).putLong(0, offset).array(), Qcow2Preflight.REFTABLE);
         file.flush();
     }
 
@@ -221,14 +226,14 @@ final class Qcow2Refcounts {
             table = grown;
             tableOffset = newOffset;
             tableClusters = (int) clusters;
-            file.write(newOffset, tableBytes());
+            file.writeNewMetadata(newOffset, tableBytes(), Qcow2Preflight.REFTABLE);
             for (long k = 0; k < clusters; k++) {
                 add(newOffset + k * file.clusterSize, 1);
             }
-            file.write(newOffset, tableBytes()); // with the entries of blocks made for the table itself
+            file.writeMetadata(newOffset, tableBytes(), Qcow2Preflight.REFTABLE); // with the entries of blocks made for the table itself
             file.flush();
             ByteBuffer header = ByteBuffer.allocate(12).putLong(0, newOffset).putInt(8, (int) clusters);
-            file.write(48, header.array());
+            file.writeMetadata(48, header.array(), Qcow2Preflight.HEADER);
             file.flush();
             for (long k = 0; k < oldClusters; k++) {
                 add(oldOffset + k * file.clusterSize, -1);
