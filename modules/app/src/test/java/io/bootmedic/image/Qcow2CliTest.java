@@ -175,6 +175,78 @@ class Qcow2CliTest {
         assertEquals(before, TreeSnapshot.sha256(packed));
     }
 
+    /** The attacks that once got through (issue 21): each is refused by the preflight, exit 2, not one byte changed. */
+    @Test
+    void unusedL2EntriesPointingAtTheL1TableAreRefusedBeforeAnyWrite() throws Exception {
+        Path image = qcow2("l1-overlap.qcow2", "-o", "compat=1.1,cluster_size=65536");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.seek(40);
+            long l1 = f.readLong();
+            f.seek(l1);
+            long l2 = f.readLong() & 0x00FF_FFFF_FFFF_FE00L;
+            for (int i = 0; i < 65536 / 8; i++) {
+                f.seek(l2 + 8L * i);
+                if (f.readLong() == 0) {
+                    f.seek(l2 + 8L * i);
+                    f.writeLong(l1 | (1L << 63)); // "this guest cluster is the image's own, at the L1 table"
+                }
+            }
+        }
+        assertRefusedUnchanged(image, "maps guest data onto the L1 table");
+    }
+
+    @Test
+    void aRefcountBlockPastTheEndIsRefusedBeforeAnyWrite() throws Exception {
+        Path image = qcow2("refblock.qcow2", "-o", "compat=1.1,cluster_size=512");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.seek(48);
+            long table = f.readLong();
+            f.seek(table + 16);
+            f.writeLong((f.length() + 512 * 1000) / 512 * 512); // the third refcount block lies past the end of the file
+        }
+        assertRefusedUnchanged(image, "refcount block");
+    }
+
+    @Test
+    void aRefusalLeavesTheAutoclearBitsAsTheyWere() throws Exception {
+        Path image = qcow2("autoclear.qcow2", "-o", "compat=1.1");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.seek(88);
+            f.writeLong(1); // bitmaps extension consistent: a fix clears it, but only once it may write
+            f.seek(48);
+            long table = f.readLong();
+            f.seek(table);
+            f.writeLong(f.length() * 4 / 65536 * 65536);
+        }
+        assertRefusedUnchanged(image, "refcount block");
+    }
+
+    @Test
+    void aGarbageSnapshotTableIsRefused() throws Exception {
+        Path image = qcow2("snapshots.qcow2", "-o", "compat=1.1");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            long at = (f.length() + 65535) / 65536 * 65536;
+            byte[] garbage = new byte[65536];
+            new java.util.Random(4).nextBytes(garbage);
+            f.seek(at);
+            f.write(garbage);
+            f.seek(60);
+            f.writeInt(3);
+            f.writeLong(at);
+        }
+        assertFalse(Tools.run(List.of("qemu-img", "info", image.toString())).exit() == 0, "qemu-img cannot open it either");
+        assertRefusedUnchanged(image, "snapshot");
+    }
+
+    private static void assertRefusedUnchanged(Path image, String message) throws Exception {
+        String before = TreeSnapshot.sha256(image);
+        Cli fix = Cli.run("fix", "--image", image.toString());
+        assertEquals(2, fix.exit, fix.toString());
+        assertRefused(fix, image, message);
+        assertEquals(1, fix.err.strip().lines().filter(l -> l.contains(image.toString())).count(), fix.err);
+        assertEquals(before, TreeSnapshot.sha256(image), "a refusal changed the image");
+    }
+
     /** One clear line naming the file, the refusal exit code (not "no Windows"), no stack trace. */
     private static void assertRefused(Cli run, Path image, String message) {
         assertTrue(run.exit == 1 || run.exit == 2, run.toString()); // refused input: never 0, 3 or 4 ("no Windows")
