@@ -8,6 +8,7 @@ packages=(
   xz-utils tar                    # unpacking shared test data
   ntfs-3g libntfs-3g89 ntfs-3g-dev  # NTFS images, the library bootmedic drives through JNA, its headers (struct checks)
   gdisk fdisk dosfstools qemu-utils  # partitioned disk images (GPT, MBR), VHD/VHDX
+  qemu-system-x86                 # a real guest holding its disk open: the image-lock test
   libhivex-bin                    # independent registry hive reader to check ours against
   dislocker libbde-utils          # independent BitLocker readers to check ours against
   libfsntfs-utils                 # independent NTFS reader
