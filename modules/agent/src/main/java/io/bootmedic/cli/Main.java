@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.format.Printable;
 import io.bootmedic.util.AgentVersion;
 import picocli.CommandLine;
@@ -101,10 +102,10 @@ public class Main {
      * {@link Printable}: a name from an image or a file that deeper code quoted unfiltered still
      * cannot clear the screen, return the cursor or start a line of its own. No message of
      * bootmedic spans lines on purpose, so a line break is filtered like any control character.
+     * A JDK exception that reached here unexplained is put in words, never its class name.
      */
     static String line(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-        return "bootmedic: " + Printable.of(message, MAX_MESSAGE);
+        return "bootmedic: " + Printable.of(ErrorWords.message(e).strip(), MAX_MESSAGE);
     }
 
     /** Longer than any sentence bootmedic writes; a flood of text from a file stops here. */
