@@ -5,6 +5,7 @@ import io.bootmedic.batch.BatchRun;
 import io.bootmedic.batch.BatchState;
 import io.bootmedic.batch.BatchTargets;
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.RunOptions;
@@ -68,7 +69,7 @@ class BatchCommand implements Callable<Integer> {
         try {
             playbook = playbookOptions.load();
         } catch (PlaybookException e) {
-            err.println("bootmedic: playbook refused: " + e.getMessage());
+            err.println("bootmedic: playbook refused: " + Printable.of(e.getMessage()));
             err.println("Nothing was changed.");
             return ExitCodes.USAGE;
         }

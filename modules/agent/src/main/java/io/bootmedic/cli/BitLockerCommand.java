@@ -4,6 +4,7 @@ import io.bootmedic.bitlocker.BitLockerBlockDevice;
 import io.bootmedic.bitlocker.BitLockerMetadata;
 import io.bootmedic.bitlocker.Protector;
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.format.Printable;
 import io.bootmedic.image.ImageOpener;
 import io.bootmedic.image.WindowsCandidates;
 import io.bootmedic.image.block.BlockDevice;
@@ -97,10 +98,10 @@ class BitLockerCommand {
                 for (Object o : volumes) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> v = (Map<String, Object>) o;
-                    out.println(v.get("volume"));
+                    out.println(Printable.of(String.valueOf(v.get("volume")))); // the description is the metadata's, from the disk
                     v.forEach((k, val) -> {
                         if (!k.equals("protectors") && !k.equals("volume")) {
-                            out.printf("  %-17s %s%n", k, val);
+                            out.printf("  %-17s %s%n", k, Printable.of(String.valueOf(val)));
                         }
                     });
                     out.println("  protectors:");
@@ -146,7 +147,7 @@ class BitLockerCommand {
                     try {
                         r = keys.unlock(md);
                     } catch (io.bootmedic.bitlocker.BitLockerException e) {
-                        spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
+                        spec.commandLine().getErr().println("bootmedic: " + Printable.of(e.getMessage()));
                         return ExitCodes.LOCKED;
                     }
                     // refuses here, before the output exists, what it could not decrypt correctly

@@ -3,6 +3,7 @@ package io.bootmedic.cli;
 import io.bootmedic.collector.AgentConfig;
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.ReportUploader;
+import io.bootmedic.format.Printable;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportJson;
 
@@ -65,9 +66,9 @@ final class CollectorLink {
         try {
             ReportUploader.Outcome o;
             if (spooled != null && Files.isRegularFile(spooled)) {
-                o = uploader.upload(spooled, msg -> err.println("bootmedic: " + msg));
+                o = uploader.upload(spooled, msg -> err.println("bootmedic: " + Printable.of(msg)));
             } else {
-                o = uploader.send(ReportJson.toBytes(report), Path.of(report.runId() + ".json"), msg -> err.println("bootmedic: " + msg));
+                o = uploader.send(ReportJson.toBytes(report), Path.of(report.runId() + ".json"), msg -> err.println("bootmedic: " + Printable.of(msg)));
             }
             if (o.sent()) {
                 out.println("Report " + report.runId() + " sent to the collector at " + client.config().url() + (o.duplicate() ? " (it already had it)." : "."));
@@ -75,15 +76,15 @@ final class CollectorLink {
                     sendWaiting(client, outbox, out, err);
                 }
             } else if (spooled != null) {
-                err.println("bootmedic: the report was not sent: " + o.error());
+                err.println("bootmedic: the report was not sent: " + Printable.of(o.error()));
                 err.println("It waits in " + outbox + "; send it later with: bootmedic report upload --outbox " + outbox + " --config agent.conf");
             } else {
-                err.println("bootmedic: the report was not sent: " + o.error());
+                err.println("bootmedic: the report was not sent: " + Printable.of(o.error()));
                 err.println("It is kept on the repaired volume under bootmedic/reports/" + report.runId() + ".json; next time use --outbox DIR "
                         + "so unsent reports wait where 'bootmedic report upload' finds them.");
             }
         } catch (IOException e) {
-            err.println("bootmedic: the report was not sent: " + e.getMessage());
+            err.println("bootmedic: the report was not sent: " + Printable.of(e.getMessage()));
         }
     }
 
@@ -98,7 +99,7 @@ final class CollectorLink {
             int left = ReportUploader.pending(outbox).size();
             out.println("Also sent " + sent + " earlier report(s) waiting in " + outbox + (left == 0 ? "." : "; " + left + " still waiting."));
         } catch (IOException e) {
-            err.println("bootmedic: earlier reports in " + outbox + " stay there: " + e.getMessage());
+            err.println("bootmedic: earlier reports in " + Printable.of(outbox + " stay there: " + e.getMessage()));
         }
     }
 }

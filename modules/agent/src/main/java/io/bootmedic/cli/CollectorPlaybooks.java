@@ -4,6 +4,7 @@ import io.bootmedic.collector.client.Backoff;
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.CollectorException;
 import io.bootmedic.collector.client.ServedPlaybook;
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.playbook.PlaybookSet;
@@ -48,7 +49,7 @@ final class CollectorPlaybooks implements PlaybookSource {
         if (collector.isEmpty() || !(options.collectorPlaybooks || always)) {
             return PlaybookSource.fixed(alone);
         }
-        return new CollectorPlaybooks(alone, collector.get(), options.trusted(), m -> err.println("bootmedic: " + m));
+        return new CollectorPlaybooks(alone, collector.get(), options.trusted(), m -> err.println("bootmedic: " + Printable.of(m)));
     }
 
     @Override

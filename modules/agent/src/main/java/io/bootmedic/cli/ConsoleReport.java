@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
@@ -17,15 +18,17 @@ final class ConsoleReport {
         this.out = out;
     }
 
-    void print(Report r, String target, boolean dryRun, List<ReportWriter.Written> written) {
+    void print(Report r, String rawTarget, boolean dryRun, List<ReportWriter.Written> written) {
+        String target = Printable.of(rawTarget); // a folder or file name, perhaps from a batch list
         out.println("bootmedic " + r.agentVersion() + "  " + r.command() + (dryRun && r.command().equals("fix") ? " --dry-run" : "") + " " + target);
-        out.println("playbook " + r.playbook().id() + " (" + r.playbook().source() + ")   run " + r.runId());
+        // ids, sources, names, paths and errors below come from playbooks, images and collectors: each goes through Printable
+        out.println("playbook " + Printable.of(r.playbook().id() + " (" + r.playbook().source() + ")") + "   run " + r.runId());
         for (Report.AppliedPlaybook p : r.playbooks().subList(Math.min(1, r.playbooks().size()), r.playbooks().size())) {
-            out.println("  also applied: " + p.id() + " version " + p.version() + " (" + p.source()
-                    + (p.publication() == null ? "" : " publication " + p.publication()) + ", signed by " + p.signedBy() + ")");
+            out.println("  also applied: " + Printable.of(p.id() + " version " + p.version() + " (" + p.source()
+                    + (p.publication() == null ? "" : " publication " + p.publication()) + ", signed by " + p.signedBy() + ")"));
         }
         for (Report.RefusedPlaybook p : r.refusedPlaybooks()) {
-            out.println("  refused: " + (p.publication() == null ? "" : "publication " + p.publication() + ": ") + p.reason());
+            out.println("  refused: " + Printable.of((p.publication() == null ? "" : "publication " + p.publication() + ": ") + p.reason()));
         }
         out.println();
         List<String[]> rows = new ArrayList<>();
@@ -43,18 +46,18 @@ final class ConsoleReport {
         out.println();
         for (Report.VolumeReport v : r.volumes()) {
             if (v.error() != null) {
-                out.println("  " + v.label() + ": " + v.error());
+                out.println("  " + Printable.of(v.label() + ": " + v.error()));
             }
             for (Report.Action a : v.actions()) {
                 if (a.error() != null) {
-                    out.println("  " + a.path() + ": " + a.error());
+                    out.println("  " + Printable.of(a.path() + ": " + a.error()));
                 }
                 if (a.quarantinePath() != null) {
-                    out.println("  quarantined copy: " + a.quarantinePath() + "  (sha256 " + a.sha256() + ")");
+                    out.println("  quarantined copy: " + Printable.of(a.quarantinePath() + "  (sha256 " + a.sha256() + ")"));
                 }
             }
             for (String note : v.notes() == null ? List.<String>of() : v.notes()) {
-                out.println("  note: " + note);
+                out.println("  note: " + Printable.of(note));
             }
         }
         out.println(banner(r, target));
@@ -101,13 +104,13 @@ final class ConsoleReport {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i] == null ? 1 : row[i].length());
+                widths[i] = Math.max(widths[i], row[i] == null ? 1 : Printable.of(row[i]).length());
             }
         }
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
-                String cell = row[i] == null ? "-" : row[i];
+                String cell = row[i] == null ? "-" : Printable.of(row[i]);
                 line.append(cell);
                 if (i < row.length - 1) {
                     line.append(" ".repeat(widths[i] - cell.length() + 2));

@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.report.RunOutcome;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ class FixCommand extends RunCommandBase {
             throw new UsageError("--wait-network must be between 0 and 600 seconds (it delays WinRE's menu)");
         }
         target.keyOptions.collector().ifPresent(c -> io.bootmedic.collector.client.CollectorWait.system()
-                .await(c.config().url(), waitNetworkSeconds * 1000L, m -> err.println("bootmedic: " + m)));
+                .await(c.config().url(), waitNetworkSeconds * 1000L, m -> err.println("bootmedic: " + Printable.of(m))));
     }
 
     @Override

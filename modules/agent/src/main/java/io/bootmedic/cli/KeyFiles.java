@@ -2,6 +2,7 @@ package io.bootmedic.cli;
 
 import io.bootmedic.format.FormatException;
 import io.bootmedic.format.InputFiles;
+import io.bootmedic.format.Printable;
 import io.bootmedic.keys.KeyBundle;
 import io.bootmedic.keys.KeyFileException;
 import io.bootmedic.keys.KeyFileReader;
@@ -53,7 +54,7 @@ final class KeyFiles {
                 KeyStore opened = KeyBundle.open(bundle, passphrase);
                 opened.all().forEach(r -> store.add(new KeyRecord(r.id(), r.password(), r.host(),
                         KeyRecord.BUNDLE_SOURCE_PREFIX + bundle.getFileName() + ": " + r.source())));
-                System.err.println("keys: " + opened.size() + " recovery key(s) in bundle " + bundle);
+                System.err.println("keys: " + Printable.of(opened.size() + " recovery key(s) in bundle " + bundle));
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             } finally {
@@ -72,7 +73,7 @@ final class KeyFiles {
             r.records().forEach(store::add);
             System.err.println("keys: " + r.records().size() + " recovery key(s) read from " + f
                     + (r.problems().isEmpty() ? "" : ", " + r.problems().size() + " row(s) skipped:"));
-            r.problems().stream().limit(20).forEach(p -> System.err.println("  " + p));
+            r.problems().stream().limit(20).forEach(p -> System.err.println("  " + Printable.of(p.toString())));
         }
         store.conflicts().forEach(c -> System.err.println("keys: warning: " + c));
         return store;

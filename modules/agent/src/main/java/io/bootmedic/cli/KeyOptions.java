@@ -1,6 +1,7 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.format.Printable;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
 import io.bootmedic.keys.KeyCandidate;
 import io.bootmedic.keys.KeyChain;
@@ -124,7 +125,7 @@ public class KeyOptions {
         KeyChain chain = keys().chain(); // a malformed recovery password is a usage error before any volume is touched
         return (keyId, description) -> {
             KeyChain.Candidates walk = chain.walk(keyId == null ? List.of() : List.of(keyId), description,
-                    note -> System.err.println("keys: " + note));
+                    note -> System.err.println("keys: " + Printable.of(note)));
             return () -> {
                 for (Optional<KeyCandidate> next = walk.next(); next.isPresent(); next = walk.next()) {
                     KeyCandidate c = next.get();

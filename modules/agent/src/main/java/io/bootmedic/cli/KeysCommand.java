@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.keys.AmbiguousKeyIdException;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
 import io.bootmedic.keys.KeyId;
@@ -45,7 +46,7 @@ class KeysCommand {
                 spec.commandLine().getOut().println("OK: the recovery password is well formed (whether it opens a volume is only known when it is tried)");
                 return 0;
             } catch (InvalidRecoveryPasswordException e) {
-                spec.commandLine().getOut().println("WRONG: " + e.getMessage());
+                spec.commandLine().getOut().println("WRONG: " + Printable.of(e.getMessage()));
                 return ExitCodes.NEEDS_WORK;
             }
         }
@@ -140,7 +141,7 @@ class KeysCommand {
                             ? ", " + r.size() + " row(s) rejected: " + r : ""));
                 } catch (java.io.IOException e) {
                     failed++;
-                    spec.commandLine().getErr().println("bootmedic: " + in + " was not imported: " + e.getMessage());
+                    spec.commandLine().getErr().println("bootmedic: " + Printable.of(in + " was not imported: " + e.getMessage()));
                 }
             }
             return failed == 0 ? 0 : ExitCodes.NEEDS_WORK;
@@ -181,13 +182,13 @@ class KeysCommand {
                     return ExitCodes.NEEDS_WORK;
                 }
                 KeyRecord r = found.get();
-                spec.commandLine().getOut().println(r.id().display() + "  host " + (r.host() == null ? "?" : r.host()) + "  from " + r.source());
+                spec.commandLine().getOut().println(r.id().display() + "  host " + Printable.of((r.host() == null ? "?" : r.host()) + "  from " + r.source()));
                 if (reveal) {
                     spec.commandLine().getOut().println(r.password().reveal());
                 }
                 return 0;
             } catch (AmbiguousKeyIdException e) {
-                spec.commandLine().getOut().println("AMBIGUOUS: " + e.getMessage());
+                spec.commandLine().getOut().println("AMBIGUOUS: " + Printable.of(e.getMessage()));
                 return ExitCodes.NEEDS_WORK;
             }
         }

@@ -1,5 +1,7 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.ErrorWords;
+import io.bootmedic.format.Printable;
 import io.bootmedic.util.AgentVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,9 +66,10 @@ public class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter says = commandLine.getErr();
             if (e instanceof UsageError) {
-                commandLine.getErr().println("bootmedic: " + e.getMessage());
-                commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
+                says.println(line(e));
+                says.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
                 return ExitCodes.USAGE;
             }
             if (e instanceof java.io.UncheckedIOException u && u.getCause() instanceof io.bootmedic.format.FormatException f) {
@@ -74,31 +77,39 @@ public class Main {
             }
             if (e instanceof io.bootmedic.format.FormatException) {
                 // a refused input: its message names the file and what to do, and nothing was written
-                commandLine.getErr().println("bootmedic: " + e.getMessage());
+                says.println(line(e));
                 if (System.getenv("BOOTMEDIC_DEBUG") != null) {
-                    e.printStackTrace(commandLine.getErr());
+                    e.printStackTrace(says);
                 }
                 return ExitCodes.USAGE;
             }
             // a clear sentence, not a stack trace: the person reading this is fixing machines, not debugging
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            commandLine.getErr().println("bootmedic: " + message);
+            says.println(line(e));
             String command = parseResult.subcommand() == null ? "" : parseResult.subcommand().commandSpec().name();
-            if (e instanceof io.bootmedic.format.FormatException) {
-                // a refused input (damaged image, partition table, key file...): nothing was opened for change
-                commandLine.getErr().println("Nothing was changed.");
-                return ExitCodes.USAGE;
-            }
             if (java.util.Set.of("fix", "undo", "batch").contains(command)) {
-                commandLine.getErr().println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
+                says.println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
             }
             if (System.getenv("BOOTMEDIC_DEBUG") != null) {
-                e.printStackTrace(commandLine.getErr());
+                e.printStackTrace(says);
             }
             return ExitCodes.NEEDS_WORK;
         });
         return cl.execute(args);
     }
+
+    /**
+     * The one place an exception becomes a "bootmedic: ..." line. The whole message goes through
+     * {@link Printable}: a name from an image or a file that deeper code quoted unfiltered still
+     * cannot clear the screen, return the cursor or start a line of its own. No message of
+     * bootmedic spans lines on purpose, so a line break is filtered like any control character.
+     * A JDK exception that reached here unexplained is put in words, never its class name.
+     */
+    static String line(Throwable e) {
+        return "bootmedic: " + Printable.of(ErrorWords.message(e).strip(), MAX_MESSAGE);
+    }
+
+    /** Longer than any sentence bootmedic writes; a flood of text from a file stops here. */
+    static final int MAX_MESSAGE = 2000;
 
     static class Version implements CommandLine.IVersionProvider {
         @Override

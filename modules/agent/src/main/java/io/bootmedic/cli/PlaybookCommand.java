@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.playbook.PlaybookKeys;
 import io.bootmedic.playbook.PlaybookLoader;
@@ -71,7 +72,7 @@ class PlaybookCommand {
                 spec.commandLine().getOut().println("signed " + playbook + " -> " + sig);
                 return 0;
             } catch (PlaybookException e) {
-                spec.commandLine().getErr().println("bootmedic: " + e.getMessage());
+                spec.commandLine().getErr().println("bootmedic: " + Printable.of(e.getMessage()));
                 return ExitCodes.NEEDS_WORK;
             }
         }
@@ -90,10 +91,10 @@ class PlaybookCommand {
         public Integer call() {
             try {
                 var loaded = new PlaybookLoader(PlaybookLoader.trustedKeys(trusted, PlaybookOptions.defaultKeyDirs()), false).load(playbook);
-                spec.commandLine().getOut().println("OK: " + playbook + " (" + loaded.id() + ", " + loaded.rules().size() + " rule(s)) is signed by a trusted key");
+                spec.commandLine().getOut().println("OK: " + playbook + " (" + Printable.of(loaded.id()) + ", " + loaded.rules().size() + " rule(s)) is signed by a trusted key");
                 return 0;
             } catch (PlaybookException e) {
-                spec.commandLine().getErr().println("REFUSED: " + e.getMessage());
+                spec.commandLine().getErr().println("REFUSED: " + Printable.of(e.getMessage()));
                 return ExitCodes.NEEDS_WORK;
             }
         }

@@ -4,6 +4,7 @@ import io.bootmedic.collector.Readiness;
 import io.bootmedic.collector.client.Backoff;
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.CollectorException;
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.playbook.VerifyingKey;
@@ -104,14 +105,14 @@ class ReadinessCommand implements Callable<Integer> {
         while (true) {
             try {
                 client.sendReadiness(body);
-                out.println("Readiness of " + r.computerName() + " sent to " + client.config().url() + ": WinRE " + state
+                out.println("Readiness of " + Printable.of(r.computerName()) + " sent to " + client.config().url() + ": WinRE " + state
                         + (staged ? ", agent staged" : ", agent not staged") + ", " + keyIds.size() + " trusted key(s), " + (freeBytes >> 20) + " MB free.");
                 out.flush();
                 return ExitCodes.CLEAN;
             } catch (CollectorException e) {
                 long wait = backoff.next(e.retryAfterMillis());
                 if (!e.retryable() || System.currentTimeMillis() + wait > deadline) {
-                    err.println("bootmedic: readiness not sent: " + e.getMessage());
+                    err.println("bootmedic: readiness not sent: " + Printable.of(e.getMessage()));
                     err.println("The staging itself is done; run this command again when the collector is reachable.");
                     return ExitCodes.NEEDS_WORK;
                 }

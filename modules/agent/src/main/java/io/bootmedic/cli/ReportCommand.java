@@ -2,6 +2,7 @@ package io.bootmedic.cli;
 
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.ReportUploader;
+import io.bootmedic.format.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,14 +49,14 @@ class ReportCommand {
                 return ExitCodes.CLEAN;
             }
             List<ReportUploader.Outcome> results = new ReportUploader(client, retrySeconds * 1000L, Thread::sleep)
-                    .uploadAll(outbox, msg -> err.println("bootmedic: " + msg));
+                    .uploadAll(outbox, msg -> err.println("bootmedic: " + Printable.of(msg)));
             int sent = 0;
             for (ReportUploader.Outcome o : results) {
                 if (o.sent()) {
                     sent++;
                     out.println("sent    " + o.report().getFileName() + (o.duplicate() ? "  (the collector already had it)" : ""));
                 } else {
-                    out.println("waiting " + o.report().getFileName() + "  " + o.error());
+                    out.println("waiting " + Printable.of(o.report().getFileName() + "  " + o.error()));
                 }
             }
             int left = ReportUploader.pending(outbox).size();

@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.remediation.RunOptions;
@@ -66,7 +67,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         try {
             playbook = playbookOptions.load();
         } catch (PlaybookException e) {
-            err.println("bootmedic: playbook refused: " + e.getMessage());
+            err.println("bootmedic: playbook refused: " + Printable.of(e.getMessage()));
             err.println("Nothing was changed.");
             return ExitCodes.USAGE;
         }
@@ -83,10 +84,10 @@ abstract class RunCommandBase implements Callable<Integer> {
                     .run(chosen, outbox(), reportFile());
             if (chosen instanceof io.bootmedic.volumes.ImageTarget image) {
                 // a damaged copy of a header or table was worked around: the admin should know before trusting the disk
-                image.warnings().forEach(w -> err.println("bootmedic: warning: " + w));
+                image.warnings().forEach(w -> err.println("bootmedic: warning: " + Printable.of(w)));
             }
             for (String note : chosen.notes()) {
-                err.println("bootmedic: note: " + note);
+                err.println("bootmedic: note: " + Printable.of(note));
             }
         }
         Report report = result.report();
@@ -98,7 +99,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         for (ReportWriter.Written w : written) {
             if (w.error() != null) {
-                err.println("bootmedic: warning: could not write the report to " + w.where() + ": " + w.error());
+                err.println("bootmedic: warning: could not write the report to " + Printable.of(w.where() + ": " + w.error()));
             }
         }
         if (!dryRun() && target.keyOptions.collector().isPresent()) {

@@ -1,5 +1,6 @@
 package io.bootmedic.cli;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.remediation.JournalReader;
 import io.bootmedic.remediation.OpenedVolume;
 import io.bootmedic.remediation.Target;
@@ -44,7 +45,7 @@ class UndoCommand implements Callable<Integer> {
             List<OpenedVolume> volumes = t.open();
             for (OpenedVolume v : volumes) {
                 if (v.locked()) {
-                    out.println(v.label() + ": locked; unlock it to undo (" + v.lockedMessage() + ")");
+                    out.println(Printable.of(v.label() + ": locked; unlock it to undo (" + v.lockedMessage() + ")"));
                     allOk = false;
                     locked = true;
                     continue;
@@ -56,13 +57,13 @@ class UndoCommand implements Callable<Integer> {
                     result = v.neutralizer().undo(runId); // a run that neutralized in place while the volume was unclean
                 }
                 if (result.message() != null) {
-                    out.println(v.label() + ": " + result.message());
+                    out.println(Printable.of(v.label() + ": " + result.message()));
                 }
                 for (Undo.Restored r : result.files()) {
-                    out.println("  " + r.outcome() + "  " + r.path() + (r.detail() == null ? "" : "  (" + r.detail() + ")"));
+                    out.println("  " + Printable.of(r.outcome() + "  " + r.path() + (r.detail() == null ? "" : "  (" + r.detail() + ")")));
                 }
                 if (result.runId() != null && result.ok()) {
-                    out.println("UNDONE: run " + result.runId() + " on " + v.label() + " is rolled back.");
+                    out.println("UNDONE: run " + result.runId() + " on " + Printable.of(v.label()) + " is rolled back.");
                 }
                 allOk &= result.ok();
             }

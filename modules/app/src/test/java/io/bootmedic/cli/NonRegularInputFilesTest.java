@@ -99,6 +99,16 @@ class NonRegularInputFilesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"fifo", "dir", "chardev"})
+    void batchState(String kind) throws Exception {
+        // issue 21 #1: the state file is read before anything runs; a FIFO must not hang it
+        Path p = special(kind);
+        Path list = Files.writeString(tmp.resolve("list.txt"), root + "\n");
+        assertRefused("batch --state", kind, "batch", "--list", list.toString(), "--state", p.toString());
+        assertTrue(Files.exists(root.resolve(PracticeTree.CROWDSTRIKE_DIR).resolve(PracticeTree.FAULTY)), "nothing ran");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fifo", "dir", "chardev"})
     void bek(String kind) throws Exception {
         Path p = special(kind);
         assertRefused("--bek", kind, "scan", "--root", root.toString(), "--bek", p.toString());

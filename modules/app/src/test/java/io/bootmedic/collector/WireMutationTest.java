@@ -153,7 +153,7 @@ class WireMutationTest {
             Readiness.parse(Json.write(doc));
         });
         for (String m : List.of(p.getMessage(), r.getMessage())) {
-            assertTrue(m.contains("unknown field x?[2J" + "y".repeat(35) + "…") && m.chars().noneMatch(c -> c < 0x20), m);
+            assertTrue(m.contains("unknown field x?[2J" + "y".repeat(35) + "...") && m.chars().noneMatch(c -> c < 0x20), m);
         }
     }
 

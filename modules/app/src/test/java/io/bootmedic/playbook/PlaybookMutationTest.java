@@ -1,5 +1,6 @@
 package io.bootmedic.playbook;
 
+import io.bootmedic.fs.RelPath;
 import io.bootmedic.util.Json;
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,7 +39,8 @@ class PlaybookMutationTest {
     }
 
     private static final Object[] HOSTILE = {"REMOVE", null, 1, -1, 1.5, true, "", " ", "*", "**", "?", "../x", "a/b", "a\\b", "C:\\Windows",
-            "/etc", "..", "last tuesday", "*".repeat(1000) + "x", "A".repeat(5000), "ZZ", "A", List.of(), Map.of(), "\u0000", Long.MAX_VALUE};
+            "/etc", "..", "last tuesday", "*".repeat(1000) + "x", "A".repeat(5000), "ZZ", "A", List.of(), Map.of(), "\u0000", Long.MAX_VALUE,
+            "NUL", "nul.*", "COM1.sys", "Windows/CON/x", "Windows/System32/drivers/aux.txt", "lpt9. ", "CONOUT$"};
 
     private static void check(Map<String, Object> p, String what) {
         byte[] json = Json.write(p);
@@ -52,6 +55,7 @@ class PlaybookMutationTest {
         }
         for (Rule r : parsed.rules()) {
             assertTrue(!r.directory().isRoot() && r.glob().length() <= PlaybookParser.MAX_GLOB && !r.glob().contains("/"), what);
+            assertTrue(r.directory().parts().stream().noneMatch(RelPath::isWindowsDeviceName) && !RelPath.isWindowsDeviceName(r.glob()), what);
         }
     }
 
@@ -84,6 +88,29 @@ class PlaybookMutationTest {
                 p.put("rules", List.of(r));
                 check(p, "rule " + field + "=" + v);
             }
+        }
+    }
+
+    @Test
+    void aRuleNamingAWindowsDeviceIsRefused() {
+        // issue 21 #4: a directory or glob Windows would open as a device, in any case, with an extension or trailing dots and spaces
+        String[][] cases = {{"directory", "Windows/System32/CON"}, {"directory", "nul/drivers"}, {"directory", "Windows\\Com1.sys\\x"},
+                {"directory", "Windows/LPT1 ."}, {"directory", "Windows/CONIN$"}, {"glob", "NUL"}, {"glob", "nul.txt"}, {"glob", "COM9.sys"},
+                {"glob", "aux.*"}, {"glob", "conout$"}, {"glob", "prn. "}};
+        for (String[] c : cases) {
+            Map<String, Object> r = rule();
+            r.put(c[0], c[1]);
+            Map<String, Object> p = playbook();
+            p.put("rules", List.of(r));
+            PlaybookException e = assertThrows(PlaybookException.class, () -> PlaybookParser.parse(Json.write(p), "p.json"), c[1]);
+            assertTrue(e.getMessage().startsWith("rule 1 of playbook p.json") && e.getMessage().contains("device"), e.getMessage());
+        }
+        for (String nearMiss : new String[]{"CONFIG*.sys", "COM10.sys", "nulls.txt", "C-00000291*.sys"}) {
+            Map<String, Object> r = rule();
+            r.put("glob", nearMiss);
+            Map<String, Object> p = playbook();
+            p.put("rules", List.of(r));
+            assertDoesNotThrow(() -> PlaybookParser.parse(Json.write(p), "p.json"), nearMiss);
         }
     }
 

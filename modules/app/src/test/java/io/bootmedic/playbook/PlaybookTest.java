@@ -50,6 +50,24 @@ class PlaybookTest {
     }
 
     @Test
+    void aPlaybookNamingAWindowsDeviceIsRefusedWithExitCode2() throws Exception {
+        // issue 21 #4, as the technician meets it: one line naming the file and the device, exit 2, nothing changed
+        Path root = dir.resolve("c");
+        io.bootmedic.practice.PracticeTree.create(root);
+        java.util.Map<String, String> before = io.bootmedic.testutil.TreeSnapshot.of(root);
+        for (String directory : new String[]{"Windows/System32/drivers/nul", "Windows/COM1.sys", "Windows/System32/CONOUT$"}) {
+            Path file = Files.writeString(dir.resolve("device.json"), playbook(directory));
+            io.bootmedic.testutil.Cli run = io.bootmedic.testutil.Cli.run("fix", "--root", root.toString(), "--playbook", file.toString(),
+                    "--allow-unsigned-playbook");
+            assertEquals(2, run.exit, run.toString());
+            assertTrue(run.err.startsWith("bootmedic: playbook refused: rule 1 of playbook " + file) && run.err.contains("opens as the device"),
+                    run.err);
+            assertTrue(!run.err.contains("Exception"), run.err);
+            assertEquals(before, io.bootmedic.testutil.TreeSnapshot.of(root), run.toString());
+        }
+    }
+
+    @Test
     void refusesUnknownFieldsSoATypoCannotWidenARule() {
         String typo = playbook("Windows/System32").replace("modifiedBefore", "modifedBefore");
         PlaybookException e = assertThrows(PlaybookException.class, () -> PlaybookParser.parse(typo.getBytes(StandardCharsets.UTF_8), "t.json"));

@@ -81,6 +81,27 @@ class HostileJournalTest {
         assertTrue((run.out + run.err).contains("quarantinePath"), run.toString());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"undo", "fix"})
+    void aJournalNamingAWindowsDeviceIsRefusedAndLeftInPlace(String command) throws IOException {
+        // issue 21 #4: the quarantine path is the one bootmedic derives, but "nul.sys" is a device to Windows, not a file
+        String runId = "0b9c2a55-2d1b-4f7e-9c1a-1f0e0d0c0b0a";
+        String path = "Windows/System32/drivers/CrowdStrike/nul.sys";
+        Path dir = Files.createDirectories(root.resolve("bootmedic/journal"));
+        Files.writeString(dir.resolve(runId + ".json"), "{\"schema\":\"bootmedic.journal/v1\",\"runId\":\"" + runId + "\","
+                + "\"startedAt\":\"2024-07-19T05:00:00Z\",\"playbook\":\"x\",\"state\":\"committed\",\"finishedBy\":null,\"entries\":[{"
+                + "\"rule\":\"r\",\"path\":\"" + path + "\",\"quarantinePath\":\"bootmedic/quarantine/" + runId + "/" + path + "\",\"sha256\":\""
+                + "a".repeat(64) + "\",\"size\":1,\"created\":null,\"modified\":null,\"accessed\":null,\"state\":\"verified\",\"note\":null}]}");
+        Map<String, String> before = TreeSnapshot.of(tmp);
+
+        Cli run = Cli.run(command, "--root", root.toString());
+
+        assertEquals(before, withoutReports(TreeSnapshot.of(tmp)), run.toString());
+        assertNotEquals(0, run.exit, run.toString());
+        String said = run.out + run.err;
+        assertTrue(said.contains("bootmedic/journal/" + runId + ".json") && said.contains("opens as the device NUL"), said);
+    }
+
     /** fix writes its report (saying why the volume was refused) to bootmedic/reports: that is the one write it may make. */
     private static Map<String, String> withoutReports(Map<String, String> snapshot) {
         snapshot.keySet().removeIf(k -> k.contains("bootmedic/reports"));

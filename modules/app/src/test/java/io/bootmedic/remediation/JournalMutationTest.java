@@ -52,7 +52,8 @@ class JournalMutationTest {
     }
 
     private static final Object[] HOSTILE = {"REMOVE", null, 1, -1, 1.5, true, "", "x", "../../../outside/X", "a/b", "a\\b", "C:\\Windows",
-            "/etc/passwd", "last tuesday", "A".repeat(5000), List.of(), Map.of(), "\u0000", Long.MAX_VALUE};
+            "/etc/passwd", "last tuesday", "A".repeat(5000), List.of(), Map.of(), "\u0000", Long.MAX_VALUE, "NUL", "Windows/con.sys",
+            "bootmedic/quarantine/" + RUN + "/Windows/COM1", "Windows/System32/drivers/LPT9. /x.sys"};
 
     private static Journal read(Map<String, Object> m) throws JournalFormatException {
         return JournalReader.read(Json.write(m), "bootmedic/journal/" + RUN + ".json on test");
@@ -98,6 +99,23 @@ class JournalMutationTest {
     }
 
     @Test
+    void aJournalWhosePathsNameAWindowsDeviceIsRefused() {
+        // issue 21 #4: even with the quarantine path bootmedic would derive, undo must not move a file to or from a device name
+        for (String device : new String[]{"NUL", "nul.txt", "COM1.sys", "lpt1", "CONIN$", "aux. ", "Con .sys"}) {
+            for (String path : new String[]{"Windows/System32/drivers/CrowdStrike/" + device, "Windows/" + device + "/C-00000291-00000000-00000032.sys"}) {
+                Map<String, Object> e = entry();
+                e.put("path", path);
+                e.put("quarantinePath", "bootmedic/quarantine/" + RUN + "/" + path);
+                Map<String, Object> m = journal();
+                m.put("entries", List.of(e));
+                JournalFormatException x = assertThrows(JournalFormatException.class, () -> read(m), path);
+                assertTrue(x.getMessage().contains("bootmedic/journal/" + RUN + ".json") && x.getMessage().contains("its path is not a safe path")
+                        && x.getMessage().contains("device"), x.getMessage());
+            }
+        }
+    }
+
+    @Test
     void entriesThatAreNotObjectsAndTruncatedText() throws IOException {
         for (Object bad : new Object[]{List.of(1), List.of("x"), List.of(List.of()), "entries"}) {
             Map<String, Object> m = journal();
@@ -133,6 +151,7 @@ class JournalMutationTest {
         assertTrue(JournalReader.STATES.contains(j.state()), what);
         for (JournalEntry e : j.entries()) {
             assertNotNull(e.path(), what);
+            assertTrue(io.bootmedic.fs.RelPath.of(e.path()).parts().stream().noneMatch(io.bootmedic.fs.RelPath::isWindowsDeviceName), what);
             assertEquals(Quarantiner.quarantinePathFor(j.runId(), io.bootmedic.fs.RelPath.of(e.path())).toString(), e.quarantinePath(), what);
             assertTrue(e.sha256().matches("[0-9a-f]{64}") && e.size() >= 0 && JournalReader.ENTRY_STATES.contains(e.state()), what);
         }

@@ -2,6 +2,7 @@ package io.bootmedic.cli;
 
 import io.bootmedic.collector.client.CollectorClient;
 import io.bootmedic.collector.client.CollectorException;
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.PlaybookLoader;
 import io.bootmedic.util.Json;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ final class CollectorPlaybookCommand {
 
     /** A refusal (400, 404, 409) is the admin's input: exit 2 with the collector's sentence; anything else exit 1. */
     static int failed(PrintWriter err, CollectorException e) {
-        err.println("bootmedic: " + e.getMessage());
+        err.println("bootmedic: " + Printable.of(e.getMessage()));
         int s = e.status();
         return s == 400 || s == 404 || s == 409 ? ExitCodes.USAGE : ExitCodes.NEEDS_WORK;
     }

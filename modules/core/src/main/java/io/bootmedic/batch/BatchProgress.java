@@ -1,5 +1,7 @@
 package io.bootmedic.batch;
 
+import io.bootmedic.format.Printable;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -38,8 +40,9 @@ public final class BatchProgress {
             notClean++;
         }
         clearStatus();
-        out.printf(Locale.ROOT, "[%d/%d] %-10s %s  (%.1f s)%s%s%n", finished, total, outcome, target, seconds,
-                note == null ? "" : "  " + note, eta());
+        // target names come from a list file or a folder, notes from images: neither may move the cursor
+        out.printf(Locale.ROOT, "[%d/%d] %-10s %s  (%.1f s)%s%s%n", finished, total, Printable.of(outcome), Printable.of(target.toString()), seconds,
+                note == null ? "" : "  " + Printable.of(note), eta());
         status();
         out.flush();
     }
@@ -54,7 +57,7 @@ public final class BatchProgress {
 
     private void status() {
         if (terminal && !running.isEmpty()) {
-            String names = String.join(", ", running);
+            String names = Printable.of(String.join(", ", running));
             if (names.length() > 60) {
                 names = names.substring(0, 57) + "...";
             }

@@ -1,6 +1,7 @@
 package io.bootmedic.batch;
 
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.report.Report;
 import io.bootmedic.volumes.TargetFactory;
@@ -95,8 +96,7 @@ public final class BatchRun {
             return new BatchState.Entry(report.outcome().wire(), report.runId(), Instant.now().toString(), seconds(start), describe(report));
         } catch (Exception e) {
             // one bad disk must not stop the others
-            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start),
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return new BatchState.Entry("error", null, Instant.now().toString(), seconds(start), ErrorWords.message(e));
         }
     }
 

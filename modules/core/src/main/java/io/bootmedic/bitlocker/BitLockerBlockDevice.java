@@ -1,5 +1,6 @@
 package io.bootmedic.bitlocker;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
@@ -176,7 +177,7 @@ public final class BitLockerBlockDevice extends io.bootmedic.image.block.Stacked
                     }
                 } catch (GeneralSecurityException e) {
                     throw new IOException((decrypt ? "decrypting " : "encrypting ") + raw.describe() + " at byte " + p + " failed ("
-                            + e.getClass().getSimpleName() + ")", e);
+                            + ErrorWords.reason(e) + ")", e);
                 }
             }
             i += n;

@@ -1,5 +1,7 @@
 package io.bootmedic.bitlocker;
 
+import io.bootmedic.format.ErrorWords;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -64,7 +66,7 @@ abstract class SectorCipher {
                 case AES_CBC_128_ELEPHANT, AES_CBC_256_ELEPHANT -> new Elephant(key, tweak);
             };
         } catch (GeneralSecurityException e) {
-            throw new BitLockerException("the JDK cannot set up " + m.windowsName + " (" + e.getClass().getSimpleName() + ")");
+            throw new BitLockerException("the JDK cannot set up " + m.windowsName + " (" + ErrorWords.reason(e) + ")");
         }
     }
 

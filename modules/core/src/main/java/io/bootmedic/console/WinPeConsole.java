@@ -1,5 +1,6 @@
 package io.bootmedic.console;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.remediation.OpenedVolume;
 import io.bootmedic.report.RunOutcome;
 
@@ -64,9 +65,13 @@ public final class WinPeConsole implements Closeable {
         return open(System.out, logFile, keys);
     }
 
-    /** A timestamped line on screen and in the log. Callers pass no secrets; keys never reach here. */
+    /**
+     * A timestamped line on screen and in the log. Callers pass no secrets; keys never reach here.
+     * Labels, computer names and messages quoted in {@code text} come from the disks: the whole
+     * line goes through {@link Printable}, so none of them can clear the screen or fake a line.
+     */
     public void line(String text) {
-        String stamped = TIME.format(clock.instant()) + "  " + text;
+        String stamped = TIME.format(clock.instant()) + "  " + Printable.of(text);
         screen.println(stamped);
         screen.flush();
         if (log != null) {
@@ -76,7 +81,7 @@ public final class WinPeConsole implements Closeable {
                 log.flush();
             } catch (IOException e) {
                 log = null;
-                screen.println("         (the log file on the stick can no longer be written: " + e.getMessage()
+                screen.println("         (the log file on the stick can no longer be written: " + Printable.of(e.getMessage())
                         + "; the screen still shows everything)");
             }
         }

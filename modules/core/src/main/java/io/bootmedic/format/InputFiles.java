@@ -89,7 +89,7 @@ public final class InputFiles {
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason();
         }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ErrorWords.message(e);
     }
 
     /** For messages: whether a path is a regular file, without following a link. */

@@ -33,7 +33,7 @@ public final class TextFiles {
         } catch (AccessDeniedException e) {
             throw new FormatException(what + " " + path + " cannot be read: permission denied (run as a user who may read it, or copy it)");
         } catch (FileSystemException e) {
-            throw new FormatException(what + " " + path + " cannot be read: " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()));
+            throw new FormatException(what + " " + path + " cannot be read: " + ErrorWords.reason(e));
         } catch (FormatException e) {
             throw e;
         } catch (IOException e) {

@@ -1,10 +1,12 @@
 package io.bootmedic.fs;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.util.Sha256;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -14,7 +16,22 @@ import java.util.Arrays;
  */
 public record FileDigest(String sha256, long size, byte[] head) {
 
+    /**
+     * Reads {@code file} once. A file that cannot be read is an IOException saying which file on
+     * which volume and why in words ("permission denied"), not the JDK's bare path.
+     */
     public static FileDigest of(FileTree tree, RelPath file, int headLength) throws IOException {
+        try {
+            return read(tree, file, headLength);
+        } catch (UnsafePathException e) {
+            throw e; // already a sentence naming the path
+        } catch (IOException e) {
+            throw new IOException("cannot read " + file + " on " + tree.describe() + ": " + ErrorWords.reason(e)
+                    + (e instanceof AccessDeniedException ? " (run bootmedic as Administrator or root, or check the file's permissions)" : ""), e);
+        }
+    }
+
+    private static FileDigest read(FileTree tree, RelPath file, int headLength) throws IOException {
         MessageDigest md = Sha256.newDigest();
         byte[] head = new byte[headLength];
         int headFilled = 0;

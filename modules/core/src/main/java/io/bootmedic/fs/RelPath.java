@@ -1,21 +1,32 @@
 package io.bootmedic.fs;
 
+import io.bootmedic.format.Printable;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * A path relative to a volume root, checked so that it can never leave the volume:
  * no "..", no ".", no empty parts, no drive letters or streams (":"), not absolute.
  * Accepts '/' and '\' as separators in {@link #of}; a single component ({@link #resolve(String)})
  * may contain neither, so a name read from a journal or a disk can never smuggle in a path.
+ * No component may be a name Windows opens as a device (CON, NUL, COM1, ... with any extension):
+ * such a path in a playbook or a journal would reach a device instead of a file on the volume.
  * Components keep their case.
  */
 public final class RelPath {
     /** NTFS's limit on one name, in UTF-16 units. */
     public static final int MAX_NAME = 255;
     private static final RelPath ROOT = new RelPath(List.of());
+    /**
+     * The names Win32 maps to devices in every folder (Microsoft's "Naming Files, Paths, and
+     * Namespaces"), compared case-insensitively: COM0 and LPT0 and the superscript-digit forms
+     * are on that list too.
+     */
+    private static final Set<String> DEVICES = devices();
     private final List<String> parts;
 
     private RelPath(List<String> parts) {
@@ -80,11 +91,51 @@ public final class RelPath {
                 throw new IllegalArgumentException("'" + whole + "' contains a character NTFS does not allow in names");
             }
         }
+        if (isWindowsDeviceName(part)) {
+            throw new IllegalArgumentException("'" + Printable.of(whole) + "' has a component '" + Printable.of(part) + "' that Windows opens as the device "
+                    + deviceOf(part).toUpperCase(Locale.ROOT) + ", not as a file; paths may not name CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, CONIN$ or CONOUT$, "
+                    + "with or without an extension");
+        }
         if (part.endsWith(".") || part.endsWith(" ")) {
             // Win32 strips these, so "CrowdStrike." would alias "CrowdStrike"
             throw new IllegalArgumentException("'" + whole + "' has a component ending in '.' or ' '");
         }
         return part;
+    }
+
+    /**
+     * Whether Win32 would open {@code name} as a device rather than a file: CON, PRN, AUX, NUL,
+     * COM0-COM9, LPT0-LPT9 (and COM/LPT with a superscript 1-3), CONIN$, CONOUT$, in any case, also
+     * with an extension ("nul.txt", "COM1.sys") and with the trailing dots and spaces Win32 strips
+     * ("con .", "aux. ").
+     */
+    public static boolean isWindowsDeviceName(String name) {
+        return DEVICES.contains(deviceOf(name).toUpperCase(Locale.ROOT));
+    }
+
+    /** The part of a name Win32 compares with the device names: up to the first dot, without trailing dots and spaces. */
+    private static String deviceOf(String name) {
+        String n = stripDotsAndSpaces(name);
+        int dot = n.indexOf('.');
+        return stripDotsAndSpaces(dot >= 0 ? n.substring(0, dot) : n);
+    }
+
+    private static String stripDotsAndSpaces(String s) {
+        int end = s.length();
+        while (end > 0 && (s.charAt(end - 1) == '.' || s.charAt(end - 1) == ' ')) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    private static Set<String> devices() {
+        List<String> names = new ArrayList<>(List.of("CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"));
+        for (String port : List.of("COM", "LPT")) {
+            for (char d : "0123456789\u00B9\u00B2\u00B3".toCharArray()) {
+                names.add(port + d);
+            }
+        }
+        return Set.copyOf(names);
     }
 
     public RelPath resolve(String name) {

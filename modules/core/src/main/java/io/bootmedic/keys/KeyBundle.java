@@ -1,5 +1,6 @@
 package io.bootmedic.keys;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.format.Exact;
 import io.bootmedic.format.FormatException;
 import io.bootmedic.format.LeBytes;
@@ -121,7 +122,7 @@ public final class KeyBundle {
         } catch (AEADBadTagException e) {
             throw new BundleException("wrong passphrase for " + name + ", or the bundle was modified after it was made");
         } catch (GeneralSecurityException | RuntimeException e) {
-            throw new BundleException("key bundle " + name + " cannot be decrypted (" + e.getClass().getSimpleName() + "): it is damaged; make it again with 'bootmedic keys bundle'");
+            throw new BundleException("key bundle " + name + " cannot be decrypted (" + ErrorWords.reason(e) + "): it is damaged; make it again with 'bootmedic keys bundle'");
         }
         KeyStore store = new KeyStore();
         String text = new String(plain, StandardCharsets.UTF_8);

@@ -23,7 +23,9 @@ public final class PlatformFactory {
         try {
             return (Platform) Class.forName(impl).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the " + impl + " platform is missing from this build: " + e, e);
+            // a build defect: the minimized jar lost the class (BOOTMEDIC_DEBUG=1 shows which)
+            throw new IllegalStateException("the " + (impl.equals(WINDOWS) ? "Windows" : "Linux") + " support is missing from this build of bootmedic: "
+                    + "use the released jar, or report the build", e);
         }
     }
 }

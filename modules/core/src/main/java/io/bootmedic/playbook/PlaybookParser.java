@@ -102,6 +102,11 @@ public final class PlaybookParser {
         if (glob.contains("/") || glob.contains("\\") || glob.contains("..") || glob.contains(":")) {
             throw new PlaybookException(where + ": glob '" + glob + "' may only match names inside its directory (no '/', '\\', '..' or ':')");
         }
+        if (RelPath.isWindowsDeviceName(glob)) {
+            // "nul.*" or "COM1.sys": what it matches is a device to Windows, not a file
+            throw new PlaybookException(where + ": glob '" + glob + "' names a Windows device (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, CONIN$, CONOUT$), "
+                    + "not a file; name the files the rule is about");
+        }
         if (glob.replace("*", "").replace("?", "").isEmpty()) {
             throw new PlaybookException(where + ": glob '" + glob + "' matches every file; name the files the rule is about");
         }

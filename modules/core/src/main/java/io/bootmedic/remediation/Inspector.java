@@ -1,5 +1,6 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.format.Printable;
 import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
@@ -56,9 +57,7 @@ public final class Inspector {
     }
 
     private static String printable(String name) {
-        StringBuilder b = new StringBuilder();
-        name.codePoints().limit(300).forEach(c -> b.append(c < 0x20 || c == 0x7F ? String.format("\\x%02X", c) : Character.toString(c)));
-        return "'" + b + "'";
+        return "'" + Printable.of(name, 300) + "'";
     }
 
     private Finding judge(FileTree tree, Rule rule, RelPath path, FileStat stat) throws IOException {

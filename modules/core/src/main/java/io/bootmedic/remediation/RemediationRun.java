@@ -1,5 +1,6 @@
 package io.bootmedic.remediation;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookSet;
@@ -111,7 +112,8 @@ public final class RemediationRun {
             }
             findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, FileAction.KEPT, null, null)));
         } catch (IOException e) {
-            error = e.getMessage();
+            // a folder that cannot be listed is an AccessDeniedException whose message is only its path
+            error = ErrorWords.message(e);
         }
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), windows, v.journal(),
                 results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);

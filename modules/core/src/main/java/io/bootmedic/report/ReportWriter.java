@@ -1,5 +1,6 @@
 package io.bootmedic.report;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
@@ -34,7 +35,7 @@ public final class ReportWriter {
                 tree.writeDurably(dir.resolve(report.runId() + ".json"), json);
                 results.add(new Written(where, null));
             } catch (IOException e) {
-                results.add(new Written(where, e.getMessage()));
+                results.add(new Written(where, ErrorWords.message(e)));
             }
         }
         if (outbox != null) {
@@ -52,7 +53,7 @@ public final class ReportWriter {
             DurableFiles.write(file, json);
             return new Written(file.toString(), null);
         } catch (IOException e) {
-            return new Written(file.toString(), e.toString());
+            return new Written(file.toString(), ErrorWords.message(e));
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.bootmedic.util;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.bootmedic.format.Printable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -75,14 +76,13 @@ public final class Json {
     }
 
     /**
-     * The first key of {@code map} not in {@code known}, made fit for an error message (at most 40
-     * characters, control characters as '?'), or null when every key is known.
+     * The first key of {@code map} not in {@code known}, made fit for an error message by
+     * {@link Printable} (at most 40 characters), or null when every key is known.
      */
     public static String firstUnknownField(Map<String, Object> map, java.util.Set<String> known) {
         for (String k : map.keySet()) {
             if (!known.contains(k)) {
-                String shown = k.length() > 40 ? k.substring(0, 40) + "…" : k;
-                return shown.replaceAll("\\p{Cntrl}", "?");
+                return Printable.of(k, 40);
             }
         }
         return null;

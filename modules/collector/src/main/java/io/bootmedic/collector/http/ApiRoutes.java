@@ -6,6 +6,7 @@ import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
 import io.bootmedic.collector.store.ReportStore;
 import io.bootmedic.collector.store.ReportSummary;
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.keys.KeyFileReader;
 import io.bootmedic.keys.KeyId;
 import io.bootmedic.util.Json;
@@ -163,7 +164,7 @@ final class ApiRoutes {
             try {
                 audit.record(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex), null);
             } catch (AuditLog.AuditUnavailableException e) {
-                System.err.println("collector: audit write failed for a refused key request: " + e.getCause());
+                System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e.getCause()));
             }
             metrics.count("bootmedic_key_releases_total", "result", "no_incident");
             throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
@@ -180,7 +181,7 @@ final class ApiRoutes {
             released = escrow.release(keyId, who.actor(), HttpIo.remote(ex), now);
         } catch (AuditLog.AuditUnavailableException e) {
             metrics.count("bootmedic_key_releases_total", "result", "audit_failed");
-            System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + e.getCause());
+            System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + ErrorWords.message(e.getCause()));
             ex.setHeader("Retry-After", "30"); // agents back off instead of hammering a collector whose database is down
             throw new HttpIo.HttpError(503, "the audit log cannot be written, so no key is released; the collector's operator must fix its database");
         }

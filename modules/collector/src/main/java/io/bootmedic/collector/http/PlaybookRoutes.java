@@ -3,6 +3,7 @@ package io.bootmedic.collector.http;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.PlaybookScope;
 import io.bootmedic.collector.store.PlaybookStore;
+import io.bootmedic.format.Printable;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookException;
 import io.bootmedic.playbook.PlaybookLoader;
@@ -86,7 +87,7 @@ final class PlaybookRoutes {
         try {
             keys = PlaybookLoader.trustedKeys(List.of(), List.of(trustedKeys));
         } catch (PlaybookException e) {
-            System.err.println("collector: " + e.getMessage());
+            System.err.println("collector: " + Printable.of(e.getMessage()));
             throw new HttpIo.HttpError(500, "the collector cannot read its trusted keys; its operator must fix " + trustedKeys.getFileName() + "/");
         }
         if (keys.isEmpty()) {

@@ -2,6 +2,7 @@ package io.bootmedic.collector.http;
 
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.Revocations;
+import io.bootmedic.format.Printable;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -87,7 +88,7 @@ final class Router extends Handler.Abstract {
         } catch (org.eclipse.jetty.io.EofException e) {
             // the client went away mid-answer: nothing to answer, nothing to debug
         } catch (Exception e) {
-            System.err.println("collector: " + ex.method() + " " + path + " failed:");
+            System.err.println("collector: " + Printable.of(ex.method() + " " + path) + " failed:"); // the path is the caller's
             e.printStackTrace();
             respondQuietly(ex, 500, "internal error; the collector's log has the details", path);
         } finally {

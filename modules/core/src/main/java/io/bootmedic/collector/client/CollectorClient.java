@@ -1,6 +1,7 @@
 package io.bootmedic.collector.client;
 
 import io.bootmedic.collector.AgentConfig;
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.keys.InvalidRecoveryPasswordException;
 import io.bootmedic.keys.KeyId;
 import io.bootmedic.keys.RecoveryPassword;
@@ -249,14 +250,15 @@ public final class CollectorClient {
         } catch (SSLHandshakeException e) {
             if (!aboutTheCertificate(e)) {
                 // the peer went away mid-handshake (a collector restarting or killed behind a balancer): try again
-                throw new CollectorException("cannot reach the collector at " + config.url() + ": " + e, 0, true);
+                throw new CollectorException("cannot reach the collector at " + config.url() + ": " + ErrorWords.reason(e), 0, true);
             }
             String why = e.getMessage() != null && e.getMessage().contains("pin mismatch") ? e.getMessage().substring(e.getMessage().indexOf("certificate pin"))
-                    : e.getMessage();
+                    : ErrorWords.scrub(e.getMessage());
             throw new CollectorException("TLS with " + config.url() + " failed: " + why
                     + ". If the collector was set up again, copy its new agent.conf to the boot media.", 0, false);
         } catch (IOException e) {
-            throw new CollectorException("cannot reach the collector at " + config.url() + ": " + e, 0, true);
+            // words, not "java.net.ConnectException: Connection refused"
+            throw new CollectorException("cannot reach the collector at " + config.url() + ": " + ErrorWords.reason(e), 0, true);
         } finally {
             if (c != null) {
                 c.disconnect();

@@ -1,5 +1,7 @@
 package io.bootmedic.collector.client;
 
+import io.bootmedic.format.ErrorWords;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -67,9 +69,9 @@ public final class CollectorWait {
                             + "going on without it");
                     return Result.REFUSED;
                 }
-                lastError = e.getMessage();
+                lastError = ErrorWords.reason(e);
             } catch (IOException | IllegalArgumentException e) { // unresolved name, no route, timeout
-                lastError = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                lastError = ErrorWords.reason(e);
             }
             if (attempt == 1) {
                 progress.accept("waiting up to " + budgetMillis / 1000 + " s for the network and the collector at " + url.getHost() + ":" + port);

@@ -1,5 +1,6 @@
 package io.bootmedic.platform.windows;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.keys.RecoveryPassword;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControl;
@@ -65,7 +66,7 @@ public final class FallbackBitLockerControl implements BitLockerControl {
                 log.accept("BitLocker WMI failed (" + e.getMessage() + "); using manage-bde from now on.");
             } catch (RuntimeException | LinkageError e) {
                 primaryBroken = true;
-                log.accept("BitLocker WMI failed (" + e + "); using manage-bde from now on.");
+                log.accept("BitLocker WMI failed (" + ErrorWords.message(e) + "); using manage-bde from now on.");
             }
         }
         return call.on(fallback);
