@@ -57,7 +57,26 @@ final class VhdBat {
                 entries[first + i] = e;
             }
         }
+        requireDisjoint(name, entries, bitmapBytes + (long) h.blockSize());
         return new VhdBat(entries);
+    }
+
+    /** No two entries may share space: a write into one block would change the other. */
+    private static void requireDisjoint(String name, int[] entries, long blockBytes) throws ImageFormatException {
+        long[] present = java.util.Arrays.stream(entries).mapToLong(Integer::toUnsignedLong).filter(s -> s != UNALLOCATED).sorted().toArray();
+        for (int i = 1; i < present.length; i++) {
+            if (present[i] * 512 < present[i - 1] * 512 + blockBytes) {
+                throw new ImageFormatException(name + " is damaged: two blocks of its table share the bytes at " + present[i] * 512
+                        + " (a write to one would change the other); nothing was written");
+            }
+        }
+    }
+
+    /** The structures a write must never touch: the footer copy, the dynamic header and this table. */
+    static void declare(io.bootmedic.image.block.MetadataMap map, VhdFooter footer, VhdDynamicHeader h) throws ImageFormatException {
+        map.declare(0, VhdFooter.SIZE, "VHD footer copy");
+        map.declare(footer.dataOffset(), VhdDynamicHeader.SIZE, "VHD dynamic header");
+        map.declare(h.tableOffset(), (4L * h.maxTableEntries() + 511) / 512 * 512, VhdBlockDevice.TABLE);
     }
 
     private static boolean overlapsMetadata(long at, long length, VhdFooter footer, VhdDynamicHeader h) {

@@ -1,7 +1,9 @@
 package io.bootmedic.image.vhd;
 
+import io.bootmedic.image.block.GuardedFile;
 import io.bootmedic.image.block.ImageFile;
 import io.bootmedic.image.block.ImageFormatException;
+import io.bootmedic.image.block.MetadataMap;
 import io.bootmedic.image.block.StackedBlockDevice;
 
 import java.io.IOException;
@@ -23,7 +25,10 @@ import java.util.List;
  * a writer to leave behind.
  */
 public final class VhdBlockDevice extends StackedBlockDevice {
+    static final String TABLE = "VHD block table";
     private final ImageFile file;
+    /** Every write goes through it: data never lands in the footer copy, the header or the table. */
+    private GuardedFile guard;
     private final VhdFooter footer;
     private final long size;
     private final VhdDynamicHeader header;
@@ -91,11 +96,21 @@ public final class VhdBlockDevice extends StackedBlockDevice {
                 throw new ImageFormatException(name + ": a fixed VHD of " + footer.currentSize() + " bytes cannot fit in a " + file.size()
                         + "-byte file; it is truncated (copy it again)");
             }
-            return new VhdBlockDevice(file, footer, null, null, false, warnings);
+            VhdBlockDevice fixed = new VhdBlockDevice(file, footer, null, null, false, warnings);
+            MetadataMap map = new MetadataMap(name);
+            map.declare(footerAt, VhdFooter.SIZE, "VHD footer");
+            map.seal();
+            fixed.guard = new GuardedFile(file, map);
+            return fixed;
         }
         VhdDynamicHeader header = VhdDynamicHeader.read(file, footer, footerAt);
         VhdBat bat = VhdBat.read(file, footer, header, bitmapBytes(header.blockSize()), footerAt);
-        return new VhdBlockDevice(file, footer, header, bat, damaged, warnings);
+        VhdBlockDevice device = new VhdBlockDevice(file, footer, header, bat, damaged, warnings);
+        MetadataMap map = new MetadataMap(name);
+        VhdBat.declare(map, footer, header); // overlapping structures are damage, refused here
+        map.seal();
+        device.guard = new GuardedFile(file, map);
+        return device;
     }
 
     /** One bit per 512-byte sector, padded to whole sectors. */
@@ -148,11 +163,11 @@ public final class VhdBlockDevice extends StackedBlockDevice {
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
         if (header == null) {
-            file.write(offset, src);
+            guard.write(offset, src);
             return;
         }
         if (footerDamaged) {
-            file.write(footerOffset, ByteBuffer.wrap(footer.raw()));
+            guard.write(footerOffset, ByteBuffer.wrap(footer.raw()));
             file.flush();
             footerDamaged = false;
         }
@@ -165,7 +180,7 @@ public final class VhdBlockDevice extends StackedBlockDevice {
             if (!bat.present(block)) {
                 allocate(block);
             }
-            file.write(bat.offset(block) + bitmapBytes + inBlock, part);
+            guard.write(bat.offset(block) + bitmapBytes + inBlock, part);
             src.position(src.position() + n);
             offset += n;
         }
@@ -179,15 +194,15 @@ public final class VhdBlockDevice extends StackedBlockDevice {
         if (newFooter / 512 >= VhdBat.UNALLOCATED) {
             throw new ImageFormatException(file.describe() + ": the VHD would grow past 2 TiB, the format's limit; nothing more was written");
         }
-        file.extend(newFooter + VhdFooter.SIZE);
-        file.write(newFooter, ByteBuffer.wrap(footer.raw()));
+        guard.extend(newFooter + VhdFooter.SIZE);
+        guard.write(newFooter, ByteBuffer.wrap(footer.raw()));
         byte[] bitmap = new byte[bitmapBytes];
         Arrays.fill(bitmap, (byte) 0xFF); // every sector of the block is present (its data is zeros until written)
-        file.write(blockStart, ByteBuffer.wrap(bitmap));
-        file.write(blockStart + bitmapBytes, ByteBuffer.allocate(blockSize));
+        guard.write(blockStart, ByteBuffer.wrap(bitmap));
+        guard.write(blockStart + bitmapBytes, ByteBuffer.allocate(blockSize));
         file.flush();
         bat.set(block, blockStart);
-        file.write(header.tableOffset() + 4L * block, ByteBuffer.allocate(4).putInt(0, (int) (blockStart / 512)));
+        guard.writeMetadata(header.tableOffset() + 4L * block, ByteBuffer.allocate(4).putInt(0, (int) (blockStart / 512)), TABLE);
         file.flush();
         footerOffset = newFooter;
     }

@@ -2,6 +2,7 @@ package io.bootmedic.image.vhdx;
 
 import io.bootmedic.format.Exact;
 import io.bootmedic.format.FormatException;
+import io.bootmedic.image.block.GuardedFile;
 import io.bootmedic.image.block.ImageFile;
 import io.bootmedic.image.block.ImageFormatException;
 
@@ -89,11 +90,20 @@ final class VhdxBat {
         return at;
     }
 
+    long chunkRatio() {
+        return chunkRatio;
+    }
+
+    long entries() {
+        return entries;
+    }
+
     /** Records that payload block {@code block} now lives at {@code at} (1 MiB-aligned): the file first, then the cache. */
-    synchronized void setPresent(long block, long at) throws IOException {
+    synchronized void setPresent(long block, long at, GuardedFile guard) throws IOException {
         long index = index(block);
         long value = (at / MB) << 20 | PAYLOAD_FULLY_PRESENT;
-        file.write(regions.bat().offset() + 8 * index, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+        guard.writeMetadata(regions.bat().offset() + 8 * index, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value),
+                VhdxPreflight.BAT);
         long[] page = pages.get(index / (PAGE_BYTES / 8));
         if (page != null) {
             page[(int) (index % (PAGE_BYTES / 8))] = value;

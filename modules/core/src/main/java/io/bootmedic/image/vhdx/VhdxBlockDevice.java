@@ -1,6 +1,7 @@
 package io.bootmedic.image.vhdx;
 
 import io.bootmedic.format.FormatException;
+import io.bootmedic.image.block.GuardedFile;
 import io.bootmedic.image.block.ImageFile;
 import io.bootmedic.image.block.ImageFormatException;
 import io.bootmedic.image.block.StackedBlockDevice;
@@ -29,11 +30,14 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
     private final VhdxMetadata meta;
     private final VhdxBat bat;
     private final List<String> warnings;
+    /** Every write goes through it: null when the image is only read. */
+    private final GuardedFile guard;
     private boolean headersUpdated;
 
-    private VhdxBlockDevice(ImageFile file, VhdxHeader header, VhdxMetadata meta, VhdxBat bat, List<String> warnings) {
+    private VhdxBlockDevice(ImageFile file, VhdxHeader header, VhdxMetadata meta, VhdxBat bat, List<String> warnings, GuardedFile guard) {
         super(file, true);
         this.file = file;
+        this.guard = guard;
         this.header = header;
         this.meta = meta;
         this.bat = bat;
@@ -54,7 +58,12 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
         VhdxRegionTable regions = regionTable(file, warnings);
         VhdxMetadata meta = VhdxMetadata.read(file, regions.metadata());
         VhdxBat bat = VhdxBat.open(file, regions, meta);
-        return new VhdxBlockDevice(file, header, meta, bat, warnings);
+        GuardedFile guard = null;
+        if (!file.isReadOnly() && !header.logDirty()) {
+            // nothing is written, headers included, before every structure a write could touch is checked
+            guard = new GuardedFile(file, VhdxPreflight.check(file, header, regions, meta, bat.chunkRatio(), bat.entries()));
+        }
+        return new VhdxBlockDevice(file, header, meta, bat, warnings, guard);
     }
 
     /** [MS-VHDX] 2.2.2.1: of the valid headers, the one with the greater SequenceNumber. */
@@ -152,6 +161,9 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
             throw new IOException(file.describe() + ": the VHDX log holds changes that were never applied; open the disk once in Hyper-V "
                     + "(or run 'qemu-img check -r all') before repairing it. Nothing was written.");
         }
+        if (guard == null) {
+            throw new IOException(file.describe() + " is open read-only");
+        }
         if (!headersUpdated) {
             updateHeaders();
         }
@@ -164,7 +176,7 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
             if (at < 0) {
                 at = allocate(block);
             }
-            file.write(at + inBlock, src.slice(src.position(), n));
+            guard.write(at + inBlock, src.slice(src.position(), n));
             src.position(src.position() + n);
             offset += n;
         }
@@ -173,10 +185,10 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
     /** A new block at the 1 MiB-aligned end of the file: zeros written first, then the table entry. */
     private long allocate(long block) throws IOException {
         long at = (file.size() + MB - 1) / MB * MB;
-        file.extend(at + meta.blockSize());
-        file.write(at, ByteBuffer.allocate(meta.blockSize()));
+        guard.extend(at + meta.blockSize());
+        guard.write(at, ByteBuffer.allocate(meta.blockSize()));
         file.flush();
-        bat.setPresent(block, at);
+        bat.setPresent(block, at, guard);
         file.flush();
         return at;
     }
@@ -190,7 +202,7 @@ public final class VhdxBlockDevice extends StackedBlockDevice {
         new SecureRandom().nextBytes(guids);
         h.put(16, guids);
         h.putInt(4, VhdxHeader.crc32c(next, 4));
-        file.write(header.otherSlot(), ByteBuffer.wrap(next));
+        guard.writeMetadata(header.otherSlot(), ByteBuffer.wrap(next), VhdxPreflight.HEAD);
         file.flush();
         headersUpdated = true;
     }
