@@ -415,11 +415,6 @@ public final class EowMap {
         return Math.min(next, r.end());
     }
 
-    /** Where the last region ends: the size of the volume the map was made for (the size of the volume it was read from). */
-    public long end() {
-        return regions.isEmpty() ? 0 : regions.get(regions.size() - 1).end();
-    }
-
     /** Bytes in encrypted chunks, and bytes the regions cover. */
     public long[] encryptedAndTotal() {
         long enc = 0;
