@@ -664,6 +664,53 @@ class EowMapMutationTest {
         }
     }
 
+    // ---------------------------------------------------------------- the fuzz target's seeds
+
+    private static final Path SEEDS = Path.of("modules/app/src/test/resources/io/bootmedic/fuzz/EowMapFuzzTestInputs/map");
+
+    /**
+     * The seeds of EowMapFuzzTest are these maps, for its 1 MiB volume (boot sectors moved to
+     * 0x20000, FVE-EOW copies at 0xC0000 and 0xC1000, 64 KiB chunks), from 0xC0000 on: one in
+     * Windows' layout, and one each with a region past the end, the same bitmap twice and
+     * overlapping regions. {@code -Dbootmedic.writeFuzzSeeds=true} writes them again.
+     */
+    @Test
+    void fuzzSeedsAreTheBuildersMaps() throws Exception {
+        long size = io.bootmedic.fuzz.FuzzLayout.VOLUME;
+        long[] infoAt = {io.bootmedic.fuzz.FuzzLayout.EOW_AREA, io.bootmedic.fuzz.FuzzLayout.EOW_AREA + 0x1000};
+        java.util.Map<String, Built> seeds = new java.util.LinkedHashMap<>();
+        seeds.put("windows-layout", windowsLike(size, 0x20000, infoAt, 64 << 10));
+        Built past = windowsLike(size, 0x20000, infoAt, 64 << 10);
+        past.regions[3] = new long[]{past.regions[3][0], past.regions[3][1] + (64 << 10)};
+        seeds.put("region-past-the-end", past);
+        Built overlap = windowsLike(size, 0x20000, infoAt, 64 << 10);
+        overlap.regions[2] = new long[]{overlap.regions[2][0] - 4096, overlap.regions[2][1] + 4096};
+        seeds.put("overlapping-regions", overlap);
+        seeds.put("same-bitmap-twice", windowsLike(size, 0x20000, infoAt, 64 << 10));
+        boolean write = Boolean.getBoolean("bootmedic.writeFuzzSeeds");
+        for (var e : seeds.entrySet()) {
+            Built b = e.getValue();
+            Counting p = synthesised(b);
+            if (e.getKey().equals("same-bitmap-twice")) {
+                for (long at : infoAt) {
+                    le(p.at(at)).putLong(56 + 8 * 3, b.bitmapAt[1]);
+                    crcAt(p.at(at), 0, p.at(at).length, 36);
+                }
+            }
+            EowMap map = readOrRefuse(p, infoAt, new LinkedHashSet<>());
+            assertEquals(e.getKey().equals("windows-layout"), map != null, e.getKey());
+            long end = p.parts.lastEntry().getKey() + p.parts.lastEntry().getValue().length;
+            byte[] seed = new byte[(int) (end - infoAt[0])];
+            p.parts.forEach((at, bytes) -> System.arraycopy(bytes, 0, seed, (int) (at - infoAt[0]), bytes.length));
+            Path file = SEEDS.resolve(e.getKey());
+            if (write) {
+                Files.createDirectories(SEEDS);
+                Files.write(file, seed);
+            }
+            assertArrayEquals(seed, Files.readAllBytes(file), file + " is not the builder's map (-Dbootmedic.writeFuzzSeeds=true writes it)");
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     static ByteBuffer le(int size) {
