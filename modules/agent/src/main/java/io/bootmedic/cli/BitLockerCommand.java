@@ -63,8 +63,8 @@ class BitLockerCommand {
                     v.put("state", md.decrypted() ? "decrypted" : conversion.startsWith("partly") ? "partially encrypted"
                             : conversion.equals("encrypted") || conversion.startsWith("encrypted (") ? "locked" : "unreadable");
                     v.put("conversion", conversion);
-                    long declared = Math.max(md.eow != null ? md.eow.end() : 0,
-                            md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED ? md.encryptedSize : 0);
+                    // not the conversion map's end: a map reaching past the volume is refused as damaged, never read as a short copy
+                    long declared = md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED ? md.encryptedSize : 0;
                     if (declared > c.volume().size()) {
                         v.put("missing", "the image holds " + c.volume().size() + " of the volume's " + declared + " bytes: the last "
                                 + (declared - c.volume().size()) + " are missing");
@@ -190,13 +190,11 @@ class BitLockerCommand {
 
         /**
          * How big the volume says it is: the metadata's encrypted size (the whole volume once fully
-         * encrypted), the end of the encrypt-on-write map, and the decrypted file system's own size.
+         * encrypted) and the decrypted file system's own size. The encrypt-on-write map is not asked:
+         * its regions end exactly at the end of the volume, or it was refused as damaged before this.
          */
         static long declaredSize(BitLockerMetadata md, BlockDevice plain) throws java.io.IOException {
             long declared = md.state == io.bootmedic.bitlocker.FveState.ENCRYPTED && md.eow == null ? md.encryptedSize : 0;
-            if (md.eow != null) {
-                declared = Math.max(declared, md.eow.end());
-            }
             byte[] boot = plain.read(0, 512);
             ByteBuffer b = ByteBuffer.wrap(boot).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             long bytesPerSector = Short.toUnsignedInt(b.getShort(11));

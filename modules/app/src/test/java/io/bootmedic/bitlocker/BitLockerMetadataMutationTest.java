@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class BitLockerMetadataMutationTest {
     /** The parts of a volume the parser reads, kept in memory; writes fail the test. */
-    static final class Parts implements BlockDevice {
+    static class Parts implements BlockDevice {
         final TreeMap<Long, byte[]> parts = new TreeMap<>();
         long size;
 

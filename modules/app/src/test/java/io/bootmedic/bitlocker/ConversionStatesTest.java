@@ -137,6 +137,72 @@ class ConversionStatesTest {
         assertEquals("clean", JSON.readTree(again.out).get("outcome").asText(), again.toString());
     }
 
+    /**
+     * Issue 21: the preflight comes before the first write of the whole run, not only of its own
+     * volume. Partition 1 holds a plain NTFS that needs fixing, whose journal Windows left unclean
+     * (so {@code --journal reset} writes as soon as it is opened for writing), partition 2 a
+     * used-space-only conversion whose map (CRC-32s right) puts its last region past the end of the
+     * partition: the fix is refused with exit 2 and one line naming partition 2 and the bitmap, and
+     * the disk is not written at all (before issue 21, partition 1 was opened, and its journal
+     * reset, before partition 2 was looked at).
+     */
+    @Test
+    void aDamagedMapOnTheSecondVolumeIsRefusedBeforeTheFirstIsWritten() throws Exception {
+        Path eow = tmp.resolve("eow.img");
+        BitLockerVolumeBuilder.around(plain).recoveryPassword(RP).encryptOnWrite(CHUNK, PATTERN).seed(14).build(eow);
+        long bitmap2;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(eow.toFile(), "rw")) {
+            byte[] boot = new byte[512];
+            f.readFully(boot);
+            long info = le(boot).getLong(200);
+            byte[] head = new byte[72];
+            f.seek(info);
+            f.readFully(head);
+            bitmap2 = le(head).getLong(64);
+            byte[] block = new byte[512];
+            f.seek(bitmap2);
+            f.readFully(block);
+            le(block).putLong(28, le(block).getLong(28) + (1 << 20)); // region 2 one MiB longer than the volume
+            le(block).putInt(56, 0);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(block, 0, 512);
+            le(block).putInt(56, (int) crc.getValue());
+            f.seek(bitmap2);
+            f.write(block);
+        }
+        Path ntfs = tmp.resolve("p1.ntfs");
+        Files.copy(plain, ntfs);
+        io.bootmedic.testutil.UncleanLog.make(ntfs); // with --journal reset, opening partition 1 for writing writes at once
+        Path disk = tmp.resolve("two.img");
+        long sectors1 = Files.size(ntfs) / 512;
+        long sectors2 = Files.size(eow) / 512;
+        io.bootmedic.testutil.Tools.ok("truncate", "-s", Long.toString((2048 + sectors1 + sectors2 + 2048) * 512), disk.toString());
+        io.bootmedic.testutil.Tools.ok("sgdisk", "-n", "1:2048:" + (2048 + sectors1 - 1), "-t", "1:0700",
+                "-n", "2:" + (2048 + sectors1) + ":" + (2048 + sectors1 + sectors2 - 1), "-t", "2:0700", disk.toString());
+        io.bootmedic.testutil.Tools.ok("dd", "if=" + ntfs, "of=" + disk, "bs=512", "seek=2048", "conv=notrunc,sparse", "status=none");
+        io.bootmedic.testutil.Tools.ok("dd", "if=" + eow, "of=" + disk, "bs=512", "seek=" + (2048 + sectors1), "conv=notrunc,sparse", "status=none");
+        Cli scan = Cli.run("scan", "--image", disk.toString(), "--recovery-password", RP);
+        assertEquals(2, scan.exit, scan.toString());
+
+        String before = BuiltVolumeTest.sha256(disk);
+        // a write of the same bytes (a read-write mount rewriting what is there) leaves the hash but not the time of change
+        java.nio.file.attribute.FileTime stamp = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(disk, stamp);
+        Cli fix = Cli.run("fix", "--image", disk.toString(), "--recovery-password", RP, "--journal", "reset");
+        assertEquals(2, fix.exit, fix.toString());
+        String line = fix.err.strip();
+        assertFalse(line.contains("\n"), fix.toString());
+        assertTrue(line.startsWith("bootmedic: " + disk + " partition 2: ")
+                && line.contains("bitmap 2 (FVE-EOWBM at byte " + bitmap2 + ")") && line.contains("past its end"), line);
+        assertEquals(stamp, Files.getLastModifiedTime(disk), "no write at all, not even of the bytes already there");
+        assertEquals(before, BuiltVolumeTest.sha256(disk), "not one byte of the disk written");
+        assertFalse(Files.exists(tmp.resolve("two.img.bootmedic-quarantine")), "nothing quarantined");
+    }
+
+    private static java.nio.ByteBuffer le(byte[] b) {
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
     private static boolean reserved(BitLockerMetadata md, long off) {
         for (long m : md.metadataOffsets) {
             if (off >= m && off < m + BitLockerMetadata.METADATA_AREA) {
@@ -168,12 +234,11 @@ class ConversionStatesTest {
         String before = BuiltVolumeTest.sha256(img);
         Path out = tmp.resolve("garbage.raw");
         Cli decrypt = Cli.run("bitlocker", "decrypt", "--image", img.toString(), "--out", out.toString(), "--recovery-password", RP);
-        // refused input: 1 (step failed) or 2 (refused), never 0
-        assertTrue(decrypt.exit == 1 || decrypt.exit == 2, decrypt.toString());
+        assertEquals(2, decrypt.exit, decrypt.toString()); // refused input
         assertTrue(decrypt.err.contains("used-space-only") && decrypt.err.contains("CRC-32"), decrypt.toString());
         assertFalse(Files.exists(out), "no output that could be mistaken for the volume");
         Cli fix = Cli.run("fix", "--image", img.toString(), "--recovery-password", RP);
-        assertTrue(fix.exit == 1 || fix.exit == 2, fix.toString());
+        assertEquals(2, fix.exit, fix.toString());
         assertTrue(fix.err.contains("used-space-only"), fix.toString());
         assertFalse((fix.out + fix.err).toLowerCase(java.util.Locale.ROOT).contains("damaged ntfs"), fix.toString());
         assertEquals(before, BuiltVolumeTest.sha256(img), "nothing written");

@@ -48,10 +48,7 @@ public final class BitLockerBlockDevice extends io.bootmedic.image.block.Stacked
                     + "which parts are encrypted cannot be told, so the volume is not opened; nothing was written.");
         }
         if (md.conversionInProgress && md.eow == null && !md.decrypted()) {
-            throw new BitLockerFormatException(name + ": Windows was converting this BitLocker volume in used-space-only (encrypt-on-write) mode, "
-                    + "and its map of which parts are already encrypted cannot be read: " + md.eowProblem + ". Plain and encrypted parts cannot be "
-                    + "told apart, so it is not opened; nothing was written. Resume the conversion in Windows (manage-bde -resume), or work from a "
-                    + "complete copy of the disk.");
+            throw eowRefused(name, "its map of which parts are already encrypted is damaged: " + md.eowProblem);
         }
         this.cipher = md.decrypted() ? null : SectorCipher.forMethod(md.method, fvek);
         this.sector = md.sectorSize;
@@ -68,11 +65,28 @@ public final class BitLockerBlockDevice extends io.bootmedic.image.block.Stacked
             areas.add(new long[]{m, m + BitLockerMetadata.METADATA_AREA});
         }
         areas.add(new long[]{md.headerOffset, md.headerOffset + headerSize});
+        if (md.eow != null && cipher != null) {
+            // every stored byte this device can touch must be in a region, checked now, before anything is written
+            long gap = md.eow.firstUncovered(md.headerOffset, md.headerOffset + headerSize);
+            gap = gap >= 0 ? gap : md.eow.firstUncovered(headerSize, raw.size());
+            if (gap >= 0) {
+                throw eowRefused(name, "its map of which parts are already encrypted leaves byte " + gap + " in no region (the relocated boot "
+                        + "sectors are " + headerSize + " bytes at byte " + md.headerOffset + ")");
+            }
+        }
         if (md.eow != null) {
             areas.addAll(md.eow.reserved);
         }
         areas.sort(Comparator.comparingLong(a -> a[0]));
         this.reserved = areas.toArray(new long[0][]);
+    }
+
+    /** The one-line refusal of a volume whose used-space-only conversion map cannot be trusted. */
+    private static BitLockerFormatException eowRefused(String name, String problem) {
+        return new BitLockerFormatException(name + ": Windows was converting this BitLocker volume in used-space-only (encrypt-on-write) mode, and "
+                + problem + ". Plain and encrypted parts cannot be told apart, so the volume was not opened and nothing was written. Start this "
+                + "machine in Windows or WinRE, unlock the volume there and let BitLocker finish the conversion (manage-bde -resume; "
+                + "manage-bde -status shows it), then run bootmedic again.");
     }
 
     /** A volume Windows finished decrypting: read and written plain, no key. */

@@ -97,13 +97,19 @@ public final class ImageTarget implements Target {
         return List.copyOf(warnings);
     }
 
+    /** A volume ready to mount (its file system's device, BitLocker layer included), or a locked one to report as it is. */
+    private record Prepared(BlockDevice ntfs, String volumeId, String label, Report.BitLocker bitlocker, OpenedVolume locked) {
+    }
+
     @Override
     public List<OpenedVolume> open() throws IOException {
         disk = ImageOpener.open(path, writable, device ? "--device" : "--image", backingDir);
         warnings.addAll(disk.warnings());
         WindowsCandidates.Found found = WindowsCandidates.find(disk);
         warnings.addAll(found.table().warnings());
-        List<OpenedVolume> volumes = new ArrayList<>();
+        // every volume is prepared first (BitLocker metadata and conversion map checked, keys tried) and only then is
+        // any file system mounted: a read-write mount writes, and a volume refused here must not follow a write to another
+        List<Prepared> prepared = new ArrayList<>();
         for (WindowsCandidates.Candidate c : found.candidates()) {
             String label = label(c.partition());
             BlockDevice ntfs = c.volume();
@@ -125,8 +131,8 @@ public final class ImageTarget implements Target {
                     try {
                         unlocked = keys.unlock(md);
                     } catch (BitLockerException e) {
-                        volumes.add(new OpenedVolume(null, volumeId, label, "BitLocker", new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a",
-                                e.getMessage()));
+                        prepared.add(new Prepared(null, volumeId, label, null, new OpenedVolume(null, volumeId, label, "BitLocker",
+                                new Report.BitLocker("locked", md.methodName(), rpId, null, false), "n/a", e.getMessage())));
                         continue;
                     }
                     ntfs = new BitLockerBlockDevice(c.volume(), md, unlocked.unlocked().fvek());
@@ -141,12 +147,20 @@ public final class ImageTarget implements Target {
             } else {
                 volumeId = ntfsSerial(c.volume());
             }
-            NtfsVolume volume = NtfsVolume.open(ntfs, writable, resetJournal);
+            prepared.add(new Prepared(ntfs, volumeId, label, bitlocker, null));
+        }
+        List<OpenedVolume> volumes = new ArrayList<>();
+        for (Prepared p : prepared) {
+            if (p.locked() != null) {
+                volumes.add(p.locked());
+                continue;
+            }
+            NtfsVolume volume = NtfsVolume.open(p.ntfs(), writable, resetJournal);
             NtfsFileTree tree = new NtfsFileTree(volume);
             opened.add(tree);
             // a volume whose journal forbids metadata changes can still have file data neutralized in place
-            Neutralizer neutralizer = writable ? new ClusterNeutralizer(tree, quarantineDir, volumeId) : null;
-            volumes.add(new OpenedVolume(tree, volumeId, label, "NTFS", bitlocker, volume.journalState().wire(), null, neutralizer));
+            Neutralizer neutralizer = writable ? new ClusterNeutralizer(tree, quarantineDir, p.volumeId()) : null;
+            volumes.add(new OpenedVolume(tree, p.volumeId(), p.label(), "NTFS", p.bitlocker(), volume.journalState().wire(), null, neutralizer));
         }
         return volumes;
     }
