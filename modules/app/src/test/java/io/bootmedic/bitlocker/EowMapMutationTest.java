@@ -3,7 +3,7 @@ package io.bootmedic.bitlocker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bootmedic.bitlocker.BitLockerMetadataMutationTest.Parts;
-import io.bootmedic.image.FileBlockDevice;
+import io.bootmedic.image.block.FileBlockDevice;
 import io.bootmedic.testutil.BitLockerImages;
 import io.bootmedic.testutil.Cli;
 import org.junit.jupiter.api.Test;
