@@ -47,5 +47,15 @@ class VhdxFuzzTest {
                 d.read(d.size() - 4096, 4096);
             }
         });
+        // the same bytes opened for writing: the preflight and the guard, then writes; refused cleanly or written
+        Hostile.parseOrRefuse(() -> {
+            try (BlockDevice w = VhdxBlockDevice.open(new io.bootmedic.testutil.GrowingMemoryDevice(file.clone()))) {
+                for (long at : new long[] {0, w.size() / 2, w.size() - 512}) {
+                    if (at >= 0 && at + 512 <= w.size()) {
+                        w.write(at, java.nio.ByteBuffer.allocate(512));
+                    }
+                }
+            }
+        });
     }
 }

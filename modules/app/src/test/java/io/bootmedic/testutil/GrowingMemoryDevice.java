@@ -1,13 +1,12 @@
 package io.bootmedic.testutil;
 
-import io.bootmedic.image.block.BlockDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** An image file held in memory that grows as a format appends clusters (up to 64 MiB), for write paths under fuzz and mutation. */
-public final class GrowingMemoryDevice implements BlockDevice {
+public final class GrowingMemoryDevice implements io.bootmedic.image.block.ImageFile {
     private static final long LIMIT = 64L << 20;
     private byte[] data;
     private int size;
@@ -18,6 +17,7 @@ public final class GrowingMemoryDevice implements BlockDevice {
     }
 
     /** The grower a format calls before writing past the end. */
+    @Override
     public void extend(long newSize) throws IOException {
         if (newSize > LIMIT) {
             throw new IOException("the test image may not grow past 64 MiB (asked for " + newSize + ")");
