@@ -105,11 +105,17 @@ public final class ImageLock implements Closeable {
                 + " 'qm stop ID' or power it off) and run bootmedic again; nothing was written");
     }
 
-    private void set(long at, short type, Path path) throws IOException {
+    /** One byte at {@code at}, of lock type {@code type}. */
+    private static Flock oneByte(long at, short type) {
         Flock f = new Flock();
         f.l_type = type;
         f.l_start = at;
         f.l_len = 1;
+        return f;
+    }
+
+    private void set(long at, short type, Path path) throws IOException {
+        Flock f = oneByte(at, type);
         try {
             Holder.C.fcntl(fd, F_OFD_SETLK, f);
         } catch (LastErrorException e) {
@@ -125,10 +131,7 @@ public final class ImageLock implements Closeable {
 
     /** Whether another open file (any process, this one included) holds a lock that a write lock on {@code at} would meet. */
     private boolean heldByOther(long at, Path path) throws IOException {
-        Flock f = new Flock();
-        f.l_type = F_WRLCK;
-        f.l_start = at;
-        f.l_len = 1;
+        Flock f = oneByte(at, F_WRLCK);
         try {
             Holder.C.fcntl(fd, F_OFD_GETLK, f);
         } catch (LastErrorException e) {
