@@ -80,7 +80,8 @@ final class ConsoleReport {
                     + "       Next: run the same command as 'bootmedic fix' without --dry-run.";
             case NEEDS_KEY -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
             case NO_WINDOWS -> noWindows(r, target);
-            case FAILED -> "FAILED: see the messages above. Nothing was deleted; files already moved are in bootmedic/quarantine on the volume.\n"
+            case FAILED -> "FAILED: see the messages above. Nothing was deleted" + (moved > 0
+                    ? "; the " + moved + " file(s) already made harmless are in bootmedic/quarantine on the volume.\n" : ".\n")
                     + "       Next: fix what the message names and run the same command again (it resumes safely).";
         };
     }

@@ -87,14 +87,27 @@ public class Main {
             says.println(line(e));
             String command = parseResult.subcommand() == null ? "" : parseResult.subcommand().commandSpec().name();
             if (java.util.Set.of("fix", "undo", "batch").contains(command)) {
-                says.println("Nothing was deleted. Files already moved are in bootmedic/quarantine on the volume; running the same command again resumes safely.");
+                // whether anything moved is not known here (the report, when there is one, says): claim only what is always true
+                says.println("Nothing was deleted; running the same command again resumes safely.");
             }
             if (System.getenv("BOOTMEDIC_DEBUG") != null) {
                 e.printStackTrace(says);
             }
             return ExitCodes.NEEDS_WORK;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // an input that outgrew every bound still ends in a sentence, never a JVM stack trace
+            err.println("bootmedic: ran out of memory (the Java heap is full); nothing more was written. Run again with more memory"
+                    + " (JAVA_TOOL_OPTIONS=-Xmx2g) and, if it happens again, report the input that caused it");
+            err.flush();
+            return ExitCodes.NEEDS_WORK;
+        } catch (StackOverflowError e) {
+            err.println("bootmedic: an input nested too deeply to follow; nothing more was written");
+            err.flush();
+            return ExitCodes.NEEDS_WORK;
+        }
     }
 
     /**
