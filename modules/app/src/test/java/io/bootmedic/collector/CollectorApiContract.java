@@ -274,7 +274,7 @@ abstract class CollectorApiContract {
         byte[] huge = new byte[2 << 20];
         java.util.Arrays.fill(huge, (byte) ' ');
         TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), huge);
-        assertEquals(400, r.status());
+        assertEquals(413, r.status(), "refused from its Content-Length, before it is read");
         assertTrue(r.body().contains("larger than"), r.body());
     }
 

@@ -115,7 +115,7 @@ class CollectorHardeningTest {
         Map<String, Object> big = Reports.report("PC-BIG", "SNB", "fixed", "2024-07-19T06:00:00Z");
         big.put("padding", "x".repeat(300 << 10));
         TestCollector.Response refused = post(agent(), Reports.bytes(big));
-        assertEquals(400, refused.status(), "a 300 KiB report is over the cap");
+        assertEquals(413, refused.status(), "a 300 KiB report is over the cap (413, from its Content-Length)");
         assertTrue(refused.body().contains("larger than"), refused.body());
 
         for (int i = 0; i < 25; i++) {

@@ -175,7 +175,7 @@ abstract class ReadinessApiContract {
         assertEquals(400, badUtf8.status(), badUtf8.body());
         TestCollector.Response huge = collector.request("POST", "/api/v1/readiness", collector.created.agentToken(),
                 good.replace("\"1.0\"", "\"1.0\"" + " ".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
-        assertEquals(400, huge.status(), huge.body());
+        assertEquals(413, huge.status(), huge.body());
         assertTrue(huge.body().contains("larger than"), huge.body());
         assertEquals(0, ((Number) collector.request("GET", "/api/v1/readiness", collector.created.adminToken(), null).json().get("total")).intValue());
         assertEquals(201, post(good).status(), "the untouched body is accepted: the refusals above are the changes'");

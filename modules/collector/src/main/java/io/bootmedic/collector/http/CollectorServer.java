@@ -157,7 +157,9 @@ public final class CollectorServer implements AutoCloseable {
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
                 new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks);
-        Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard);
+        // bodies in memory at once: enough for the bench's 1,000 stalled uploads and a burst of reports, far below the heap
+        BodyReader bodies = new BodyReader(limits.headerMillis(), limits.minBodyBytesPerSecond(), 256L << 20);
+        Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard, bodies);
         server.setHandler(new GracefulHandler(router));
         try {
             server.start();

@@ -12,9 +12,10 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /**
- * One request and its answer, over Jetty's core API, with blocking reads and writes: the routes
- * run on Jetty's thread pool and talk to the database synchronously, so blocking is the simple
- * and honest model. Jetty itself parses headers without a thread, so a slow client costs none.
+ * One request and its answer, over Jetty's core API. The routes run on Jetty's thread pool and
+ * talk to the database synchronously; the body was read before they ran, without a thread
+ * ({@link BodyReader}), and Jetty parses heads without one, so a slow client costs no thread.
+ * Answers are written with blocking writes (small, or streamed to a reader that is reading).
  */
 final class Exchange {
     private final Request request;
@@ -56,8 +57,16 @@ final class Exchange {
         return addr == null ? "?" : addr;
     }
 
+    private byte[] buffered;
+
+    /** The body, read whole (without a thread) before the route ran; see {@link BodyReader}. */
+    void bufferedBody(byte[] bytes) {
+        this.buffered = bytes;
+    }
+
     InputStream body() {
-        return Content.Source.asInputStream(request);
+        // a route reads the body the Router buffered; a request that had none reads as empty
+        return new java.io.ByteArrayInputStream(buffered == null ? new byte[0] : buffered);
     }
 
     /** Whether a status and headers have gone out (then no error page can follow). */

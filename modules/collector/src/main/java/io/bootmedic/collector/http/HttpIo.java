@@ -2,7 +2,6 @@ package io.bootmedic.collector.http;
 
 import io.bootmedic.util.Json;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -25,51 +24,20 @@ final class HttpIo {
         }
     }
 
+    /**
+     * The request body, which {@link BodyReader} read whole before the route ran (refusing one
+     * larger than the route's limit from its head); {@code max} is the route's own limit again.
+     */
     static byte[] readBody(Exchange ex, int max) throws IOException {
-        String length = ex.header("Content-Length");
-        if (length != null) {
-            try {
-                long declared = Long.parseLong(length.trim());
-                if (declared > max) {
-                    drain(ex, declared);
-                    throw new HttpError(400, "the body is larger than " + max + " bytes");
-                }
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "bad Content-Length");
-            }
-        }
+        byte[] body;
         try (InputStream in = ex.body()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[16384];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-                if (out.size() > max) {
-                    drain(ex, 16L << 20);
-                    throw new HttpError(400, "the body is larger than " + max + " bytes");
-                }
-            }
-            return out.toByteArray();
+            body = in.readAllBytes();
         }
-    }
-
-    /** Reads and discards a refused body, up to 16 MiB, so a client still sending can read the answer; beyond that the connection closes. */
-    private static void drain(Exchange ex, long declared) throws IOException {
-        long limit = 16L << 20;
-        if (declared > limit) {
+        if (body.length > max) {
             ex.closeAfter();
-            return;
+            throw new HttpError(413, "the body is larger than " + max + " bytes");
         }
-        InputStream in = ex.body();
-        byte[] buf = new byte[65536];
-        long read = 0;
-        int n;
-        while (read < limit && (n = in.read(buf)) > 0) {
-            read += n;
-        }
-        if (read >= limit) {
-            ex.closeAfter();
-        }
+        return body;
     }
 
     static void json(Exchange ex, int status, Object body) throws IOException {

@@ -27,9 +27,12 @@ final class Router extends Handler.Abstract {
     private final SlowClientGuard guard;
 
     private final Revocations revocations;
+    private final BodyReader bodies;
 
-    Router(Tokens tokens, Revocations revocations, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard) {
+    Router(Tokens tokens, Revocations revocations, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard,
+           BodyReader bodies) {
         this.guard = guard;
+        this.bodies = bodies;
         this.revocations = revocations;
         this.tokens = tokens;
         this.sessions = sessions;
@@ -41,19 +44,74 @@ final class Router extends Handler.Abstract {
 
     /**
      * Jetty calls this once the request line and headers are in (a slow client costs no thread
-     * before that). The routes block (database, body reads): this handler is of Jetty's blocking
-     * kind, so Jetty runs it on a pool thread, never on a selector.
+     * before that). A body is then read by {@link BodyReader} without a thread; the route, which
+     * blocks on the database, runs on a pool thread once the whole body is in. An API call without
+     * a valid token is answered before its body is read, and its connection closed.
      */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         guard.started(request);
+        Exchange ex = new Exchange(request, response);
+        String path = ex.rawPath();
+        boolean known = known(ex);
+        BodyReader.Plan plan = bodies.plan(ex.method(), path, ex.header("Content-Length"), ex.header("Transfer-Encoding"), known);
+        if (plan.read() && path.startsWith("/api/") && !known) {
+            ex.closeAfter(); // 401 at once: an unknown caller's upload is never read
+            plan = BodyReader.Plan.NONE;
+        }
+        if (plan.refusal() != 0) {
+            ex.closeAfter();
+            finish(ex, callback, request, new BodyReader.BodyFailure(plan.refusal(), plan.why()));
+        } else if (!plan.read()) {
+            finish(ex, callback, request, null);
+        } else {
+            java.util.concurrent.Executor pool = request.getComponents().getExecutor();
+            bodies.read(request, plan, pool, (bytes, failure) -> {
+                if (failure == null) {
+                    ex.bufferedBody(bytes);
+                } else {
+                    ex.closeAfter(); // what is left of a refused body is never read
+                }
+                finish(ex, callback, request, failure);
+            });
+        }
+        return true;
+    }
+
+    /** A caller with a valid token or dashboard session; only such a caller's body may be large or slow. */
+    private boolean known(Exchange ex) {
+        if (bearer(ex).isPresent()) {
+            return true;
+        }
         try {
-            handle(new Exchange(request, response));
+            return ex.header("Cookie") != null && sessions.find(ex.header("Cookie"), System.currentTimeMillis()).filter(this::valid).isPresent();
+        } catch (java.sql.SQLException e) {
+            return false; // the route itself will answer the database's trouble
+        }
+    }
+
+    private void finish(Exchange ex, Callback callback, Request request, BodyReader.BodyFailure failure) {
+        try {
+            if (failure == null) {
+                handle(ex);
+            } else {
+                refuse(ex, failure);
+            }
         } finally {
             guard.finished(request);
+            callback.succeeded();
         }
-        callback.succeeded();
-        return true;
+    }
+
+    /** A body refused by its head or as it came in: one access-log line, no stack trace. */
+    private void refuse(Exchange ex, BodyReader.BodyFailure failure) {
+        long start = System.nanoTime();
+        String path = ex.rawPath();
+        respondQuietly(ex, failure.status, failure.getMessage(), path);
+        long nanos = System.nanoTime() - start;
+        metrics.observe(route(path), nanos);
+        metrics.count("bootmedic_http_requests_total", "status", String.valueOf(ex.status()));
+        log.log(HttpIo.remote(ex), ex.method(), path, ex.status(), nanos / 1e6, null);
     }
 
     void handle(Exchange ex) {

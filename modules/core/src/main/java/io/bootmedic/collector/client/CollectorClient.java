@@ -178,6 +178,9 @@ public final class CollectorClient {
             case 429 -> new CollectorException("the collector is asking to slow down (429): " + message, 429, true, a.retryAfterMillis);
             case 503 -> new CollectorException("the collector is busy or cannot write its database (503): " + message, 503, true, a.retryAfterMillis);
             case 400 -> new CollectorException("the collector rejected " + what + " (400): " + message, 400, false);
+            case 413 -> new CollectorException("the collector refused " + what + " as too large (413): " + message, 413, false);
+            // the body did not reach the collector in time (a slow or broken link): sending it again may work
+            case 408 -> new CollectorException("the collector timed out receiving " + what + " (408): " + message, 408, true, a.retryAfterMillis);
             case 404, 409 -> new CollectorException("the collector refused " + what + " (" + a.status + "): " + message, a.status, false);
             default -> new CollectorException("the collector answered " + a.status + " for " + what + ": " + message, a.status, a.status >= 500);
         };
