@@ -97,17 +97,19 @@ public class Main {
         });
         try {
             return cl.execute(args);
-        } catch (OutOfMemoryError e) {
-            // an input that outgrew every bound still ends in a sentence, never a JVM stack trace
-            err.println("bootmedic: ran out of memory (the Java heap is full); nothing more was written. Run again with more memory"
-                    + " (JAVA_TOOL_OPTIONS=-Xmx2g) and, if it happens again, report the input that caused it");
-            err.flush();
-            return ExitCodes.NEEDS_WORK;
-        } catch (StackOverflowError e) {
-            err.println("bootmedic: an input nested too deeply to follow; nothing more was written");
-            err.flush();
-            return ExitCodes.NEEDS_WORK;
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            return fatal(e, err);
         }
+    }
+
+    /** An input that outgrew every bound still ends in a sentence, never a JVM stack trace. */
+    static int fatal(Error e, PrintWriter err) {
+        err.println(e instanceof OutOfMemoryError
+                ? "bootmedic: ran out of memory (the Java heap is full); nothing more was written. Run again with more memory"
+                        + " (JAVA_TOOL_OPTIONS=-Xmx2g) and, if it happens again, report the input that caused it"
+                : "bootmedic: an input nested too deeply to follow; nothing more was written");
+        err.flush();
+        return ExitCodes.NEEDS_WORK;
     }
 
     /**
