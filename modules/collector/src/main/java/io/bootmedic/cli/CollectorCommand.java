@@ -298,6 +298,8 @@ class CollectorCommand {
             try (Database db = where.open()) {
                 ReportStore store = new ReportStore(db);
                 long now = System.currentTimeMillis();
+                // submitted without waiting for each, so the writers commit them in batches, not one flush per report
+                java.util.List<java.util.concurrent.CompletableFuture<ReportStore.Result>> inFlight = new java.util.ArrayList<>();
                 for (int i = 0; i < machines; i++) {
                     String body = "{\"schema\":\"bootmedic.report/v1\",\"runId\":\"" + UUID.randomUUID() + "\",\"agentVersion\":\"seed\","
                             + "\"startedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L) + "\",\"finishedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L)
@@ -305,7 +307,13 @@ class CollectorCommand {
                             + outcomes[i % outcomes.length] + "\",\"volumes\":[{\"volumeId\":\"vol-" + i + "\",\"windows\":{\"computerName\":\"SEED-PC-"
                             + String.format("%06d", i) + "\"}}]}";
                     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-                    store.ingest(ReportSummary.parse(b), b, now - (i % 86_400) * 1000L);
+                    inFlight.add(store.submit(ReportSummary.parse(b), b, now - (i % 86_400) * 1000L));
+                    if (inFlight.size() == 1000 || i == machines - 1) {
+                        for (var f : inFlight) {
+                            f.get();
+                        }
+                        inFlight.clear();
+                    }
                 }
             }
             spec.commandLine().getOut().printf("seeded %d machines in %.1f s%n", machines, (System.nanoTime() - start) / 1e9);
