@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>the collector process itself is killed with SIGKILL in the middle of a burst, on PostgreSQL
  *   and on SQLite.</li>
  * </ul>
- * The collector runs as a child JVM ({@code collector serve}, as in production) so it can be
- * killed for real; the PostgreSQL server of the first test is one of its own (the shared test
- * server must survive). {@code -Dbootmedic.test.collectorJar=FILE} runs another build's collector
- * instead, e.g. one from before issue 22, whose asynchronous report commits this test catches.
+ * The collector runs as a child JVM ({@link ServeProcess}: {@code collector serve}, as in production)
+ * so it can be killed for real; the PostgreSQL server of the first test is one of its own (the
+ * shared test server must survive). {@code -Dbootmedic.test.collectorJar=FILE} runs another build's
+ * collector instead, e.g. one from before issue 22, whose asynchronous report commits this test catches.
  * Power cuts cannot be staged here: there the guarantee rests on fsync at each commit (PostgreSQL's
  * default {@code synchronous_commit = on}, SQLite's {@code synchronous=FULL}), which
  * {@code PostgresCollectorApiTest} and {@code ReportStoreBatchTest} check.
@@ -174,9 +173,7 @@ class ReportDurabilityTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return ServeProcess.freePort();
     }
 
     private static void await(BooleanSupplier done, String what) throws InterruptedException {
@@ -195,26 +192,8 @@ class ReportDurabilityTest {
             int port = freePort();
             CollectorDir dir = new CollectorDir(tmp.resolve("collector"));
             CollectorInit.run(dir, URI.create("https://127.0.0.1:" + port), Set.of());
-            Path log = tmp.resolve("collector.log");
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx384m"));
-            String jar = System.getProperty("bootmedic.test.collectorJar");
-            command.addAll(jar != null ? List.of("-jar", jar) : List.of("-cp", System.getProperty("java.class.path"), "io.bootmedic.cli.Main"));
-            command.addAll(List.of("collector", "serve", "--dir", dir.dir().toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1"));
-            if (jdbc != null) {
-                command.addAll(List.of("--db", jdbc));
-            }
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            await(() -> {
-                try {
-                    if (!p.isAlive()) {
-                        throw new AssertionError("collector serve ended: " + Files.readString(log));
-                    }
-                    return Files.exists(log) && Files.readString(log).contains("listening on");
-                } catch (IOException e) {
-                    return false;
-                }
-            }, "collector serve starts");
+            Process p = jdbc == null ? ServeProcess.start(dir.dir(), port, tmp.resolve("collector.log"))
+                    : ServeProcess.start(dir.dir(), port, tmp.resolve("collector.log"), "--db", jdbc);
             return new Collector(dir, p, AgentConfig.read(dir.agentConf()));
         }
     }
