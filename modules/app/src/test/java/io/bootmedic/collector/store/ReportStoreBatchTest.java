@@ -97,6 +97,51 @@ class ReportStoreBatchTest {
         }
     }
 
+    /**
+     * A PostgreSQL database (or server, or role) set to {@code synchronous_commit = off} would make
+     * every commit asynchronous; reports and audit rows ask for {@code on} there, so each one sent
+     * alone still waits for a WAL flush of its own (the server's WAL statistics count them).
+     */
+    @Test
+    void aPostgresDatabaseDefaultingToAsynchronousCommitsStillFlushesEachReportAndAuditRow() throws Exception {
+        String why = PostgresServer.unavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+        String url = PostgresServer.newDatabase();
+        String name = url.substring(url.lastIndexOf('/') + 1, url.indexOf('?'));
+        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE " + name + " SET synchronous_commit = off");
+        }
+        try (Database db = Database.open(url, null, null)) {
+            try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+                rs.next();
+                assertEquals("off", rs.getString(1), "the database's default");
+            }
+            ReportStore store = new ReportStore(db, 1);
+            AuditLog audit = new AuditLog(db);
+            long before = walSyncs(db);
+            for (int i = 0; i < 40; i++) {
+                byte[] body = body(UUID.randomUUID().toString(), "PC-" + i, "SN-" + i, null, "fixed", 1_721_368_800_000L, null, List.of());
+                assertEquals(ReportStore.Result.CREATED, store.ingest(ReportSummary.parse(body), body, 1_721_368_900_000L));
+                audit.record(1_721_368_900_000L, "admin:test", "key-release", null, "127.0.0.1", "test " + i);
+            }
+            long flushes = walSyncs(db) - before;
+            assertTrue(flushes >= 80, flushes + " WAL flushes for 40 reports and 40 audit rows, each alone: some commits were asynchronous");
+            try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+                rs.next();
+                assertEquals("off", rs.getString(1), "the pooled connections are back to the database's default for other work");
+            }
+        }
+    }
+
+    /** The cluster's WAL flush count, once every backend has published its statistics (idle backends do within a second). */
+    private static long walSyncs(Database db) throws Exception {
+        Thread.sleep(1500);
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT wal_sync FROM pg_stat_wal")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static int pragmaSynchronous(Connection c) throws Exception {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
             return rs.getInt(1);
