@@ -2,6 +2,9 @@
 # Collector benchmark: sustained report ingestion (reports/s, p99), key-release latency, and the
 # dashboard's first page with 100,000 machines, on SQLite and on PostgreSQL, load from wrk on loopback.
 #   scripts/bench/collector.sh [SECONDS]        (default 20 s per load phase)
+#   JAR=FILE (default target/bootmedic.jar): the build to measure, e.g. an older one to compare with.
+#   BACKENDS="sqlite postgresql" (the default): which databases. INGEST_ONLY=1: report ingestion only
+#   (no key release, dashboard, slow connections or HAProxy), for comparing two builds quickly.
 #   WARMUP=S (default 30): seconds of the same load before the measured phase. The first 15 s of it
 #   are measured on their own and printed as the "cold" row: a collector that has been idle (or was
 #   just started) runs its first burst before the JIT has compiled the request path, and on 2 cores
@@ -12,8 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
-jar=target/bootmedic.jar
+jar=${JAR:-target/bootmedic.jar}
 [ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
+backends=${BACKENDS:-sqlite postgresql}
+ingest_only=${INGEST_ONLY:-0}
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/bootmedic-bench-collector.XXXXXX)
@@ -60,6 +65,10 @@ load() {
   echo "== $name: report ingestion, ${seconds}s, 2 threads x 16 connections"
   TOKEN=$agent wrk -t2 -c16 -d"${seconds}s" --latency -s scripts/bench/collector/post-report.lua "$url" >"$work/$name-ingest.txt"
   grep -E "Requests/sec|Non-2xx| 99%" "$work/$name-ingest.txt" || true
+  ingest_rps=$(rps "$work/$name-ingest.txt"); ingest_p99=$(p99_ms "$work/$name-ingest.txt")
+  cold_rps=$(rps "$work/$name-cold.txt"); cold_p99=$(p99_ms "$work/$name-cold.txt")
+  keys_rps=""; keys_p99=""
+  [ "$ingest_only" = 1 ] && return 0
 
   # 1,000 escrowed keys, then random releases
   python3 - "$work/$name-keys.csv" "$work/$name-keys.txt" <<'PY'
@@ -75,9 +84,7 @@ PY
   echo "== $name: key release, ${seconds}s, 1 thread x 4 connections"
   TOKEN=$agent KEYS="$work/$name-keys.txt" wrk -t1 -c4 -d"${seconds}s" --latency -s scripts/bench/collector/get-key.lua "$url" >"$work/$name-keys-wrk.txt"
   grep -E "Requests/sec|Non-2xx| 99%" "$work/$name-keys-wrk.txt" || true
-  ingest_rps=$(rps "$work/$name-ingest.txt"); ingest_p99=$(p99_ms "$work/$name-ingest.txt")
   keys_rps=$(rps "$work/$name-keys-wrk.txt"); keys_p99=$(p99_ms "$work/$name-keys-wrk.txt")
-  cold_rps=$(rps "$work/$name-cold.txt"); cold_p99=$(p99_ms "$work/$name-cold.txt")
 }
 
 run_backend() {
@@ -89,6 +96,11 @@ run_backend() {
   local admin url="https://127.0.0.1:$port"
   admin=$(cat "$dir/admin.token")
   load "$name" "$url" "$dir"
+  if [ "$ingest_only" = 1 ]; then
+    results+=("$(printf '%-24s %14s %9s %9s' "$name" "$cold_rps ($cold_p99)" "$ingest_rps" "$ingest_p99")")
+    kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+    return 0
+  fi
 
   local machines
   machines=$(curl -skf -H "Authorization: Bearer $admin" "$url/api/v1/machines?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
@@ -164,15 +176,19 @@ CFG
   fi
 }
 
-run_backend sqlite ""
-if pg_url=$(bash scripts/test/postgres-server.sh start "$pgdir" "$(free_port)" 2>"$work/pg.err"); then
-  run_backend postgresql "$pg_url"
-else
-  echo "PostgreSQL not available: $(cat "$work/pg.err")" >&2
+if [[ " $backends " == *" sqlite "* ]]; then
+  run_backend sqlite ""
+fi
+if [[ " $backends " == *" postgresql "* ]]; then
+  if pg_url=$(bash scripts/test/postgres-server.sh start "$pgdir" "$(free_port)" 2>"$work/pg.err"); then
+    run_backend postgresql "$pg_url"
+  else
+    echo "PostgreSQL not available: $(cat "$work/pg.err")" >&2
+  fi
 fi
 
 echo
-echo "collector benchmark ($(nproc) cores, load generator on the same machine, HTTPS, ${seconds} s per phase)"
+echo "collector benchmark: $jar ($(nproc) cores, load generator on the same machine, HTTPS, ${seconds} s per phase)"
 printf '%-24s %14s %9s %9s %10s %9s %9s %12s %12s\n' backend "cold/s (p99)" "reports/s" "p99 ms" "keys/s" "p99 ms" machines "overview ms" "search ms"
 printf '%s\n' "${results[@]}"
 echo "(cold: reports/s and p99 ms in the first 15 s of load on a freshly started collector; then steady state after WARMUP s)"

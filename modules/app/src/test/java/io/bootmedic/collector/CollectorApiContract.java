@@ -35,9 +35,13 @@ abstract class CollectorApiContract {
     /** The JDBC URL of a fresh database, or null for SQLite in the collector folder. */
     abstract String jdbcUrl() throws Exception;
 
+    /** The database of this test's collector (null: SQLite in its folder). */
+    String jdbc;
+
     @BeforeEach
     void start() throws Exception {
-        collector = TestCollector.start(tmp.resolve("collector"), jdbcUrl(), KEY_RATE);
+        jdbc = jdbcUrl();
+        collector = TestCollector.start(tmp.resolve("collector"), jdbc, KEY_RATE);
     }
 
     @AfterEach
@@ -133,6 +137,17 @@ abstract class CollectorApiContract {
 
         io.bootmedic.testutil.Cli revoked = io.bootmedic.testutil.Cli.run("collector", "token", "revoke", id, "--dir", dir.toString());
         assertEquals(0, revoked.exit, revoked.toString());
+        // without --db the revocation goes to the database the folder serves, and says which (issue 22)
+        assertTrue(revoked.out.contains(jdbc == null ? "SQLite " + dir.resolve("collector.db").toAbsolutePath().normalize() : "PostgreSQL " + jdbc),
+                revoked.out);
+        try (java.sql.Connection c = collector.db.connection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM revoked_tokens WHERE token_id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "the revocation is in the database the collector reads");
+            }
+        }
         assertEquals(401, untilStatus(() -> collector.request("GET", "/api/v1/keys/" + KEY_ID, siteToken, null).status(), 401));
         assertEquals(404, collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null).status(), "the other tokens still work");
     }

@@ -48,6 +48,11 @@ public final class TestCollector implements AutoCloseable {
         this.url = URI.create("https://127.0.0.1:" + server.port());
     }
 
+    /** Raw HTTP helpers for a server started elsewhere on {@code dir} (no init tokens known). */
+    public static TestCollector wrap(CollectorDir dir, CollectorServer server, Database db) {
+        return new TestCollector(dir, null, db, server);
+    }
+
     /** {@code jdbcUrl} null: SQLite in the folder. */
     public static TestCollector start(Path folder, String jdbcUrl, int keyRate) throws Exception {
         return start(folder, jdbcUrl, keyRate, CollectorServer.Limits.DEFAULT);
@@ -58,6 +63,7 @@ public final class TestCollector implements AutoCloseable {
         CollectorDir dir = new CollectorDir(folder);
         CollectorInit.Created created = CollectorInit.run(dir, URI.create("https://127.0.0.1:8443"), Set.of());
         Database db = jdbcUrl == null ? Database.sqliteIn(folder) : Database.open(jdbcUrl, null, null);
+        ServedDatabase.of(jdbcUrl, null, null).record(dir); // as 'collector serve' does: 'token revoke' goes there
         char[] pass = dir.keystorePasswordChars();
         KeyStore ks = dir.loadKeystore(pass);
         CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress("127.0.0.1", 0), ks, pass,

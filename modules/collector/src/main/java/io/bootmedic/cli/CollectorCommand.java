@@ -4,6 +4,7 @@ import io.bootmedic.collector.CollectorDir;
 import io.bootmedic.collector.CollectorInit;
 import io.bootmedic.collector.FolderLock;
 import io.bootmedic.collector.MasterKey;
+import io.bootmedic.collector.ServedDatabase;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.http.CollectorServer;
 import io.bootmedic.collector.store.Database;
@@ -25,6 +26,7 @@ import java.security.KeyStore;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -49,14 +51,36 @@ class CollectorCommand {
         @Option(names = "--host", paramLabel = "NAME", description = "Another host name or address the certificate should name (repeatable).")
         List<String> hosts = List.of();
 
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = {"The PostgreSQL database the collectors of this folder will serve "
+                + "(jdbc:postgresql://host:5432/db), recorded in DIR/database.conf (serve records it too). Default: SQLite in DIR/collector.db."})
+        String db;
+
+        @Option(names = "--db-user", paramLabel = "USER", description = "PostgreSQL user, recorded with --db.")
+        String dbUser;
+
+        @Option(names = "--db-password-file", paramLabel = "FILE", description = "A file holding the PostgreSQL password; its path (never the password) is recorded with --db.")
+        Path dbPasswordFile;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             if (url.getScheme() == null || !url.getScheme().equals("https") || url.getHost() == null) {
                 throw new UsageError("--url must be https://HOST:PORT (agents pin the certificate made now)");
             }
+            if (db == null && (dbUser != null || dbPasswordFile != null)) {
+                throw new UsageError("--db-user and --db-password-file go with --db");
+            }
+            ServedDatabase served;
+            try {
+                served = db == null ? null : ServedDatabase.of(db, dbUser, dbPasswordFile);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
             CollectorDir d = new CollectorDir(dir);
             CollectorInit.Created c = CollectorInit.run(d, url, new LinkedHashSet<>(hosts));
+            if (served != null) {
+                served.record(d);
+            }
             out.println("Collector folder ready: " + dir.toAbsolutePath());
             out.println("  certificate SHA-256 pin: " + c.pin());
             out.println("  agent.conf (copy to the boot media): " + d.agentConf());
@@ -64,18 +88,22 @@ class CollectorCommand {
             out.println("    " + c.adminToken());
             out.println("  agent token (already in agent.conf):");
             out.println("    " + c.agentToken());
+            if (served != null) {
+                out.println("  database: " + served.describe(d) + " (recorded in " + ServedDatabase.file(d) + ": serve and token revoke use it)");
+            }
             out.println("These tokens are shown only now; the collector keeps only their hashes.");
             out.println("Next: bootmedic collector serve --dir " + dir + " --port " + (url.getPort() > 0 ? url.getPort() : 443));
             return ExitCodes.CLEAN;
         }
     }
 
-    /** Options that name the collector's folder and database, shared by serve and seed. */
+    /** Options that name the collector's folder and database, shared by serve, seed and token. */
     static class Where {
         @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".", description = "The folder made by 'collector init' (default: current folder).")
         Path dir;
 
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "jdbc:postgresql://host:5432/db for PostgreSQL (default: SQLite in DIR/collector.db).")
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = {"jdbc:postgresql://host:5432/db for PostgreSQL (default: the database the folder "
+                + "records in database.conf, else SQLite in DIR/collector.db)."})
         String db;
 
         @Option(names = "--db-user", paramLabel = "USER", description = "PostgreSQL user (the password comes from BOOTMEDIC_DB_PASSWORD or --db-password-file).")
@@ -84,15 +112,55 @@ class CollectorCommand {
         @Option(names = "--db-password-file", paramLabel = "FILE", description = "A file holding the PostgreSQL password.")
         Path dbPasswordFile;
 
-        Database open() throws Exception {
-            if (db == null) {
+        /** The folder's record of its database, or empty; a damaged record is a usage error naming it. */
+        Optional<ServedDatabase> recorded() {
+            try {
+                return ServedDatabase.read(new CollectorDir(dir));
+            } catch (java.io.IOException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
+
+        /**
+         * The database these options name: --db when given, else the one the folder records (--db-user
+         * and --db-password-file still override its user and password file), else empty.
+         */
+        Optional<ServedDatabase> named() {
+            if (db != null) {
+                try {
+                    return Optional.of(ServedDatabase.of(db, dbUser, dbPasswordFile));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageError(e.getMessage());
+                }
+            }
+            return recorded().map(r -> new ServedDatabase(r.url(), dbUser != null ? dbUser : r.user(),
+                    dbPasswordFile != null ? dbPasswordFile.toAbsolutePath().normalize() : r.passwordFile()));
+        }
+
+        /** The database serve and seed use: the one named, or SQLite in the folder. */
+        ServedDatabase served() {
+            return named().orElse(ServedDatabase.of(null, null, null));
+        }
+
+        /** Opens (and migrates) {@code s}; the password: --db-password-file, else BOOTMEDIC_DB_PASSWORD, else the recorded password file. */
+        Database open(ServedDatabase s) throws Exception {
+            if (s.isFolderSqlite()) {
                 return Database.sqliteIn(dir);
+            }
+            if (s.url().startsWith("jdbc:sqlite:")) {
+                return Database.open(s.url(), null, null);
             }
             String password = System.getenv("BOOTMEDIC_DB_PASSWORD");
             if (dbPasswordFile != null) {
                 password = Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip();
+            } else if (password == null && s.passwordFile() != null) {
+                password = Files.readString(s.passwordFile(), StandardCharsets.UTF_8).strip();
             }
-            return Database.open(db, dbUser, password);
+            return Database.open(s.url(), s.user(), password);
+        }
+
+        Database open() throws Exception {
+            return open(served());
         }
     }
 
@@ -146,7 +214,12 @@ class CollectorCommand {
                 pass = d.keystorePasswordChars();
                 ks = d.loadKeystore(pass);
             }
-            Database db = where.open();
+            ServedDatabase served = where.served();
+            Database db = where.open(served);
+            // the folder says which database it serves, so 'token revoke' writes where this collector reads
+            Optional<ServedDatabase> before = served.record(d);
+            before.ifPresent(b -> out.println("collector: " + where.dir + " served " + b.describe(d) + " before; it now records "
+                    + served.describe(d) + " (" + ServedDatabase.file(d) + ")"));
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
                     Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
                     CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()), db);
@@ -162,8 +235,8 @@ class CollectorCommand {
                 }
                 stopped.countDown();
             }, "collector-shutdown"));
-            out.println("collector: listening on " + (plainHttp ? "http" : "https") + "://" + bind + ":" + server.port() + " (" + db.describe()
-                    + (where.db == null ? " in " + where.dir.resolve("collector.db") : "") + "); dashboard at /, access log in " + d.accessLog());
+            out.println("collector: listening on " + (plainHttp ? "http" : "https") + "://" + bind + ":" + server.port() + " (" + served.describe(d)
+                    + "); dashboard at /, access log in " + d.accessLog());
             out.flush();
             stopped.await();
             return ExitCodes.CLEAN;
@@ -236,8 +309,8 @@ class CollectorCommand {
             }
         }
 
-        @Command(name = "revoke", description = {"A lost stick or a leaked token stops working, on every collector of the database "
-                + "(give the same --db as serve)."})
+        @Command(name = "revoke", description = {"A lost stick or a leaked token stops working, on every collector of the database the folder "
+                + "serves (recorded in DIR/database.conf by init --db and serve)."})
         static class RevokeToken implements Callable<Integer> {
             @Spec
             CommandSpec spec;
@@ -256,13 +329,35 @@ class CollectorCommand {
                     out.println("No token with id " + id + " (see 'bootmedic collector token list').");
                     return ExitCodes.NEEDS_WORK;
                 }
+                CollectorDir d = new CollectorDir(where.dir);
+                ServedDatabase target = target(d);
                 // the database first: every collector on it refuses the token, whichever folder's tokens.json lists it
-                try (Database db = where.open()) {
+                try (Database db = where.open(target)) {
                     Revocations.revoke(db, id, System.currentTimeMillis());
                 }
                 Tokens.revoke(file, id);
-                out.println("Token " + id + " revoked; every collector on this database refuses it within a few seconds.");
+                out.println("Token " + id + " revoked in " + target.describe(d) + ", the database " + where.dir + " serves: "
+                        + (target.url().startsWith("jdbc:postgresql:") ? "every collector on that database refuses" : "its collector refuses")
+                        + " it within a few seconds.");
                 return ExitCodes.CLEAN;
+            }
+
+            /** Where the revocation must go: the database the folder records; --db must agree with it; with neither, nobody knows. */
+            private ServedDatabase target(CollectorDir d) {
+                Optional<ServedDatabase> recorded = where.recorded();
+                Optional<ServedDatabase> named = where.named();
+                if (named.isEmpty()) {
+                    throw new UsageError(where.dir + " does not record which database it serves (no " + ServedDatabase.FILE
+                            + ": made before bootmedic recorded it, and not served since), so nothing was revoked. Give the --db that "
+                            + "'collector serve' uses (e.g. --db jdbc:postgresql://host/db, or --db jdbc:sqlite:" + d.dir().resolve("collector.db")
+                            + "), or start 'collector serve' once, which records it.");
+                }
+                if (recorded.isPresent() && !recorded.get().sameDatabase(named.get(), d)) {
+                    throw new UsageError(where.dir + " serves " + recorded.get().describe(d) + " (" + ServedDatabase.file(d) + "), not "
+                            + named.get().describe(d) + ", so nothing was revoked: a revocation there would not reach its collectors. "
+                            + "Leave --db out to revoke in the database the folder serves.");
+                }
+                return named.get();
             }
         }
 
@@ -298,6 +393,8 @@ class CollectorCommand {
             try (Database db = where.open()) {
                 ReportStore store = new ReportStore(db);
                 long now = System.currentTimeMillis();
+                // submitted without waiting for each, so the writers commit them in batches, not one flush per report
+                java.util.List<java.util.concurrent.CompletableFuture<ReportStore.Result>> inFlight = new java.util.ArrayList<>();
                 for (int i = 0; i < machines; i++) {
                     String body = "{\"schema\":\"bootmedic.report/v1\",\"runId\":\"" + UUID.randomUUID() + "\",\"agentVersion\":\"seed\","
                             + "\"startedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L) + "\",\"finishedAt\":\"" + Instant.ofEpochMilli(now - i * 1000L)
@@ -305,7 +402,13 @@ class CollectorCommand {
                             + outcomes[i % outcomes.length] + "\",\"volumes\":[{\"volumeId\":\"vol-" + i + "\",\"windows\":{\"computerName\":\"SEED-PC-"
                             + String.format("%06d", i) + "\"}}]}";
                     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-                    store.ingest(ReportSummary.parse(b), b, now - (i % 86_400) * 1000L);
+                    inFlight.add(store.submit(ReportSummary.parse(b), b, now - (i % 86_400) * 1000L));
+                    if (inFlight.size() == 1000 || i == machines - 1) {
+                        for (var f : inFlight) {
+                            f.get();
+                        }
+                        inFlight.clear();
+                    }
                 }
             }
             spec.commandLine().getOut().printf("seeded %d machines in %.1f s%n", machines, (System.nanoTime() - start) / 1e9);

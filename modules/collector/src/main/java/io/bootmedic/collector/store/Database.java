@@ -26,10 +26,15 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final boolean sqlite;
+    /** PostgreSQL only: the server (or database, or role) defaults to {@code synchronous_commit = off}; durable work then asks for {@code on}. */
+    private final boolean asyncByDefault;
+    /** Closed before the pool: what still writes through it (the report writers). */
+    private final java.util.Deque<AutoCloseable> closeFirst = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-    private Database(HikariDataSource pool, boolean sqlite) {
+    private Database(HikariDataSource pool, boolean sqlite, boolean asyncByDefault) {
         this.pool = pool;
         this.sqlite = sqlite;
+        this.asyncByDefault = asyncByDefault;
     }
 
     /** SQLite in {@code dir/collector.db}. */
@@ -91,7 +96,22 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw new SQLException("cannot migrate the collector database schema: " + rootMessage(e), e);
         }
-        return new Database(pool, sqlite);
+        boolean asyncByDefault = false;
+        if (!sqlite) {
+            try (Connection c = pool.getConnection(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT current_setting('synchronous_commit'), current_setting('fsync')")) {
+                rs.next();
+                asyncByDefault = rs.getString(1).equals("off");
+                if (rs.getString(2).equals("off")) {
+                    System.err.println("collector: warning: the PostgreSQL server runs with fsync = off; a crash of its machine can lose "
+                            + "reports and audit rows the collector has acknowledged");
+                }
+            } catch (SQLException e) {
+                pool.close();
+                throw new SQLException("cannot read the collector database's settings: " + rootMessage(e), e);
+            }
+        }
+        return new Database(pool, sqlite, asyncByDefault);
     }
 
     private static String rootMessage(Throwable e) {
@@ -115,25 +135,32 @@ public final class Database implements AutoCloseable {
     /**
      * Runs {@code work} on a connection whose commits are on disk (fsync) before they return.
      * SQLite runs with synchronous=NORMAL, which in WAL mode may lose the last commits on power
-     * loss; an audit row must not, so its connection switches to FULL for this work only.
-     * PostgreSQL commits synchronously unless a transaction says otherwise.
+     * loss (never on a crash of the process); an audit row or a report must not, so its connection
+     * switches to FULL for this work only. PostgreSQL commits synchronously unless a transaction
+     * says otherwise; where the server's default is {@code synchronous_commit = off}, the
+     * connection asks for {@code on} for this work.
      */
     public <T> T durably(SqlWork<T> work) throws SQLException {
         try (Connection c = connection()) {
-            if (!sqlite) {
+            if (!sqlite && !asyncByDefault) {
                 return work.run(c);
             }
             try (var st = c.createStatement()) {
-                st.execute("PRAGMA synchronous = FULL");
+                st.execute(sqlite ? "PRAGMA synchronous = FULL" : "SET synchronous_commit TO on");
             }
             try {
                 return work.run(c);
             } finally {
                 try (var st = c.createStatement()) {
-                    st.execute("PRAGMA synchronous = NORMAL");
+                    st.execute(sqlite ? "PRAGMA synchronous = NORMAL" : "RESET synchronous_commit");
                 }
             }
         }
+    }
+
+    /** {@code resource} is closed when the database is, before its connections: it may still be writing. */
+    void closeFirst(AutoCloseable resource) {
+        closeFirst.push(resource);
     }
 
     public DataSource dataSource() {
@@ -150,6 +177,13 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable r; (r = closeFirst.poll()) != null; ) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.err.println("collector: " + e.getMessage());
+            }
+        }
         pool.close();
     }
 }
