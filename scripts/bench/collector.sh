@@ -71,15 +71,7 @@ load() {
   [ "$ingest_only" = 1 ] && return 0
 
   # 1,000 escrowed keys, then random releases
-  python3 - "$work/$name-keys.csv" "$work/$name-keys.txt" <<'PY'
-import sys, uuid, random
-csv, ids = open(sys.argv[1], "w"), open(sys.argv[2], "w")
-csv.write("Hostname,KeyID,RecoveryKey\n")
-for i in range(1000):
-    g = str(uuid.uuid4()).upper()
-    pw = "-".join("%06d" % (random.randrange(0, 65536) * 11) for _ in range(8))
-    csv.write("BENCH-%d,{%s},%s\n" % (i, g, pw)); ids.write(g + "\n")
-PY
+  python3 scripts/bench/collector/make-keys.py "$work/$name-keys.csv" "$work/$name-keys.txt"
   curl -skf -H "Authorization: Bearer $admin" --data-binary @"$work/$name-keys.csv" "$url/api/v1/keys/import?name=bench.csv" >/dev/null
   echo "== $name: key release, ${seconds}s, 1 thread x 4 connections"
   TOKEN=$agent KEYS="$work/$name-keys.txt" wrk -t1 -c4 -d"${seconds}s" --latency -s scripts/bench/collector/get-key.lua "$url" >"$work/$name-keys-wrk.txt"

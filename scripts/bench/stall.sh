@@ -47,15 +47,7 @@ measure() { # NAME URL DIR ATTACK_PORT
   sleep 10
   wrk -t1 -c1 -d"${seconds}s" --latency "$url/healthz" >"$work/$name-healthz.txt"
   TOKEN=$agent wrk -t2 -c16 -d"${seconds}s" --latency -s scripts/bench/collector/post-report.lua "$url" >"$work/$name-ingest.txt"
-  python3 - "$work/keys.csv" "$work/keys.txt" <<'PY'
-import sys, uuid, random
-csv, ids = open(sys.argv[1], "w"), open(sys.argv[2], "w")
-csv.write("Hostname,KeyID,RecoveryKey\n")
-for i in range(1000):
-    g = str(uuid.uuid4()).upper()
-    pw = "-".join("%06d" % (random.randrange(0, 65536) * 11) for _ in range(8))
-    csv.write("BENCH-%d,{%s},%s\n" % (i, g, pw)); ids.write(g + "\n")
-PY
+  python3 scripts/bench/collector/make-keys.py "$work/keys.csv" "$work/keys.txt"
   curl -skf -H "Authorization: Bearer $admin" --data-binary @"$work/keys.csv" "$url/api/v1/keys/import?name=bench.csv" >/dev/null
   TOKEN=$agent KEYS="$work/keys.txt" wrk -t1 -c4 -d"${seconds}s" --latency -s scripts/bench/collector/get-key.lua "$url" >"$work/$name-keys.txt"
   kill "$stall"; wait "$stall" 2>/dev/null || true
