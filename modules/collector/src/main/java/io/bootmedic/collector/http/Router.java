@@ -53,7 +53,10 @@ final class Router extends Handler.Abstract {
         guard.started(request);
         Exchange ex = new Exchange(request, response);
         String path = ex.rawPath();
-        boolean known = known(ex);
+        // the caller is authenticated once here and handed to the route; a session is looked up only for a body
+        Optional<Tokens.Principal> bearer = bearer(ex);
+        boolean body = ex.header("Content-Length") != null || ex.header("Transfer-Encoding") != null;
+        boolean known = bearer.isPresent() || body && validSession(ex);
         BodyReader.Plan plan = bodies.plan(ex.method(), path, ex.header("Content-Length"), ex.header("Transfer-Encoding"), known);
         if (plan.read() && path.startsWith("/api/") && !known) {
             ex.closeAfter(); // 401 at once: an unknown caller's upload is never read
@@ -61,9 +64,9 @@ final class Router extends Handler.Abstract {
         }
         if (plan.refusal() != 0) {
             ex.closeAfter();
-            finish(ex, callback, request, new BodyReader.BodyFailure(plan.refusal(), plan.why()));
+            finish(ex, bearer, callback, request, new BodyReader.BodyFailure(plan.refusal(), plan.why()));
         } else if (!plan.read()) {
-            finish(ex, callback, request, null);
+            finish(ex, bearer, callback, request, null);
         } else {
             java.util.concurrent.Executor pool = request.getComponents().getExecutor();
             bodies.read(request, plan, pool, (bytes, failure) -> {
@@ -72,17 +75,14 @@ final class Router extends Handler.Abstract {
                 } else {
                     ex.closeAfter(); // what is left of a refused body is never read
                 }
-                finish(ex, callback, request, failure);
+                finish(ex, bearer, callback, request, failure);
             });
         }
         return true;
     }
 
-    /** A caller with a valid token or dashboard session; only such a caller's body may be large or slow. */
-    private boolean known(Exchange ex) {
-        if (bearer(ex).isPresent()) {
-            return true;
-        }
+    /** Whether the request carries a valid dashboard session (with a valid token, a caller's body may be large or slow). */
+    private boolean validSession(Exchange ex) {
         try {
             return ex.header("Cookie") != null && sessions.find(ex.header("Cookie"), System.currentTimeMillis()).filter(this::valid).isPresent();
         } catch (java.sql.SQLException e) {
@@ -90,10 +90,10 @@ final class Router extends Handler.Abstract {
         }
     }
 
-    private void finish(Exchange ex, Callback callback, Request request, BodyReader.BodyFailure failure) {
+    private void finish(Exchange ex, Optional<Tokens.Principal> bearer, Callback callback, Request request, BodyReader.BodyFailure failure) {
         try {
             if (failure == null) {
-                handle(ex);
+                handle(ex, bearer);
             } else {
                 refuse(ex, failure);
             }
@@ -114,13 +114,13 @@ final class Router extends Handler.Abstract {
         log.log(HttpIo.remote(ex), ex.method(), path, ex.status(), nanos / 1e6, null);
     }
 
-    void handle(Exchange ex) {
+    void handle(Exchange ex, Optional<Tokens.Principal> bearer) {
         long start = System.nanoTime();
         String path = ex.rawPath();
         Optional<Tokens.Principal> who = Optional.empty();
         String route = route(path);
         try {
-            who = bearer(ex);
+            who = bearer;
             if (path.startsWith("/api/")) {
                 if (who.isEmpty()) {
                     ex.setHeader("WWW-Authenticate", "Bearer");
