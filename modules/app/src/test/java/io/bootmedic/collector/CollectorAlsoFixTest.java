@@ -1,0 +1,115 @@
+package io.bootmedic.collector;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import javax.net.ssl.SSLSocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 22, "Also fix": each item against a running collector on SQLite (those that touch SQL also run on PostgreSQL in the contracts). */
+class CollectorAlsoFixTest {
+    @TempDir
+    Path tmp;
+    TestCollector collector;
+
+    @BeforeEach
+    void start() throws Exception {
+        collector = TestCollector.start(tmp.resolve("collector"), null, 60);
+    }
+
+    @AfterEach
+    void stop() {
+        collector.close();
+    }
+
+    String agent() {
+        return collector.created.agentToken();
+    }
+
+    /** Sends {@code head} + {@code body} over a raw TLS socket, half-closes, and returns everything the collector answered. */
+    String raw(String head, byte[] body, boolean halfClose) throws Exception {
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", collector.server.port()), 5000);
+        plain.setSoTimeout(15_000);
+        try (SSLSocket tls = (SSLSocket) TestCollector.trustAll().getSocketFactory().createSocket(plain, "127.0.0.1", collector.server.port(), true)) {
+            tls.startHandshake();
+            OutputStream out = tls.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            if (halfClose) {
+                tls.shutdownOutput();
+            }
+            InputStream in = tls.getInputStream();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    answer.write(buf, 0, n);
+                    if (answer.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n") && complete(answer.toString(StandardCharsets.ISO_8859_1))) {
+                        break;
+                    }
+                }
+            } catch (java.net.SocketException | javax.net.ssl.SSLException e) {
+                // the collector closed the connection after its answer
+            }
+            return answer.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Whether a raw answer holds its whole body (by Content-Length). */
+    private static boolean complete(String answer) {
+        int end = answer.indexOf("\r\n\r\n");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(answer.substring(0, end));
+        return m.find() && answer.length() - end - 4 >= Integer.parseInt(m.group(1));
+    }
+
+    long storedReports() throws Exception {
+        try (Connection c = collector.db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM reports")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void aMalformedChunkedUploadIsRefusedWith400AndNothingIsStored() throws Exception {
+        String head = "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + agent()
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+        byte[] report = Reports.bytes(Reports.report("PC-CHUNK", "SNC", "fixed", "2024-07-19T06:00:00Z"));
+        String hex = Integer.toHexString(report.length);
+        String json = new String(report, StandardCharsets.UTF_8);
+        record Case(String what, String body, boolean halfClose) {
+        }
+        for (Case c : List.of(
+                new Case("a chunk size that is not hex", "zz\r\n" + json + "\r\n0\r\n\r\n", false),
+                new Case("a chunk size with garbage after it", hex + "q\r\n" + json + "\r\n0\r\n\r\n", false),
+                new Case("a chunk longer than declared", Integer.toHexString(report.length - 10) + "\r\n" + json + "\r\n0\r\n\r\n", false),
+                new Case("a chunk cut short by the end of the stream", Integer.toHexString(report.length + 100) + "\r\n" + json, true),
+                new Case("no last chunk before the end of the stream", hex + "\r\n" + json + "\r\n", true),
+                new Case("a chunk size beyond any length", "ffffffffffffffffffff\r\n" + json + "\r\n0\r\n\r\n", false))) {
+            String answer = raw(head, c.body().getBytes(StandardCharsets.UTF_8), c.halfClose());
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), c.what() + ": " + answer);
+            assertTrue(answer.contains("malformed or ended early") && answer.contains("nothing was stored"), c.what() + ": " + answer);
+        }
+        assertEquals(0, storedReports(), "nothing of a broken upload is stored");
+        // the same report, chunked correctly, is stored: the refusal is about the encoding, not the report
+        String good = hex + "\r\n" + json + "\r\n0\r\n\r\n";
+        assertTrue(raw(head, good.getBytes(StandardCharsets.UTF_8), false).startsWith("HTTP/1.1 201 "));
+        assertEquals(1, storedReports());
+    }
+}
