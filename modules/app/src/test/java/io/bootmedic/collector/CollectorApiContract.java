@@ -58,10 +58,9 @@ abstract class CollectorApiContract {
         Map<String, Object> failed = Reports.report("PC-0042", "SN42", "failed", "2024-07-19T06:00:00Z");
         Map<String, Object> fixed = Reports.report("PC-0042", "SN42", "fixed", "2024-07-19T07:00:00Z");
         CollectorClient agentClient = collector.agentClient();
-        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
-        assertEquals(CollectorClient.Delivery.ALREADY_RECEIVED, agentClient.sendReport(Reports.bytes(fixed)), "a re-send is recognised by runId");
-        // an older run uploaded late (from an outbox) must not hide the newer outcome
         assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(failed)));
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
+        assertEquals(CollectorClient.Delivery.ALREADY_RECEIVED, agentClient.sendReport(Reports.bytes(failed)), "a re-send is recognised by runId");
 
         TestCollector.Response list = collector.request("GET", "/api/v1/machines", admin(), null);
         assertEquals(200, list.status());
@@ -80,6 +79,35 @@ abstract class CollectorApiContract {
         List<?> history = (List<?>) detail.json().get("reports");
         assertEquals(2, history.size());
         assertEquals(fixed.get("runId"), ((Map<?, ?>) ((Map<?, ?>) history.get(0)).get("report")).get("runId"));
+    }
+
+    /**
+     * Issue 22: the 24-hour allowance let a clock a day fast pin a machine's outcome until that
+     * date. The report the collector received last is the machine's state; the agent's time is kept
+     * as information (latestRunAt, each report's finishedAt).
+     */
+    @Test
+    void aClockADayFastOrUnsetDoesNotPinTheOutcomeTheReportReceivedLastIsTheMachinesState() throws Exception {
+        java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis()); // the collector keeps milliseconds
+        CollectorClient agentClient = collector.agentClient();
+        Map<String, Object> fast = Reports.report("PC-FAST", "SNF", "failed", now.plusSeconds(23 * 3600).toString());
+        Map<String, Object> fixed = Reports.report("PC-FAST", "SNF", "fixed", now.toString());
+        Map<String, Object> unset = Reports.report("PC-FAST", "SNF", "needs-key", "2000-01-01T00:00:00Z");
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fast)));
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
+        Map<?, ?> m = (Map<?, ?>) ((List<?>) collector.request("GET", "/api/v1/machines?q=PC-FAST", admin(), null).json().get("machines")).get(0);
+        assertEquals("fixed", m.get("outcome"), "the run received last counts, not the one whose clock says it is newer: " + m);
+        assertEquals(fixed.get("runId"), m.get("latestRunId"));
+        assertEquals(now.toString(), m.get("latestRunAt"), "the agent's time of that run, as information");
+
+        Thread.sleep(2); // received at a later millisecond
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(unset)));
+        m = (Map<?, ?>) ((List<?>) collector.request("GET", "/api/v1/machines?q=PC-FAST", admin(), null).json().get("machines")).get(0);
+        assertEquals("needs-key", m.get("outcome"), "a clock left in 2000 is not hidden behind older runs either: " + m);
+
+        List<?> history = (List<?>) collector.request("GET", "/api/v1/machines/" + m.get("id"), admin(), null).json().get("reports");
+        List<Object> order = history.stream().map(h -> ((Map<?, ?>) ((Map<?, ?>) h).get("report")).get("runId")).map(Object.class::cast).toList();
+        assertEquals(List.of(unset.get("runId"), fixed.get("runId"), fast.get("runId")), order, "the history is in the order the collector received it");
     }
 
     @Test

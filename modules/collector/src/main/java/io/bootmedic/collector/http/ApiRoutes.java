@@ -25,8 +25,9 @@ final class ApiRoutes {
     static final int MAX_REPORT_BYTES = 256 << 10;
     /**
      * How far an agent's clock may run ahead of the collector's. WinPE sticks boot machines whose
-     * clocks were never set or sit in another time zone's local time; a day covers both, and a
-     * report further ahead would otherwise stay the machine's "latest" outcome until that date.
+     * clocks were never set or sit in another time zone's local time; a day covers both, and a time
+     * further ahead is refused as a wrong clock. Within it the agent's time is information only:
+     * a machine's latest state is the report the collector received last, so no clock pins it.
      */
     static final long CLOCK_SKEW_MILLIS = 24 * 3_600_000L;
     static final int MAX_IMPORT_BYTES = 64 << 20;

@@ -36,7 +36,7 @@ public final class PlaybookStore {
         public static final Counts NONE = new Counts(0, 0, 0);
     }
 
-    /** A machine whose latest report applied a publication. */
+    /** A machine whose latest report applied a publication; {@code latestAt}: when the collector received that report. */
     public record MachineRow(String machineId, String computerName, String outcome, long latestAt) {
     }
 
@@ -176,8 +176,8 @@ public final class PlaybookStore {
     /** The machines whose latest report applied {@code publication}, latest first, at most {@code max}. */
     public List<MachineRow> machines(String publication, int max) throws SQLException {
         List<MachineRow> rows = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT m.id, m.computer_name, m.latest_outcome, m.latest_at "
-                + "FROM report_playbooks rp JOIN machines m ON m.latest_run_id = rp.run_id WHERE rp.publication = ? ORDER BY m.latest_at DESC, m.id LIMIT ?")) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT m.id, m.computer_name, m.latest_outcome, m.last_seen "
+                + "FROM report_playbooks rp JOIN machines m ON m.latest_run_id = rp.run_id WHERE rp.publication = ? ORDER BY m.last_seen DESC, m.id LIMIT ?")) {
             ps.setString(1, publication);
             ps.setInt(2, max);
             try (ResultSet rs = ps.executeQuery()) {

@@ -57,19 +57,20 @@ public final class ReportStore {
                 return Result.DUPLICATE;
             }
         }
-        // the latest state is the run the agent finished last, whatever order the uploads arrive in
+        // the latest state is the report the collector received last: the agent's clock (finishedAt, kept in
+        // latest_at as information) may run a day fast or be unset, and must not pin a machine's outcome
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO machines (id, identity, computer_name, bios_serial, vm_id, volume_ids, "
                 + "latest_outcome, latest_run_id, latest_at, first_seen, last_seen, report_count, needed_key_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
                 + "ON CONFLICT (id) DO UPDATE SET "
-                + "latest_outcome = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_outcome ELSE machines.latest_outcome END, "
-                + "latest_run_id = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_run_id ELSE machines.latest_run_id END, "
-                + "needed_key_ids = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.needed_key_ids ELSE machines.needed_key_ids END, "
-                + "latest_at = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_at ELSE machines.latest_at END, "
+                + "latest_outcome = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_outcome ELSE machines.latest_outcome END, "
+                + "latest_run_id = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_run_id ELSE machines.latest_run_id END, "
+                + "needed_key_ids = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.needed_key_ids ELSE machines.needed_key_ids END, "
+                + "latest_at = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_at ELSE machines.latest_at END, "
                 + "computer_name = COALESCE(excluded.computer_name, machines.computer_name), "
                 + "bios_serial = COALESCE(excluded.bios_serial, machines.bios_serial), "
                 + "vm_id = COALESCE(excluded.vm_id, machines.vm_id), "
                 + "volume_ids = COALESCE(excluded.volume_ids, machines.volume_ids), "
-                + "last_seen = excluded.last_seen, report_count = machines.report_count + 1")) {
+                + "last_seen = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.last_seen ELSE machines.last_seen END, report_count = machines.report_count + 1")) {
             ps.setString(1, r.machineId());
             ps.setString(2, r.identity());
             ps.setString(3, r.computerName());
