@@ -261,6 +261,48 @@ abstract class CollectorApiContract {
         assertEquals(404, untilStatus(() -> collector.request("GET", "/api/v1/keys/" + KEY_ID, other, null).status(), 404));
     }
 
+    /**
+     * Issue 22: an incident-only token outside an incident had each refusal audited (an fsynced row)
+     * before the rate limit, 703 rows a second from one token. The rate limit comes first, and the
+     * refusals it lets through are counted in one audit row per token and minute.
+     */
+    @Test
+    void incidentOnlyRefusalsAreRateLimitedFirstAndAuditedAsOneCountedRowPerTokenAndMinute() throws Exception {
+        String winre = Tokens.add(collector.dir.tokens(), Tokens.Role.AGENT, "winre", true);
+        int refused = 0;
+        int limited = 0;
+        String retryAfter = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (limited < 20 && System.currentTimeMillis() < deadline) {
+            TestCollector.Response r = collector.request("GET", "/api/v1/keys/" + KEY_ID, winre, null);
+            if (r.status() == 403) {
+                refused++;
+                assertTrue(r.body().contains("only while a playbook is published"), r.body());
+            } else if (r.status() == 429) {
+                limited++;
+                retryAfter = r.header("Retry-After");
+            } else {
+                assertEquals(401, r.status(), "until the collector has re-read tokens.json: " + r.body());
+            }
+        }
+        assertEquals(20, limited, "the rate limit holds for refused requests too");
+        assertEquals(KEY_RATE, refused, "no more refusals than the token's key rate");
+        assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1, "with Retry-After");
+
+        List<Map<?, ?>> rows = ((List<?>) collector.request("GET", "/api/v1/audit", admin(), null).json().get("entries")).stream()
+                .<Map<?, ?>>map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action"))).toList();
+        assertTrue(rows.size() == 1 || rows.size() == 2, "one row a minute (two if the burst crossed a minute): " + rows);
+        assertEquals(refused, rows.stream().mapToInt(e -> ((Number) e.get("count")).intValue()).sum(), rows.toString());
+        Map<?, ?> row = rows.get(0);
+        assertTrue(((String) row.get("actor")).startsWith("agent:"), row.toString());
+        assertEquals(KEY_ID, row.get("keyId"));
+        // an ordinary release still has a row of its own, counted once
+        collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
+        Map<?, ?> miss = ((List<?>) collector.request("GET", "/api/v1/audit", admin(), null).json().get("entries")).stream()
+                .map(e -> (Map<?, ?>) e).filter(e -> "key-not-found".equals(e.get("action"))).findFirst().orElseThrow();
+        assertEquals(1, ((Number) miss.get("count")).intValue());
+    }
+
     @Test
     void withoutAnAuditRowNoKeyIsReleased() throws Exception {
         collector.adminClient().importKeys(("KeyID,RecoveryKey\n" + KEY_ID + "," + PASSWORD + "\n").getBytes(StandardCharsets.UTF_8), "k.csv");

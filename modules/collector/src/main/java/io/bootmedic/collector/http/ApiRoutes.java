@@ -160,22 +160,25 @@ final class ApiRoutes {
             throw new HttpIo.HttpError(400, "give a whole key ID (a GUID such as 64311DEA-4587-4029-924A-BA299647998E)");
         }
         long now = System.currentTimeMillis();
-        if (!keysNow.allows(who)) {
-            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with
-            try {
-                audit.record(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex), null);
-            } catch (AuditLog.AuditUnavailableException e) {
-                System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e.getCause()));
-            }
-            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
-            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
-                    + "publish the incident's playbook, or type the recovery password");
-        }
+        // the rate limit comes first: a request it refuses costs no audit write, whatever else is wrong with it
         long wait = keyRate.acquire(who.actor(), now);
         if (wait > 0) {
             metrics.count("bootmedic_key_releases_total", "result", "rate_limited");
             ex.setHeader("Retry-After", String.valueOf(wait));
             throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
+        }
+        if (!keysNow.allows(who)) {
+            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with.
+            // Nothing leaves, so the refusals are counted, one audit row per token and minute, not written one by one.
+            try {
+                audit.countRefusal(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex),
+                        "no playbook is published; the count is of this token's refused requests in this minute (key ID and address: the first's)");
+            } catch (java.sql.SQLException | RuntimeException e) {
+                System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e));
+            }
+            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
+            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
+                    + "publish the incident's playbook, or type the recovery password");
         }
         Optional<KeyEscrow.Released> released;
         try {
@@ -331,6 +334,7 @@ final class ApiRoutes {
             r.put("keyId", e.keyId());
             r.put("remote", e.remote());
             r.put("detail", e.detail());
+            r.put("count", e.count());
             rows.add(r);
         }
         Map<String, Object> out = new LinkedHashMap<>();
