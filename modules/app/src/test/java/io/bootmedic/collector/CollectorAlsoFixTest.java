@@ -86,6 +86,48 @@ class CollectorAlsoFixTest {
         }
     }
 
+    long storedReadiness() throws Exception {
+        try (Connection c = collector.db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM readiness")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Item 4: one agent token wrote 910 fake machines a second through readiness; it is limited per token like key releases. */
+    @Test
+    void readinessIsRateLimitedPerTokenAndWhatTheLimitRefusesIsNotStored() throws Exception {
+        collector.close();
+        collector = TestCollector.start(tmp.resolve("limited"), null, 60, s -> s.withReadinessRate(5));
+        int stored = 0;
+        int limited = 0;
+        String retryAfter = null;
+        for (int i = 0; i < 40; i++) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/readiness", agent(), ReadinessApiContract.body("FAKE-" + i, "1.0", "[]",
+                    "enabled", "true", "1000", java.time.Instant.now().toString()).getBytes(StandardCharsets.UTF_8));
+            if (r.status() == 201) {
+                stored++;
+            } else {
+                assertEquals(429, r.status(), r.body());
+                assertTrue(r.body().contains("too many readiness reports for this token") && r.body().contains("--readiness-rate"), r.body());
+                limited++;
+                retryAfter = r.header("Retry-After");
+            }
+        }
+        assertEquals(5, stored, "the burst allowance, then the limit");
+        assertEquals(35, limited);
+        assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1, "with Retry-After");
+        assertEquals(5, storedReadiness(), "a refused report writes nothing");
+
+        // another token has its own allowance
+        String site = Tokens.add(collector.dir.tokens(), Tokens.Role.AGENT, "site B");
+        assertEquals(201, CollectorApiContract.untilStatus(() -> collector.request("POST", "/api/v1/readiness", site, ReadinessApiContract.body("SITE-B",
+                "1.0", "[]", "enabled", "true", "1000", java.time.Instant.now().toString()).getBytes(StandardCharsets.UTF_8)).status(), 201));
+        // and 'serve' refuses a limit that would refuse everything
+        io.bootmedic.testutil.Cli zero = io.bootmedic.testutil.Cli.run("collector", "serve", "--dir", collector.dir.dir().toString(), "--readiness-rate", "0");
+        assertEquals(2, zero.exit, zero.toString());
+        assertTrue(zero.err.contains("--readiness-rate must be at least 1"), zero.err);
+    }
+
     @Test
     void aMalformedChunkedUploadIsRefusedWith400AndNothingIsStored() throws Exception {
         String head = "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + agent()

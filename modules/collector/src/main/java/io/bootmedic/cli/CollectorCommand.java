@@ -113,6 +113,10 @@ class CollectorCommand {
         @Option(names = "--key-rate", paramLabel = "N", defaultValue = "120", description = "Key releases allowed per token per minute (default 120).")
         int keyRate;
 
+        @Option(names = "--readiness-rate", paramLabel = "N", defaultValue = "600",
+                description = "Readiness reports accepted per agent token per minute (default 600); beyond, 429 and the agent retries.")
+        int readinessRate;
+
         @Option(names = "--threads", paramLabel = "N", defaultValue = "16", description = "Request threads (default 16).")
         int threads;
 
@@ -134,6 +138,9 @@ class CollectorCommand {
             if (maxConnections < 1) {
                 throw new UsageError("--max-connections must be at least 1");
             }
+            if (readinessRate < 1) {
+                throw new UsageError("--readiness-rate must be at least 1 (readiness reports per agent token per minute)");
+            }
             FolderLock lock;
             try {
                 lock = FolderLock.acquire(d);
@@ -149,7 +156,7 @@ class CollectorCommand {
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
                     Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
-                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()), db);
+                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()).withReadinessRate(readinessRate), db);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("collector: stopping (finishing requests in flight)");

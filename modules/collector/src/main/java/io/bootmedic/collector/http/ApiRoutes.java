@@ -85,7 +85,7 @@ final class ApiRoutes {
             releaseKey(ex, path.substring("/api/v1/keys/".length()), who);
         } else if (path.equals("/api/v1/readiness") && method.equals("POST")) {
             requireRole(who, Tokens.Role.AGENT);
-            readiness.post(ex);
+            readiness.post(ex, who);
         } else {
             requireRole(who, Tokens.Role.ADMIN);
             if (path.equals("/api/v1/machines")) {
