@@ -348,6 +348,45 @@ abstract class CollectorApiContract {
         assertTrue(r.body().contains("larger than"), r.body());
     }
 
+    /**
+     * Issue 22: PostgreSQL cannot store U+0000, so a NUL in a computer name, or a UTF-16 body (a NUL
+     * in every ASCII character), was a 500 there, which the agent retries for ever, and stored on
+     * SQLite. Both databases now refuse it with a 400 naming the field (or the body), before the database.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void aNulInAFieldOrAUtf16BodyIs400NamingItOnEveryDatabaseAndNothingIsStored() throws Exception {
+        Map<String, Object> name = Reports.report("PC\0X", "SN0", "fixed", "2024-07-19T06:00:00Z");
+        ((List<Map<String, Object>>) name.get("volumes")).get(0).put("volumeId", "vol-1"); // the name alone holds the NUL
+        Map<String, Object> serial = Reports.report("PC-NUL", "SN\0", "fixed", "2024-07-19T06:00:00Z");
+        Map<String, Object> version = Reports.report("PC-NUL", "SN1", "fixed", "2024-07-19T06:00:00Z");
+        version.put("agentVersion", "1.0\0");
+        Map<String, Object> volume = Reports.report("PC-NUL", "SN2", "fixed", "2024-07-19T06:00:00Z");
+        ((List<Map<String, Object>>) volume.get("volumes")).get(0).put("volumeId", "\0");
+        Map<String, Object> source = Reports.withUsedKey(Reports.report("PC-NUL", "SN3", "fixed", "2024-07-19T06:00:00Z"), KEY_ID, "coll\0ector");
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("computerName", new String(Reports.bytes(name), StandardCharsets.UTF_8));
+        fields.put("biosSerial", new String(Reports.bytes(serial), StandardCharsets.UTF_8));
+        fields.put("agentVersion", new String(Reports.bytes(version), StandardCharsets.UTF_8));
+        fields.put("volumeId", new String(Reports.bytes(volume), StandardCharsets.UTF_8));
+        fields.put("keySource", new String(Reports.bytes(source), StandardCharsets.UTF_8));
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), f.getValue().getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, r.status(), f.getKey() + ": " + r.body());
+            assertTrue(r.body().contains(f.getKey()) && r.body().contains("NUL"), f.getKey() + ": " + r.body());
+        }
+        byte[] good = Reports.bytes(Reports.report("PC-UTF16", "SN16", "fixed", "2024-07-19T06:00:00Z"));
+        for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE, StandardCharsets.UTF_16)) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), new String(good, StandardCharsets.UTF_8).getBytes(utf16));
+            assertEquals(400, r.status(), utf16 + ": " + r.body());
+            assertTrue(r.body().contains("UTF-8"), utf16 + ": " + r.body());
+        }
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/machines", admin(), null).json().get("total")).intValue(), "nothing stored");
+        CollectorException e = assertThrows(CollectorException.class, () -> collector.agentClient().sendReport(fields.get("computerName").getBytes(StandardCharsets.UTF_8)));
+        assertFalse(e.retryable(), "a refused report is not retried: " + e.getMessage());
+        assertEquals(201, collector.request("POST", "/api/v1/reports", agent(), good).status(), "the same report in UTF-8 is stored");
+    }
+
     @Test
     void usedRecoveryPasswordsAreListedForRotationAndMetricsCountEverything() throws Exception {
         collector.agentClient().sendReport(Reports.bytes(Reports.withUsedKey(Reports.report("PC-ROT", "SN9", "fixed", "2024-07-19T06:00:00Z"),

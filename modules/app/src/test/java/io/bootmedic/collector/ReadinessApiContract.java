@@ -122,6 +122,22 @@ abstract class ReadinessApiContract {
         assertEquals(Boolean.TRUE, only("PC-OLD").get("lowOnSpace"), "1000 bytes free is below what a WinRE update needs");
     }
 
+    /** Issue 22: a UTF-16 body or a NUL in a field is a 400 naming it on both databases, before the database. */
+    @Test
+    void aUtf16BodyOrANulInAFieldIs400() throws Exception {
+        String good = body("PC-16", "1.0", "[]", "enabled", "true", "1000", Instant.now().toString());
+        for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/readiness", collector.created.agentToken(), good.getBytes(utf16));
+            assertEquals(400, r.status(), utf16 + ": " + r.body());
+            assertTrue(r.body().contains("UTF-8"), r.body());
+        }
+        TestCollector.Response nul = post(good.replace("PC-16", "PC\\u000016"));
+        assertEquals(400, nul.status(), nul.body());
+        assertTrue(nul.body().contains("computerName"), nul.body());
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/readiness", collector.created.adminToken(), null).json().get("total")).intValue());
+        assertEquals(201, post(good).status());
+    }
+
     /** Issue 22: a clock up to a day fast pinned a machine's Armed state; the readiness received last is its state. */
     @Test
     void aClockADayFastDoesNotPinTheArmedStateTheReadinessReceivedLastIsTheState() throws Exception {
