@@ -86,6 +86,90 @@ class CollectorAlsoFixTest {
         }
     }
 
+    /**
+     * A spreadsheet's reading of CSV text with separator {@code sep}, as lenient as LibreOffice's and
+     * Excel's: a cell that starts with a quote is quoted ("" is a quote inside it), a quote that does
+     * not double ends the quoted part and what follows up to the separator is kept as it is; a line
+     * break outside quotes ends the row.
+     */
+    static List<String> spreadsheetCells(String text, char sep) {
+        List<String> cells = new java.util.ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        boolean start = true;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (start && c == '"') {
+                quoted = true;
+                start = false;
+            } else if (quoted) {
+                if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == sep || c == '\r' || c == '\n') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+                start = true;
+            } else {
+                cell.append(c);
+                start = false;
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
+    }
+
+    /** Item 5: the formula guard looked at the cell as written, so a quote between a separator and '=' (X;"=cmd…";) hid the formula. */
+    @Test
+    void theCsvExportHasNoFormulaCellForASpreadsheetReadingItWithCommasOrSemicolons() throws Exception {
+        List<String> hostile = List.of("X;\"=cmd|' /C calc'!A0\";", "\"=1+1\"", "X;\"\"=2+2", "X; \"=3+3\"", "X;\"\"\"=4+4", "\" =5+5",
+                "X,\"=6+6\"", "X\n\"=7+7\"", "X|\"@SUM(1)\"", "X\t\"+8\"", "X;\"-9\";Y", " =10", "X;", "\"X;\"", "\";=11");
+        int i = 0;
+        for (String name : hostile) {
+            java.util.Map<String, Object> r = Reports.report(name, "SN;\"=12+" + i, "fixed", "2024-07-19T06:00:00Z");
+            TestCollector.Response posted = collector.request("POST", "/api/v1/reports", agent(), Reports.bytes(r));
+            assertEquals(201, posted.status(), name + ": " + posted.body());
+            i++;
+        }
+        String cookie = login();
+        String csv = dashboard("/machines.csv", cookie);
+        List<String> formulas = new java.util.ArrayList<>();
+        for (char sep : new char[]{',', ';'}) {
+            for (String cell : spreadsheetCells(csv, sep)) {
+                String shown = cell.stripLeading();
+                if (!shown.isEmpty() && "=+-@".indexOf(shown.charAt(0)) >= 0) {
+                    formulas.add(sep + " [" + cell + "]");
+                }
+            }
+        }
+        assertEquals(List.of(), formulas, "cells a spreadsheet splitting at ',' or ';' reads as formulas, in\n" + csv);
+        // read with commas, the names are all there, each behind one defusing quote at most where a formula could start
+        List<String> cells = spreadsheetCells(csv, ',');
+        assertTrue(cells.contains("X;'\"=cmd|' /C calc'!A0\";"), cells.toString());
+        assertTrue(cells.contains("X;"), "nothing to defuse, nothing changed: " + cells);
+    }
+
+    String login() throws Exception {
+        TestCollector.Response r = collector.request("POST", "/login", null, ("token=" + collector.created.adminToken()).getBytes(StandardCharsets.UTF_8));
+        assertEquals(303, r.status(), r.body());
+        String setCookie = r.header("Set-Cookie");
+        return setCookie.substring(0, setCookie.indexOf(';'));
+    }
+
+    String dashboard(String path, String cookie) throws Exception {
+        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) new java.net.URL(collector.url + path).openConnection();
+        c.setSSLSocketFactory(TestCollector.trustAll().getSocketFactory());
+        c.setHostnameVerifier((h, s) -> true);
+        c.setRequestProperty("Cookie", cookie);
+        assertEquals(200, c.getResponseCode(), path);
+        return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     long storedReadiness() throws Exception {
         try (Connection c = collector.db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM readiness")) {
             rs.next();
