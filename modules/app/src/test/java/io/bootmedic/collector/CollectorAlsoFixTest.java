@@ -170,6 +170,57 @@ class CollectorAlsoFixTest {
         return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
+    static String mode(Path p) throws Exception {
+        return java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** Item 9: tokens.json (token hashes, roles, labels) was created 0644; it is created 0600, never wider for a moment, like every file of the folder. */
+    @Test
+    void tokensJsonIsCreatedOwnerOnlyAndStaysSoThroughEveryRewrite() throws Exception {
+        Path dir = collector.dir.dir();
+        Path tokens = collector.dir.tokens();
+        assertEquals("rw-------", mode(tokens), "as init made it");
+        // a leftover temp file readable by all is not reused for the next rewrite
+        Path leftover = tokens.resolveSibling("tokens.json.tmp");
+        java.nio.file.Files.writeString(leftover, "{}");
+        java.nio.file.Files.setPosixFilePermissions(leftover, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        io.bootmedic.testutil.Cli add = io.bootmedic.testutil.Cli.run("collector", "token", "add", "--dir", dir.toString(), "--role", "agent", "--label", "site B");
+        assertEquals(0, add.exit, add.toString());
+        assertEquals("rw-------", mode(tokens), "after token add");
+        String id = Tokens.entries(tokens).stream().filter(e -> "site B".equals(e.label())).findFirst().orElseThrow().id();
+        assertEquals(0, io.bootmedic.testutil.Cli.run("collector", "token", "revoke", id, "--dir", dir.toString()).exit);
+        assertEquals("rw-------", mode(tokens), "after token revoke");
+        assertTrue(java.nio.file.Files.notExists(leftover), "the temp file became tokens.json");
+        // every file init made is owner-only, except the certificate, which is public
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                assertEquals(f.getFileName().toString().equals("server.crt") ? "rw-r--r--" : "rw-------", mode(f), f.getFileName().toString());
+            }
+        }
+    }
+
+    /** Item 9, upgrades: a tokens.json an older init left 0644 is narrowed to 0600 by 'serve', like the database and the access log. */
+    @Test
+    void serveNarrowsAWorldReadableTokensJsonLeftByAnOlderInit() throws Exception {
+        Path old = tmp.resolve("old");
+        CollectorInit.run(new CollectorDir(old), java.net.URI.create("https://127.0.0.1:8443"), java.util.Set.of());
+        java.nio.file.Files.setPosixFilePermissions(old.resolve("tokens.json"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Process serve = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                "io.bootmedic.cli.Main", "collector", "serve", "--dir", old.toString(), "--port", "0", "--bind", "127.0.0.1").redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null && !line.contains("listening on"); ) {
+                seen.append(line).append('\n');
+            }
+            assertTrue(serve.isAlive(), "serve started: " + seen);
+            assertEquals("rw-------", mode(old.resolve("tokens.json")));
+        } finally {
+            serve.destroy();
+            serve.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     long storedReadiness() throws Exception {
         try (Connection c = collector.db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM readiness")) {
             rs.next();

@@ -153,6 +153,7 @@ class CollectorCommand {
                 pass = d.keystorePasswordChars();
                 ks = d.loadKeystore(pass);
             }
+            CollectorDir.ownerOnly(d.tokens(), false); // made 0644 by an older init: owner only, like the other files
             Database db = where.open();
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
                     Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
