@@ -424,6 +424,24 @@ class CollectorPlaybooksTest {
         assertTrue(refused.get("reason").toString().contains("could not be fetched"), refused.toString());
     }
 
+    /** Issue 22: a playbook id from the collector (the version is checked by the parser; the id is not) is printed through Printable.of by publish and list. */
+    @Test
+    void terminalEscapesInAPlaybooksIdAreNotPrintedByPublishListOrRetire() throws Exception {
+        String hostile = PLAYBOOK.replace("\"acme-cf290\"", "\"acme\\u001b[2J\\u001b]0;owned\\u0007\\u202eevil\\u009b31m\"");
+        Path playbook = signed("escapes.json", hostile);
+        Cli published = publish(playbook);
+        assertEquals(0, published.exit, published.toString());
+        Cli list = Cli.run("collector", "playbook", "list", "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, list.exit, list.toString());
+        Cli retire = Cli.run("collector", "playbook", "retire", publicationOf(playbook), "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, retire.exit, retire.toString());
+        for (Cli c : List.of(published, list, retire)) {
+            String shown = c.out + c.err;
+            assertTrue(shown.contains("acme?[2J?]0;owned??evil?31m"), shown);
+            assertTrue(shown.chars().filter(ch -> ch != '\n').noneMatch(io.bootmedic.format.Printable::isHostile), "nothing a terminal obeys: " + shown);
+        }
+    }
+
     /** A dashboard page, logged in with the admin token as a browser would be. */
     private String dashboardPage(String path) throws Exception {
         TestCollector.Response login = collector.request("POST", "/login", null, ("token=" + collector.created.adminToken()).getBytes(StandardCharsets.UTF_8));

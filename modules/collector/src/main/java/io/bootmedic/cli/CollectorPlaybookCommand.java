@@ -45,6 +45,14 @@ final class CollectorPlaybookCommand {
         }
     }
 
+    /**
+     * A value of the collector's answer fit for a terminal: a playbook id (its parser does not limit
+     * its characters), a title, a scope may hold escape codes, bidi overrides, line breaks.
+     */
+    static String shown(Object value) {
+        return value == null ? "" : Printable.of(value instanceof String s ? s : Json.line(value).strip());
+    }
+
     /** A refusal (400, 404, 409) is the admin's input: exit 2 with the collector's sentence; anything else exit 1. */
     static int failed(PrintWriter err, CollectorException e) {
         err.println("bootmedic: " + Printable.of(e.getMessage()));
@@ -81,11 +89,11 @@ final class CollectorPlaybookCommand {
             PrintWriter out = spec.commandLine().getOut();
             try {
                 Map<String, Object> a = admin.client().playbookAdmin("POST", "/api/v1/playbooks", Json.write(body), 200, 201);
-                out.println((((Number) a.get("_status")).intValue() == 201 ? "Published " : "Already published; scope replaced: ") + a.get("id")
-                        + " version " + a.get("version") + " as publication " + a.get("publication") + " (signed by " + a.get("signedBy") + ", scope "
-                        + Json.line(a.get("scope")).strip() + ").");
+                out.println((((Number) a.get("_status")).intValue() == 201 ? "Published " : "Already published; scope replaced: ") + shown(a.get("id"))
+                        + " version " + shown(a.get("version")) + " as publication " + shown(a.get("publication")) + " (signed by " + shown(a.get("signedBy"))
+                        + ", scope " + shown(a.get("scope")) + ").");
                 out.println("Agents with --collector-playbooks (and every WinPE run with agent.conf) apply it after verifying its signature. "
-                        + "Stop it with: bootmedic collector playbook retire " + a.get("publication"));
+                        + "Stop it with: bootmedic collector playbook retire " + shown(a.get("publication")));
                 return ExitCodes.CLEAN;
             } catch (CollectorException e) {
                 return failed(spec.commandLine().getErr(), e);
@@ -151,9 +159,9 @@ final class CollectorPlaybookCommand {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> p = (Map<String, Object>) o;
                 Map<String, Object> m = Json.object(p, "machines");
-                out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", p.get("publication"), p.get("id"), p.get("version"),
-                        p.get("retiredAt") == null ? "active" : "retired", m == null ? "" : m.get("fixed"), m == null ? "" : m.get("failing"),
-                        m == null ? "" : m.get("waitingForKey"), Json.line(p.get("scope")).strip());
+                out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", shown(p.get("publication")), shown(p.get("id")), shown(p.get("version")),
+                        p.get("retiredAt") == null ? "active" : "retired", m == null ? "" : shown(m.get("fixed")), m == null ? "" : shown(m.get("failing")),
+                        m == null ? "" : shown(m.get("waitingForKey")), shown(p.get("scope")));
             }
             return ExitCodes.CLEAN;
         }
@@ -175,8 +183,8 @@ final class CollectorPlaybookCommand {
             }
             try {
                 Map<String, Object> a = admin.client().playbookAdmin("POST", "/api/v1/playbooks/" + publication + "/retire", new byte[0], 200);
-                spec.commandLine().getOut().println("Retired " + a.get("id") + " version " + a.get("version") + " (publication " + publication
-                        + ") at " + a.get("retiredAt") + "; agents no longer get it.");
+                spec.commandLine().getOut().println("Retired " + shown(a.get("id")) + " version " + shown(a.get("version")) + " (publication " + publication
+                        + ") at " + shown(a.get("retiredAt")) + "; agents no longer get it.");
                 return ExitCodes.CLEAN;
             } catch (CollectorException e) {
                 return failed(spec.commandLine().getErr(), e);
