@@ -164,14 +164,25 @@ public final class ReportStore implements AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result.complete(results.get(i));
             }
+            return;
         } catch (SQLException | RuntimeException e) {
             if (batch.size() == 1 || unreachable(e)) {
                 batch.forEach(p -> p.result.completeExceptionally(e));
                 return;
             }
-            // one report may be what the database refused: each alone, so only that one fails
-            for (Pending p : batch) {
-                write(List.of(p));
+        }
+        // one report may be what the database refused: each alone, so only that one fails
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            try {
+                p.result.complete(commit(List.of(p)).get(0));
+            } catch (SQLException | RuntimeException e) {
+                p.result.completeExceptionally(e);
+                if (unreachable(e)) {
+                    // the database went away meanwhile: the others would each wait for a connection in vain
+                    batch.subList(i + 1, batch.size()).forEach(rest -> rest.result.completeExceptionally(e));
+                    return;
+                }
             }
         }
     }
