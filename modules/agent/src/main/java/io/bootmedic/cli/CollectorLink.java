@@ -58,12 +58,15 @@ final class CollectorLink {
      * Sends a finished run's report. With an outbox the copy there moves to outbox/sent once the
      * collector has it; without one the report is sent from memory. Never fails the run.
      * With {@code flushOutbox}, reports that earlier runs left in the outbox (machines without
-     * network, say) go along once the collector answers, so a technician's stick empties itself.
+     * network, say) go along, so a technician's stick empties itself. They go first: the collector
+     * takes the report it receives last as a machine's state, and an earlier run of this very
+     * machine may be among them.
      */
     static void deliver(CollectorClient client, Report report, Path outbox, boolean flushOutbox, PrintWriter out, PrintWriter err) {
         ReportUploader uploader = new ReportUploader(client, retryMillis(client), Thread::sleep);
         Path spooled = outbox == null ? null : outbox.resolve(report.runId() + ".json");
         try {
+            long earlier = flushOutbox && spooled != null && Files.isRegularFile(spooled) ? sendWaiting(client, outbox, spooled, err) : 0;
             ReportUploader.Outcome o;
             if (spooled != null && Files.isRegularFile(spooled)) {
                 o = uploader.upload(spooled, msg -> err.println("bootmedic: " + Printable.of(msg)));
@@ -73,9 +76,16 @@ final class CollectorLink {
             if (o.sent()) {
                 out.println("Report " + report.runId() + " sent to the collector at " + client.config().url() + (o.duplicate() ? " (it already had it)." : "."));
                 if (flushOutbox && spooled != null) {
-                    sendWaiting(client, outbox, out, err);
+                    earlier += sendWaiting(client, outbox, null, err); // what the first pass could not send, the collector now answering
+                    int left = ReportUploader.pending(outbox).size();
+                    if (earlier > 0 || left > 0) {
+                        out.println("Also sent " + earlier + " earlier report(s) waiting in " + outbox + (left == 0 ? "." : "; " + left + " still waiting."));
+                    }
                 }
             } else if (spooled != null) {
+                if (earlier > 0) {
+                    out.println("Sent " + earlier + " earlier report(s) waiting in " + outbox + ".");
+                }
                 err.println("bootmedic: the report was not sent: " + Printable.of(o.error()));
                 err.println("It waits in " + outbox + "; send it later with: bootmedic report upload --outbox " + outbox + " --config agent.conf");
             } else {
@@ -88,18 +98,14 @@ final class CollectorLink {
         }
     }
 
-    /** Sends what earlier runs left in the outbox, without waiting: the collector just answered. */
-    private static void sendWaiting(CollectorClient client, Path outbox, PrintWriter out, PrintWriter err) {
+    /** Sends what earlier runs left in the outbox (all but {@code except}), oldest first, without waiting; returns how many went. */
+    private static long sendWaiting(CollectorClient client, Path outbox, Path except, PrintWriter err) {
         try {
-            if (ReportUploader.pending(outbox).isEmpty()) {
-                return;
-            }
-            var results = new ReportUploader(client, 0, Thread::sleep).uploadAll(outbox, msg -> { });
-            long sent = results.stream().filter(ReportUploader.Outcome::sent).count();
-            int left = ReportUploader.pending(outbox).size();
-            out.println("Also sent " + sent + " earlier report(s) waiting in " + outbox + (left == 0 ? "." : "; " + left + " still waiting."));
+            var results = new ReportUploader(client, 0, Thread::sleep).uploadAll(outbox, except, msg -> { });
+            return results.stream().filter(ReportUploader.Outcome::sent).count();
         } catch (IOException e) {
             err.println("bootmedic: earlier reports in " + Printable.of(outbox + " stay there: " + e.getMessage()));
+            return 0;
         }
     }
 }

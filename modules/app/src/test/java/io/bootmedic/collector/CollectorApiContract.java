@@ -62,10 +62,9 @@ abstract class CollectorApiContract {
         Map<String, Object> failed = Reports.report("PC-0042", "SN42", "failed", "2024-07-19T06:00:00Z");
         Map<String, Object> fixed = Reports.report("PC-0042", "SN42", "fixed", "2024-07-19T07:00:00Z");
         CollectorClient agentClient = collector.agentClient();
-        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
-        assertEquals(CollectorClient.Delivery.ALREADY_RECEIVED, agentClient.sendReport(Reports.bytes(fixed)), "a re-send is recognised by runId");
-        // an older run uploaded late (from an outbox) must not hide the newer outcome
         assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(failed)));
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
+        assertEquals(CollectorClient.Delivery.ALREADY_RECEIVED, agentClient.sendReport(Reports.bytes(failed)), "a re-send is recognised by runId");
 
         TestCollector.Response list = collector.request("GET", "/api/v1/machines", admin(), null);
         assertEquals(200, list.status());
@@ -84,6 +83,35 @@ abstract class CollectorApiContract {
         List<?> history = (List<?>) detail.json().get("reports");
         assertEquals(2, history.size());
         assertEquals(fixed.get("runId"), ((Map<?, ?>) ((Map<?, ?>) history.get(0)).get("report")).get("runId"));
+    }
+
+    /**
+     * Issue 22: the 24-hour allowance let a clock a day fast pin a machine's outcome until that
+     * date. The report the collector received last is the machine's state; the agent's time is kept
+     * as information (latestRunAt, each report's finishedAt).
+     */
+    @Test
+    void aClockADayFastOrUnsetDoesNotPinTheOutcomeTheReportReceivedLastIsTheMachinesState() throws Exception {
+        java.time.Instant now = java.time.Instant.ofEpochMilli(System.currentTimeMillis()); // the collector keeps milliseconds
+        CollectorClient agentClient = collector.agentClient();
+        Map<String, Object> fast = Reports.report("PC-FAST", "SNF", "failed", now.plusSeconds(23 * 3600).toString());
+        Map<String, Object> fixed = Reports.report("PC-FAST", "SNF", "fixed", now.toString());
+        Map<String, Object> unset = Reports.report("PC-FAST", "SNF", "needs-key", "2000-01-01T00:00:00Z");
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fast)));
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(fixed)));
+        Map<?, ?> m = (Map<?, ?>) ((List<?>) collector.request("GET", "/api/v1/machines?q=PC-FAST", admin(), null).json().get("machines")).get(0);
+        assertEquals("fixed", m.get("outcome"), "the run received last counts, not the one whose clock says it is newer: " + m);
+        assertEquals(fixed.get("runId"), m.get("latestRunId"));
+        assertEquals(now.toString(), m.get("latestRunAt"), "the agent's time of that run, as information");
+
+        Thread.sleep(2); // received at a later millisecond
+        assertEquals(CollectorClient.Delivery.CREATED, agentClient.sendReport(Reports.bytes(unset)));
+        m = (Map<?, ?>) ((List<?>) collector.request("GET", "/api/v1/machines?q=PC-FAST", admin(), null).json().get("machines")).get(0);
+        assertEquals("needs-key", m.get("outcome"), "a clock left in 2000 is not hidden behind older runs either: " + m);
+
+        List<?> history = (List<?>) collector.request("GET", "/api/v1/machines/" + m.get("id"), admin(), null).json().get("reports");
+        List<Object> order = history.stream().map(h -> ((Map<?, ?>) ((Map<?, ?>) h).get("report")).get("runId")).map(Object.class::cast).toList();
+        assertEquals(List.of(unset.get("runId"), fixed.get("runId"), fast.get("runId")), order, "the history is in the order the collector received it");
     }
 
     @Test
@@ -248,6 +276,48 @@ abstract class CollectorApiContract {
         assertEquals(404, untilStatus(() -> collector.request("GET", "/api/v1/keys/" + KEY_ID, other, null).status(), 404));
     }
 
+    /**
+     * Issue 22: an incident-only token outside an incident had each refusal audited (an fsynced row)
+     * before the rate limit, 703 rows a second from one token. The rate limit comes first, and the
+     * refusals it lets through are counted in one audit row per token and minute.
+     */
+    @Test
+    void incidentOnlyRefusalsAreRateLimitedFirstAndAuditedAsOneCountedRowPerTokenAndMinute() throws Exception {
+        String winre = Tokens.add(collector.dir.tokens(), Tokens.Role.AGENT, "winre", true);
+        int refused = 0;
+        int limited = 0;
+        String retryAfter = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (limited < 20 && System.currentTimeMillis() < deadline) {
+            TestCollector.Response r = collector.request("GET", "/api/v1/keys/" + KEY_ID, winre, null);
+            if (r.status() == 403) {
+                refused++;
+                assertTrue(r.body().contains("only while a playbook is published"), r.body());
+            } else if (r.status() == 429) {
+                limited++;
+                retryAfter = r.header("Retry-After");
+            } else {
+                assertEquals(401, r.status(), "until the collector has re-read tokens.json: " + r.body());
+            }
+        }
+        assertEquals(20, limited, "the rate limit holds for refused requests too");
+        assertEquals(KEY_RATE, refused, "no more refusals than the token's key rate");
+        assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1, "with Retry-After");
+
+        List<Map<?, ?>> rows = ((List<?>) collector.request("GET", "/api/v1/audit", admin(), null).json().get("entries")).stream()
+                .<Map<?, ?>>map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action"))).toList();
+        assertTrue(rows.size() == 1 || rows.size() == 2, "one row a minute (two if the burst crossed a minute): " + rows);
+        assertEquals(refused, rows.stream().mapToInt(e -> ((Number) e.get("count")).intValue()).sum(), rows.toString());
+        Map<?, ?> row = rows.get(0);
+        assertTrue(((String) row.get("actor")).startsWith("agent:"), row.toString());
+        assertEquals(KEY_ID, row.get("keyId"));
+        // an ordinary release still has a row of its own, counted once
+        collector.request("GET", "/api/v1/keys/" + KEY_ID, agent(), null);
+        Map<?, ?> miss = ((List<?>) collector.request("GET", "/api/v1/audit", admin(), null).json().get("entries")).stream()
+                .map(e -> (Map<?, ?>) e).filter(e -> "key-not-found".equals(e.get("action"))).findFirst().orElseThrow();
+        assertEquals(1, ((Number) miss.get("count")).intValue());
+    }
+
     @Test
     void withoutAnAuditRowNoKeyIsReleased() throws Exception {
         collector.adminClient().importKeys(("KeyID,RecoveryKey\n" + KEY_ID + "," + PASSWORD + "\n").getBytes(StandardCharsets.UTF_8), "k.csv");
@@ -291,6 +361,45 @@ abstract class CollectorApiContract {
         TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), huge);
         assertEquals(413, r.status(), "refused from its Content-Length, before it is read");
         assertTrue(r.body().contains("larger than"), r.body());
+    }
+
+    /**
+     * Issue 22: PostgreSQL cannot store U+0000, so a NUL in a computer name, or a UTF-16 body (a NUL
+     * in every ASCII character), was a 500 there, which the agent retries for ever, and stored on
+     * SQLite. Both databases now refuse it with a 400 naming the field (or the body), before the database.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void aNulInAFieldOrAUtf16BodyIs400NamingItOnEveryDatabaseAndNothingIsStored() throws Exception {
+        Map<String, Object> name = Reports.report("PC\0X", "SN0", "fixed", "2024-07-19T06:00:00Z");
+        ((List<Map<String, Object>>) name.get("volumes")).get(0).put("volumeId", "vol-1"); // the name alone holds the NUL
+        Map<String, Object> serial = Reports.report("PC-NUL", "SN\0", "fixed", "2024-07-19T06:00:00Z");
+        Map<String, Object> version = Reports.report("PC-NUL", "SN1", "fixed", "2024-07-19T06:00:00Z");
+        version.put("agentVersion", "1.0\0");
+        Map<String, Object> volume = Reports.report("PC-NUL", "SN2", "fixed", "2024-07-19T06:00:00Z");
+        ((List<Map<String, Object>>) volume.get("volumes")).get(0).put("volumeId", "\0");
+        Map<String, Object> source = Reports.withUsedKey(Reports.report("PC-NUL", "SN3", "fixed", "2024-07-19T06:00:00Z"), KEY_ID, "coll\0ector");
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("computerName", new String(Reports.bytes(name), StandardCharsets.UTF_8));
+        fields.put("biosSerial", new String(Reports.bytes(serial), StandardCharsets.UTF_8));
+        fields.put("agentVersion", new String(Reports.bytes(version), StandardCharsets.UTF_8));
+        fields.put("volumeId", new String(Reports.bytes(volume), StandardCharsets.UTF_8));
+        fields.put("keySource", new String(Reports.bytes(source), StandardCharsets.UTF_8));
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), f.getValue().getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, r.status(), f.getKey() + ": " + r.body());
+            assertTrue(r.body().contains(f.getKey()) && r.body().contains("NUL"), f.getKey() + ": " + r.body());
+        }
+        byte[] good = Reports.bytes(Reports.report("PC-UTF16", "SN16", "fixed", "2024-07-19T06:00:00Z"));
+        for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE, StandardCharsets.UTF_16)) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/reports", agent(), new String(good, StandardCharsets.UTF_8).getBytes(utf16));
+            assertEquals(400, r.status(), utf16 + ": " + r.body());
+            assertTrue(r.body().contains("UTF-8"), utf16 + ": " + r.body());
+        }
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/machines", admin(), null).json().get("total")).intValue(), "nothing stored");
+        CollectorException e = assertThrows(CollectorException.class, () -> collector.agentClient().sendReport(fields.get("computerName").getBytes(StandardCharsets.UTF_8)));
+        assertFalse(e.retryable(), "a refused report is not retried: " + e.getMessage());
+        assertEquals(201, collector.request("POST", "/api/v1/reports", agent(), good).status(), "the same report in UTF-8 is stored");
     }
 
     @Test

@@ -304,7 +304,9 @@ class CollectorPlaybooksTest {
         assertEquals(403, collector.request("GET", "/api/v1/keys/" + keyId, winre, null).status(), "the incident is over");
 
         List<?> entries = (List<?>) collector.request("GET", "/api/v1/audit", collector.created.adminToken(), null).json().get("entries");
-        long refusals = entries.stream().map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action"))).count();
+        // counted in one row per token and minute (two if the test crossed a minute)
+        long refusals = entries.stream().map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action")))
+                .mapToLong(e -> ((Number) e.get("count")).longValue()).sum();
         assertTrue(refusals >= 2, entries.toString());
     }
 
@@ -420,6 +422,80 @@ class CollectorPlaybooksTest {
         Map<String, Object> refused = list(report, "refusedPlaybooks").get(0);
         assertNull(refused.get("publication"));
         assertTrue(refused.get("reason").toString().contains("could not be fetched"), refused.toString());
+    }
+
+    /**
+     * Issue 22: retired publications with large machine scopes made the list answer 13.4 MB, and the
+     * client reads 4 MiB, so 'collector playbook list' failed for good. The collector pages the list
+     * (a cursor and a limit, pages bounded in bytes) and the client follows the pages.
+     */
+    @Test
+    void playbookListIsPagedAndTheClientFollowsThePagesPastTheAnswerCap() throws Exception {
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < io.bootmedic.collector.store.PlaybookScope.MAX_MACHINES; i++) {
+            names.add(String.format("M%0120d", i)); // 10,000 names of 121 characters: about 1.3 MB of scope per publication
+        }
+        Path machines = Files.write(tmp.resolve("fleet.txt"), names);
+        List<String> publications = new java.util.ArrayList<>();
+        for (int v = 1; v <= 5; v++) {
+            Path playbook = signed("cf290-" + v + ".json", PLAYBOOK.replace("\"version\":3", "\"version\":" + (100 + v)));
+            Cli published = publish(playbook, "--scope", "machines=" + machines);
+            assertEquals(0, published.exit, published.toString());
+            publications.add(publicationOf(playbook));
+            assertEquals(0, Cli.run("collector", "playbook", "retire", publicationOf(playbook), "--config", conf.toString(), "--admin-token-file",
+                    adminToken.toString()).exit);
+        }
+        TestCollector.Response whole = collector.request("GET", "/api/v1/playbooks", collector.created.adminToken(), null);
+        assertEquals(200, whole.status());
+        assertTrue(whole.body().length() < 4 << 20, "one page stays under the client's 4 MiB: " + whole.body().length() + " bytes");
+        assertTrue(whole.json().get("next") instanceof String, "more pages follow");
+
+        Cli list = Cli.run("collector", "playbook", "list", "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, list.exit, list.err);
+        for (String p : publications) {
+            assertEquals(1, list.out.lines().filter(l -> l.startsWith(p)).count(), p + " listed once: " + list.out.substring(0, Math.min(2000, list.out.length())));
+        }
+        assertTrue(list.out.lines().allMatch(l -> l.length() < 300), "a machines scope is summarised in the table, not printed name by name");
+        Cli json = Cli.run("collector", "playbook", "list", "--json", "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, json.exit, json.err);
+        List<Map<String, Object>> all = list(Json.readObject(json.out.getBytes(StandardCharsets.UTF_8)), "playbooks");
+        assertEquals(publications.size(), all.size());
+        assertEquals(names.size(), ((List<?>) ((Map<?, ?>) all.get(0).get("scope")).get("machines")).size(), "--json keeps every name");
+
+        // paging by hand: limit and cursor, newest first, nothing twice; a cursor that is not one is a 400
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        String next = null;
+        do {
+            TestCollector.Response page = collector.request("GET", "/api/v1/playbooks?limit=2" + (next == null ? "" : "&after="
+                    + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8)), collector.created.adminToken(), null);
+            assertEquals(200, page.status(), page.body());
+            List<Map<String, Object>> rows = list(page.json(), "playbooks");
+            assertTrue(rows.size() <= 2 && !rows.isEmpty(), page.body().length() + " bytes");
+            rows.forEach(r -> assertTrue(seen.add((String) r.get("publication")), "listed twice: " + r.get("publication")));
+            next = (String) page.json().get("next");
+        } while (next != null);
+        List<String> newestFirst = new java.util.ArrayList<>(publications);
+        java.util.Collections.reverse(newestFirst);
+        assertEquals(newestFirst, List.copyOf(seen));
+        assertEquals(400, collector.request("GET", "/api/v1/playbooks?after=x", collector.created.adminToken(), null).status());
+    }
+
+    /** Issue 22: a playbook id from the collector (the version is checked by the parser; the id is not) is printed through Printable.of by publish and list. */
+    @Test
+    void terminalEscapesInAPlaybooksIdAreNotPrintedByPublishListOrRetire() throws Exception {
+        String hostile = PLAYBOOK.replace("\"acme-cf290\"", "\"acme\\u001b[2J\\u001b]0;owned\\u0007\\u202eevil\\u009b31m\"");
+        Path playbook = signed("escapes.json", hostile);
+        Cli published = publish(playbook);
+        assertEquals(0, published.exit, published.toString());
+        Cli list = Cli.run("collector", "playbook", "list", "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, list.exit, list.toString());
+        Cli retire = Cli.run("collector", "playbook", "retire", publicationOf(playbook), "--config", conf.toString(), "--admin-token-file", adminToken.toString());
+        assertEquals(0, retire.exit, retire.toString());
+        for (Cli c : List.of(published, list, retire)) {
+            String shown = c.out + c.err;
+            assertTrue(shown.contains("acme?[2J?]0;owned??evil?31m"), shown);
+            assertTrue(shown.chars().filter(ch -> ch != '\n').noneMatch(io.bootmedic.format.Printable::isHostile), "nothing a terminal obeys: " + shown);
+        }
     }
 
     /** A dashboard page, logged in with the admin token as a browser would be. */

@@ -109,7 +109,7 @@ abstract class ReadinessApiContract {
     }
 
     @Test
-    void aMachineTrustingOnlyAnotherKeyOrAnOlderAgentIsNotArmedAndALateOldReportChangesNothing() throws Exception {
+    void aMachineTrustingOnlyAnotherKeyOrAnOlderAgentIsNotArmedAndTheReportReceivedLastIsItsState() throws Exception {
         keygen(collector.dir.trustedKeys(), "fleet");
         Path otherKeys = tmp.resolve("other");
         keygen(otherKeys, "other");
@@ -119,12 +119,42 @@ abstract class ReadinessApiContract {
         String old = body("PC-OLD", "0.0.1", "[\"0123456789abcdef\"]", "enabled", "true", "1000", Instant.now().toString());
         assertEquals(201, post(old).status());
         assertEquals(List.of("old-agent", "unknown-keys"), only("PC-OLD").get("notArmedBecause"));
-        // a report the machine sent earlier, arriving late, does not replace the newer one
-        String earlier = body("PC-OLD", "0.0.1", "[]", "disabled", "false", "0", Instant.now().minusSeconds(3600).toString());
-        assertEquals(201, post(earlier).status());
-        Map<?, ?> m = only("PC-OLD");
-        assertEquals("enabled", ((Map<?, ?>) m.get("winre")).get("state"));
-        assertEquals(Boolean.TRUE, m.get("lowOnSpace"), "1000 bytes free is below what a WinRE update needs");
+        assertEquals(Boolean.TRUE, only("PC-OLD").get("lowOnSpace"), "1000 bytes free is below what a WinRE update needs");
+    }
+
+    /** Issue 22: a UTF-16 body or a NUL in a field is a 400 naming it on both databases, before the database. */
+    @Test
+    void aUtf16BodyOrANulInAFieldIs400() throws Exception {
+        String good = body("PC-16", "1.0", "[]", "enabled", "true", "1000", Instant.now().toString());
+        for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
+            TestCollector.Response r = collector.request("POST", "/api/v1/readiness", collector.created.agentToken(), good.getBytes(utf16));
+            assertEquals(400, r.status(), utf16 + ": " + r.body());
+            assertTrue(r.body().contains("UTF-8"), r.body());
+        }
+        TestCollector.Response nul = post(good.replace("PC-16", "PC\\u000016"));
+        assertEquals(400, nul.status(), nul.body());
+        assertTrue(nul.body().contains("computerName"), nul.body());
+        assertEquals(0, ((Number) collector.request("GET", "/api/v1/readiness", collector.created.adminToken(), null).json().get("total")).intValue());
+        assertEquals(201, post(good).status());
+    }
+
+    /** Issue 22: a clock up to a day fast pinned a machine's Armed state; the readiness received last is its state. */
+    @Test
+    void aClockADayFastDoesNotPinTheArmedStateTheReadinessReceivedLastIsTheState() throws Exception {
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis()); // the collector keeps milliseconds
+        String fast = body("PC-FAST", "1.0", "[]", "enabled", "true", "1000", now.plusSeconds(23 * 3600).toString());
+        assertEquals(201, post(fast).status());
+        assertEquals("enabled", ((Map<?, ?>) only("PC-FAST").get("winre")).get("state"));
+        Thread.sleep(2); // received at a later millisecond
+        String corrected = body("PC-FAST", "1.0", "[]", "disabled", "false", "1000", now.toString());
+        assertEquals(201, post(corrected).status());
+        Map<?, ?> m = only("PC-FAST");
+        assertEquals("disabled", ((Map<?, ?>) m.get("winre")).get("state"), "the report received last counts: " + m);
+        assertEquals(now.toString(), m.get("reportedAt"), "the agent's time is kept, as information");
+        Thread.sleep(2);
+        String unset = body("PC-FAST", "1.0", "[]", "enabled", "true", "1000", "2000-01-01T00:00:00Z");
+        assertEquals(201, post(unset).status());
+        assertEquals("enabled", ((Map<?, ?>) only("PC-FAST").get("winre")).get("state"), "a clock left in 2000 counts too");
     }
 
     @Test

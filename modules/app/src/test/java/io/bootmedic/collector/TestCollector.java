@@ -55,19 +55,25 @@ public final class TestCollector implements AutoCloseable {
 
     /** {@code jdbcUrl} null: SQLite in the folder. */
     public static TestCollector start(Path folder, String jdbcUrl, int keyRate) throws Exception {
-        return start(folder, jdbcUrl, keyRate, CollectorServer.Limits.DEFAULT);
+        return start(folder, jdbcUrl, keyRate, s -> s);
     }
 
     /** With the given per-client limits (short deadlines for the slow-client tests). */
     public static TestCollector start(Path folder, String jdbcUrl, int keyRate, CollectorServer.Limits limits) throws Exception {
+        return start(folder, jdbcUrl, keyRate, s -> s.withLimits(limits));
+    }
+
+    /** As {@link #start(Path, String, int)}, with the server's settings changed by {@code settings} (a limit, say). */
+    public static TestCollector start(Path folder, String jdbcUrl, int keyRate, java.util.function.UnaryOperator<CollectorServer.Settings> settings)
+            throws Exception {
         CollectorDir dir = new CollectorDir(folder);
         CollectorInit.Created created = CollectorInit.run(dir, URI.create("https://127.0.0.1:8443"), Set.of());
         Database db = jdbcUrl == null ? Database.sqliteIn(folder) : Database.open(jdbcUrl, null, null);
         ServedDatabase.of(jdbcUrl, null, null).record(dir); // as 'collector serve' does: 'token revoke' goes there
         char[] pass = dir.keystorePasswordChars();
         KeyStore ks = dir.loadKeystore(pass);
-        CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress("127.0.0.1", 0), ks, pass,
-                Tokens.load(dir.tokens()), MasterKey.load(dir.masterKey()), dir.accessLog(), keyRate, 8, limits).withTrustedKeys(dir.trustedKeys()), db);
+        CollectorServer server = CollectorServer.start(settings.apply(new CollectorServer.Settings(new InetSocketAddress("127.0.0.1", 0), ks, pass,
+                Tokens.load(dir.tokens()), MasterKey.load(dir.masterKey()), dir.accessLog(), keyRate, 8).withTrustedKeys(dir.trustedKeys())), db);
         return new TestCollector(dir, created, db, server);
     }
 

@@ -181,6 +181,10 @@ class CollectorCommand {
         @Option(names = "--key-rate", paramLabel = "N", defaultValue = "120", description = "Key releases allowed per token per minute (default 120).")
         int keyRate;
 
+        @Option(names = "--readiness-rate", paramLabel = "N", defaultValue = "600",
+                description = "Readiness reports accepted per agent token per minute (default 600); beyond, 429 and the agent retries.")
+        int readinessRate;
+
         @Option(names = "--threads", paramLabel = "N", defaultValue = "16", description = "Request threads (default 16).")
         int threads;
 
@@ -202,6 +206,9 @@ class CollectorCommand {
             if (maxConnections < 1) {
                 throw new UsageError("--max-connections must be at least 1");
             }
+            if (readinessRate < 1) {
+                throw new UsageError("--readiness-rate must be at least 1 (readiness reports per agent token per minute)");
+            }
             FolderLock lock;
             try {
                 lock = FolderLock.acquire(d);
@@ -214,6 +221,7 @@ class CollectorCommand {
                 pass = d.keystorePasswordChars();
                 ks = d.loadKeystore(pass);
             }
+            CollectorDir.ownerOnly(d.tokens(), false); // made 0644 by an older init: owner only, like the other files
             ServedDatabase served = where.served();
             Database db = where.open(served);
             // the folder says which database it serves, so 'token revoke' writes where this collector reads
@@ -222,7 +230,7 @@ class CollectorCommand {
                     + served.describe(d) + " (" + ServedDatabase.file(d) + ")"));
             CollectorServer server = CollectorServer.start(new CollectorServer.Settings(new InetSocketAddress(bind, port), ks, pass,
                     Tokens.load(d.tokens()), MasterKey.load(d.masterKey()), d.accessLog(), keyRate, threads,
-                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()), db);
+                    CollectorServer.Limits.DEFAULT.withMaxConnections(maxConnections)).withTrustedKeys(d.trustedKeys()).withReadinessRate(readinessRate), db);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.err.println("collector: stopping (finishing requests in flight)");

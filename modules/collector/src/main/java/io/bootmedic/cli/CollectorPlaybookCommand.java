@@ -45,6 +45,14 @@ final class CollectorPlaybookCommand {
         }
     }
 
+    /**
+     * A value of the collector's answer fit for a terminal: a playbook id (its parser does not limit
+     * its characters), a title, a scope may hold escape codes, bidi overrides, line breaks.
+     */
+    static String shown(Object value) {
+        return value == null ? "" : Printable.of(value instanceof String s ? s : Json.line(value).strip());
+    }
+
     /** A refusal (400, 404, 409) is the admin's input: exit 2 with the collector's sentence; anything else exit 1. */
     static int failed(PrintWriter err, CollectorException e) {
         err.println("bootmedic: " + Printable.of(e.getMessage()));
@@ -81,11 +89,11 @@ final class CollectorPlaybookCommand {
             PrintWriter out = spec.commandLine().getOut();
             try {
                 Map<String, Object> a = admin.client().playbookAdmin("POST", "/api/v1/playbooks", Json.write(body), 200, 201);
-                out.println((((Number) a.get("_status")).intValue() == 201 ? "Published " : "Already published; scope replaced: ") + a.get("id")
-                        + " version " + a.get("version") + " as publication " + a.get("publication") + " (signed by " + a.get("signedBy") + ", scope "
-                        + Json.line(a.get("scope")).strip() + ").");
+                out.println((((Number) a.get("_status")).intValue() == 201 ? "Published " : "Already published; scope replaced: ") + shown(a.get("id"))
+                        + " version " + shown(a.get("version")) + " as publication " + shown(a.get("publication")) + " (signed by " + shown(a.get("signedBy"))
+                        + ", scope " + shown(a.get("scope")) + ").");
                 out.println("Agents with --collector-playbooks (and every WinPE run with agent.conf) apply it after verifying its signature. "
-                        + "Stop it with: bootmedic collector playbook retire " + a.get("publication"));
+                        + "Stop it with: bootmedic collector playbook retire " + shown(a.get("publication")));
                 return ExitCodes.CLEAN;
             } catch (CollectorException e) {
                 return failed(spec.commandLine().getErr(), e);
@@ -131,31 +139,73 @@ final class CollectorPlaybookCommand {
         @Option(names = "--json", description = "Print the collector's answer (JSON).")
         boolean json;
 
+        /** Pages followed at most: 50 publications a page, far more than any collector holds; a collector that never ends its list is stopped. */
+        static final int MAX_PAGES = 10_000;
+
+        /**
+         * Follows the collector's pages ({@code next} cursors): the list keeps retired publications and
+         * machine scopes, so one answer of the whole list could exceed what the client reads (4 MiB).
+         */
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> a;
-            try {
-                a = admin.client().playbookAdmin("GET", "/api/v1/playbooks", null, 200);
-            } catch (CollectorException e) {
-                return failed(spec.commandLine().getErr(), e);
+            PrintWriter err = spec.commandLine().getErr();
+            CollectorClient client = admin.client();
+            List<Object> all = new ArrayList<>();
+            String cursor = null;
+            for (int page = 0; ; page++) {
+                if (page == MAX_PAGES) {
+                    err.println("bootmedic: the collector's playbook list did not end after " + MAX_PAGES + " pages; stopped. Check the collector's version.");
+                    return ExitCodes.NEEDS_WORK;
+                }
+                Map<String, Object> a;
+                try {
+                    a = client.playbookAdmin("GET", "/api/v1/playbooks?limit=50" + (cursor == null ? ""
+                            : "&after=" + java.net.URLEncoder.encode(cursor, StandardCharsets.UTF_8)), null, 200);
+                } catch (CollectorException e) {
+                    return failed(err, e);
+                }
+                List<Object> rows = Json.list(a, "playbooks") == null ? List.of() : Json.list(a, "playbooks");
+                if (json) {
+                    all.addAll(rows);
+                } else {
+                    if (page == 0) {
+                        out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", "PUBLICATION", "ID", "VERSION", "STATE", "FIXED", "FAILING", "KEY", "SCOPE");
+                    }
+                    for (Object o : rows) {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> p = (Map<String, Object>) o;
+                        Map<String, Object> m = Json.object(p, "machines");
+                        out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", shown(p.get("publication")), shown(p.get("id")), shown(p.get("version")),
+                                p.get("retiredAt") == null ? "active" : "retired", m == null ? "" : shown(m.get("fixed")), m == null ? "" : shown(m.get("failing")),
+                                m == null ? "" : shown(m.get("waitingForKey")), scopeSummary(p.get("scope")));
+                    }
+                }
+                Object next = a.get("next");
+                if (!(next instanceof String n) || n.isEmpty()) {
+                    break; // the last page (or a collector that does not page: its one answer was the whole list)
+                }
+                if (n.equals(cursor)) {
+                    err.println("bootmedic: the collector sent the same page twice; stopped. Check the collector's version.");
+                    return ExitCodes.NEEDS_WORK;
+                }
+                cursor = n;
             }
-            a.remove("_status");
             if (json) {
-                out.write(new String(Json.write(a), StandardCharsets.UTF_8));
+                Map<String, Object> whole = new LinkedHashMap<>();
+                whole.put("playbooks", all);
+                out.write(new String(Json.write(whole), StandardCharsets.UTF_8));
                 out.println();
-                return ExitCodes.CLEAN;
-            }
-            out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", "PUBLICATION", "ID", "VERSION", "STATE", "FIXED", "FAILING", "KEY", "SCOPE");
-            for (Object o : Json.list(a, "playbooks") == null ? List.of() : Json.list(a, "playbooks")) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> p = (Map<String, Object>) o;
-                Map<String, Object> m = Json.object(p, "machines");
-                out.printf("%-16s %-32s %-8s %-8s %-6s %-7s %-7s %s%n", p.get("publication"), p.get("id"), p.get("version"),
-                        p.get("retiredAt") == null ? "active" : "retired", m == null ? "" : m.get("fixed"), m == null ? "" : m.get("failing"),
-                        m == null ? "" : m.get("waitingForKey"), Json.line(p.get("scope")).strip());
             }
             return ExitCodes.CLEAN;
+        }
+
+        /** A scope for the table: a machines scope by its count (up to 10,000 names: --json has them), others as they are. */
+        static String scopeSummary(Object scope) {
+            if (scope instanceof Map<?, ?> s && "machines".equals(s.get("kind")) && s.get("machines") instanceof List<?> names) {
+                return "machines (" + names.size() + ")";
+            }
+            return shown(scope);
         }
     }
 
@@ -175,8 +225,8 @@ final class CollectorPlaybookCommand {
             }
             try {
                 Map<String, Object> a = admin.client().playbookAdmin("POST", "/api/v1/playbooks/" + publication + "/retire", new byte[0], 200);
-                spec.commandLine().getOut().println("Retired " + a.get("id") + " version " + a.get("version") + " (publication " + publication
-                        + ") at " + a.get("retiredAt") + "; agents no longer get it.");
+                spec.commandLine().getOut().println("Retired " + shown(a.get("id")) + " version " + shown(a.get("version")) + " (publication " + publication
+                        + ") at " + shown(a.get("retiredAt")) + "; agents no longer get it.");
                 return ExitCodes.CLEAN;
             } catch (CollectorException e) {
                 return failed(spec.commandLine().getErr(), e);

@@ -81,13 +81,12 @@ public record CollectorDir(Path dir) {
         }
     }
 
-    /** Writes a secret readable by its owner only (where the file system has POSIX permissions). */
+    /**
+     * Writes a secret (or tokens.json: hashes, roles and labels) readable by its owner only where the
+     * file system has POSIX permissions: created 0600, never briefly readable by others, and replaced
+     * atomically.
+     */
     public static void writeSecret(Path file, byte[] content) throws IOException {
-        io.bootmedic.util.DurableFiles.write(file, content);
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // Windows: the folder's ACL protects it
-        }
+        io.bootmedic.util.DurableFiles.writeOwnerOnly(file, content);
     }
 }

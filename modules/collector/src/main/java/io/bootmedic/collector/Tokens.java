@@ -1,6 +1,5 @@
 package io.bootmedic.collector;
 
-import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
@@ -146,7 +145,7 @@ public final class Tokens {
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("tokens", list);
-        DurableFiles.write(file, Json.write(root));
+        CollectorDir.writeSecret(file, Json.write(root)); // hashes, roles and labels: owner only, like every file of the folder
     }
 
     private void reload() throws IOException {

@@ -39,13 +39,40 @@ public final class DurableFiles {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
-            content.writeTo(out);
-            out.flush(); // not closed here: that would close the channel before force()
-            ch.force(true);
+            writeAndForce(ch, content);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /**
+     * As {@link #write(Path, byte[])} for a secret: the file is readable and writable by its owner
+     * only (0600) from the moment it exists, whatever the umask, so it is never briefly readable by
+     * others; a leftover temp file of another mode is removed first, never reused. Where the file
+     * system has no POSIX permissions (Windows) the folder's ACL protects it.
+     */
+    public static void writeOwnerOnly(Path target, byte[] content) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+        boolean posix = Files.getFileStore(target.toAbsolutePath().getParent()).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class);
+        java.nio.file.attribute.FileAttribute<?>[] ownerOnly = posix
+                ? new java.nio.file.attribute.FileAttribute<?>[]{java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
+        try (FileChannel ch = FileChannel.open(tmp, options, ownerOnly)) {
+            writeAndForce(ch, out -> out.write(content));
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    private static void writeAndForce(FileChannel ch, Content content) throws IOException {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+        content.writeTo(out);
+        out.flush(); // not closed here: that would close the channel before force()
+        ch.force(true);
     }
 
     private static void syncDirectory(Path dir) {

@@ -25,8 +25,9 @@ final class ApiRoutes {
     static final int MAX_REPORT_BYTES = 256 << 10;
     /**
      * How far an agent's clock may run ahead of the collector's. WinPE sticks boot machines whose
-     * clocks were never set or sit in another time zone's local time; a day covers both, and a
-     * report further ahead would otherwise stay the machine's "latest" outcome until that date.
+     * clocks were never set or sit in another time zone's local time; a day covers both, and a time
+     * further ahead is refused as a wrong clock. Within it the agent's time is information only:
+     * a machine's latest state is the report the collector received last, so no clock pins it.
      */
     static final long CLOCK_SKEW_MILLIS = 24 * 3_600_000L;
     static final int MAX_IMPORT_BYTES = 64 << 20;
@@ -84,7 +85,7 @@ final class ApiRoutes {
             releaseKey(ex, path.substring("/api/v1/keys/".length()), who);
         } else if (path.equals("/api/v1/readiness") && method.equals("POST")) {
             requireRole(who, Tokens.Role.AGENT);
-            readiness.post(ex);
+            readiness.post(ex, who);
         } else {
             requireRole(who, Tokens.Role.ADMIN);
             if (path.equals("/api/v1/machines")) {
@@ -159,22 +160,25 @@ final class ApiRoutes {
             throw new HttpIo.HttpError(400, "give a whole key ID (a GUID such as 64311DEA-4587-4029-924A-BA299647998E)");
         }
         long now = System.currentTimeMillis();
-        if (!keysNow.allows(who)) {
-            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with
-            try {
-                audit.record(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex), null);
-            } catch (AuditLog.AuditUnavailableException e) {
-                System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e.getCause()));
-            }
-            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
-            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
-                    + "publish the incident's playbook, or type the recovery password");
-        }
+        // the rate limit comes first: a request it refuses costs no audit write, whatever else is wrong with it
         long wait = keyRate.acquire(who.actor(), now);
         if (wait > 0) {
             metrics.count("bootmedic_key_releases_total", "result", "rate_limited");
             ex.setHeader("Retry-After", String.valueOf(wait));
             throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
+        }
+        if (!keysNow.allows(who)) {
+            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with.
+            // Nothing leaves, so the refusals are counted, one audit row per token and minute, not written one by one.
+            try {
+                audit.countRefusal(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex),
+                        "no playbook is published; the count is of this token's refused requests in this minute (key ID and address: the first's)");
+            } catch (java.sql.SQLException | RuntimeException e) {
+                System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e));
+            }
+            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
+            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
+                    + "publish the incident's playbook, or type the recovery password");
         }
         Optional<KeyEscrow.Released> released;
         try {
@@ -330,6 +334,7 @@ final class ApiRoutes {
             r.put("keyId", e.keyId());
             r.put("remote", e.remote());
             r.put("detail", e.detail());
+            r.put("count", e.count());
             rows.add(r);
         }
         Map<String, Object> out = new LinkedHashMap<>();

@@ -144,9 +144,10 @@ final class BodyReader {
             return new BodyFailure(413, "the body is larger than " + plan.max() + " bytes");
         }
         if (cause instanceof org.eclipse.jetty.http.BadMessageException bad) {
-            return new BodyFailure(bad.getCode() == 408 ? 408 : 400, "the request body is malformed (" + bad.getReason() + ")");
+            return bad.getCode() == 408 ? new BodyFailure(408, "the request body did not arrive in time")
+                    : new BodyFailure(400, "the request body was malformed or ended early (" + bad.getReason() + "); nothing was stored");
         }
-        return new BodyFailure(400, "the request body could not be read (the connection failed while it was sent)");
+        return new BodyFailure(400, "the request body was malformed or ended early (the connection failed while it was sent); nothing was stored");
     }
 
     /** Bytes reserved for bodies being read now (for tests and metrics). */

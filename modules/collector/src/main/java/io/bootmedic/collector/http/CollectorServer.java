@@ -49,8 +49,17 @@ public final class CollectorServer implements AutoCloseable {
 
     /** How the service is set up; {@code keystore} null means plain HTTP (behind a TLS-terminating proxy). */
     /** @param trustedKeys the folder of *.pub keys publishing a playbook needs (DIR/trusted-keys); null: publishing is refused */
+    /** @param readinessPerMinute readiness reports accepted per token per minute (a fleet's staging shares one token) */
     public record Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
-                           Path accessLog, int keyReleasesPerMinute, int threads, Limits limits, Path trustedKeys) {
+                           Path accessLog, int keyReleasesPerMinute, int threads, Limits limits, Path trustedKeys, int readinessPerMinute) {
+        /** Readiness reports per token per minute unless {@code serve --readiness-rate} says otherwise. */
+        public static final int READINESS_PER_MINUTE = 600;
+
+        public Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
+                        Path accessLog, int keyReleasesPerMinute, int threads, Limits limits, Path trustedKeys) {
+            this(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, trustedKeys, READINESS_PER_MINUTE);
+        }
+
         public Settings(InetSocketAddress address, KeyStore keystore, char[] keystorePassword, Tokens tokens, MasterKey masterKey,
                         Path accessLog, int keyReleasesPerMinute, int threads) {
             this(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, Limits.DEFAULT);
@@ -62,7 +71,18 @@ public final class CollectorServer implements AutoCloseable {
         }
 
         public Settings withTrustedKeys(Path dir) {
-            return new Settings(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, dir);
+            return new Settings(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, dir,
+                    readinessPerMinute);
+        }
+
+        public Settings withLimits(Limits l) {
+            return new Settings(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, l, trustedKeys,
+                    readinessPerMinute);
+        }
+
+        public Settings withReadinessRate(int perMinute) {
+            return new Settings(address, keystore, keystorePassword, tokens, masterKey, accessLog, keyReleasesPerMinute, threads, limits, trustedKeys,
+                    perMinute);
         }
     }
 
@@ -148,7 +168,8 @@ public final class CollectorServer implements AutoCloseable {
         RateBuckets buckets = new RateBuckets(db);
         // the playbook keys the fleet should trust sit in the collector's folder (beside its access log)
         Path keyDir = s.accessLog() == null ? null : s.accessLog().toAbsolutePath().getParent().resolve(CollectorDir.TRUSTED_KEYS);
-        ReadinessRoutes readiness = new ReadinessRoutes(new io.bootmedic.collector.store.ReadinessStore(db), () -> KnownKeys.in(keyDir), metrics);
+        ReadinessRoutes readiness = new ReadinessRoutes(new io.bootmedic.collector.store.ReadinessStore(db), () -> KnownKeys.in(keyDir), metrics,
+                new RateLimiter(buckets, "readiness", s.readinessPerMinute()));
         PlaybookStore playbooks = new PlaybookStore(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
                 new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,

@@ -151,20 +151,30 @@ final class Dashboard {
         }
     }
 
-    /** A character that makes a spreadsheet read a cell as a formula. */
-    private static final java.util.regex.Pattern FORMULA_AFTER_SEPARATOR = java.util.regex.Pattern.compile("([,;\t\r\n|])([=+\\-@\t\r])");
+    /**
+     * A separator a spreadsheet may split a cell at (',' ';' tab '|', a line break) followed, after any
+     * spaces and quotes, by a character that starts a formula. The quotes matter: CSV writes a quote
+     * in a cell as "", and a spreadsheet splitting at ';' reads X;""=cmd as a cell "=cmd" once it has
+     * unquoted it.
+     */
+    private static final java.util.regex.Pattern FORMULA_AFTER_SEPARATOR = java.util.regex.Pattern.compile("([,;\t\r\n|])(?=[ \"]*[=+\\-@\t\r])");
+    /** The same at the start of the cell. */
+    private static final java.util.regex.Pattern FORMULA_AT_START = java.util.regex.Pattern.compile("[ \"]*[=+\\-@\t\r]");
 
     /**
-     * Cells that start like a formula are prefixed with {@code '} so spreadsheets show them as text
-     * (CSV injection). A spreadsheet set to another separator (';' in much of Europe, tab, '|')
-     * splits a cell there, so a formula character after any of those separators is defused too.
+     * Cells that a spreadsheet would read as a formula get a {@code '} where the formula would start,
+     * so it shows them as text (CSV injection). The cell is judged as a spreadsheet reads it, after
+     * unquoting and whatever its separator: at its start, and after every ',', ';', tab, '|' or line
+     * break (where a spreadsheet set to another separator than this file's comma starts a cell),
+     * skipping spaces and quotes. The {@code '} goes right after the separator, before any quote, so
+     * the spreadsheet does not unquote what follows.
      */
     static String spreadsheetSafe(String s) {
         if (s == null || s.isEmpty()) {
             return s;
         }
-        String inner = FORMULA_AFTER_SEPARATOR.matcher(s).replaceAll("$1'$2");
-        return "=+-@\t\r".indexOf(inner.charAt(0)) >= 0 ? "'" + inner : inner;
+        String inner = FORMULA_AFTER_SEPARATOR.matcher(s).replaceAll("$1'");
+        return FORMULA_AT_START.matcher(inner).lookingAt() ? "'" + inner : inner;
     }
 
     private static void html(Exchange ex, int status, String title, boolean loggedIn, String body) throws IOException {

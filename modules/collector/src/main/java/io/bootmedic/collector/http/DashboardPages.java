@@ -279,6 +279,7 @@ final class DashboardPages {
                 .append("<table id=\"audit\"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Key ID</th><th>From</th><th>Detail</th></tr></thead><tbody>");
         for (AuditLog.Entry e : entries) {
             sb.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(Html.esc(e.actor())).append("</td><td>").append(Html.esc(e.action()))
+                    .append(e.count() > 1 ? " ×" + e.count() : "")
                     .append("</td><td>").append(e.keyId() == null ? "" : "<code>{" + Html.esc(e.keyId()) + "}</code>").append("</td><td>")
                     .append(Html.esc(e.remote())).append("</td><td>").append(Html.esc(e.detail())).append("</td></tr>");
         }

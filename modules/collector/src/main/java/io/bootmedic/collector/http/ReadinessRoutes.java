@@ -19,14 +19,25 @@ final class ReadinessRoutes {
     private final ReadinessStore store;
     private final Supplier<KnownKeys> knownKeys;
     private final Metrics metrics;
+    /** Per agent token: one token serves a whole fleet's staging, and without a limit it could write fake machines as fast as it can send. */
+    private final RateLimiter rate;
 
-    ReadinessRoutes(ReadinessStore store, Supplier<KnownKeys> knownKeys, Metrics metrics) {
+    ReadinessRoutes(ReadinessStore store, Supplier<KnownKeys> knownKeys, Metrics metrics, RateLimiter rate) {
         this.store = store;
         this.knownKeys = knownKeys;
         this.metrics = metrics;
+        this.rate = rate;
     }
 
-    void post(Exchange ex) throws Exception {
+    void post(Exchange ex, io.bootmedic.collector.Tokens.Principal who) throws Exception {
+        long wait = rate.acquire(who.actor(), System.currentTimeMillis());
+        if (wait > 0) {
+            metrics.count("bootmedic_readiness_received_total", "result", "rate_limited");
+            ex.setHeader("Retry-After", String.valueOf(wait));
+            ex.closeAfter(); // the body is not read
+            throw new HttpIo.HttpError(429, "too many readiness reports for this token; retry in " + wait + " s "
+                    + "(or raise 'collector serve --readiness-rate' for a large fleet's staging)");
+        }
         byte[] body = HttpIo.readBody(ex, Readiness.MAX_BYTES);
         Readiness r;
         try {

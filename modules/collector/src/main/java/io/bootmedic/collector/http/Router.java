@@ -144,7 +144,13 @@ final class Router extends Handler.Abstract {
         } catch (HttpIo.HttpError e) {
             respondQuietly(ex, e.status, e.getMessage(), path);
         } catch (org.eclipse.jetty.io.EofException e) {
-            // the client went away mid-answer: nothing to answer, nothing to debug
+            // Jetty reports a body that breaks off (a bad chunk size, a chunk cut short) as an early EOF:
+            // refuse it, or Jetty would end the exchange with an empty 200. A client gone mid-answer gets nothing.
+            if (!ex.committed()) {
+                ex.closeAfter();
+                respondQuietly(ex, 400, "the request body is malformed or ended early (a bad chunk size, or a chunk cut short); nothing was stored: "
+                        + "send the whole request again", path);
+            }
         } catch (Exception e) {
             System.err.println("collector: " + Printable.of(ex.method() + " " + path) + " failed:"); // the path is the caller's
             e.printStackTrace();

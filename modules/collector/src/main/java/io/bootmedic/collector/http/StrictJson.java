@@ -13,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What an agent's body must be before it is parsed: well-formed UTF-8 (no overlong forms, no
- * surrogates, which lenient decoders turn into characters that were never sent) and exactly one
- * JSON value with nothing but white space after it.
+ * surrogates, which lenient decoders turn into characters that were never sent) with no NUL byte
+ * (JSON has none outside strings, and a UTF-16 body, which the JSON parser would otherwise read,
+ * has one in every ASCII character; PostgreSQL cannot store it) and exactly one JSON value with
+ * nothing but white space after it.
  */
 public final class StrictJson {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -23,6 +25,12 @@ public final class StrictJson {
     }
 
     public static void check(byte[] body) throws ReportSummary.InvalidReportException {
+        for (int i = 0; i < body.length; i++) {
+            if (body[i] == 0) {
+                throw new ReportSummary.InvalidReportException("the body holds a NUL byte (at byte " + i + "); send it as UTF-8 JSON, which has none"
+                        + (i < 4 ? " (this body looks like UTF-16)" : ""));
+            }
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body));

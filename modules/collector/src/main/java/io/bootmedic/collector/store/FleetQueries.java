@@ -138,11 +138,11 @@ public final class FleetQueries {
     /** The most reports one history page holds: each may be up to the report size cap, so pages stay small. */
     public static final int MAX_HISTORY_PAGE = 20;
 
-    /** One page of a machine's reports, newest run first ({@code limit} at most {@link #MAX_HISTORY_PAGE}). */
+    /** One page of a machine's reports, the last received first ({@code limit} at most {@link #MAX_HISTORY_PAGE}). */
     public List<StoredReport> history(String machineId, int offset, int limit) throws SQLException {
         List<StoredReport> reports = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT run_id, received_at, finished_at, outcome, mode, "
-                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY finished_at DESC, received_at DESC, run_id LIMIT ? OFFSET ?")) {
+                + "agent_version, body FROM reports WHERE machine_id = ? ORDER BY received_at DESC, finished_at DESC, run_id LIMIT ? OFFSET ?")) {
             ps.setString(1, machineId);
             ps.setInt(2, Math.max(1, Math.min(MAX_HISTORY_PAGE, limit)));
             ps.setInt(3, Math.max(0, offset));

@@ -36,7 +36,7 @@ public final class PlaybookStore {
         public static final Counts NONE = new Counts(0, 0, 0);
     }
 
-    /** A machine whose latest report applied a publication. */
+    /** A machine whose latest report applied a publication; {@code latestAt}: when the collector received that report. */
     public record MachineRow(String machineId, String computerName, String outcome, long latestAt) {
     }
 
@@ -123,6 +123,32 @@ public final class PlaybookStore {
         return select(" ORDER BY published_at DESC, publication");
     }
 
+    /** Where a page of {@link #page} starts: after the publication published at {@code publishedAt} with this id (the list is newest first). */
+    public record Cursor(long publishedAt, String publication) {
+    }
+
+    /** At most {@code limit} publications, newest first, after {@code after} (null: from the newest); retired ones too. */
+    public List<Publication> page(Cursor after, int limit) throws SQLException {
+        List<Publication> out = new ArrayList<>();
+        String where = after == null ? "" : " WHERE published_at < ? OR (published_at = ? AND publication > ?)";
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT publication, playbook_id, version, title, signed_by, "
+                + "scope, body, signature, published_at, retired_at FROM playbook_publications" + where + " ORDER BY published_at DESC, publication LIMIT ?")) {
+            int i = 1;
+            if (after != null) {
+                ps.setLong(i++, after.publishedAt());
+                ps.setLong(i++, after.publishedAt());
+                ps.setString(i++, after.publication());
+            }
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The active publications whose scope matches the asking machine, oldest first, at most {@code max}. */
     public List<Publication> activeFor(PlaybookScope.Asker who, int max) throws SQLException {
         List<Publication> out = new ArrayList<>();
@@ -176,8 +202,8 @@ public final class PlaybookStore {
     /** The machines whose latest report applied {@code publication}, latest first, at most {@code max}. */
     public List<MachineRow> machines(String publication, int max) throws SQLException {
         List<MachineRow> rows = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT m.id, m.computer_name, m.latest_outcome, m.latest_at "
-                + "FROM report_playbooks rp JOIN machines m ON m.latest_run_id = rp.run_id WHERE rp.publication = ? ORDER BY m.latest_at DESC, m.id LIMIT ?")) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT m.id, m.computer_name, m.latest_outcome, m.last_seen "
+                + "FROM report_playbooks rp JOIN machines m ON m.latest_run_id = rp.run_id WHERE rp.publication = ? ORDER BY m.last_seen DESC, m.id LIMIT ?")) {
             ps.setString(1, publication);
             ps.setInt(2, max);
             try (ResultSet rs = ps.executeQuery()) {
@@ -239,14 +265,18 @@ public final class PlaybookStore {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long retired = rs.getLong(10);
-                    Long retiredAt = rs.wasNull() ? null : retired;
-                    out.add(new Publication(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            scope(rs.getString(6)), decode(rs.getString(7)), decode(rs.getString(8)), rs.getLong(9), retiredAt));
+                    out.add(row(rs));
                 }
             }
         }
         return out;
+    }
+
+    private static Publication row(ResultSet rs) throws SQLException {
+        long retired = rs.getLong(10);
+        Long retiredAt = rs.wasNull() ? null : retired;
+        return new Publication(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                scope(rs.getString(6)), decode(rs.getString(7)), decode(rs.getString(8)), rs.getLong(9), retiredAt);
     }
 
     /** A stored value the collector wrote itself; damaged in the database, it reads as a scope that matches no machine. */

@@ -35,7 +35,11 @@ public final class ReadinessStore {
         return ReportSummary.identity("readiness", r.computerName(), ReportSummary.realSerial(r.biosSerial()), r.vmId(), List.of());
     }
 
-    /** Stores {@code r} unless the machine already sent one its clock says is newer; returns the machine id. */
+    /**
+     * Stores {@code r} as the machine's readiness unless this collector (or another on the database,
+     * whose clock may differ a little) already received a later one; returns the machine id. The
+     * agent's reportedAt is kept as information only: a clock a day fast must not pin the Armed state.
+     */
     public String record(Readiness r, long receivedAt) throws SQLException {
         String id = machineId(r);
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("INSERT INTO readiness (machine_id, identity, computer_name, "
@@ -45,8 +49,7 @@ public final class ReadinessStore {
                 + "agent_version = excluded.agent_version, trusted_keys = excluded.trusted_keys, winre_state = excluded.winre_state, "
                 + "winre_staged = excluded.winre_staged, winre_free_bytes = excluded.winre_free_bytes, winre_location = excluded.winre_location, "
                 + "reported_at = excluded.reported_at, received_at = excluded.received_at "
-                // a report delayed in transit must not undo a newer one (a -Remove run after a staging, say)
-                + "WHERE excluded.reported_at >= readiness.reported_at")) {
+                + "WHERE excluded.received_at >= readiness.received_at")) {
             ps.setString(1, id);
             ps.setString(2, identity(r));
             ps.setString(3, r.computerName());

@@ -164,14 +164,25 @@ public final class ReportStore implements AutoCloseable {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result.complete(results.get(i));
             }
+            return;
         } catch (SQLException | RuntimeException e) {
             if (batch.size() == 1 || unreachable(e)) {
                 batch.forEach(p -> p.result.completeExceptionally(e));
                 return;
             }
-            // one report may be what the database refused: each alone, so only that one fails
-            for (Pending p : batch) {
-                write(List.of(p));
+        }
+        // one report may be what the database refused: each alone, so only that one fails
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            try {
+                p.result.complete(commit(List.of(p)).get(0));
+            } catch (SQLException | RuntimeException e) {
+                p.result.completeExceptionally(e);
+                if (unreachable(e)) {
+                    // the database went away meanwhile: the others would each wait for a connection in vain
+                    batch.subList(i + 1, batch.size()).forEach(rest -> rest.result.completeExceptionally(e));
+                    return;
+                }
             }
         }
     }
@@ -287,8 +298,9 @@ public final class ReportStore implements AutoCloseable {
 
     /**
      * One row per machine for the reports just stored, folded in arrival order exactly as one upsert
-     * per report would leave it: the latest state is the run the agent finished last (a tie goes to
-     * the later upload), each identifying field the last one given, the count the number of reports.
+     * per report would leave it: the latest state is the report the collector received last (the
+     * agent's clock, kept in latest_at as information, may run a day fast or be unset and must not
+     * pin a machine's outcome), each identifying field the last one given, the count the number of reports.
      */
     private static void upsertMachines(Connection c, List<Pending> stored) throws SQLException {
         if (stored.isEmpty()) {
@@ -303,15 +315,16 @@ public final class ReportStore implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO machines (id, identity, computer_name, bios_serial, vm_id, volume_ids, "
                 + "latest_outcome, latest_run_id, latest_at, first_seen, last_seen, report_count, needed_key_ids) VALUES " + values(13, sorted.size())
                 + " ON CONFLICT (id) DO UPDATE SET "
-                + "latest_outcome = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_outcome ELSE machines.latest_outcome END, "
-                + "latest_run_id = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_run_id ELSE machines.latest_run_id END, "
-                + "needed_key_ids = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.needed_key_ids ELSE machines.needed_key_ids END, "
-                + "latest_at = CASE WHEN excluded.latest_at >= machines.latest_at THEN excluded.latest_at ELSE machines.latest_at END, "
+                + "latest_outcome = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_outcome ELSE machines.latest_outcome END, "
+                + "latest_run_id = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_run_id ELSE machines.latest_run_id END, "
+                + "needed_key_ids = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.needed_key_ids ELSE machines.needed_key_ids END, "
+                + "latest_at = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest_at ELSE machines.latest_at END, "
                 + "computer_name = COALESCE(excluded.computer_name, machines.computer_name), "
                 + "bios_serial = COALESCE(excluded.bios_serial, machines.bios_serial), "
                 + "vm_id = COALESCE(excluded.vm_id, machines.vm_id), "
                 + "volume_ids = COALESCE(excluded.volume_ids, machines.volume_ids), "
-                + "last_seen = excluded.last_seen, report_count = machines.report_count + excluded.report_count")) {
+                + "last_seen = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.last_seen ELSE machines.last_seen END, "
+                + "report_count = machines.report_count + excluded.report_count")) {
             int i = 0;
             for (MachineRow m : sorted) {
                 ps.setString(++i, m.id);
@@ -358,9 +371,7 @@ public final class ReportStore implements AutoCloseable {
         }
 
         MachineRow then(Pending p) {
-            if (p.summary.finishedAt() >= latest.summary.finishedAt()) {
-                latest = p;
-            }
+            latest = p; // the batch is folded in arrival order: the later report is the latest
             return fields(p);
         }
 

@@ -153,6 +153,10 @@ public record ReportSummary(String runId, String machineId, String identity, Str
         if (s.length() > MAX_TEXT) {
             throw new InvalidReportException(field + " is longer than " + MAX_TEXT + " characters");
         }
+        if (s.indexOf('\0') >= 0) {
+            // PostgreSQL cannot store U+0000 in text; refused here so both databases answer alike, with a 400 the agent does not retry
+            throw new InvalidReportException(field + " holds a NUL character (U+0000)");
+        }
         return s;
     }
 

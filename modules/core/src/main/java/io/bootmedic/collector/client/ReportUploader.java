@@ -42,26 +42,40 @@ public final class ReportUploader {
     public record Outcome(Path report, boolean sent, boolean duplicate, String error) {
     }
 
-    /** The reports waiting in an outbox, oldest name first. */
+    /**
+     * The reports waiting in an outbox, oldest first (by the time each was written, then by name):
+     * the collector takes the report it receives last as a machine's state, so two runs of one
+     * machine waiting on one stick must arrive in the order they ran.
+     */
     public static List<Path> pending(Path outbox) throws IOException {
         List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(outbox)) {
             return files;
         }
+        java.util.Map<Path, Long> written = new java.util.HashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(outbox, "*.json")) {
             for (Path p : ds) {
                 if (Files.isRegularFile(p)) {
                     files.add(p);
+                    written.put(p, Files.getLastModifiedTime(p).toMillis());
                 }
             }
         }
-        files.sort(null);
+        files.sort(java.util.Comparator.comparing((Path p) -> written.get(p)).thenComparing(java.util.Comparator.naturalOrder()));
         return files;
     }
 
     public List<Outcome> uploadAll(Path outbox, Consumer<String> progress) throws IOException {
+        return uploadAll(outbox, null, progress);
+    }
+
+    /** Sends what waits in {@code outbox}, oldest first, except {@code except} (null: all); stops at the first unreachable collector. */
+    public List<Outcome> uploadAll(Path outbox, Path except, Consumer<String> progress) throws IOException {
         List<Outcome> outcomes = new ArrayList<>();
         for (Path report : pending(outbox)) {
+            if (report.equals(except)) {
+                continue;
+            }
             Outcome o = upload(report, progress);
             outcomes.add(o);
             if (!o.sent() && o.error() != null && o.error().startsWith("unreachable:")) {
