@@ -62,6 +62,15 @@ class ReadinessCommand implements Callable<Integer> {
     @Option(names = "--print", description = "Also print the JSON that is sent.")
     boolean print;
 
+    @Option(names = "--enrol", paramLabel = "FILE", description = {"Arm this machine first: trade the enrolment token of --config for a token of "
+            + "this machine's own, bound to its name, tags and the --bitlocker-key-id values, and write FILE: agent.conf with that token "
+            + "(owner-only), the one to stage into WinRE. Readiness is then sent with it (docs/self-healing.md §1)."})
+    Path enrolTo;
+
+    @Option(names = "--bitlocker-key-id", paramLabel = "GUID", description = {"With --enrol: the key ID of one of this machine's BitLocker "
+            + "recovery passwords (repeatable; stage-winre.ps1 passes Get-BitLockerVolume's). Its token is released only these keys."})
+    List<String> bitlockerKeyIds = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -92,6 +101,23 @@ class ReadinessCommand implements Callable<Integer> {
         if (keyIds.size() > Readiness.MAX_KEYS) {
             throw new UsageError("more than " + Readiness.MAX_KEYS + " trusted keys; remove retired ones from the trusted-keys folder");
         }
+        if (!bitlockerKeyIds.isEmpty() && enrolTo == null) {
+            throw new UsageError("--bitlocker-key-id goes with --enrol FILE: the key IDs are bound to the machine's own token");
+        }
+        List<String> bitlocker = new ArrayList<>();
+        for (String k : bitlockerKeyIds) {
+            try {
+                bitlocker.add(io.bootmedic.keys.KeyId.parse(k).guid());
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--bitlocker-key-id: " + e.getMessage());
+            }
+        }
+        if (bitlocker.size() > io.bootmedic.collector.Enrolment.MAX_KEY_IDS) {
+            throw new UsageError("--bitlocker-key-id: at most " + io.bootmedic.collector.Enrolment.MAX_KEY_IDS + " key IDs");
+        }
+        if (enrolTo != null && config.toAbsolutePath().normalize().equals(enrolTo.toAbsolutePath().normalize())) {
+            throw new UsageError("--enrol must name a new file, not --config: the payload's agent.conf keeps the enrolment token for the next machine");
+        }
         Report.Host host = Identity.THIS_MACHINE.get();
         Readiness r = new Readiness(AgentVersion.get(), name.strip(), host.biosSerial(), host.hypervisorVmId(), keyIds, state, staged, freeBytes,
                 location == null || location.isBlank() ? null : location.strip(), System.currentTimeMillis());
@@ -99,22 +125,57 @@ class ReadinessCommand implements Callable<Integer> {
         if (print) {
             out.print(new String(body, StandardCharsets.UTF_8));
         }
-        CollectorClient client = CollectorLink.client(config, url, null);
+        CollectorClient fleet = CollectorLink.client(config, url, null);
+        CollectorClient client = fleet;
+        if (enrolTo != null) {
+            io.bootmedic.collector.Enrolment e = new io.bootmedic.collector.Enrolment(r.computerName(), r.biosSerial(), r.vmId(), client.config().tags(),
+                    bitlocker);
+            CollectorClient.MachineToken token;
+            try {
+                token = retrying(fleet, () -> fleet.enrol(e.toJson()));
+            } catch (CollectorException x) {
+                err.println("bootmedic: " + Printable.of(r.computerName()) + " not enrolled: " + Printable.of(x.getMessage()));
+                err.println("Nothing was written to " + enrolTo + ". Do not stage the enrolment token into WinRE; fix the cause and run this again.");
+                return ExitCodes.NEEDS_WORK;
+            }
+            io.bootmedic.util.DurableFiles.writeOwnerOnly(enrolTo, client.config().withToken(token.token()).text().getBytes(StandardCharsets.UTF_8));
+            out.println("Enrolled " + Printable.of(r.computerName()) + ": its own token (id " + token.tokenId() + ") is in " + enrolTo + ", bound to "
+                    + bitlocker.size() + " BitLocker key ID(s). Stage that file into WinRE as agent.conf.");
+            out.flush();
+            client = new CollectorClient(client.config().withToken(token.token()), 10_000);
+        }
+        CollectorClient sender = client;
+        try {
+            retrying(sender, () -> {
+                sender.sendReadiness(body);
+                return null;
+            });
+        } catch (CollectorException e) {
+            err.println("bootmedic: readiness not sent: " + Printable.of(e.getMessage()));
+            err.println("The staging itself is done; run this command again when the collector is reachable.");
+            return ExitCodes.NEEDS_WORK;
+        }
+        out.println("Readiness of " + Printable.of(r.computerName()) + " sent to " + client.config().url() + ": WinRE " + state
+                + (staged ? ", agent staged" : ", agent not staged") + ", " + keyIds.size() + " trusted key(s), " + (freeBytes >> 20) + " MB free.");
+        out.flush();
+        return ExitCodes.CLEAN;
+    }
+
+    private interface Call<T> {
+        T run() throws CollectorException;
+    }
+
+    /** Retries what the collector may answer later (unreachable, 429, 503) with jittered backoff, within agent.conf's retry time. */
+    private static <T> T retrying(CollectorClient client, Call<T> call) throws CollectorException, InterruptedException {
         long deadline = System.currentTimeMillis() + CollectorLink.retryMillis(client);
         Backoff backoff = new Backoff(1000, 8000, java.util.concurrent.ThreadLocalRandom.current());
         while (true) {
             try {
-                client.sendReadiness(body);
-                out.println("Readiness of " + Printable.of(r.computerName()) + " sent to " + client.config().url() + ": WinRE " + state
-                        + (staged ? ", agent staged" : ", agent not staged") + ", " + keyIds.size() + " trusted key(s), " + (freeBytes >> 20) + " MB free.");
-                out.flush();
-                return ExitCodes.CLEAN;
+                return call.run();
             } catch (CollectorException e) {
                 long wait = backoff.next(e.retryAfterMillis());
                 if (!e.retryable() || System.currentTimeMillis() + wait > deadline) {
-                    err.println("bootmedic: readiness not sent: " + Printable.of(e.getMessage()));
-                    err.println("The staging itself is done; run this command again when the collector is reachable.");
-                    return ExitCodes.NEEDS_WORK;
+                    throw e;
                 }
                 Thread.sleep(wait);
             }

@@ -278,11 +278,12 @@ abstract class CollectorApiContract {
 
     /**
      * Issue 22: an incident-only token outside an incident had each refusal audited (an fsynced row)
-     * before the rate limit, 703 rows a second from one token. The rate limit comes first, and the
-     * refusals it lets through are counted in one audit row per token and minute.
+     * before the rate limit, 703 rows a second from one token. That token is an enrolment token now
+     * (it fetches no key at all); the rate limit comes first, and the refusals it lets through are
+     * counted in one audit row per token and minute.
      */
     @Test
-    void incidentOnlyRefusalsAreRateLimitedFirstAndAuditedAsOneCountedRowPerTokenAndMinute() throws Exception {
+    void enrolmentTokenRefusalsAreRateLimitedFirstAndAuditedAsOneCountedRowPerTokenAndMinute() throws Exception {
         String winre = Tokens.add(collector.dir.tokens(), Tokens.Role.AGENT, "winre", true);
         int refused = 0;
         int limited = 0;
@@ -292,7 +293,7 @@ abstract class CollectorApiContract {
             TestCollector.Response r = collector.request("GET", "/api/v1/keys/" + KEY_ID, winre, null);
             if (r.status() == 403) {
                 refused++;
-                assertTrue(r.body().contains("only while a playbook is published"), r.body());
+                assertTrue(r.body().contains("this is an enrolment token"), r.body());
             } else if (r.status() == 429) {
                 limited++;
                 retryAfter = r.header("Retry-After");
@@ -305,7 +306,7 @@ abstract class CollectorApiContract {
         assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1, "with Retry-After");
 
         List<Map<?, ?>> rows = ((List<?>) collector.request("GET", "/api/v1/audit", admin(), null).json().get("entries")).stream()
-                .<Map<?, ?>>map(e -> (Map<?, ?>) e).filter(e -> "key-refused-no-incident".equals(e.get("action"))).toList();
+                .<Map<?, ?>>map(e -> (Map<?, ?>) e).filter(e -> "key-refused-enrolment-token".equals(e.get("action"))).toList();
         assertTrue(rows.size() == 1 || rows.size() == 2, "one row a minute (two if the burst crossed a minute): " + rows);
         assertEquals(refused, rows.stream().mapToInt(e -> ((Number) e.get("count")).intValue()).sum(), rows.toString());
         Map<?, ?> row = rows.get(0);

@@ -276,7 +276,7 @@ class CollectorCommand {
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-9s %-7s %-14s %-25s %s%n", "ID", "ROLE", "KEYS", "CREATED", "LABEL");
                 for (Tokens.Entry e : Tokens.entries(tokensFile(where))) {
-                    String keys = e.role() != Tokens.Role.AGENT ? "-" : e.incidentOnly() ? "incident-only" : "always";
+                    String keys = e.role() != Tokens.Role.AGENT ? "-" : e.enrolment() ? "none (enrol)" : "always";
                     out.printf("%-9s %-7s %-14s %-25s %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT), keys,
                             e.created() == null ? "" : e.created(), e.label() == null ? "" : e.label());
                 }
@@ -299,17 +299,18 @@ class CollectorCommand {
             @Option(names = "--label", paramLabel = "TEXT", description = "What the token is for, e.g. 'site Berlin sticks'.")
             String label;
 
-            @Option(names = "--incident-only", description = {"An agent token that releases BitLocker keys only while a playbook is "
-                    + "published (docs/self-healing.md): the one for WinRE, whose recovery partition anyone holding the disk can read."})
-            boolean incidentOnly;
+            @Option(names = {"--enrolment", "--incident-only"}, description = {"An agent token that arms machines and is released no key "
+                    + "(docs/self-healing.md §1): each machine armed with it gets a token of its own, bound to that machine and its BitLocker "
+                    + "key IDs, which is what goes into WinRE. (--incident-only is its former name.)"})
+            boolean enrolment;
 
             @Override
             public Integer call() throws Exception {
                 PrintWriter out = spec.commandLine().getOut();
-                if (incidentOnly && role != Tokens.Role.AGENT) {
-                    throw new UsageError("--incident-only is for agent tokens (--role agent): only they are released keys");
+                if (enrolment && role != Tokens.Role.AGENT) {
+                    throw new UsageError("--enrolment is for agent tokens (--role agent): only they arm machines");
                 }
-                String token = Tokens.add(tokensFile(where), role, label, incidentOnly);
+                String token = Tokens.add(tokensFile(where), role, label, enrolment);
                 out.println(token);
                 out.println("This " + role.name().toLowerCase(java.util.Locale.ROOT)
                         + " token is shown only now. For boot media, put it in a copy of agent.conf as collector.token=…");

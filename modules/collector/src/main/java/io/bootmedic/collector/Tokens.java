@@ -28,28 +28,51 @@ public final class Tokens {
     /** admin: dashboard, fleet API, key import; agent: reports and key releases; metrics: /metrics only. */
     public enum Role { ADMIN, AGENT, METRICS }
 
-    /** Who made a request: a role and the token's public id (a hash prefix), never the token. */
-    public record Principal(Role role, String tokenId) {
+    /**
+     * Who made a request: a role and the token's public id (a hash prefix), never the token. A
+     * per-machine token (docs/self-healing.md §1) is an agent token with the {@code machine} it was
+     * enrolled for; every other token has none.
+     */
+    public record Principal(Role role, String tokenId, Machine machine) {
+        public Principal(Role role, String tokenId) {
+            this(role, tokenId, null);
+        }
+
         public String actor() {
-            return role.name().toLowerCase(Locale.ROOT) + ":" + tokenId;
+            return (machine != null ? "machine" : role.name().toLowerCase(Locale.ROOT)) + ":" + tokenId;
         }
     }
 
     /**
-     * One stored token: no secret in it. An {@code incidentOnly} agent token (for WinRE, whose
-     * recovery partition is not encrypted) releases keys only while a playbook is published.
+     * What a per-machine token is bound to: the identity it enrolled with, its agent.conf tags and
+     * the BitLocker key IDs of its volumes (upper-case GUIDs). It may be released those keys only,
+     * and only while a playbook whose scope includes this identity is active.
      */
-    public record Entry(Role role, String id, String sha256, String label, String created, boolean incidentOnly) {
+    public record Machine(String machineId, String computerName, String biosSerial, String vmId, Map<String, String> tags,
+                          java.util.Set<String> keyIds) {
+        public Machine {
+            tags = Map.copyOf(tags);
+            keyIds = java.util.Set.copyOf(keyIds);
+        }
     }
 
-    /** The token-file value of an agent token that releases keys only during an incident. */
+    /**
+     * One stored token: no secret in it. An {@code enrolment} agent token arms machines (each gets a
+     * token of its own, bound to it) and sends readiness and reports, but is released no key.
+     */
+    public record Entry(Role role, String id, String sha256, String label, String created, boolean enrolment) {
+    }
+
+    /** The token-file value of an agent token that fetches no keys: it enrols machines. */
+    static final String ENROLMENT = "enrolment";
+    /** What earlier versions wrote for WinRE's token; such a token is an enrolment token now (docs/self-healing.md §1). */
     static final String INCIDENT_ONLY = "incident-only";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long RECHECK_MILLIS = 2000;
     private final Path file;
     private volatile Map<String, Principal> byHash;
-    private volatile java.util.Set<String> incidentOnlyIds = java.util.Set.of();
+    private volatile java.util.Set<String> enrolmentIds = java.util.Set.of();
     private volatile FileTime loadedAt;
     private volatile long checkedAt;
 
@@ -92,8 +115,8 @@ public final class Tokens {
                 throw new IOException(file + " has a malformed token entry");
             }
             Object keys = m.get("keys");
-            if (keys != null && !INCIDENT_ONLY.equals(keys)) {
-                throw new IOException(file + " has a token entry with an unknown \"keys\" value (only \"" + INCIDENT_ONLY + "\" is known)");
+            if (keys != null && !ENROLMENT.equals(keys) && !INCIDENT_ONLY.equals(keys)) {
+                throw new IOException(file + " has a token entry with an unknown \"keys\" value (only \"" + ENROLMENT + "\" is known)");
             }
             entries.add(new Entry(Role.valueOf(r.toUpperCase(Locale.ROOT)), h.substring(0, 8), h,
                     m.get("label") instanceof String l ? l : null, m.get("created") instanceof String c ? c : null, keys != null));
@@ -106,15 +129,15 @@ public final class Tokens {
         return add(file, role, label, false);
     }
 
-    /** As {@link #add(Path, Role, String)}; {@code incidentOnly} (agent tokens only) limits key releases to incidents. */
-    public static String add(Path file, Role role, String label, boolean incidentOnly) throws IOException {
-        if (incidentOnly && role != Role.AGENT) {
-            throw new IllegalArgumentException("only an agent token can be limited to incidents (--incident-only)");
+    /** As {@link #add(Path, Role, String)}; an {@code enrolment} token (agent tokens only) arms machines and fetches no keys. */
+    public static String add(Path file, Role role, String label, boolean enrolment) throws IOException {
+        if (enrolment && role != Role.AGENT) {
+            throw new IllegalArgumentException("only an agent token can be an enrolment token (--enrolment)");
         }
         String token = newToken(role);
         List<Entry> entries = entries(file);
         String h = hash(token);
-        entries.add(new Entry(role, h.substring(0, 8), h, label, Instant.now().toString(), incidentOnly));
+        entries.add(new Entry(role, h.substring(0, 8), h, label, Instant.now().toString(), enrolment));
         write(file, entries);
         return token;
     }
@@ -138,8 +161,8 @@ public final class Tokens {
             m.put("sha256", e.sha256());
             m.put("label", e.label());
             m.put("created", e.created());
-            if (e.incidentOnly()) {
-                m.put("keys", INCIDENT_ONLY);
+            if (e.enrolment()) {
+                m.put("keys", ENROLMENT);
             }
             list.add(m);
         }
@@ -151,14 +174,14 @@ public final class Tokens {
     private void reload() throws IOException {
         FileTime mtime = Files.getLastModifiedTime(file);
         Map<String, Principal> map = new LinkedHashMap<>();
-        java.util.Set<String> incidentOnly = new java.util.HashSet<>();
+        java.util.Set<String> enrolment = new java.util.HashSet<>();
         for (Entry e : entries(file)) {
             map.put(e.sha256(), new Principal(e.role(), e.id()));
-            if (e.incidentOnly()) {
-                incidentOnly.add(e.id());
+            if (e.enrolment()) {
+                enrolment.add(e.id());
             }
         }
-        incidentOnlyIds = java.util.Set.copyOf(incidentOnly);
+        enrolmentIds = java.util.Set.copyOf(enrolment);
         byHash = map;
         loadedAt = mtime;
     }
@@ -179,10 +202,10 @@ public final class Tokens {
         }
     }
 
-    /** Whether the token behind {@code p} releases keys only while a playbook is published. */
-    public boolean incidentOnly(Principal p) {
+    /** Whether the token behind {@code p} is an enrolment token: it arms machines and is released no key. */
+    public boolean enrolmentOnly(Principal p) {
         reloadIfChanged();
-        return incidentOnlyIds.contains(p.tokenId());
+        return p.machine() == null && enrolmentIds.contains(p.tokenId());
     }
 
     /** Whether the token behind a principal is still in tokens.json (a dashboard session dies with its token). */

@@ -37,30 +37,15 @@ final class ApiRoutes {
     private final AuditLog audit;
     private final Metrics metrics;
     private final RateLimiter keyRate;
-    private final KeyPolicy keysNow;
-
-    /** Decides, per request, whether a key may leave for this token now. */
-    @FunctionalInterface
-    interface KeyPolicy {
-        boolean allows(Tokens.Principal who) throws java.sql.SQLException;
-    }
+    private final KeyGate keys;
     private final ReadinessRoutes readiness;
-
     private final PlaybookRoutes playbooks;
-
-    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness) {
-        this(reports, fleet, escrow, audit, metrics, keyRate, readiness, null);
-    }
+    private final EnrolRoutes enrol;
 
     ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
-              PlaybookRoutes playbooks) {
-        this(reports, fleet, escrow, audit, metrics, keyRate, readiness, playbooks, who -> true);
-    }
-
-    /** {@code keysNow}: whether this principal may be released a key at this moment (incident-only tokens: only during an incident). */
-    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
-              PlaybookRoutes playbooks, KeyPolicy keysNow) {
-        this.keysNow = keysNow;
+              PlaybookRoutes playbooks, EnrolRoutes enrol, KeyGate keys) {
+        this.keys = keys;
+        this.enrol = enrol;
         this.playbooks = playbooks;
         this.readiness = readiness;
         this.reports = reports;
@@ -75,10 +60,14 @@ final class ApiRoutes {
         String method = ex.method();
         if (playbooks != null && PlaybookRoutes.handles(path)) {
             playbooks.handle(ex, path, who);
+        } else if (path.equals("/api/v1/enrol")) {
+            requireRole(who, Tokens.Role.AGENT);
+            expect(method, "POST");
+            enrol.post(ex, who);
         } else if (path.equals("/api/v1/reports")) {
             requireRole(who, Tokens.Role.AGENT);
             expect(method, "POST");
-            postReport(ex);
+            postReport(ex, who);
         } else if (path.startsWith("/api/v1/keys/") && !path.equals("/api/v1/keys/import")) {
             requireRole(who, Tokens.Role.AGENT); // roles are exact: the admin token releases no key
             expect(method, "GET");
@@ -124,7 +113,7 @@ final class ApiRoutes {
         }
     }
 
-    private void postReport(Exchange ex) throws Exception {
+    private void postReport(Exchange ex, Tokens.Principal who) throws Exception {
         byte[] body = HttpIo.readBody(ex, MAX_REPORT_BYTES);
         ReportSummary summary;
         try {
@@ -133,6 +122,12 @@ final class ApiRoutes {
         } catch (ReportSummary.InvalidReportException e) {
             metrics.count("bootmedic_reports_received_total", "result", "rejected");
             throw new HttpIo.HttpError(400, "not a valid bootmedic.report/v1: " + e.getMessage());
+        }
+        if (who.machine() != null && summary.computerName() != null && !summary.computerName().strip().equalsIgnoreCase(who.machine().computerName())) {
+            // one machine's token speaks for that machine only: it cannot file reports, or fake outcomes, for others
+            metrics.count("bootmedic_reports_received_total", "result", "not_this_machine");
+            throw new HttpIo.HttpError(403, "this token belongs to machine " + who.machine().computerName() + " and sends its reports only (the report is of "
+                    + summary.computerName() + ")");
         }
         long now = System.currentTimeMillis();
         if (summary.finishedAt() > now + CLOCK_SKEW_MILLIS) {
@@ -167,22 +162,22 @@ final class ApiRoutes {
             ex.setHeader("Retry-After", String.valueOf(wait));
             throw new HttpIo.HttpError(429, "too many key requests for this token; retry in " + wait + " s");
         }
-        if (!keysNow.allows(who)) {
-            // a WinRE token sits on an unencrypted partition: outside an incident it must not open the disk it came with.
-            // Nothing leaves, so the refusals are counted, one audit row per token and minute, not written one by one.
+        String normalized = KeyId.normalize(keyId);
+        KeyGate.Decision decision = keys.decide(who, normalized);
+        if (decision instanceof KeyGate.Refuse r) {
+            // nothing leaves, so refusals are counted, one audit row per token, reason and minute, not written one by one
             try {
-                audit.countRefusal(now, who.actor(), "key-refused-no-incident", KeyId.normalize(keyId), HttpIo.remote(ex),
-                        "no playbook is published; the count is of this token's refused requests in this minute (key ID and address: the first's)");
+                audit.countRefusal(now, who.actor(), r.auditAction(), normalized, HttpIo.remote(ex), r.auditDetail());
             } catch (java.sql.SQLException | RuntimeException e) {
                 System.err.println("collector: audit write failed for a refused key request: " + ErrorWords.message(e));
             }
-            metrics.count("bootmedic_key_releases_total", "result", "no_incident");
-            throw new HttpIo.HttpError(403, "this token releases keys only while a playbook is published (an incident is open): "
-                    + "publish the incident's playbook, or type the recovery password");
+            metrics.count("bootmedic_key_releases_total", "result", r.metric());
+            throw new HttpIo.HttpError(403, r.message());
         }
+        String reason = ((KeyGate.Allow) decision).reason();
         Optional<KeyEscrow.Released> released;
         try {
-            released = escrow.release(keyId, who.actor(), HttpIo.remote(ex), now);
+            released = escrow.release(keyId, who.actor(), HttpIo.remote(ex), now, reason);
         } catch (AuditLog.AuditUnavailableException e) {
             metrics.count("bootmedic_key_releases_total", "result", "audit_failed");
             System.err.println("collector: audit write failed, key " + KeyId.normalize(keyId) + " withheld: " + ErrorWords.message(e.getCause()));

@@ -8,6 +8,7 @@ import io.bootmedic.collector.store.AuditLog;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
+import io.bootmedic.collector.store.MachineTokens;
 import io.bootmedic.collector.store.PlaybookStore;
 import io.bootmedic.collector.store.RateBuckets;
 import io.bootmedic.collector.store.ReportStore;
@@ -171,16 +172,18 @@ public final class CollectorServer implements AutoCloseable {
         ReadinessRoutes readiness = new ReadinessRoutes(new io.bootmedic.collector.store.ReadinessStore(db), () -> KnownKeys.in(keyDir), metrics,
                 new RateLimiter(buckets, "readiness", s.readinessPerMinute()));
         PlaybookStore playbooks = new PlaybookStore(db);
+        MachineTokens machines = new MachineTokens(db);
         ApiRoutes api = new ApiRoutes(new ReportStore(db), fleet, new KeyEscrow(db, s.masterKey(), audit), audit, metrics,
                 new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,
                 new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics),
-                who -> !s.tokens().incidentOnly(who) || playbooks.anyActive());
+                new EnrolRoutes(machines, metrics, new RateLimiter(buckets, "enrol", s.readinessPerMinute())),
+                new KeyGate(s.tokens()::enrolmentOnly, who -> playbooks.activeFor(who, 1)));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
-                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks);
+                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks, machines);
         // bodies in memory at once: enough for the bench's 1,000 stalled uploads and a burst of reports, far below the heap
         BodyReader bodies = new BodyReader(limits.headerMillis(), limits.minBodyBytesPerSecond(), 256L << 20);
-        Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard, bodies);
+        Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard, bodies, machines);
         server.setHandler(new GracefulHandler(router));
         try {
             server.start();

@@ -29,6 +29,7 @@ final class Dashboard {
     private final ReadinessRoutes readiness;
 
     private final io.bootmedic.collector.store.PlaybookStore playbooks;
+    private final io.bootmedic.collector.store.MachineTokens machines;
     /** Machines listed per publication on the playbooks page. */
     static final int PLAYBOOK_MACHINES = 200;
 
@@ -39,6 +40,13 @@ final class Dashboard {
 
     Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
               ReadinessRoutes readiness, io.bootmedic.collector.store.PlaybookStore playbooks) throws IOException {
+        this(fleet, audit, sessions, tokens, secureCookies, loginRate, readiness, playbooks, null);
+    }
+
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
+              ReadinessRoutes readiness, io.bootmedic.collector.store.PlaybookStore playbooks, io.bootmedic.collector.store.MachineTokens machines)
+            throws IOException {
+        this.machines = machines;
         this.playbooks = playbooks;
         this.readiness = readiness;
         this.loginRate = loginRate;
@@ -77,6 +85,11 @@ final class Dashboard {
             HttpIo.redirect(ex, "/login");
             return;
         }
+        if (path.equals("/enrolled/revoke") && machines != null) {
+            ApiRoutes.expect(method, "POST");
+            revokeMachine(ex, who.get());
+            return;
+        }
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw new HttpIo.HttpError(405, "use GET");
         }
@@ -112,12 +125,35 @@ final class Dashboard {
                 machines.put(p.publication(), playbooks.machines(p.publication(), PLAYBOOK_MACHINES));
             }
             html(ex, 200, "Playbooks", true, DashboardPages.playbooks(published, playbooks.counts(), machines));
+        } else if (path.equals("/enrolled") && machines != null) {
+            int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
+            html(ex, 200, "Enrolled", true, DashboardPages.enrolled(page, machines.liveCount(),
+                    machines.page((page - 1) * DashboardPages.ENROLLED_PAGE, DashboardPages.ENROLLED_PAGE)));
         } else if (path.equals("/audit")) {
             int page = HttpIo.intParam(q, "page", 1, 1, 100_000);
             html(ex, 200, "Audit log", true, DashboardPages.audit(page, audit.recent((page - 1) * DashboardPages.AUDIT_PAGE, DashboardPages.AUDIT_PAGE)));
         } else {
             html(ex, 404, "Not found", true, "<h1>Not found</h1>");
         }
+    }
+
+    /**
+     * Revokes one machine's token (audited). The session cookie is SameSite=Strict, and a form sent
+     * from another origin is refused as well: a page elsewhere cannot revoke a fleet's tokens.
+     */
+    private void revokeMachine(Exchange ex, Tokens.Principal who) throws Exception {
+        String origin = ex.header("Origin");
+        String host = ex.header("Host");
+        if (origin != null && (host == null || !origin.replaceFirst("^https?://", "").equalsIgnoreCase(host))) {
+            throw new HttpIo.HttpError(403, "a revoke must come from the dashboard's own page");
+        }
+        Map<String, String> form = HttpIo.params(new String(HttpIo.readBody(ex, 4096), StandardCharsets.UTF_8));
+        String id = form.getOrDefault("token", "");
+        if (!id.matches("[0-9a-f]{12}") || machines.revoke(id, who.actor(), HttpIo.remote(ex), System.currentTimeMillis()).isEmpty()) {
+            html(ex, 404, "Not found", true, "<h1>No such machine token</h1><p><a href=\"/enrolled\">Back to the enrolled machines</a></p>");
+            return;
+        }
+        HttpIo.redirect(ex, "/enrolled");
     }
 
     private void login(Exchange ex) throws IOException, java.sql.SQLException {

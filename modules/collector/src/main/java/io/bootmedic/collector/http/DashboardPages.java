@@ -293,6 +293,49 @@ final class DashboardPages {
         return sb.append("</div>").toString();
     }
 
+    /** Machines listed per page of the Enrolled page. */
+    static final int ENROLLED_PAGE = 100;
+
+    /**
+     * Per-machine tokens (docs/self-healing.md §1), newest first, revoked ones too: each live one with
+     * a Revoke button (a lost or stolen machine's token stops working on every collector within seconds).
+     */
+    static String enrolled(int page, long live, List<io.bootmedic.collector.store.MachineTokens.Row> rows) {
+        StringBuilder sb = new StringBuilder("<h1>Enrolled machines</h1><p class=\"muted\">").append(live)
+                .append(" live machine token(s). Each opens only its own machine's BitLocker keys, and only while a published playbook's scope "
+                        + "includes that machine. Revoke the token of a lost or stolen machine; arming it again issues a new one.</p>")
+                .append("<table id=\"enrolled\"><thead><tr><th>Machine</th><th>Token</th><th>Key IDs</th><th>Tags</th><th>Enrolled</th><th>By</th>"
+                        + "<th>State</th></tr></thead><tbody>");
+        for (io.bootmedic.collector.store.MachineTokens.Row r : rows) {
+            io.bootmedic.collector.Tokens.Machine m = r.machine();
+            sb.append("<tr><td><a href=\"/machines/").append(Html.esc(m.machineId())).append("\">").append(Html.esc(m.computerName())).append("</a>")
+                    .append(m.biosSerial() == null ? "" : " <span class=\"muted\">" + Html.esc(m.biosSerial()) + "</span>")
+                    .append("</td><td><code>").append(Html.esc(r.tokenId())).append("</code></td><td>");
+            for (String k : new java.util.TreeSet<>(m.keyIds())) {
+                sb.append("<code>{").append(Html.esc(k)).append("}</code> ");
+            }
+            sb.append("</td><td>");
+            m.tags().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(t -> sb.append(Html.esc(t.getKey())).append("=").append(Html.esc(t.getValue())).append(" "));
+            sb.append("</td><td>").append(Html.time(r.enrolledAt())).append("</td><td>").append(Html.esc(r.enrolledBy())).append("</td><td>");
+            if (r.revokedAt() == null) {
+                sb.append("<form method=\"post\" action=\"/enrolled/revoke\"><input type=\"hidden\" name=\"token\" value=\"").append(Html.esc(r.tokenId()))
+                        .append("\"><button type=\"submit\">Revoke</button></form>");
+            } else {
+                sb.append("revoked ").append(Html.time(r.revokedAt())).append(" by ").append(Html.esc(r.revokedBy()));
+            }
+            sb.append("</td></tr>");
+        }
+        sb.append("</tbody></table><div class=\"pager\">");
+        if (page > 1) {
+            sb.append("<a href=\"/enrolled?page=").append(page - 1).append("\">← newer</a>");
+        }
+        if (rows.size() == ENROLLED_PAGE) {
+            sb.append("<a href=\"/enrolled?page=").append(page + 1).append("\">older →</a>");
+        }
+        return sb.append("</div>").toString();
+    }
+
     /**
      * Published playbooks: per publication, the machines whose latest report applied it by outcome,
      * and each of those machines with when it last reported ({@code machines}: at most a page per publication).

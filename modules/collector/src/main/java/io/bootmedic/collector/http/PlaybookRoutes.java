@@ -49,7 +49,7 @@ final class PlaybookRoutes {
                 throw new HttpIo.HttpError(403, "this route needs an agent token (agent.conf)");
             }
             ApiRoutes.expect(method, "GET");
-            active(ex);
+            active(ex, who);
             return;
         }
         if (who.role() != Tokens.Role.ADMIN) {
@@ -179,7 +179,7 @@ final class PlaybookRoutes {
         HttpIo.json(ex, 200, json(p.get(), null));
     }
 
-    private void active(Exchange ex) throws Exception {
+    private void active(Exchange ex, Tokens.Principal caller) throws Exception {
         String raw = ex.rawQuery() == null ? "" : ex.rawQuery();
         if (raw.length() > MAX_QUERY_CHARS) {
             throw new HttpIo.HttpError(400, "the query is longer than " + MAX_QUERY_CHARS + " characters");
@@ -202,7 +202,10 @@ final class PlaybookRoutes {
                 single.putIfAbsent(k, v);
             }
         }
-        PlaybookScope.Asker who = new PlaybookScope.Asker(single.get("computerName"), single.get("biosSerial"), single.get("vmId"), tags);
+        Tokens.Machine m = caller.machine();
+        // a machine's own token asks as the machine it was enrolled for, whatever the query says
+        PlaybookScope.Asker who = m != null ? new PlaybookScope.Asker(m.computerName(), m.biosSerial(), m.vmId(), m.tags())
+                : new PlaybookScope.Asker(single.get("computerName"), single.get("biosSerial"), single.get("vmId"), tags);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (PlaybookStore.Publication p : store.activeFor(who, io.bootmedic.collector.client.ServedPlaybook.MAX_PLAYBOOKS)) {
             Map<String, Object> r = new LinkedHashMap<>();

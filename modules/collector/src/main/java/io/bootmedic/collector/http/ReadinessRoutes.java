@@ -47,6 +47,11 @@ final class ReadinessRoutes {
             metrics.count("bootmedic_readiness_received_total", "result", "rejected");
             throw new HttpIo.HttpError(400, "not a valid " + Readiness.SCHEMA + ": " + e.getMessage());
         }
+        if (who.machine() != null && !r.computerName().equalsIgnoreCase(who.machine().computerName())) {
+            metrics.count("bootmedic_readiness_received_total", "result", "not_this_machine");
+            throw new HttpIo.HttpError(403, "this token belongs to machine " + who.machine().computerName() + " and sends its readiness only (the body is of "
+                    + r.computerName() + ")");
+        }
         long now = System.currentTimeMillis();
         if (r.reportedAt() > now + ApiRoutes.CLOCK_SKEW_MILLIS) {
             metrics.count("bootmedic_readiness_received_total", "result", "rejected");

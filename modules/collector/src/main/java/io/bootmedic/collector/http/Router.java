@@ -28,9 +28,11 @@ final class Router extends Handler.Abstract {
 
     private final Revocations revocations;
     private final BodyReader bodies;
+    private final io.bootmedic.collector.store.MachineTokens machines;
 
     Router(Tokens tokens, Revocations revocations, Sessions sessions, ApiRoutes api, Dashboard dashboard, Metrics metrics, AccessLog log, SlowClientGuard guard,
-           BodyReader bodies) {
+           BodyReader bodies, io.bootmedic.collector.store.MachineTokens machines) {
+        this.machines = machines;
         this.guard = guard;
         this.bodies = bodies;
         this.revocations = revocations;
@@ -179,7 +181,16 @@ final class Router extends Handler.Abstract {
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
         }
-        return tokens.authenticate(h.substring(7).trim()).filter(p -> !revocations.isRevoked(p.tokenId()));
+        String token = h.substring(7).trim();
+        if (token.startsWith(io.bootmedic.collector.store.MachineTokens.PREFIX)) {
+            try {
+                return machines.authenticate(token, System.currentTimeMillis());
+            } catch (java.sql.SQLException e) {
+                System.err.println("collector: cannot look up a machine token: " + io.bootmedic.format.ErrorWords.message(e));
+                return Optional.empty(); // answered 401: the agent retries later, and no key leaves unchecked
+            }
+        }
+        return tokens.authenticate(token).filter(p -> !revocations.isRevoked(p.tokenId()));
     }
 
     /** Whether a session's token is still known here and not revoked through any collector. */

@@ -109,6 +109,12 @@ public final class KeyEscrow {
      */
     public Optional<Released> release(String keyIdText, String actor, String remote, long now)
             throws SQLException, AuditLog.AuditUnavailableException, GeneralSecurityException {
+        return release(keyIdText, actor, remote, now, null);
+    }
+
+    /** As {@link #release(String, String, String, long)}; {@code reason} (may be null) goes into the audit row: why this caller may have it now. */
+    public Optional<Released> release(String keyIdText, String actor, String remote, long now, String reason)
+            throws SQLException, AuditLog.AuditUnavailableException, GeneralSecurityException {
         String id = KeyId.normalize(keyIdText);
         String sealed = null;
         String host = null;
@@ -125,7 +131,8 @@ public final class KeyEscrow {
             audit.record(now, actor, "key-not-found", id, remote, null);
             return Optional.empty();
         }
-        audit.record(now, actor, "key-release", id, remote, host == null ? null : "host " + host);
+        String detail = host == null ? reason : reason == null ? "host " + host : "host " + host + "; " + reason;
+        audit.record(now, actor, "key-release", id, remote, detail);
         return Optional.of(new Released(id, masterKey.open(id, sealed), host));
     }
 }

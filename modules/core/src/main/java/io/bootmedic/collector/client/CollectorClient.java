@@ -66,6 +66,32 @@ public final class CollectorClient {
         }
     }
 
+    /** A machine's own credential, issued by {@code POST /api/v1/enrol}; never printed (toString leaves the token out). */
+    public record MachineToken(String token, String tokenId, String machineId) {
+        @Override
+        public String toString() {
+            return "MachineToken[" + tokenId + " machine=" + machineId + "]";
+        }
+    }
+
+    /** Enrols this machine ({@code bootmedic.enrol/v1}) with the fleet's enrolment token; returns the machine's own token. */
+    public MachineToken enrol(byte[] enrolmentJson) throws CollectorException {
+        Answer a = request("POST", "/api/v1/enrol", enrolmentJson, "application/json");
+        if (a.status != 201) {
+            throw refusal(a, "the enrolment");
+        }
+        try {
+            Map<String, Object> m = Json.readObject(a.body);
+            if (m.get("token") instanceof String t && t.matches("bmmch_[A-Za-z0-9_-]{43}") && m.get("tokenId") instanceof String id
+                    && id.matches("[0-9a-f]{12}") && m.get("machineId") instanceof String mid && mid.matches("[0-9a-f]{32}")) {
+                return new MachineToken(t, id, mid);
+            }
+        } catch (IOException | RuntimeException e) {
+            // falls through to the refusal below
+        }
+        throw new CollectorException("the collector's answer to the enrolment is malformed", a.status, false);
+    }
+
     /** The escrowed recovery password for a whole key ID, or empty when the collector has none. */
     public Optional<RecoveryPassword> recoveryPassword(String keyId) throws CollectorException {
         String id = KeyId.parse(keyId).guid();
