@@ -82,6 +82,20 @@ class WireMutationTest {
     }
 
     @Test
+    void enrolments() throws Exception {
+        Map<String, Object> good = Json.readObject(new Enrolment("PC-0001", "SN-1", "vm-1", Map.of("site", "berlin"),
+                List.of("64311DEA-4587-4029-924A-BA299647998E")).toJson());
+        eachFieldDamaged(good, body -> {
+            StrictJson.check(body);
+            return Enrolment.parse(body);
+        }, null, parsed -> {
+            Enrolment e = (Enrolment) parsed;
+            assertTrue(!e.computerName().isBlank() && e.computerName().length() <= 128 && e.keyIds().size() <= Enrolment.MAX_KEY_IDS);
+            e.keyIds().forEach(k -> assertTrue(k.matches("[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}"), k));
+        });
+    }
+
+    @Test
     void playbookPublishes() {
         Map<String, Object> good = new LinkedHashMap<>();
         good.put("playbook", Base64.getEncoder().encodeToString(PLAYBOOK));
