@@ -23,6 +23,12 @@
     7. Report readiness to the collector (bootmedic readiness, with agent.conf from the payload):
        agent version, trusted keys, WinRE state, free space. A refusal for lack of room and
        -Remove (with -Payload) are reported too, so the dashboard's "Armed" page shows why.
+  Before step 3 the machine is enrolled (bootmedic readiness --enrol): the payload's agent.conf
+  holds the fleet's enrolment token, which fetches no keys; the collector trades it for a token
+  of this machine's own, bound to its name and the key IDs of its BitLocker recovery passwords
+  (Get-BitLockerVolume). Only that machine's agent.conf goes into WinRE, whose partition is not
+  encrypted. Without it (collector unreachable, a key ID bound to another machine) nothing is
+  staged: the fleet's token never lands on a recovery partition.
   On any failure the original winre.wim is put back and WinRE is enabled again. A second run
   updates the staged agent in place. -Remove puts the original image back.
 
@@ -90,7 +96,8 @@ function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes) {
     if (-not $Payload) { Write-Warning 'no -Payload: readiness not reported to the collector.'; return }
     $java = Join-Path $Payload 'runtime\bin\java.exe'
     $jar = Join-Path $Payload 'bootmedic.jar'
-    $conf = Join-Path $Payload 'agent.conf'
+    # once enrolled, the machine reports with its own token
+    $conf = if ($script:MachineConf) { $script:MachineConf } else { Join-Path $Payload 'agent.conf' }
     if (-not (Test-Path -LiteralPath $conf)) { Write-Host 'stage-winre: the payload has no agent.conf, so no collector: readiness not reported.'; return }
     if (-not (Test-Path -LiteralPath $java) -or -not (Test-Path -LiteralPath $jar)) { Write-Warning 'the payload has no runtime or jar: readiness not reported.'; return }
     $state = if ($Location) { 'enabled' } else { 'disabled' }
@@ -101,6 +108,43 @@ function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes) {
     if ($Location) { $readinessArgs += @('--winre-location', $Location) }
     & $java @readinessArgs | Out-Host
     if ($LASTEXITCODE -ne 0) { Write-Warning "readiness not reported ($LASTEXITCODE); the staging itself is done. Run stage-winre.ps1 again later to report it." }
+}
+
+# The key IDs of this machine's BitLocker recovery passwords, braces trimmed: its own token may be
+# released these keys only. A machine without BitLocker (or the cmdlets) has none.
+function Get-RecoveryKeyIds {
+    try {
+        return @(Get-BitLockerVolume -ErrorAction Stop | ForEach-Object { $_.KeyProtector } |
+            Where-Object { [string] $_.KeyProtectorType -eq 'RecoveryPassword' } | ForEach-Object { ([string] $_.KeyProtectorId).Trim('{', '}') } |
+            Sort-Object -Unique)
+    }
+    catch { Write-Warning "Get-BitLockerVolume failed ($_): enrolling without BitLocker key IDs."; return @() }
+}
+
+# Trades the payload's enrolment token for this machine's own (docs/self-healing.md §1) and returns
+# the file that holds it, in a folder only SYSTEM and Administrators can open (well-known SIDs, so
+# localised group names do not matter). Throws when the collector issues none: nothing is staged then.
+function New-MachineConf([long] $FreeBytes, [string] $Location) {
+    $java = Join-Path $Payload 'runtime\bin\java.exe'
+    $jar = Join-Path $Payload 'bootmedic.jar'
+    $conf = Join-Path $Payload 'agent.conf'
+    if (-not (Test-Path -LiteralPath $conf)) { return $null }
+    $dir = Join-Path $Work 'machine'
+    New-Item -ItemType Directory -Path $dir -Force | Out-Null
+    & icacls.exe $dir /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+    if ($LASTEXITCODE -ne 0) { Stop-Staging "icacls could not restrict $dir ($LASTEXITCODE); nothing was changed." }
+    $machineConf = Join-Path $dir 'agent.conf'
+    Remove-Item -LiteralPath $machineConf -ErrorAction SilentlyContinue
+    $enrolArgs = @('-Djna.nounpack=true', "-Djna.boot.library.path=$(Join-Path $Payload 'native')", '-jar', $jar, 'readiness', '--config', $conf,
+        '--enrol', $machineConf, '--winre-state', 'enabled', '--winre-free-bytes', [string] $FreeBytes, '--computer-name', $env:COMPUTERNAME,
+        '--trusted-key-dir', (Join-Path $Payload 'trusted-keys'), '--winre-location', $Location)
+    if (Test-Path -LiteralPath $Keep) { $enrolArgs += '--staged' }
+    foreach ($id in Get-RecoveryKeyIds) { $enrolArgs += @('--bitlocker-key-id', $id) }
+    & $java @enrolArgs | Out-Host
+    if ($LASTEXITCODE -ne 0 -or -not (Test-Path -LiteralPath $machineConf)) {
+        Stop-Staging "this machine was not enrolled with the collector ($LASTEXITCODE; the lines above say why); nothing was changed. The fleet's enrolment token is never staged into WinRE."
+    }
+    return $machineConf
 }
 
 function Clear-StaleMount([string] $Path) {
@@ -153,6 +197,7 @@ if (-not $stagedBefore -and ($freeBefore - $payloadBytes) -lt ($ReserveMB * 1048
 }
 
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
+$script:MachineConf = New-MachineConf -FreeBytes $freeBefore -Location $info.Path
 $copy = Join-Path $Work 'winre.wim'
 $exported = Join-Path $Work 'winre-exported.wim'
 $mount = Join-Path $Work 'mount'
@@ -183,6 +228,10 @@ try {
     $kept = if (Test-Path -LiteralPath $origCopy) { [IO.File]::ReadAllText($origCopy) } else { $original }
     if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
     Copy-Item -LiteralPath $Payload -Destination $target -Recurse
+    # WinRE gets this machine's own token, never the payload's enrolment token
+    $staged = Join-Path $target 'agent.conf'
+    if ($script:MachineConf) { Copy-Item -LiteralPath $script:MachineConf -Destination $staged -Force }
+    elseif (Test-Path -LiteralPath $staged) { Remove-Item -LiteralPath $staged -Force }
     [IO.File]::WriteAllText($origCopy, $kept)
     [IO.File]::WriteAllText($ini, (Get-HookedWinpeshl -Original $original) + "`r`n", [Text.Encoding]::ASCII)
 
@@ -214,6 +263,7 @@ catch {
         if ($now) { Send-Readiness -Staged ($stagedBefore -and -not $placing) -Location $now.Path -FreeBytes (Get-FreeBytes $now.Disk $now.Partition) }
     }
     catch { Write-Warning "readiness not reported: $_" }
+    if ($script:MachineConf) { Remove-Item -LiteralPath $script:MachineConf -ErrorAction SilentlyContinue }
     throw $failure
 }
 finally {
@@ -233,3 +283,5 @@ if ($placed) {
     Write-Host ("stage-winre: the agent is staged in WinRE ({0}); the original image is kept as {1}." -f $after.Path, $Keep)
 }
 Send-Readiness -Staged $placed -Location $after.Path -FreeBytes (Get-FreeBytes $after.Disk $after.Partition)
+# the machine's token now lives in WinRE only
+if ($script:MachineConf) { Remove-Item -LiteralPath $script:MachineConf -ErrorAction SilentlyContinue }
