@@ -59,6 +59,10 @@ class ReadinessCommand implements Callable<Integer> {
             + "default: trusted-keys beside the jar).")
     List<Path> keyDirs = new ArrayList<>();
 
+    @Option(names = "--refused-no-room", description = "Staging was refused: the recovery partition lacks room for the agent and WinRE's own updates "
+            + "(the Armed page counts these apart, with what to do).")
+    boolean refusedNoRoom;
+
     @Option(names = "--print", description = "Also print the JSON that is sent.")
     boolean print;
 
@@ -118,9 +122,12 @@ class ReadinessCommand implements Callable<Integer> {
         if (enrolTo != null && config.toAbsolutePath().normalize().equals(enrolTo.toAbsolutePath().normalize())) {
             throw new UsageError("--enrol must name a new file, not --config: the payload's agent.conf keeps the enrolment token for the next machine");
         }
+        if (refusedNoRoom && staged) {
+            throw new UsageError("--refused-no-room and --staged contradict each other: a refused staging left the agent out");
+        }
         Report.Host host = Identity.THIS_MACHINE.get();
         Readiness r = new Readiness(AgentVersion.get(), name.strip(), host.biosSerial(), host.hypervisorVmId(), keyIds, state, staged, freeBytes,
-                location == null || location.isBlank() ? null : location.strip(), System.currentTimeMillis());
+                location == null || location.isBlank() ? null : location.strip(), System.currentTimeMillis(), refusedNoRoom);
         byte[] body = r.toJson();
         if (print) {
             out.print(new String(body, StandardCharsets.UTF_8));

@@ -124,6 +124,26 @@ abstract class ReadinessApiContract {
 
     /** Issue 22: a UTF-16 body or a NUL in a field is a 400 naming it on both databases, before the database. */
     @Test
+    void aStagingRefusedForLackOfRoomIsCountedApartWithWhatToDo() throws Exception {
+        Path keys = tmp.resolve("room/trusted-keys");
+        keygen(keys, "fleet");
+        Cli refused = Cli.run("readiness", "--config", agentConf.toString(), "--computer-name", "PC-SMALL", "--winre-state", "enabled",
+                "--winre-free-bytes", String.valueOf(90L << 20), "--trusted-key-dir", keys.toString(), "--refused-no-room");
+        assertEquals(0, refused.exit, refused.toString());
+        Map<?, ?> m = only("PC-SMALL");
+        assertEquals(List.of("no-room"), m.get("notArmedBecause"));
+        assertEquals("no-room", ((Map<?, ?>) m.get("winre")).get("refused"));
+        assertEquals(Boolean.FALSE, m.get("stale"));
+        assertTrue(((Number) m.get("ageSeconds")).longValue() < 600, m.toString());
+        Map<String, Object> fleet = collector.request("GET", "/api/v1/readiness", collector.created.adminToken(), null).json();
+        assertEquals(1, ((Number) fleet.get("refusedNoRoom")).intValue());
+        String page = collector.request("GET", "/armed", collector.created.adminToken(), null).body();
+        assertTrue(page.contains("id=\"refused-no-room\">1<") && page.contains("KB5028997"), page);
+        assertEquals(2, Cli.run("readiness", "--config", agentConf.toString(), "--computer-name", "PC-SMALL", "--winre-state", "enabled",
+                "--winre-free-bytes", "1", "--trusted-key-dir", keys.toString(), "--refused-no-room", "--staged").exit, "a contradiction is a usage error");
+    }
+
+    @Test
     void aUtf16BodyOrANulInAFieldIs400() throws Exception {
         String good = body("PC-16", "1.0", "[]", "enabled", "true", "1000", Instant.now().toString());
         for (java.nio.charset.Charset utf16 : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {

@@ -28,6 +28,22 @@ class ReadinessTest {
     }
 
     @Test
+    void aStagingRefusedForRoomIsItsOwnReasonAndContradictionsAreRefused() throws Exception {
+        Readiness refused = new Readiness("2.0", "PC-1", null, null, List.of(KEY), Readiness.WinReState.ENABLED, false, 90L << 20, null,
+                1_767_600_000_000L, true);
+        assertEquals(refused, Readiness.parse(refused.toJson()), "winre.refused round-trips");
+        assertEquals(List.of(Armed.Reason.NO_ROOM), Armed.reasons(refused, "2.0", Set.of(KEY)), "not 'not staged': the fix is to grow the partition");
+        String json = new String(refused.toJson(), StandardCharsets.UTF_8);
+        String stagedToo = json.replace("\"staged\" : false", "\"staged\" : true").replace("\"staged\":false", "\"staged\":true");
+        assertTrue(assertThrows(Readiness.InvalidReadinessException.class, () -> Readiness.parse(stagedToo.getBytes(StandardCharsets.UTF_8)))
+                .getMessage().contains("winre.refused"));
+        String other = json.replace("no-room", "no-luck");
+        assertTrue(assertThrows(Readiness.InvalidReadinessException.class, () -> Readiness.parse(other.getBytes(StandardCharsets.UTF_8)))
+                .getMessage().contains("winre.refused must be"));
+        assertTrue(Armed.stale(0, Armed.STALE_AFTER_MILLIS + 1) && !Armed.stale(0, Armed.STALE_AFTER_MILLIS));
+    }
+
+    @Test
     void eachConditionOfArmedIsItsOwnReason() {
         Set<String> known = Set.of(KEY);
         assertEquals(List.of(), Armed.reasons(staged("2.0", List.of(KEY), Readiness.WinReState.ENABLED, true), "2.0", known));

@@ -131,6 +131,16 @@ class SlowClientTest {
                 healthz(client, collector);
                 upload(client, collector, "WARM-" + i);
             }
+            // the same requests without the attack: the bar is this machine's own speed now, so a busy CI host compares like with like
+            List<Long> quiet = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                long t0 = System.nanoTime();
+                healthz(client, collector);
+                upload(client, collector, "QUIET-" + i);
+                quiet.add(System.nanoTime() - t0);
+            }
+            // a starved pool shows as seconds (Jetty's idle timeout is 30 s): 10 times the quiet round trip still catches it
+            double bar = Math.max(200, 10 * p99(quiet));
 
             AtomicBoolean done = new AtomicBoolean();
             Thread trickle = new Thread(() -> {
@@ -172,13 +182,14 @@ class SlowClientTest {
                 attackers.forEach(Trickler::close);
             }
             int reopened = attackers.stream().mapToInt(t -> t.reopened).sum();
-            String summary = String.format("%d s, %d attackers (%d times cut off and reopened); healthz p50 %.1f p99 %.1f ms over %d, upload p50 %.1f p99 %.1f ms over %d",
-                    SECONDS, ATTACKERS, reopened, p50(healthz), p99(healthz), healthz.size(), p50(uploads), p99(uploads), uploads.size());
+            String summary = String.format("%d s, %d attackers (%d times cut off and reopened); healthz p50 %.1f p99 %.1f ms over %d, upload p50 %.1f p99 %.1f ms "
+                    + "over %d; without attackers a healthz and upload round trip p99 %.1f ms (bar %.0f ms)", SECONDS, ATTACKERS, reopened, p50(healthz),
+                    p99(healthz), healthz.size(), p50(uploads), p99(uploads), uploads.size(), p99(quiet), bar);
             System.out.println("SlowClientTest: " + summary);
             assertEquals(0, failures.get(), summary);
             assertTrue(healthz.size() >= SECONDS * 5, "the normal client got through: " + summary);
-            assertTrue(p99(healthz) < 200, summary);
-            assertTrue(p99(uploads) < 200, summary);
+            assertTrue(p99(healthz) < bar, summary);
+            assertTrue(p99(uploads) < bar, summary);
             if (SECONDS >= 15) {
                 assertTrue(reopened >= ATTACKERS / 2, "slow handshakes, heads and bodies are cut off: " + summary);
             }

@@ -19,6 +19,8 @@ public final class Armed {
     /** Why a machine is not armed, with what to do about it. */
     public enum Reason {
         NOT_STAGED("the agent is not in its WinRE: run winpe\\stage-winre.ps1 on it"),
+        NO_ROOM("staging was refused: the recovery partition has too little room for the agent and WinRE's own updates; "
+                + "grow it (Microsoft KB5028997), then run stage-winre.ps1 again"),
         WINRE_DISABLED("WinRE is disabled: run 'reagentc /enable' (or stage-winre.ps1 again)"),
         OLD_AGENT("it runs an older agent: run stage-winre.ps1 with the current kit"),
         NO_TRUSTED_KEYS("it trusts no playbook key, so it would refuse every published playbook: stage it with trusted-keys\\*.pub"),
@@ -42,7 +44,9 @@ public final class Armed {
      */
     public static List<Reason> reasons(Readiness r, String currentVersion, Set<String> knownKeys) {
         List<Reason> why = new ArrayList<>();
-        if (!r.staged()) {
+        if (r.refusedNoRoom()) {
+            why.add(Reason.NO_ROOM);
+        } else if (!r.staged()) {
             why.add(Reason.NOT_STAGED);
         }
         if (r.state() != Readiness.WinReState.ENABLED) {
@@ -57,6 +61,17 @@ public final class Armed {
             why.add(Reason.UNKNOWN_KEYS);
         }
         return why;
+    }
+
+    /**
+     * A readiness older than this may no longer be true: a feature update or a reset rebuilds WinRE
+     * without the hook. Shown with its age and counted apart; it does not disarm the machine.
+     */
+    public static final long STALE_AFTER_MILLIS = 30L * 24 * 3_600_000L;
+
+    /** Whether a readiness the collector received at {@code receivedAt} is older than {@link #STALE_AFTER_MILLIS} at {@code now}. */
+    public static boolean stale(long receivedAt, long now) {
+        return now - receivedAt > STALE_AFTER_MILLIS;
     }
 
     /** Room for the next WinRE update; shown beside armed machines, it does not disarm them. */

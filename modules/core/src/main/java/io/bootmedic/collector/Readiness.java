@@ -20,9 +20,11 @@ import java.util.regex.Pattern;
  *
  * @param trustedKeys playbook key IDs (16 hex digits, {@code VerifyingKey.id()})
  * @param location    what reagentc /info printed as the Windows RE location, for the admin to read; may be null
+ * @param refusedNoRoom the stager refused this machine because its recovery partition lacks room
+ *                    for the agent and WinRE's own updates ({@code winre.refused: "no-room"})
  */
 public record Readiness(String agentVersion, String computerName, String biosSerial, String vmId, List<String> trustedKeys,
-                        WinReState state, boolean staged, long freeBytes, String location, long reportedAt) {
+                        WinReState state, boolean staged, long freeBytes, String location, long reportedAt, boolean refusedNoRoom) {
     public static final String SCHEMA = "bootmedic.readiness/v1";
     public static final int MAX_BYTES = 16 << 10;
     public static final int MAX_KEYS = 32;
@@ -33,7 +35,9 @@ public record Readiness(String agentVersion, String computerName, String biosSer
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}");
     private static final Set<String> TOP = Set.of("schema", "agentVersion", "computerName", "biosSerial", "vmId", "trustedKeys", "winre", "reportedAt");
-    private static final Set<String> WINRE = Set.of("state", "staged", "freeBytes", "location");
+    private static final Set<String> WINRE = Set.of("state", "staged", "freeBytes", "location", "refused");
+    /** The wire value of {@link #refusedNoRoom}. */
+    public static final String NO_ROOM = "no-room";
 
     /** What reagentc /info says of Windows RE. */
     public enum WinReState {
@@ -75,12 +79,21 @@ public record Readiness(String agentVersion, String computerName, String biosSer
         trustedKeys = List.copyOf(trustedKeys);
     }
 
+    /** A readiness without a refusal: staged, or not staged for another reason. */
+    public Readiness(String agentVersion, String computerName, String biosSerial, String vmId, List<String> trustedKeys, WinReState state,
+                     boolean staged, long freeBytes, String location, long reportedAt) {
+        this(agentVersion, computerName, biosSerial, vmId, trustedKeys, state, staged, freeBytes, location, reportedAt, false);
+    }
+
     public byte[] toJson() {
         Map<String, Object> winre = new LinkedHashMap<>();
         winre.put("state", state.wire());
         winre.put("staged", staged);
         winre.put("freeBytes", freeBytes);
         winre.put("location", location);
+        if (refusedNoRoom) {
+            winre.put("refused", NO_ROOM);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema", SCHEMA);
         m.put("agentVersion", agentVersion);
@@ -154,6 +167,13 @@ public record Readiness(String agentVersion, String computerName, String biosSer
             throw new InvalidReadinessException("winre.freeBytes must be a whole number of bytes between 0 and " + MAX_FREE_BYTES);
         }
         String location = text(winre, "location", MAX_LOCATION, false);
+        Object refused = winre.get("refused");
+        if (refused != null && !NO_ROOM.equals(refused)) {
+            throw new InvalidReadinessException("winre.refused must be \"" + NO_ROOM + "\" or absent");
+        }
+        if (refused != null && staged) {
+            throw new InvalidReadinessException("winre.refused says staging was refused, but winre.staged is true");
+        }
         long reportedAt;
         try {
             reportedAt = Instant.parse(text(m, "reportedAt", 64, true)).toEpochMilli();
@@ -161,7 +181,7 @@ public record Readiness(String agentVersion, String computerName, String biosSer
             throw new InvalidReadinessException("reportedAt must be an ISO-8601 UTC time such as 2026-01-05T08:00:00Z");
         }
         return new Readiness(version, emptyToNull(name), emptyToNull(bios), emptyToNull(vm), ids, state, staged, ((Number) free).longValue(),
-                emptyToNull(location), reportedAt);
+                emptyToNull(location), reportedAt, refused != null);
     }
 
     private static void onlyKnown(Map<String, Object> m, Set<String> known, String prefix) throws InvalidReadinessException {

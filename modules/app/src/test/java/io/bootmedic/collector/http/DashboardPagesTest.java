@@ -114,6 +114,21 @@ class DashboardPagesTest {
         assertTrue(small.contains("PC-SMALL") && !small.contains("PC-OK") && small.contains("100 MB"), small);
         assertTrue(page.contains("Key file not read: bad.pub: not a key"), "a broken key file on the collector is said: " + page);
 
+        assertTrue(page.contains("id=\"refused-no-room\">0<"), page);
+
+        // a staging refused for room, and a machine not heard from in 40 days
+        var old = new io.bootmedic.collector.store.ReadinessStore.Stored(ID, staged("PC-OLD", "2.0", known, true, true, 400L << 20).readiness(), 2_000);
+        var full = new io.bootmedic.collector.store.ReadinessStore.Stored(ID, new io.bootmedic.collector.Readiness("2.0", "PC-FULL", null, null, known,
+                io.bootmedic.collector.Readiness.WinReState.ENABLED, false, 80L << 20, null, 1_000, true), 2_000);
+        long now = 2_000 + 40L * 24 * 3_600_000L;
+        String aged = DashboardPages.armed(new ReadinessRoutes.Fleet("2.0", new io.bootmedic.collector.KnownKeys(java.util.Set.copyOf(known), List.of()),
+                List.of(old, full), now));
+        assertTrue(aged.contains("id=\"refused-no-room\">1<") && aged.contains("id=\"stale-count\">2<"), aged);
+        assertTrue(aged.contains("grow it (Microsoft KB5028997)") && aged.contains("40 days ago") && aged.contains("class=\"stale\""), aged);
+        assertTrue(aged.contains("stage-winre.ps1 -Check"), aged);
+        assertEquals("5 min ago", DashboardPages.age(5 * 60_000L + 59_000));
+        assertEquals("3 h ago", DashboardPages.age(3 * 3_600_000L + 1));
+
         String none = DashboardPages.armed(new ReadinessRoutes.Fleet("2.0", new io.bootmedic.collector.KnownKeys(java.util.Set.of(), List.of()),
                 List.of(staged("PC-OK", "2.0", List.of("fedcba9876543210"), true, true, 400L << 20))));
         assertTrue(none.contains("id=\"no-unarmed\"") && none.contains("any key counts") && !none.contains("id=\"low-space\""), none);

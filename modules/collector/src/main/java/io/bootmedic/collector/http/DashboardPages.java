@@ -44,7 +44,10 @@ final class DashboardPages {
         StringBuilder sb = new StringBuilder("<h1>Armed for self-healing</h1><div class=\"tiles\">")
                 .append("<div class=\"tile fixed\"><div class=\"n\" id=\"armed-count\">").append(armed).append("</div>armed</div>")
                 .append("<div class=\"tile failed\"><div class=\"n\" id=\"unarmed-count\">").append(all.size() - armed).append("</div>not armed</div>")
-                .append("<div class=\"tile\"><div class=\"n\" id=\"armed-total\">").append(all.size()).append("</div>reporting</div></div>");
+                .append("<div class=\"tile\"><div class=\"n\" id=\"armed-total\">").append(all.size()).append("</div>reporting</div>")
+                .append("<div class=\"tile needs-key\"><div class=\"n\" id=\"refused-no-room\">").append(fleet.refusedNoRoom())
+                .append("</div>refused: no room</div>")
+                .append("<div class=\"tile\"><div class=\"n\" id=\"stale-count\">").append(fleet.stale()).append("</div>not heard from in 30 days</div></div>");
         sb.append("<p>Armed: the agent is staged in WinRE (<code>winpe\\stage-winre.ps1</code>), WinRE is enabled, the agent is the current version (<code>")
                 .append(Html.esc(fleet.currentVersion())).append("</code>) and it trusts ");
         if (fleet.knownKeys().ids().isEmpty()) {
@@ -56,7 +59,9 @@ final class DashboardPages {
         for (String problem : fleet.knownKeys().problems()) {
             sb.append("<p class=\"error\">Key file not read: ").append(Html.esc(problem)).append("</p>");
         }
-        sb.append("<p class=\"muted\">Only machines that ran stage-winre.ps1 report here; machines that never did are not counted.</p>");
+        sb.append("<p class=\"muted\">Only machines that ran stage-winre.ps1 report here; machines that never did are not counted. A report "
+                + "older than 30 days may no longer be true (a feature update or a reset rebuilds WinRE without the agent): run "
+                + "<code>stage-winre.ps1 -Check</code> as a scheduled task so every machine reports again.</p>");
         StringBuilder unarmed = new StringBuilder();
         StringBuilder lowSpace = new StringBuilder();
         int listed = 0;
@@ -65,7 +70,8 @@ final class DashboardPages {
             List<io.bootmedic.collector.Armed.Reason> why = io.bootmedic.collector.Armed.reasons(r, fleet.currentVersion(), fleet.knownKeys().ids());
             String row = "<td>" + Html.esc(r.computerName()) + "</td>";
             String tail = "<td>" + Html.esc(r.agentVersion()) + "</td><td>" + Html.esc(r.state().wire()) + (r.staged() ? ", staged" : ", not staged")
-                    + "</td><td>" + mib(r.freeBytes()) + "</td><td>" + Html.time(r.reportedAt()) + "</td></tr>";
+                    + "</td><td>" + mib(r.freeBytes()) + "</td><td" + (io.bootmedic.collector.Armed.stale(s.receivedAt(), fleet.now()) ? " class=\"stale\"" : "")
+                    + ">" + age(fleet.now() - s.receivedAt()) + "</td></tr>";
             if (!why.isEmpty() && listed < ARMED_ROWS) {
                 listed++;
                 unarmed.append("<tr>").append(row).append("<td>").append(String.join("; ", why.stream().map(w -> Html.esc(w.text())).toList()))
@@ -74,7 +80,7 @@ final class DashboardPages {
                 lowSpace.append("<tr>").append(row).append(tail);
             }
         }
-        String head = "<th>Agent</th><th>WinRE</th><th>Free on recovery partition</th><th>Reported</th></tr></thead><tbody>";
+        String head = "<th>Agent</th><th>WinRE</th><th>Free on recovery partition</th><th>Last report</th></tr></thead><tbody>";
         sb.append("<h2>Not armed</h2>");
         if (unarmed.isEmpty()) {
             sb.append("<p class=\"muted\" id=\"no-unarmed\">Every reporting machine is armed.</p>");
@@ -90,6 +96,18 @@ final class DashboardPages {
                     .append("<table id=\"low-space\"><thead><tr><th>Machine</th>").append(head).append(lowSpace).append("</tbody></table>");
         }
         return sb.toString();
+    }
+
+    /** How long ago, in the largest whole unit: "5 min ago", "3 h ago", "12 days ago". */
+    static String age(long millis) {
+        long m = Math.max(0, millis) / 60_000;
+        if (m < 60) {
+            return m + " min ago";
+        }
+        if (m < 48 * 60) {
+            return (m / 60) + " h ago";
+        }
+        return (m / (24 * 60)) + " days ago";
     }
 
     private static String mib(long bytes) {

@@ -67,9 +67,23 @@ final class ReadinessRoutes {
     }
 
     /** The fleet's readiness as the dashboard's "Armed" page sees it. */
-    record Fleet(String currentVersion, KnownKeys knownKeys, List<ReadinessStore.Stored> machines) {
+    record Fleet(String currentVersion, KnownKeys knownKeys, List<ReadinessStore.Stored> machines, long now) {
+        Fleet(String currentVersion, KnownKeys knownKeys, List<ReadinessStore.Stored> machines) {
+            this(currentVersion, knownKeys, machines, System.currentTimeMillis());
+        }
+
         long armed() {
             return machines.stream().filter(s -> Armed.reasons(s.readiness(), currentVersion, knownKeys.ids()).isEmpty()).count();
+        }
+
+        /** Machines whose staging was refused for lack of room: growing the partition, not staging again, fixes them. */
+        long refusedNoRoom() {
+            return machines.stream().filter(s -> s.readiness().refusedNoRoom()).count();
+        }
+
+        /** Machines not heard from for {@link Armed#STALE_AFTER_MILLIS}: an update may have dropped the hook since. */
+        long stale() {
+            return machines.stream().filter(s -> Armed.stale(s.receivedAt(), now)).count();
         }
     }
 
@@ -94,9 +108,12 @@ final class ReadinessRoutes {
             w.put("staged", r.staged());
             w.put("freeBytes", r.freeBytes());
             w.put("location", r.location());
+            w.put("refused", r.refusedNoRoom() ? Readiness.NO_ROOM : null);
             j.put("winre", w);
             j.put("reportedAt", Instant.ofEpochMilli(r.reportedAt()).toString());
             j.put("receivedAt", Instant.ofEpochMilli(s.receivedAt()).toString());
+            j.put("ageSeconds", Math.max(0, (f.now() - s.receivedAt()) / 1000));
+            j.put("stale", Armed.stale(s.receivedAt(), f.now()));
             List<Armed.Reason> why = Armed.reasons(r, f.currentVersion(), f.knownKeys().ids());
             j.put("armed", why.isEmpty());
             j.put("notArmedBecause", why.stream().map(x -> x.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).toList());
@@ -108,6 +125,8 @@ final class ReadinessRoutes {
         out.put("knownKeys", List.copyOf(new java.util.TreeSet<>(f.knownKeys().ids())));
         out.put("total", f.machines().size());
         out.put("armed", f.armed());
+        out.put("refusedNoRoom", f.refusedNoRoom());
+        out.put("stale", f.stale());
         out.put("machines", rows);
         HttpIo.json(ex, 200, out);
     }

@@ -43,12 +43,12 @@ public final class ReadinessStore {
     public String record(Readiness r, long receivedAt) throws SQLException {
         String id = machineId(r);
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("INSERT INTO readiness (machine_id, identity, computer_name, "
-                + "bios_serial, vm_id, agent_version, trusted_keys, winre_state, winre_staged, winre_free_bytes, winre_location, reported_at, received_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (machine_id) DO UPDATE SET "
+                + "bios_serial, vm_id, agent_version, trusted_keys, winre_state, winre_staged, winre_free_bytes, winre_location, reported_at, received_at, "
+                + "winre_refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (machine_id) DO UPDATE SET "
                 + "computer_name = excluded.computer_name, bios_serial = excluded.bios_serial, vm_id = excluded.vm_id, "
                 + "agent_version = excluded.agent_version, trusted_keys = excluded.trusted_keys, winre_state = excluded.winre_state, "
                 + "winre_staged = excluded.winre_staged, winre_free_bytes = excluded.winre_free_bytes, winre_location = excluded.winre_location, "
-                + "reported_at = excluded.reported_at, received_at = excluded.received_at "
+                + "reported_at = excluded.reported_at, received_at = excluded.received_at, winre_refused = excluded.winre_refused "
                 + "WHERE excluded.received_at >= readiness.received_at")) {
             ps.setString(1, id);
             ps.setString(2, identity(r));
@@ -63,6 +63,7 @@ public final class ReadinessStore {
             ps.setString(11, r.location());
             ps.setLong(12, r.reportedAt());
             ps.setLong(13, receivedAt);
+            ps.setString(14, r.refusedNoRoom() ? Readiness.NO_ROOM : null);
             ps.executeUpdate();
         }
         return id;
@@ -72,13 +73,13 @@ public final class ReadinessStore {
     public List<Stored> all() throws SQLException {
         List<Stored> out = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT machine_id, computer_name, bios_serial, vm_id, "
-                + "agent_version, trusted_keys, winre_state, winre_staged, winre_free_bytes, winre_location, reported_at, received_at FROM readiness "
+                + "agent_version, trusted_keys, winre_state, winre_staged, winre_free_bytes, winre_location, reported_at, received_at, winre_refused FROM readiness "
                 + "ORDER BY computer_name, machine_id LIMIT " + MAX_ROWS); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String keys = rs.getString(6);
                 Readiness r = new Readiness(rs.getString(5), rs.getString(2), rs.getString(3), rs.getString(4),
                         keys == null ? List.of() : Arrays.asList(keys.split(",")), Readiness.WinReState.fromWire(rs.getString(7)),
-                        rs.getInt(8) == 1, rs.getLong(9), rs.getString(10), rs.getLong(11));
+                        rs.getInt(8) == 1, rs.getLong(9), rs.getString(10), rs.getLong(11), Readiness.NO_ROOM.equals(rs.getString(13)));
                 out.add(new Stored(rs.getString(1), r, rs.getLong(12)));
             }
         }
