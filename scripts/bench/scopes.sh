@@ -16,6 +16,7 @@ jar=${JAR:-target/bootmedic.jar}
 backends=${BACKENDS:-sqlite}
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other work on the machine moves the figures: say how much there was
 work=$(mktemp -d /tmp/bootmedic-bench-scopes.XXXXXX)
 pgdir=$(mktemp -u /tmp/bootmedic-bench-pg.XXXXXX)  # directly under /tmp: the postgres user must reach it
 pids=()
@@ -117,7 +118,7 @@ if [[ " $backends " == *" postgresql "* ]]; then
 fi
 
 echo
-echo "playbook-scope benchmark: $jar ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end, wrk on the same machine, HTTPS, ${seconds} s per phase), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "playbook-scope benchmark: $jar ($(nproc) cores, load $load_start at the start and $(cut -d' ' -f1-3 /proc/loadavg) at the end, wrk on the same machine, HTTPS, ${seconds} s per phase), $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-12s %-16s %9s %8s %9s %8s %14s %8s\n' backend scope "polls/s" "p99 ms" "keys/s" "p99 ms" "keys/s polled" "p99 ms"
 printf '%s\n' "${results[@]}"
 echo "(polls: GET /api/v1/playbooks/active for a random machine of the 10,000, each in scope; keys polled: key release while 8 connections poll)"
