@@ -50,8 +50,8 @@ final class ActivePublications {
     Snapshot now() throws SQLException {
         long generation = generation();
         Snapshot held = current.get();
-        if (held.generation() == generation) {
-            return held;
+        if (held.generation() >= generation) {
+            return held; // newer when another thread reloaded after this one read the number
         }
         // read after the generation: the rows are at least as new as the number they are filed under
         Snapshot fresh = new Snapshot(generation, loader.activeOldestFirst().stream().map(ActivePublications::compile).toList());
