@@ -505,12 +505,19 @@ class CollectorPlaybooksTest {
         return collector.request("POST", "/api/v1/playbooks", collector.created.adminToken(), Json.write(body));
     }
 
+    /**
+     * Changes a stored publication behind the collector's back. Collectors serve the active ones from
+     * a cache read again when playbook_generation moves, so the change raises it too, as any later
+     * publish or retire would: from then on the damaged row is what agents are sent.
+     */
     private void setColumn(String publication, String column, String value) throws Exception {
         try (Connection c = collector.db.connection();
-             PreparedStatement ps = c.prepareStatement("UPDATE playbook_publications SET " + column + " = ? WHERE publication = ?")) {
+             PreparedStatement ps = c.prepareStatement("UPDATE playbook_publications SET " + column + " = ? WHERE publication = ?");
+             PreparedStatement bump = c.prepareStatement("UPDATE playbook_generation SET generation = generation + 1")) {
             ps.setString(1, value);
             ps.setString(2, publication);
             assertEquals(1, ps.executeUpdate());
+            assertEquals(1, bump.executeUpdate());
         }
     }
 }

@@ -13,7 +13,6 @@ import io.bootmedic.playbook.VerifyingKey;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -207,11 +206,11 @@ final class PlaybookRoutes {
         PlaybookScope.Asker who = m != null ? new PlaybookScope.Asker(m.computerName(), m.biosSerial(), m.vmId(), m.tags())
                 : new PlaybookScope.Asker(single.get("computerName"), single.get("biosSerial"), single.get("vmId"), tags);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (PlaybookStore.Publication p : store.activeFor(who, io.bootmedic.collector.client.ServedPlaybook.MAX_PLAYBOOKS)) {
+        for (PlaybookStore.Served p : store.servedTo(who, io.bootmedic.collector.client.ServedPlaybook.MAX_PLAYBOOKS)) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("publication", p.publication());
-            r.put("playbook", Base64.getEncoder().encodeToString(p.body()));
-            r.put("signature", Base64.getEncoder().encodeToString(p.signature()));
+            r.put("playbook", p.playbook());
+            r.put("signature", p.signature());
             rows.add(r);
         }
         Map<String, Object> out = new LinkedHashMap<>();

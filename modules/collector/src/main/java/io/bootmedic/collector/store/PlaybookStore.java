@@ -21,9 +21,11 @@ public final class PlaybookStore {
     /** Active publications at once: each agent run is sent every one that matches it, so keep the set small. */
     public static final int MAX_ACTIVE = 100;
     private final Database db;
+    private final ActivePublications active;
 
     public PlaybookStore(Database db) {
         this.db = db;
+        this.active = new ActivePublications(db, () -> select(" WHERE retired_at IS NULL ORDER BY published_at, publication"));
     }
 
     /** What the collector verified at publish time. */
@@ -52,6 +54,7 @@ public final class PlaybookStore {
             try {
                 PublishResult r = publish(c, p);
                 if (r == PublishResult.CREATED || r == PublishResult.SCOPE_REPLACED) {
+                    ActivePublications.changed(c);
                     AuditLog.insert(c, p.publishedAt(), actor, r == PublishResult.CREATED ? "playbook-publish" : "playbook-scope", null, remote,
                             "publication " + p.publication() + ": " + p.playbookId() + " version " + p.version() + ", signed by " + p.signedBy()
                                     + ", scope " + Json.line(p.scope().toJson()));
@@ -149,15 +152,28 @@ public final class PlaybookStore {
         return out;
     }
 
-    /** The active publications whose scope matches the asking machine, oldest first, at most {@code max}. */
+    /** What an agent is sent for one active publication: its id and the base64 of its bytes and signature, encoded once per change. */
+    public record Served(String publication, String playbook, String signature) {
+    }
+
+    /** The active publications whose scope includes the asking machine, oldest first, at most {@code max}, as the agent is sent them. */
+    public List<Served> servedTo(PlaybookScope.Asker who, int max) throws SQLException {
+        return active.now().active().stream().filter(a -> a.scope().includes(who)).limit(max)
+                .map(a -> new Served(a.publication().publication(), a.playbookBase64(), a.signatureBase64())).toList();
+    }
+
+    /** The active publications whose scope includes the asking machine, oldest first, at most {@code max}. */
     public List<Publication> activeFor(PlaybookScope.Asker who, int max) throws SQLException {
-        List<Publication> out = new ArrayList<>();
-        for (Publication p : select(" WHERE retired_at IS NULL ORDER BY published_at, publication")) {
-            if (out.size() < max && p.scope().matches(who)) {
-                out.add(p);
-            }
-        }
-        return out;
+        return active.now().active().stream().filter(a -> a.scope().includes(who)).limit(max).map(ActivePublications.Active::publication).toList();
+    }
+
+    /**
+     * The oldest active publication whose scope includes this machine, if any: whether an incident
+     * covers it. Costs one small SELECT (the generation) and a few set lookups, so it may gate every
+     * key release. Its body and signature arrays are the cache's own: read them, do not change them.
+     */
+    public Optional<Publication> firstMatching(PlaybookScope.Asker who) throws SQLException {
+        return active.now().active().stream().filter(a -> a.scope().includes(who)).findFirst().map(ActivePublications.Active::publication);
     }
 
     /** Marks it retired (audited with it); empty when there is no such publication. A second retire keeps the first time. */
@@ -169,6 +185,7 @@ public final class PlaybookStore {
                 ps.setLong(1, now);
                 ps.setString(2, publication);
                 if (ps.executeUpdate() == 1) {
+                    ActivePublications.changed(c);
                     AuditLog.insert(c, now, actor, "playbook-retire", null, remote, "publication " + publication);
                 }
                 c.commit();
