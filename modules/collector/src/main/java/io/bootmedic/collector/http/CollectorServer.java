@@ -177,7 +177,7 @@ public final class CollectorServer implements AutoCloseable {
                 new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,
                 new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics),
                 new EnrolRoutes(machines, metrics, new RateLimiter(buckets, "enrol", s.readinessPerMinute())),
-                new KeyGate(s.tokens()::enrolmentOnly, who -> playbooks.activeFor(who, 1)));
+                new KeyGate(s.tokens()::enrolmentOnly, playbooks::firstMatching));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
                 new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks, machines);

@@ -6,7 +6,6 @@ import io.bootmedic.collector.store.PlaybookStore;
 import io.bootmedic.util.Json;
 
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -27,10 +26,10 @@ final class KeyGate {
     record Refuse(String auditAction, String auditDetail, String metric, String message) implements Decision {
     }
 
-    /** Finds the active publications whose scope includes a machine, oldest first. */
+    /** Finds the oldest active publication whose scope includes a machine (PlaybookStore's cached lookup). */
     @FunctionalInterface
     interface ActiveScopes {
-        List<PlaybookStore.Publication> matching(PlaybookScope.Asker who) throws SQLException;
+        Optional<PlaybookStore.Publication> firstMatching(PlaybookScope.Asker who) throws SQLException;
     }
 
     private final Predicate<Tokens.Principal> enrolmentOnly;
@@ -39,11 +38,6 @@ final class KeyGate {
     KeyGate(Predicate<Tokens.Principal> enrolmentOnly, ActiveScopes scopes) {
         this.enrolmentOnly = enrolmentOnly;
         this.scopes = scopes;
-    }
-
-    /** Every agent token may be released any key (the tests' and small setups' gate). */
-    static KeyGate open() {
-        return new KeyGate(who -> false, who -> List.of());
     }
 
     Decision decide(Tokens.Principal who, String keyId) throws SQLException {
@@ -64,7 +58,7 @@ final class KeyGate {
                             + "if its disks changed, arm it again (stage-winre.ps1), or type the recovery password");
         }
         PlaybookScope.Asker asker = new PlaybookScope.Asker(m.computerName(), m.biosSerial(), m.vmId(), m.tags());
-        Optional<PlaybookStore.Publication> p = scopes.matching(asker).stream().findFirst();
+        Optional<PlaybookStore.Publication> p = scopes.firstMatching(asker);
         if (p.isEmpty()) {
             return new Refuse("key-refused-out-of-scope", "no active playbook's scope includes machine " + m.computerName() + " (" + m.machineId()
                     + "); the count is of this token's refused requests in this minute", "out_of_scope",

@@ -108,14 +108,6 @@ public final class PlaybookStore {
         return PublishResult.CREATED;
     }
 
-    /** Whether any playbook is published and not retired: an incident is open. */
-    public boolean anyActive() throws SQLException {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM playbook_publications WHERE retired_at IS NULL LIMIT 1"); ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        }
-    }
-
     public Optional<Publication> get(String publication) throws SQLException {
         List<Publication> found = select(" WHERE publication = ?", publication);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
