@@ -43,7 +43,7 @@
   staged: the fleet's token never lands on a recovery partition.
 
   Written against Microsoft's reagentc, Winpeshl.ini, DISM PowerShell (Mount-, Dismount-,
-  Export-, Get-WindowsImage), File System Redirector, icacls and Get-Acl documentation; NOT yet run
+  Export-WindowsImage), File System Redirector and icacls documentation; NOT yet run
   on a real machine (docs/self-healing.md §6 and docs/winpe.md §7 say what has run for real).
   Exit: 0 done (with -Check: staged), 1 refused or failed, or with -Check: not staged.
 
@@ -73,6 +73,8 @@ $LauncherPattern = '\\bootmedic\\bootmedic-winre\.cmd'
 $Root = Join-Path $env:ProgramData 'bootmedic'
 $Work = Join-Path $Root 'stage-winre'
 $MachineDir = Join-Path $Work 'machine'
+# written after a staging, deleted by -Remove: the payload is (mostly) inside WinRE's image already
+$StagedMark = Join-Path $Work 'staged'
 # what versions before this one kept: restoring it would undo WinRE's security updates, so it goes
 $Legacy = Join-Path $Root 'winre.wim.original'
 $SystemWim = Join-Path $env:SystemRoot 'System32\Recovery\Winre.wim'
@@ -94,6 +96,7 @@ function Get-AgentCommand([string] $AgentDir) {
 function Invoke-Agent([string] $AgentDir, [string[]] $Arguments) {
     $ErrorActionPreference = 'Continue'
     $java = Join-Path $AgentDir 'runtime\bin\java.exe'
+    if (-not (Test-Path -LiteralPath $java)) { Write-Warning "$java is missing: the agent did not run."; return -1 }
     $all = @(Get-AgentCommand -AgentDir $AgentDir) + $Arguments
     & $java @all 2>&1 | ForEach-Object { Write-Host "$_" }
     return $LASTEXITCODE
@@ -149,18 +152,13 @@ function Get-MachineArchitecture {
     }
 }
 
-# A mounted image's architecture as DISM reports it (Get-WindowsImage -Index: 0 x86, 9 x64, 12 arm64)
-function Get-ImageArchitecture([string] $ImagePath) {
-    switch ([string] (Get-WindowsImage -ImagePath $ImagePath -Index 1).Architecture) {
-        { $_ -in '9', 'x64', 'amd64' } { return 'x64' }
-        { $_ -in '12', 'arm64' } { return 'arm64' }
-        { $_ -in '0', 'x86' } { return 'x86' }
-        default { return $null }
-    }
+function Get-UncHint([string] $Dir) {
+    if ($Dir.StartsWith('\\')) { return ' (a UNC path: SYSTEM on an Entra-joined device cannot reach it; copy the payload to a local folder, e.g. as an Intune Win32 app)' }
+    return ''
 }
 
 function Test-Payload([string] $Dir) {
-    $unc = if ($Dir.StartsWith('\\')) { ' (a UNC path: SYSTEM on an Entra-joined device cannot reach it; copy the payload to a local folder, e.g. as an Intune Win32 app)' } else { '' }
+    $unc = Get-UncHint -Dir $Dir
     foreach ($need in 'bootmedic.jar', 'runtime\bin\java.exe', 'native\jnidispatch.dll', 'bootmedic-winre.cmd') {
         if (-not (Test-Path -LiteralPath (Join-Path $Dir $need))) { Stop-Staging "the payload '$Dir' has no $need$unc; nothing was changed." }
     }
@@ -179,18 +177,26 @@ function Get-OwnerSid([string] $Path) {
 }
 
 # C:\ProgramData\bootmedic and everything under it must belong to SYSTEM or Administrators and hold
-# no junction or link: any user may create a folder in ProgramData first and own it. Returns nothing
-# or the one line that says what is wrong.
+# no junction or link: any user may create a folder in ProgramData first and own it. A mount folder
+# (an image left mounted by an interrupted run) is checked itself, not what the image holds.
+# Returns nothing or the one line that says what is wrong.
 function Test-WorkTree {
     if (-not (Test-Path -LiteralPath $Root)) { return $null }
-    $items = @(Get-Item -LiteralPath $Root -Force) + @(Get-ChildItem -LiteralPath $Root -Recurse -Force)
-    foreach ($item in $items) {
-        if ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) {
-            return "$($item.FullName) is a junction or link. A standard user may have planted it: look at it, delete $Root, and run again; nothing was changed."
-        }
+    $mounts = @((Join-Path $Work 'mount'), (Join-Path $Work 'check'))
+    $pending = New-Object System.Collections.Generic.Queue[object]
+    $pending.Enqueue((Get-Item -LiteralPath $Root -Force))
+    while ($pending.Count -gt 0) {
+        $item = $pending.Dequeue()
         $owner = Get-OwnerSid -Path $item.FullName
         if ($owner -ne $SystemSid -and $owner -ne $AdminsSid) {
             return "$($item.FullName) belongs to $owner, not to SYSTEM or Administrators. A standard user may have created it: look at it, delete $Root, and run again; nothing was changed."
+        }
+        if ($mounts -contains $item.FullName) { continue }
+        if ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) {
+            return "$($item.FullName) is a junction or link. Someone may have planted it: look at it, delete $Root, and run again; nothing was changed."
+        }
+        if ($item.PSIsContainer) {
+            foreach ($child in @(Get-ChildItem -LiteralPath $item.FullName -Force)) { $pending.Enqueue($child) }
         }
     }
     return $null
@@ -274,7 +280,7 @@ function Update-WinReImage([scriptblock] $Edit, [object] $Info) {
     $exported = Join-Path $Work 'winre-exported.wim'
     $start = Join-Path $Work 'winre-start.wim'
     $mount = Join-Path $Work 'mount'
-    foreach ($f in $copy, $exported, $start) { Remove-File -Path $f }
+    foreach ($f in $copy, $exported) { Remove-File -Path $f }
     & reagentc.exe /disable | Out-Null
     if ($LASTEXITCODE -ne 0) { Stop-Staging "reagentc /disable failed ($LASTEXITCODE); nothing was changed. Look at reagentc /info." }
     $mounted = $false
@@ -395,6 +401,9 @@ function Assert-Ready([long] $ExtraBytes) {
     if (-not $admin) { Stop-Staging 'run this elevated (as SYSTEM or an administrator); nothing was changed.' }
     $problem = Test-WorkTree
     if ($problem) { Stop-Staging $problem }
+    # only a run that failed while putting an image back leaves this: it may be WinRE's only good image
+    $start = Join-Path $Work 'winre-start.wim'
+    if (Test-Path -LiteralPath $start) { Stop-Staging "an earlier run left $start, the image WinRE had then. Check reagentc /info; put it back as $SystemWim (WinRE disabled) or delete it, then run again; nothing was changed." }
     $info = Get-WinReInfo
     if (-not $info) { Stop-Staging 'WinRE is not enabled on this machine (reagentc /info names no location). Enable it (reagentc /enable) first; nothing was changed.' }
     # on C: at once: WinRE's image while disabled, the working copy, the mounted image, the export
@@ -409,13 +418,18 @@ function Assert-Ready([long] $ExtraBytes) {
 
 function Invoke-Stage {
     if (-not $Payload) { Stop-Staging 'name the agent files: -Payload FOLDER (bootmedic.jar, runtime\, native\, agent.conf, trusted-keys\, bootmedic-winre.cmd) on a local disk; nothing was changed.' }
+    if (-not (Test-Path -LiteralPath $Payload -PathType Container)) { Stop-Staging "the payload folder '$Payload' is not there$(Get-UncHint -Dir $Payload); nothing was changed." }
+    # '-Payload .' from an Intune Win32 app's content folder: a full path from here on
+    $script:Payload = (Resolve-Path -LiteralPath $Payload).ProviderPath
     $arch = Test-Payload -Dir $Payload
     $payloadBytes = [long] (Get-ChildItem -LiteralPath $Payload -Recurse -File -Force | Measure-Object -Property Length -Sum).Sum
     $info = Assert-Ready -ExtraBytes $payloadBytes
     $freeBefore = Get-FreeBytes $info.Disk $info.Partition
     # a first, cautious check: the payload counted uncompressed (the WIM holds it compressed); the image
-    # is checked again with its real size before it goes in place
-    if (($freeBefore - $payloadBytes) -lt ($ReserveMB * 1048576)) {
+    # is checked again with its real size before it goes in place. A machine staged before has most of
+    # the payload inside already, so only a first staging is refused here.
+    $stagedBefore = Test-Path -LiteralPath $StagedMark
+    if (-not $stagedBefore -and ($freeBefore - $payloadBytes) -lt ($ReserveMB * 1048576)) {
         $why = ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs up to {3:N0} MB and WinRE's updates need {4} MB more. " +
             'Grow the recovery partition first (Microsoft KB5028997); nothing was changed.') -f $info.Disk, $info.Partition, ($freeBefore / 1048576), ($payloadBytes / 1048576), $ReserveMB
         Send-Readiness -Staged $false -Location $info.Path -FreeBytes $freeBefore -AgentDir $Payload -Conf (Join-Path $Payload 'agent.conf')
@@ -427,7 +441,9 @@ function Invoke-Stage {
     try {
         $edit = {
             param($mount, $image)
-            $imageArch = Get-ImageArchitecture -ImagePath $image
+            # the image's architecture from its own kernel32.dll, as wimlib reads it for stage-wim.sh
+            $kernel32 = Join-Path $mount 'Windows\System32\kernel32.dll'
+            $imageArch = if (Test-Path -LiteralPath $kernel32) { Get-PeArchitecture -Path $kernel32 } else { $null }
             if ($imageArch -and $imageArch -ne $arch) { Stop-Staging "WinRE's image is $imageArch but the payload is $arch; WinRE keeps the image it had." }
             $ini = Join-Path $mount 'Windows\System32\winpeshl.ini'
             if (-not (Test-Path -LiteralPath $ini)) { Stop-Staging 'the WinRE image has no Windows\System32\winpeshl.ini; it does not look like WinRE.' }
@@ -437,9 +453,10 @@ function Invoke-Stage {
             $origCopy = Join-Path $target 'winpeshl.ini.orig'
             # WinRE's own winpeshl.ini: the file as it is when it has no hook (first staging, or an
             # update or reset replaced it), otherwise the copy the last staging kept
-            $orig = if ((Get-HookCount -Text $current) -eq 0) { [IO.File]::ReadAllBytes($ini) }
-            elseif (Test-Path -LiteralPath $origCopy) { [IO.File]::ReadAllBytes($origCopy) }
-            else { [Text.Encoding]::ASCII.GetBytes(((Get-UnhookedLines -Text $current) -join "`r`n") + "`r`n") }
+            # (the leading comma keeps each byte array whole instead of unrolling it)
+            $orig = if ((Get-HookCount -Text $current) -eq 0) { , [IO.File]::ReadAllBytes($ini) }
+            elseif (Test-Path -LiteralPath $origCopy) { , [IO.File]::ReadAllBytes($origCopy) }
+            else { , [Text.Encoding]::ASCII.GetBytes(((Get-UnhookedLines -Text $current) -join "`r`n") + "`r`n") }
             if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
             Copy-Item -LiteralPath $Payload -Destination $target -Recurse
             # WinRE gets this machine's own token, never the payload's enrolment token
@@ -456,13 +473,15 @@ function Invoke-Stage {
         $failure = $_
         try {
             $now = Get-WinReInfo
-            if ($now) { Send-Readiness -Staged $false -Location $now.Path -FreeBytes (Get-FreeBytes $now.Disk $now.Partition) -AgentDir $Payload -Conf $script:MachineConf }
+            # WinRE has the image it had when this run started: staged if it was before
+            if ($now) { Send-Readiness -Staged $stagedBefore -Location $now.Path -FreeBytes (Get-FreeBytes $now.Disk $now.Partition) -AgentDir $Payload -Conf $script:MachineConf }
         }
         catch { Write-Warning "readiness not reported: $_" }
         if ($script:MachineConf) { Remove-File -Path $script:MachineConf }
         throw $failure
     }
     if (Test-Path -LiteralPath $Legacy) { Remove-File -Path $Legacy; Write-Host "stage-winre: deleted $Legacy, the old image an earlier version kept (restoring it would undo WinRE's updates)." }
+    Set-Content -LiteralPath $StagedMark -Value (Get-Date -Format o)
     Write-Host ("stage-winre: the {0} agent is staged in WinRE ({1}); 'stage-winre.ps1 -Remove' takes it out again." -f $arch, $result.Info.Path)
     Send-Readiness -Staged $true -Location $result.Info.Path -FreeBytes (Get-FreeBytes $result.Info.Disk $result.Info.Partition) -AgentDir $Payload -Conf $script:MachineConf
     # the machine's token now lives in WinRE only (-Check reads it from there)
@@ -501,7 +520,8 @@ function Invoke-Remove {
     }
     try {
         $result = Update-WinReImage -Edit $edit -Info $info
-        if (-not $result.Changed) { Stop-Staging "WinRE holds no bootmedic hook and no \bootmedic folder; its image was not changed." }
+        if (-not $result.Changed) { Remove-File -Path $StagedMark; Stop-Staging "WinRE holds no bootmedic hook and no \bootmedic folder; its image was not changed." }
+        Remove-File -Path $StagedMark
         if (Test-Path -LiteralPath $Legacy) { Remove-File -Path $Legacy; Write-Host "stage-winre: deleted $Legacy, the old image an earlier version kept (restoring it would undo WinRE's updates)." }
         Write-Host 'stage-winre: the bootmedic agent is gone from WinRE; the rest of its image (and its updates) is as it was.'
         $conf = Join-Path $agent 'agent.conf'
@@ -534,7 +554,7 @@ function Invoke-Check {
     New-Item -ItemType Directory -Path $mount | Out-Null
     try {
         # read-only, from where WinRE keeps it (reagentc's \\?\GLOBALROOT path)
-        try { Mount-WindowsImage -ImagePath (Join-Path $info.Path 'Winre.wim') -Index 1 -Path $mount -ReadOnly | Out-Null }
+        try { Mount-WindowsImage -ImagePath ($info.Path.TrimEnd('\') + '\Winre.wim') -Index 1 -Path $mount -ReadOnly | Out-Null }
         catch { Stop-Staging "WinRE's image could not be mounted read-only from $($info.Path) ($($_.Exception.Message)); nothing was changed. Run this as SYSTEM (a scheduled task)." }
         $ini = Join-Path $mount 'Windows\System32\winpeshl.ini'
         $hooked = (Test-Path -LiteralPath $ini) -and ((Get-HookCount -Text ([IO.File]::ReadAllText($ini))) -eq 1)
@@ -578,7 +598,7 @@ if (@($Remove, $Check | Where-Object { $_ }).Count -gt 1) {
     exit 1
 }
 try {
-    if ($Check) { exit (Invoke-Check) }
+    if ($Check) { $code = @(Invoke-Check); exit ([int] $code[-1]) }
     elseif ($Remove) { Invoke-Remove }
     else { Invoke-Stage }
 }
