@@ -80,6 +80,7 @@ $Legacy = Join-Path $Root 'winre.wim.original'
 $SystemWim = Join-Path $env:SystemRoot 'System32\Recovery\Winre.wim'
 $SystemSid = 'S-1-5-18'
 $AdminsSid = 'S-1-5-32-544'
+$Me = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value
 
 function Stop-Staging([string] $Message) { throw "stage-winre: $Message" }
 
@@ -188,7 +189,8 @@ function Test-WorkTree {
     while ($pending.Count -gt 0) {
         $item = $pending.Dequeue()
         $owner = Get-OwnerSid -Path $item.FullName
-        if ($owner -ne $SystemSid -and $owner -ne $AdminsSid) {
+        # the account running this (elevated) owns what it creates when Windows makes the creator the owner
+        if ($owner -ne $SystemSid -and $owner -ne $AdminsSid -and $owner -ne $Me) {
             return "$($item.FullName) belongs to $owner, not to SYSTEM or Administrators. A standard user may have created it: look at it, delete $Root, and run again; nothing was changed."
         }
         if ($mounts -contains $item.FullName) { continue }
@@ -206,12 +208,25 @@ function Test-WorkTree {
 # so localised group names do not matter; inheritance from ProgramData, which lets users create
 # files, removed), then checks the tree again: whatever a user slipped in before the ACL took is found.
 function Initialize-WorkTree {
+    $created = -not (Test-Path -LiteralPath $Root)
     New-Item -ItemType Directory -Path $Root -Force | Out-Null
     & icacls.exe $Root /inheritance:r /grant:r "*$($SystemSid):(OI)(CI)F" "*$($AdminsSid):(OI)(CI)F" | Out-Null
     if ($LASTEXITCODE -ne 0) { Stop-Staging "icacls could not restrict $Root ($LASTEXITCODE); nothing was changed." }
+    if ($created) { Set-AdminsOwner -Path $Root }
     $problem = Test-WorkTree
     if ($problem) { Stop-Staging $problem }
-    New-Item -ItemType Directory -Path $Work -Force | Out-Null
+    if (-not (Test-Path -LiteralPath $Work)) {
+        New-Item -ItemType Directory -Path $Work | Out-Null
+        Set-AdminsOwner -Path $Work
+    }
+}
+
+# Makes Administrators the owner of something this run created (never /T: whatever is inside keeps
+# its owner, so Test-WorkTree still sees an item someone else planted). Not fatal: the next run's
+# Test-WorkTree accepts this account too.
+function Set-AdminsOwner([string] $Path) {
+    & icacls.exe $Path /setowner "*$AdminsSid" | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "icacls could not make Administrators the owner of $Path ($LASTEXITCODE)." }
 }
 
 # Deletes a file whatever its attributes: Winre.wim and its copies are hidden and system, and
@@ -378,7 +393,10 @@ function Get-RecoveryKeyIds {
 function New-MachineConf([long] $FreeBytes, [string] $Location, [bool] $Staged) {
     $conf = Join-Path $Payload 'agent.conf'
     if (-not (Test-Path -LiteralPath $conf)) { return $null }
-    New-Item -ItemType Directory -Path $MachineDir -Force | Out-Null
+    if (-not (Test-Path -LiteralPath $MachineDir)) {
+        New-Item -ItemType Directory -Path $MachineDir | Out-Null
+        Set-AdminsOwner -Path $MachineDir
+    }
     & icacls.exe $MachineDir /inheritance:r /grant:r "*$($SystemSid):(OI)(CI)F" "*$($AdminsSid):(OI)(CI)F" | Out-Null
     if ($LASTEXITCODE -ne 0) { Stop-Staging "icacls could not restrict $MachineDir ($LASTEXITCODE); nothing was changed." }
     $machineConf = Join-Path $MachineDir 'agent.conf'
@@ -446,9 +464,9 @@ function Invoke-Stage {
             $imageArch = if (Test-Path -LiteralPath $kernel32) { Get-PeArchitecture -Path $kernel32 } else { $null }
             if ($imageArch -and $imageArch -ne $arch) { Stop-Staging "WinRE's image is $imageArch but the payload is $arch; WinRE keeps the image it had." }
             $ini = Join-Path $mount 'Windows\System32\winpeshl.ini'
-            if (-not (Test-Path -LiteralPath $ini)) { Stop-Staging 'the WinRE image has no Windows\System32\winpeshl.ini; it does not look like WinRE.' }
+            if (-not (Test-Path -LiteralPath $ini)) { Stop-Staging 'the WinRE image has no Windows\System32\winpeshl.ini; it does not look like WinRE, and WinRE keeps it as it was.' }
             $current = [IO.File]::ReadAllText($ini)
-            if ($current -notmatch 'sources\\recovery\\recenv\.exe') { Stop-Staging 'winpeshl.ini does not start recenv.exe; it does not look like WinRE.' }
+            if ($current -notmatch 'sources\\recovery\\recenv\.exe') { Stop-Staging 'winpeshl.ini does not start recenv.exe; it does not look like WinRE, and WinRE keeps it as it was.' }
             $target = Join-Path $mount 'bootmedic'
             $origCopy = Join-Path $target 'winpeshl.ini.orig'
             # WinRE's own winpeshl.ini: the file as it is when it has no hook (first staging, or an
@@ -482,6 +500,7 @@ function Invoke-Stage {
     }
     if (Test-Path -LiteralPath $Legacy) { Remove-File -Path $Legacy; Write-Host "stage-winre: deleted $Legacy, the old image an earlier version kept (restoring it would undo WinRE's updates)." }
     Set-Content -LiteralPath $StagedMark -Value (Get-Date -Format o)
+    Set-AdminsOwner -Path $StagedMark
     Write-Host ("stage-winre: the {0} agent is staged in WinRE ({1}); 'stage-winre.ps1 -Remove' takes it out again." -f $arch, $result.Info.Path)
     Send-Readiness -Staged $true -Location $result.Info.Path -FreeBytes (Get-FreeBytes $result.Info.Disk $result.Info.Partition) -AgentDir $Payload -Conf $script:MachineConf
     # the machine's token now lives in WinRE only (-Check reads it from there)

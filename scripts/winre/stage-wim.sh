@@ -102,7 +102,8 @@ unhook() {
 }
 hooked_lines() { grep -ci '\\bootmedic\\bootmedic-winre\.cmd' || true; }
 
-# KiB free where the image lives: the working copy is made beside it
+# KiB free where the image lives: the working copy is made beside it, and wimupdate --rebuild
+# writes it once more before it replaces it
 free_kib() { df -Pk -- "$(dirname -- "$wim")" | awk 'NR == 2 { print $4 }'; }
 need_room() {
   local need_kib=$(($1 / 1024)) free
@@ -133,7 +134,7 @@ wim_bytes=$(stat -c %s -- "$wim")
 if [ "$remove" = 1 ]; then
   [ "$hooks_now" != 0 ] || [ "$has_dir" = 1 ] ||
     die "$wim (image $index) holds no bootmedic hook and no \\bootmedic folder; nothing was changed"
-  need_room $((wim_bytes + 16 * 1048576))
+  need_room $((2 * wim_bytes + 16 * 1048576))
   if [ "$hooks_now" = 0 ]; then
     cp -- "$work/winpeshl.ini" "$work/restored.ini" # an update already dropped the hook: its file stays
   elif [ "$has_saved" = 1 ] && [ "$(unhook apps <"$work/winpeshl.ini")" = "$(unhook apps <"$work/saved.ini")" ]; then
@@ -179,7 +180,7 @@ case "$image_arch" in
   *) die "$wim (image $index) is a WinRE for ${image_arch#other:} but the payload is $java_arch: build the payload for the image's architecture; nothing was changed" ;;
 esac
 payload_bytes=$(du -sb -- "$payload" | cut -f1)
-need_room $((wim_bytes + payload_bytes + 16 * 1048576))
+need_room $((2 * wim_bytes + payload_bytes + 16 * 1048576))
 
 # WinRE's own winpeshl.ini, kept inside as \bootmedic\winpeshl.ini.orig for --remove and -Remove:
 # the file as it is now when it has no hook (first staging, or an update or reset replaced it),
