@@ -31,9 +31,9 @@ for %%d in (C D E F G H I J K L M N O P Q R S T U V W Y Z) do if exist "%%d:\Win
   mkdir "%%d:\bootmedic\reports" >nul 2>&1
   copy /y "%OUT%\bitlocker-status.log" "%%d:\bootmedic\reports\winre-bitlocker-status.log" >nul 2>&1
 )
-rem the network only, nothing else: wpeinit would also run PnP and answer files inside a WinRE BitLocker
-rem trusts (Microsoft's Wpeutil command-line options: InitializeNetwork)
-wpeutil InitializeNetwork >nul 2>&1
+rem the network only, and only when there is a collector to reach: wpeinit would also run PnP and
+rem answer files inside a WinRE BitLocker trusts (Microsoft's Wpeutil command-line options: InitializeNetwork)
+if exist "%BM%\agent.conf" wpeutil InitializeNetwork >nul 2>&1
 set ARGS=fix --all --winre --reboot 10 --outbox "%OUT%"
 rem without agent.conf there is no collector: no network wait, no playbooks to fetch
 if exist "%BM%\agent.conf" set ARGS=%ARGS% --config "%BM%\agent.conf" --wait-network 60 --collector-playbooks
