@@ -24,5 +24,6 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 2
 fi
 NODE_NO_WARNINGS=1 node "$here/pscheck/check.mjs" "${files[@]}"
-# the Hyper-V and vSphere scripts: every cmdlet parameter as its reference documents it
-NODE_NO_WARNINGS=1 node "$here/pscheck/cmdlets.mjs" "$repo/scripts/hyperv/Repair-HyperVVM.ps1" "$repo/scripts/vmware/Repair-VsphereVM.ps1"
+# the Hyper-V and vSphere scripts and the WinRE stager: every cmdlet parameter as its reference documents it
+NODE_NO_WARNINGS=1 node "$here/pscheck/cmdlets.mjs" "$repo/scripts/hyperv/Repair-HyperVVM.ps1" "$repo/scripts/vmware/Repair-VsphereVM.ps1" \
+  "$repo/winpe/stage-winre.ps1"

@@ -28,15 +28,24 @@
                                               image without WinPE-WMI (manage-bde may need WMI too)
     -DataDisk UsbLayout                       data disk laid out by new-usb.ps1's code; safe-mode kit checked
 
-  WinRE self-healing (-WinReVm), a separate run on an existing VM with a real Windows installed
-  (a fresh disk has no WinRE): checkpoint the VM; copy the payload and winpe\stage-winre.ps1 in
-  over PowerShell Direct and stage WinRE; plant the faulty channel file; reagentc /boottore and
-  restart, so the next start is WinRE, where bootmedic-winre.cmd runs fix --all --winre; wait for
-  Windows to come back by itself; check the file is quarantined, and that the collector (the one
-  the payload's agent.conf names, reachable from the VM) lists the machine as fixed and armed;
-  go back to the checkpoint. NOT RUN YET: written from Microsoft's reagentc, Hyper-V and
-  PowerShell Direct documentation; docs/self-healing.md says so too.
+  WinRE self-healing (-WinReVm), a separate run on an existing Generation 2 VM with a real Windows
+  installed (a fresh disk has no WinRE): checkpoint the VM; turn it off and give it Secure Boot
+  (template MicrosoftWindows) and a virtual TPM (a local key protector); start it; over PowerShell
+  Direct turn on TPM-only BitLocker on C: (plus a recovery password, whose key ID the machine enrols)
+  and wait until it is encrypted, log manage-bde -status C:, copy the payload and
+  winpe\stage-winre.ps1 in, stage WinRE and run stage-winre.ps1 -Check; plant the faulty channel
+  file; then make Windows fail to start twice (-WinReTrigger FailedBoots, the default: the VM is
+  turned off -FailedBootCutSeconds after each start, before Windows is up) so the third start is
+  WinRE, as on a machine that boot-loops (-WinReTrigger BootToRe: reagentc /boottore instead).
+  In WinRE bootmedic-winre.cmd logs manage-bde -status before Java starts (X:\ and
+  C:\bootmedic\reports\winre-bitlocker-status.log: was C: unlocked by the TPM in trusted WinRE?)
+  and runs fix --all --winre; wait for Windows to come back by itself; check the file is
+  quarantined, print that log, and check that the collector (the one the payload's agent.conf
+  names, reachable from the VM) lists the machine as fixed and armed; go back to the checkpoint.
+  NOT RUN YET: written from Microsoft's reagentc, Hyper-V, BitLocker and PowerShell Direct
+  documentation; docs/self-healing.md says so too.
     -WinReVm NAME -GuestCredential (Get-Credential) -WinRePayload DIR -AdminTokenFile F
+        [-WinReTrigger FailedBoots|BootToRe] [-FailedBootCutSeconds 8]
 
 .PARAMETER Media
   build.ps1's -Out folder (stage\, data\); by default the ISO's folder. Needed for -DataDisk
@@ -61,7 +70,9 @@ param(
     [string] $WinReVm,
     [pscredential] $GuestCredential,
     [string] $WinRePayload,
-    [string] $AdminTokenFile
+    [string] $AdminTokenFile,
+    [ValidateSet('FailedBoots', 'BootToRe')] [string] $WinReTrigger = 'FailedBoots',
+    [int] $FailedBootCutSeconds = 8
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -87,10 +98,18 @@ function Invoke-WinReSelfTest {
     $collectorUrl = ((Get-Content -LiteralPath $conf | Where-Object { $_ -match '^collector\.url=' }) -replace '^collector\.url=', '').Trim().TrimEnd('/')
     $adminToken = (Get-Content -LiteralPath $AdminTokenFile -Raw).Trim()
     $vm = Get-VM -Name $WinReVm
+    if ($vm.Generation -ne 2) { throw "'$WinReVm' is a Generation $($vm.Generation) VM: Secure Boot and a virtual TPM need Generation 2." }
     $checkpoint = 'bootmedic-winre-selftest-' + (Get-Date -Format 'yyyyMMddHHmmss')
     Checkpoint-VM -VM $vm -SnapshotName $checkpoint
-    if ($vm.State -ne 'Running') { Start-VM -VM $vm }
     try {
+        # Secure Boot and a vTPM: what a fleet machine with TPM-only BitLocker has (the VM must be off)
+        if ($vm.State -ne 'Off') { Stop-VM -VM $vm -Force }
+        Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftWindows
+        if (-not (Get-VMSecurity -VM $vm).TpmEnabled) {
+            Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
+            Enable-VMTPM -VM $vm
+        }
+        Start-VM -VM $vm
         $session = $null
         $deadline = (Get-Date).AddMinutes(5)
         while (-not $session -and (Get-Date) -lt $deadline) {
@@ -102,23 +121,50 @@ function Invoke-WinReSelfTest {
         Copy-Item -ToSession $session -LiteralPath $WinRePayload -Destination "$guestDir\payload" -Recurse -Force
         Copy-Item -ToSession $session -LiteralPath (Join-Path $PSScriptRoot '..\..\winpe\stage-winre.ps1') -Destination "$guestDir\stage-winre.ps1" -Force
         $computerName = Invoke-Command -Session $session {
-            param($d)
+            param($d, $trigger)
+            # TPM-only BitLocker on C: (and a recovery password: its key ID is what the machine enrols)
+            $os = Get-BitLockerVolume -MountPoint $env:SystemDrive
+            if ($os.VolumeStatus -eq 'FullyDecrypted') {
+                Enable-BitLocker -MountPoint $env:SystemDrive -TpmProtector -EncryptionMethod XtsAes128 -UsedSpaceOnly -SkipHardwareTest | Out-Null
+            }
+            if (-not @((Get-BitLockerVolume -MountPoint $env:SystemDrive).KeyProtector | Where-Object { [string] $_.KeyProtectorType -eq 'RecoveryPassword' }).Count) {
+                Add-BitLockerKeyProtector -MountPoint $env:SystemDrive -RecoveryPasswordProtector | Out-Null
+            }
+            $deadline = (Get-Date).AddMinutes(30)
+            while ((Get-BitLockerVolume -MountPoint $env:SystemDrive).VolumeStatus -ne 'FullyEncrypted' -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 10 }
+            & manage-bde.exe -status $env:SystemDrive | Out-Host
             & "$d\stage-winre.ps1" -Payload "$d\payload" | Out-Host
+            if ($LASTEXITCODE -ne 0) { throw "stage-winre.ps1 failed ($LASTEXITCODE)" }
+            & "$d\stage-winre.ps1" -Check | Out-Host
+            if ($LASTEXITCODE -ne 0) { throw "stage-winre.ps1 -Check says WinRE is not staged ($LASTEXITCODE)" }
             # the faulty channel file, as in step 3 (header AA AA AA AA, written before 2024-07-19 05:27 UTC)
             $cs = Join-Path $env:SystemRoot 'System32\drivers\CrowdStrike'
             New-Item -ItemType Directory -Path $cs -Force | Out-Null
             $f = Join-Path $cs 'C-00000291-00000000-00000032.sys'
             [IO.File]::WriteAllBytes($f, [byte[]] (@(0xAA, 0xAA, 0xAA, 0xAA) + (1..60 | ForEach-Object { 0x11 })))
             (Get-Item -LiteralPath $f).LastWriteTimeUtc = [datetime]::new(2024, 7, 19, 4, 9, 0, 'Utc')
-            # the next start only: WinRE, as after repeated failed starts
-            & reagentc.exe /boottore | Out-Host
-            if ($LASTEXITCODE -ne 0) { throw "reagentc /boottore failed ($LASTEXITCODE)" }
+            if ($trigger -eq 'BootToRe') {
+                # the next start only: WinRE, as after repeated failed starts
+                & reagentc.exe /boottore | Out-Host
+                if ($LASTEXITCODE -ne 0) { throw "reagentc /boottore failed ($LASTEXITCODE)" }
+            }
             $env:COMPUTERNAME
-        } -ArgumentList $guestDir
+        } -ArgumentList $guestDir, $WinReTrigger
         Remove-PSSession $session
         $readiness = Get-CollectorJson "$collectorUrl/api/v1/readiness" $adminToken
         $staged = $readiness.machines | Where-Object { $_.computerName -eq $computerName } | Select-Object -First 1
-        Restart-VM -VM $vm -Force
+        if ($WinReTrigger -eq 'FailedBoots') {
+            # two starts that never reach Windows: turned off while it boots; the third start is WinRE
+            Stop-VM -VM $vm -TurnOff -Force
+            foreach ($attempt in 1, 2) {
+                Start-VM -VM $vm
+                Start-Sleep -Seconds $FailedBootCutSeconds
+                Stop-VM -VM $vm -TurnOff -Force
+                Write-Host "failed start $attempt of 2: turned off after $FailedBootCutSeconds s"
+            }
+            Start-VM -VM $vm
+        }
+        else { Restart-VM -VM $vm -Force }
         # WinRE starts, the launcher fixes and restarts (10 s countdown); Windows answers PowerShell Direct again
         Start-Sleep -Seconds 60
         $session = $null
@@ -128,14 +174,19 @@ function Invoke-WinReSelfTest {
         }
         $fileGone = $false
         $quarantined = $false
+        $bdeLog = $null
         if ($session) {
             $state = Invoke-Command -Session $session {
                 $f = Join-Path $env:SystemRoot 'System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys'
                 $q = @(Get-ChildItem -LiteralPath "$env:SystemDrive\bootmedic\quarantine" -Recurse -Filter 'C-00000291-*.sys' -ErrorAction SilentlyContinue)
-                [pscustomobject]@{ Gone = -not (Test-Path -LiteralPath $f); Quarantined = ($q.Count -gt 0) }
+                $bde = Join-Path $env:SystemDrive 'bootmedic\reports\winre-bitlocker-status.log'
+                $bdeLog = if (Test-Path -LiteralPath $bde) { Get-Content -LiteralPath $bde -Raw } else { $null }
+                [pscustomobject]@{ Gone = -not (Test-Path -LiteralPath $f); Quarantined = ($q.Count -gt 0); BdeLog = $bdeLog }
             }
             $fileGone = $state.Gone
             $quarantined = $state.Quarantined
+            $bdeLog = $state.BdeLog
+            if ($bdeLog) { Write-Host "manage-bde -status in WinRE, before Java started:"; Write-Host $bdeLog }
             Remove-PSSession $session
         }
         $machines = Get-CollectorJson "$collectorUrl/api/v1/machines?q=$([uri]::EscapeDataString($computerName))" $adminToken
@@ -145,6 +196,7 @@ function Invoke-WinReSelfTest {
             'back in Windows by itself after WinRE'          = ($null -ne $session)
             'faulty file gone from drivers\CrowdStrike'      = $fileGone
             'faulty file in bootmedic\quarantine'            = $quarantined
+            'BitLocker status logged before Java in WinRE'   = ($null -ne $bdeLog)
             'the collector has the report: outcome fixed'    = ($null -ne $machine -and $machine.outcome -eq 'fixed')
         }
         $checks.GetEnumerator() | ForEach-Object { Write-Host ("{0,-48} {1}" -f $_.Key, $(if ($_.Value) { 'ok' } else { 'FAILED' })) }

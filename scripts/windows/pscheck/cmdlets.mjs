@@ -1,4 +1,4 @@
-// Checks that the Hyper-V and vSphere scripts call each cmdlet only with parameters its reference
+// Checks that the Hyper-V and vSphere scripts (and winpe/stage-winre.ps1) call each cmdlet only with parameters its reference
 // documents, spelt out in full. No Hyper-V host, vCenter or pwsh is here: the tables below are
 // written from the references (learn.microsoft.com/powershell/module/hyper-v/<cmdlet>,
 // .../microsoft.powershell.core|utility|management/<cmdlet>, developer.broadcom.com/powercli/latest/
@@ -71,7 +71,33 @@ const POWERCLI = {
   'Set-CDDrive': ['CD', 'IsoPath', 'HostDevice', 'NoMedia', 'StartConnected', 'Connected', 'RunAsync', ...RISK],
   'New-CDDrive': ['VM', 'IsoPath', 'HostDevice', 'StartConnected', 'Server', ...RISK],
 };
-const SCRIPTS = { 'Repair-HyperVVM.ps1': table({ ...CORE, ...HYPERV }), 'Repair-VsphereVM.ps1': table({ ...CORE, ...POWERCLI }) };
+// winpe/stage-winre.ps1: the rest of PowerShell 5.1's own cmdlets it calls (reference/5.1 of
+// MicrosoftDocs/PowerShell-Docs) and the DISM, Storage and BitLocker modules (MicrosoftDocs/
+// windows-powershell-docs, docset/winserver2022-ps), parameters as their SYNTAX sections list them
+const DISM_LOG = ['LogPath', 'ScratchDirectory', 'LogLevel'];
+const WINRE = {
+  'Write-Warning': ['Message'],
+  'Out-Host': ['Paging', 'InputObject'],
+  'Get-Item': ['Path', 'LiteralPath', 'Filter', 'Include', 'Exclude', 'Force', 'Credential', 'Stream'],
+  'Get-ChildItem': ['Path', 'LiteralPath', 'Filter', 'Include', 'Exclude', 'Recurse', 'Depth', 'Force', 'Name', 'Attributes', 'Directory', 'File', 'Hidden', 'ReadOnly', 'System'],
+  'Remove-Item': ['Path', 'LiteralPath', 'Filter', 'Include', 'Exclude', 'Recurse', 'Force', 'Credential', 'Stream', ...RISK],
+  'Set-Content': ['Path', 'LiteralPath', 'Value', 'PassThru', 'Filter', 'Include', 'Exclude', 'Force', 'Credential', 'NoNewline', 'Encoding', 'Stream', ...RISK],
+  'Resolve-Path': ['Path', 'LiteralPath', 'Relative', 'Credential'],
+  'Measure-Object': ['InputObject', 'Property', 'Sum', 'Average', 'Maximum', 'Minimum', 'Line', 'Word', 'Character', 'IgnoreWhiteSpace'],
+  'Get-Acl': ['Path', 'LiteralPath', 'InputObject', 'Audit', 'AllCentralAccessPolicies', 'Filter', 'Include', 'Exclude'],
+  'Get-Volume': ['DriveLetter', 'ObjectId', 'UniqueId', 'Path', 'FileSystemLabel', 'Partition', 'DiskImage', 'CimSession', 'ThrottleLimit', 'AsJob'],
+  'Get-BitLockerVolume': ['MountPoint'],
+  'Get-WindowsImage': ['ImagePath', 'Name', 'Index', 'Mounted', ...DISM_LOG],
+  'Mount-WindowsImage': ['Path', 'ImagePath', 'Index', 'Name', 'ReadOnly', 'Optimize', 'CheckIntegrity', 'SupportEa', 'Remount', ...DISM_LOG],
+  'Dismount-WindowsImage': ['Path', 'Discard', 'Save', 'CheckIntegrity', 'Append', ...DISM_LOG],
+  'Export-WindowsImage': ['CheckIntegrity', 'CompressionType', 'DestinationImagePath', 'DestinationName', 'Setbootable', 'SourceImagePath', 'SourceName', 'SourceIndex', 'SplitImageFilePattern', 'WIMBoot', ...DISM_LOG],
+  'Clear-WindowsCorruptMountPoint': [...DISM_LOG],
+};
+const SCRIPTS = {
+  'Repair-HyperVVM.ps1': table({ ...CORE, ...HYPERV }),
+  'Repair-VsphereVM.ps1': table({ ...CORE, ...POWERCLI }),
+  'stage-winre.ps1': table({ ...CORE, ...WINRE }),
+};
 
 const parser = new Parser();
 parser.setLanguage(PowerShell);
