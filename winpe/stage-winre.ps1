@@ -361,13 +361,15 @@ function Update-WinReImage([scriptblock] $Edit, [object] $Info) {
 # Tells the collector how armed this machine is (docs/self-healing.md §4) with the agent in $AgentDir
 # and the agent.conf $Conf. Never fails the run: the staging is what protects the machine, the
 # report only counts it.
-function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes, [string] $AgentDir, [string] $Conf) {
+function Send-Readiness([bool] $Staged, [string] $Location, [long] $FreeBytes, [string] $AgentDir, [string] $Conf, [switch] $NoRoom) {
     if (-not $AgentDir) { Write-Warning 'no agent to report with (give -Payload): readiness not reported to the collector.'; return }
     if (-not $Conf -or -not (Test-Path -LiteralPath $Conf)) { Write-Host 'stage-winre: no agent.conf, so no collector: readiness not reported.'; return }
     $state = if ($Location) { 'enabled' } else { 'disabled' }
     $readinessArgs = @('readiness', '--config', $Conf, '--winre-state', $state, '--winre-free-bytes', [string] $FreeBytes,
         '--computer-name', $env:COMPUTERNAME, '--trusted-key-dir', (Join-Path $AgentDir 'trusted-keys'))
     if ($Staged) { $readinessArgs += '--staged' }
+    # the Armed page counts a refusal for room apart: growing the partition, not staging again, fixes it
+    if ($NoRoom) { $readinessArgs += '--refused-no-room' }
     if ($Location) { $readinessArgs += @('--winre-location', $Location) }
     try {
         $rc = Invoke-Agent -AgentDir $AgentDir -Arguments $readinessArgs
@@ -450,7 +452,7 @@ function Invoke-Stage {
     if (-not $stagedBefore -and ($freeBefore - $payloadBytes) -lt ($ReserveMB * 1048576)) {
         $why = ("the recovery partition (disk {0}, partition {1}) has {2:N0} MB free; the agent needs up to {3:N0} MB and WinRE's updates need {4} MB more. " +
             'Grow the recovery partition first (Microsoft KB5028997); nothing was changed.') -f $info.Disk, $info.Partition, ($freeBefore / 1048576), ($payloadBytes / 1048576), $ReserveMB
-        Send-Readiness -Staged $false -Location $info.Path -FreeBytes $freeBefore -AgentDir $Payload -Conf (Join-Path $Payload 'agent.conf')
+        Send-Readiness -Staged $false -Location $info.Path -FreeBytes $freeBefore -AgentDir $Payload -Conf (Join-Path $Payload 'agent.conf') -NoRoom
         Stop-Staging $why
     }
 
