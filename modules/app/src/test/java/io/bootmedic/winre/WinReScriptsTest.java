@@ -61,8 +61,8 @@ class WinReScriptsTest {
         for (String o : used) {
             assertTrue(readiness.contains(o), "stage-winre.ps1 passes " + o + ", which 'bootmedic readiness' does not have");
         }
-        assertEquals(Set.of("--config", "--winre-state", "--winre-free-bytes", "--computer-name", "--trusted-key-dir", "--staged", "--winre-location"),
-                used, "what reagentc and Get-Volume said, all of it");
+        assertEquals(Set.of("--config", "--winre-state", "--winre-free-bytes", "--computer-name", "--trusted-key-dir", "--staged", "--refused-no-room",
+                "--winre-location"), used, "what reagentc and Get-Volume said, all of it, and a refusal for room");
     }
 
     @Test
