@@ -92,6 +92,10 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();
+        if (report.error() != null) {
+            // the one line that says why nothing was looked at (a packaging error); the report carries the same sentence
+            err.println("bootmedic: " + Printable.of(report.error(), Main.MAX_MESSAGE));
+        }
         if (json) {
             out.write(new String(ReportJson.toBytes(report), java.nio.charset.StandardCharsets.UTF_8));
         } else {

@@ -3,11 +3,11 @@ package io.bootmedic.cli;
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.LocalVolumePorts;
-import io.bootmedic.platform.PlatformFactory;
 import io.bootmedic.platform.WindowsRunMode;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.volumes.ImageTarget;
+import io.bootmedic.volumes.PlatformLoadFailedTarget;
 import io.bootmedic.volumes.RootTarget;
 import io.bootmedic.volumes.WindowsAllTarget;
 import picocli.CommandLine.Option;
@@ -64,14 +64,17 @@ public class TargetOptions {
             return new ImageTarget(image != null ? image : device, device != null, writable, repair.quarantineDir)
                     .backingDir(backingDir).resetJournal(repair.journalMode.equals("reset")).keys(keys());
         }
+        RunMode mode = WindowsRunMode.current();
         try {
-            LocalVolumePorts ports = PlatformFactory.current().localVolumes(progress);
-            RunMode mode = WindowsRunMode.current();
+            LocalVolumePorts ports = ThisPlatform.get().localVolumes(progress);
             WindowsAllTarget all = new WindowsAllTarget(ports, keyProvider(), mode, progress);
             // in safe mode %SystemDrive% is the broken Windows itself; in WinPE it is WinPE's own X:
             return mode == RunMode.WINPE ? all.skipOwnDrive(System.getenv("SystemDrive")) : all;
         } catch (UnsupportedOperationException e) {
             throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
+        } catch (LinkageError e) {
+            // the first touch of JNA (Kernel32.INSTANCE): a payload without native\ fails here; the run reports it
+            return new PlatformLoadFailedTarget(mode, e);
         }
     }
 

@@ -40,7 +40,12 @@ public final class TargetRunner {
 
     public Result run(Target target, Path outbox, Path reportFile) throws IOException {
         try (target) {
-            List<OpenedVolume> volumes = target.open();
+            List<OpenedVolume> volumes;
+            try {
+                volumes = target.open();
+            } catch (UnopenedTargetException e) {
+                return unopened(target, e, outbox, reportFile);
+            }
             Report.Host host = host(target);
             RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE);
             Report report = run.run(target.mode(), volumes, host);
@@ -48,6 +53,14 @@ public final class TargetRunner {
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);
         }
+    }
+
+    /** No volume could be looked at (the platform did not load): a failed report that says why, in the outbox and the report file. */
+    private Result unopened(Target target, UnopenedTargetException e, Path outbox, Path reportFile) {
+        Report.Host host = host(target);
+        RemediationRun run = new RemediationRun(playbooks.playbooks(host, List.of()), options, identity, CrashPoint.NONE);
+        Report report = run.unopened(target.mode(), host, e.getMessage());
+        return new Result(report, new ReportWriter().write(report, List.of(), outbox, reportFile));
     }
 
     /** The names the volumes' registries give (read again by the run; a hive read is small next to a fetch per volume). */
@@ -71,7 +84,8 @@ public final class TargetRunner {
         }
         try {
             return thisMachine.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // LinkageError: the platform's native code is missing; the machine is then simply not known
             return Report.Host.UNKNOWN;
         }
     }

@@ -2,11 +2,39 @@ package io.bootmedic.report;
 
 import java.util.List;
 
-/** One run, as docs/design.md §7 {@code bootmedic.report/v1} fixes it. */
+/**
+ * One run, as docs/design.md §7 {@code bootmedic.report/v1} fixes it.
+ *
+ * @param error a run-level failure that left no volume to report on (the platform did not load), else null
+ * @param notes what the run wants read beside its volumes (which volumes WinRE let it look at, how far to trust its clock)
+ */
 public record Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
                      String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes,
-                     List<AppliedPlaybook> playbooks, List<RefusedPlaybook> refusedPlaybooks) {
+                     List<AppliedPlaybook> playbooks, List<RefusedPlaybook> refusedPlaybooks, String error, List<String> notes) {
     public static final String SCHEMA = "bootmedic.report/v1";
+
+    public Report {
+        notes = notes == null ? List.of() : List.copyOf(notes);
+    }
+
+    /** A run with no run-level error or notes. */
+    public Report(String schema, String runId, String agentVersion, String startedAt, String finishedAt, RunMode mode,
+                  String command, PlaybookRef playbook, Host host, RunOutcome outcome, List<VolumeReport> volumes,
+                  List<AppliedPlaybook> playbooks, List<RefusedPlaybook> refusedPlaybooks) {
+        this(schema, runId, agentVersion, startedAt, finishedAt, mode, command, playbook, host, outcome, volumes, playbooks, refusedPlaybooks,
+                null, List.of());
+    }
+
+    /** This report with {@code more} notes after its own. */
+    public Report withNotes(List<String> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        List<String> all = new java.util.ArrayList<>(notes);
+        all.addAll(more);
+        return new Report(schema, runId, agentVersion, startedAt, finishedAt, mode, command, playbook, host, outcome, volumes, playbooks,
+                refusedPlaybooks, error, all);
+    }
 
     /** How many faulty files this run quarantined or neutralized, over every volume: what banners and summaries count. */
     public long filesMadeHarmless() {

@@ -59,6 +59,11 @@ public final class ReportJson {
             refused.add(a);
         }
         m.put("refusedPlaybooks", refused);
+        // added to v1 (docs/design.md §7): readers ignore fields they do not know
+        m.put("error", r.error());
+        if (!r.notes().isEmpty()) {
+            m.put("notes", r.notes());
+        }
         return m;
     }
 

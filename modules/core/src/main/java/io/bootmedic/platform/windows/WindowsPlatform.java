@@ -56,7 +56,7 @@ public final class WindowsPlatform implements Platform {
     private static Charset oemCharset() {
         try {
             return OemCodePage.forCodePage(Kernel32Extra.load().GetOEMCP());
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
+        } catch (RuntimeException | LinkageError e) {
             return OemCodePage.forCodePage(437);
         }
     }
