@@ -35,6 +35,11 @@ abstract class RunCommandBase implements Callable<Integer> {
 
     abstract String command();
 
+    /** The --winre time limit, or null for none (every command but fix --winre). */
+    java.time.Duration timeLimit() {
+        return null;
+    }
+
     /** Hook for what precedes the run (fix --wait-network). */
     void beforeRun(PrintWriter err) {
     }
@@ -62,6 +67,24 @@ abstract class RunCommandBase implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        java.time.Duration limit = timeLimit();
+        Report report;
+        // the watchdog covers the network wait, the run and the delivery; what follows (WinReFinish) is bounded by itself
+        try (WinReWatchdog dog = limit == null ? null : WinReWatchdog.start(limit, err, logFile())) {
+            report = runAndDeliver(out, err);
+        }
+        if (report == null) {
+            return ExitCodes.USAGE;
+        }
+        if (!dryRun()) {
+            afterRun(report, out);
+        }
+        out.flush();
+        return report.outcome().exitCode();
+    }
+
+    /** Everything up to the report's delivery; null when the playbook was refused (said on {@code err}). */
+    private Report runAndDeliver(PrintWriter out, PrintWriter err) throws Exception {
         beforeRun(err);
         Playbook playbook;
         try {
@@ -69,7 +92,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         } catch (PlaybookException e) {
             err.println("bootmedic: playbook refused: " + Printable.of(e.getMessage()));
             err.println("Nothing was changed.");
-            return ExitCodes.USAGE;
+            return null;
         }
         TargetRunner.Result result;
         // progress lines of --all (which volume, unlocked with what) go to the log on the stick too
@@ -109,11 +132,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         if (!dryRun() && target.keyOptions.collector().isPresent()) {
             CollectorLink.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
         }
-        if (!dryRun()) {
-            afterRun(report, out);
-        }
-        out.flush();
-        return report.outcome().exitCode();
+        return report;
     }
 
     /** The playbook alone, or with the collector's: asked for with --collector-playbooks, and always on the boot media (--all with agent.conf). */
