@@ -53,7 +53,8 @@ public final class WindowsPlatform implements Platform {
         return new LocalVolumePorts(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker, raw);
     }
 
-    private static Charset oemCharset() {
+    /** The console's OEM code page, in which manage-bde and bcdedit write to a pipe; 437 when Windows cannot be asked. */
+    public static Charset oemCharset() {
         try {
             return OemCodePage.forCodePage(Kernel32Extra.load().GetOEMCP());
         } catch (RuntimeException | LinkageError e) {
