@@ -44,6 +44,11 @@ class FixCommand extends RunCommandBase {
     Integer waitNetworkSeconds;
 
     @Override
+    boolean winre() {
+        return winre;
+    }
+
+    @Override
     java.time.Duration timeLimit() {
         if (timeLimitSeconds != null && (!winre || timeLimitSeconds < 1 || timeLimitSeconds > WinReWatchdog.MAX_SECONDS)) {
             throw new UsageError(!winre ? "--time-limit bounds a --winre run; other runs have a person at the machine"

@@ -40,6 +40,11 @@ abstract class RunCommandBase implements Callable<Integer> {
         return null;
     }
 
+    /** fix --winre: the run looks only at the Windows WinRE was started for. */
+    boolean winre() {
+        return false;
+    }
+
     /** Hook for what precedes the run (fix --wait-network). */
     void beforeRun(PrintWriter err) {
     }
@@ -102,6 +107,7 @@ abstract class RunCommandBase implements Callable<Integer> {
                 target.progress = progress::line;
             }
             target.repair = repairOptions();
+            target.winre = winre();
             Target chosen = target.target(!dryRun());
             result = new TargetRunner(playbookSource(playbook, err), new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
                     .run(chosen, outbox(), reportFile());

@@ -17,4 +17,9 @@ public interface Platform {
      * @param progress receives one line per notable choice (e.g. "using manage-bde, not WMI")
      */
     LocalVolumePorts localVolumes(Consumer<String> progress);
+
+    /** In WinRE: where the target Windows is (its boot configuration). Unsupported where there is no WinRE. */
+    default RecoveryTarget recoveryTarget() {
+        throw new UnsupportedOperationException("no Windows Recovery Environment on " + name());
+    }
 }

@@ -8,6 +8,7 @@ import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.OemCodePage;
 import io.bootmedic.platform.Platform;
 import io.bootmedic.platform.ProcessCommandRunner;
+import io.bootmedic.platform.RecoveryTarget;
 
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -51,6 +52,11 @@ public final class WindowsPlatform implements Platform {
         BitLockerControl bitLocker = new FallbackBitLockerControl(wmi, manageBde, progress);
         Win32RawVolumeReader raw = new Win32RawVolumeReader(k32);
         return new LocalVolumePorts(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker, raw);
+    }
+
+    @Override
+    public RecoveryTarget recoveryTarget() {
+        return new BcdRecoveryTarget(new ProcessCommandRunner(oemCharset()));
     }
 
     /** The console's OEM code page, in which manage-bde and bcdedit write to a pipe; 437 when Windows cannot be asked. */
