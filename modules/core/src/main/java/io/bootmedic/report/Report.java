@@ -25,6 +25,13 @@ public record Report(String schema, String runId, String agentVersion, String st
                 null, List.of());
     }
 
+    /**
+     * The run-level note of every run on the broken machine in WinPE or WinRE: their clock is the
+     * firmware's, which Windows keeps in local time, so the report's times may be hours off UTC.
+     */
+    public static final String UNCHECKED_CLOCK = "startedAt and finishedAt are this machine's clock in WinPE/WinRE, read from the firmware, "
+            + "which Windows usually keeps in local time: they may be hours off UTC and were not checked against the collector.";
+
     /** This report with {@code more} notes after its own. */
     public Report withNotes(List<String> more) {
         if (more.isEmpty()) {
@@ -78,6 +85,18 @@ public record Report(String schema, String runId, String agentVersion, String st
 
     public record BitLocker(String state, String method, String recoveryKeyId, String keySource, boolean recoveryPasswordUsed) {
         public static final BitLocker NONE = new BitLocker("none", null, null, null, false);
+
+        /**
+         * How bootmedic met the volume, before it did anything: "locked" (then {@code keySource} names
+         * what unlocked it, or {@code state} stays locked), "unlocked" (Windows or WinRE had unlocked
+         * it already; no key of bootmedic's was used) or "none" (not encrypted).
+         */
+        public String found() {
+            if ("none".equals(state)) {
+                return "none";
+            }
+            return "locked".equals(state) || keySource != null ? "locked" : "unlocked";
+        }
     }
 
     public record Windows(String computerName, String productName, String build) {

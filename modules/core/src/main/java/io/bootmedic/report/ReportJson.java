@@ -78,6 +78,7 @@ public final class ReportJson {
         bl.put("recoveryKeyId", v.bitlocker().recoveryKeyId());
         bl.put("keySource", v.bitlocker().keySource());
         bl.put("recoveryPasswordUsed", v.bitlocker().recoveryPasswordUsed());
+        bl.put("found", v.bitlocker().found());
         m.put("bitlocker", bl);
         Map<String, Object> w = new LinkedHashMap<>();
         w.put("computerName", v.windows().computerName());
