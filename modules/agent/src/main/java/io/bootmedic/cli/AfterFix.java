@@ -39,7 +39,12 @@ final class AfterFix {
         return new BootControl() {
             @Override
             public java.util.List<String> clearSafeboot() throws IOException {
-                LocalVolumePorts ports = ThisPlatform.get().localVolumes(line -> { });
+                LocalVolumePorts ports;
+                try {
+                    ports = ThisPlatform.get().localVolumes(line -> { });
+                } catch (LinkageError e) {
+                    throw new IOException(io.bootmedic.platform.PlatformPackaging.explain(e), e);
+                }
                 java.util.List<String> cleared = new java.util.ArrayList<>();
                 try (MachineBcdStores stores = new MachineBcdStores(ports.volumes(), ports.mounts(), System.getenv("SystemDrive"))) {
                     java.util.List<java.nio.file.Path> found = stores.find(line -> { });

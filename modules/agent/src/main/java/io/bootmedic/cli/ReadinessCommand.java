@@ -118,6 +118,16 @@ class ReadinessCommand implements Callable<Integer> {
         if (enrolTo != null && config.toAbsolutePath().normalize().equals(enrolTo.toAbsolutePath().normalize())) {
             throw new UsageError("--enrol must name a new file, not --config: the payload's agent.conf keeps the enrolment token for the next machine");
         }
+        if (staged) {
+            try {
+                ThisPlatform.get().checkNativeCode();
+            } catch (LinkageError e) {
+                // the payload staged into WinRE cannot run there: the machine is not armed, whatever the script saw
+                err.println("bootmedic: " + io.bootmedic.format.Printable.of(io.bootmedic.platform.PlatformPackaging.explain(e), Main.MAX_MESSAGE)
+                        + "; reported as not staged");
+                staged = false;
+            }
+        }
         Report.Host host = Identity.THIS_MACHINE.get();
         Readiness r = new Readiness(AgentVersion.get(), name.strip(), host.biosSerial(), host.hypervisorVmId(), keyIds, state, staged, freeBytes,
                 location == null || location.isBlank() ? null : location.strip(), System.currentTimeMillis());

@@ -47,6 +47,11 @@ class PlatformLoadFailureTest {
         public LocalVolumePorts localVolumes(Consumer<String> progress) {
             throw new UnsatisfiedLinkError("Unable to load library 'jnidispatch':\nNative library (win32-x86-64/jnidispatch.dll) not found");
         }
+
+        @Override
+        public void checkNativeCode() {
+            throw new UnsatisfiedLinkError("Unable to load library 'jnidispatch'");
+        }
     }
 
     @AfterEach
@@ -81,6 +86,25 @@ class PlatformLoadFailureTest {
 
         String log = Files.readString(outbox.resolve("bootmedic.log"));
         assertTrue(log.contains("back to the Windows Recovery menu"), "WinRE's menu follows: " + log);
+    }
+
+    /** Staging such a payload must not count the machine as armed: readiness finds it while Windows still runs. */
+    @Test
+    void readinessOfSuchAPayloadSaysNotStaged() throws IOException {
+        ThisPlatform.source = NoNativePlatform::new;
+        Path conf = tmp.resolve("agent.conf");
+        Files.writeString(conf, new io.bootmedic.collector.AgentConfig(java.net.URI.create("https://127.0.0.1:1"), null, "bmagt_test").text());
+        System.setProperty("bootmedic.collector.retryMillis", "0");
+        try {
+            Cli run = Cli.run("readiness", "--config", conf.toString(), "--winre-state", "enabled", "--winre-free-bytes", "400000000", "--staged",
+                    "--computer-name", "PC1", "--print");
+            assertTrue(run.out.replace(" ", "").contains("\"staged\":false"), "sent as not staged:\n" + run);
+            assertEquals(1, run.err.lines().filter(l -> l.startsWith("bootmedic: packaging error") && l.endsWith("reported as not staged")).count(),
+                    run.toString());
+            assertFalse(run.err.contains("\tat ") || run.err.contains("java.lang."), run.toString());
+        } finally {
+            System.clearProperty("bootmedic.collector.retryMillis");
+        }
     }
 
     @Test

@@ -55,6 +55,11 @@ public final class WindowsPlatform implements Platform {
     }
 
     @Override
+    public void checkNativeCode() {
+        Kernel32.INSTANCE.GetCurrentProcessId();
+    }
+
+    @Override
     public RecoveryTarget recoveryTarget() {
         return new BcdRecoveryTarget(new ProcessCommandRunner(oemCharset()));
     }
