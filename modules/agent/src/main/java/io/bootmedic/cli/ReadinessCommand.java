@@ -115,18 +115,9 @@ class ReadinessCommand implements Callable<Integer> {
         if (bitlocker.size() > io.bootmedic.collector.Enrolment.MAX_KEY_IDS) {
             throw new UsageError("--bitlocker-key-id: at most " + io.bootmedic.collector.Enrolment.MAX_KEY_IDS + " key IDs");
         }
+        staged = staged && nativeCodeLoads(err);
         if (enrolTo != null && config.toAbsolutePath().normalize().equals(enrolTo.toAbsolutePath().normalize())) {
             throw new UsageError("--enrol must name a new file, not --config: the payload's agent.conf keeps the enrolment token for the next machine");
-        }
-        if (staged) {
-            try {
-                ThisPlatform.get().checkNativeCode();
-            } catch (LinkageError e) {
-                // the payload staged into WinRE cannot run there: the machine is not armed, whatever the script saw
-                err.println("bootmedic: " + io.bootmedic.format.Printable.of(io.bootmedic.platform.PlatformPackaging.explain(e), Main.MAX_MESSAGE)
-                        + "; reported as not staged");
-                staged = false;
-            }
         }
         Report.Host host = Identity.THIS_MACHINE.get();
         Readiness r = new Readiness(AgentVersion.get(), name.strip(), host.biosSerial(), host.hypervisorVmId(), keyIds, state, staged, freeBytes,
@@ -189,6 +180,18 @@ class ReadinessCommand implements Callable<Integer> {
                 }
                 Thread.sleep(wait);
             }
+        }
+    }
+
+    /** A payload staged into WinRE whose native code does not load cannot run there: not armed, whatever the script saw. */
+    private static boolean nativeCodeLoads(PrintWriter err) {
+        try {
+            ThisPlatform.get().checkNativeCode();
+            return true;
+        } catch (LinkageError e) {
+            err.println("bootmedic: " + io.bootmedic.format.Printable.of(io.bootmedic.platform.PlatformPackaging.explain(e), Main.MAX_MESSAGE)
+                    + "; reported as not staged");
+            return false;
         }
     }
 }

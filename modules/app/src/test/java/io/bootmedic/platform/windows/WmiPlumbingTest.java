@@ -6,6 +6,7 @@ import io.bootmedic.platform.BitLockerControl;
 import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.BitLockerStatus;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The WMI plumbing that decides "WMI is unusable, use manage-bde", bounds every wait, and wipes the password BSTR. */
+@Timeout(30) // a drain that ignored its deadline would spin here forever
 class WmiPlumbingTest {
     static final int RPC_S_SERVER_UNAVAILABLE = 0x800706BA;
     static final int E_ACCESSDENIED = 0x80070005;
