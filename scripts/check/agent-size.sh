@@ -126,7 +126,7 @@ while read -r from arrow to rest; do
   case "$from" in
     *.jar) continue ;;
     io.bootmedic.*|com.sun.jna.*) bad "jdeps: $from needs $to, which is not in $jar (the minimizer dropped it; keep it in modules/agent/pom.xml)" ;;
-    *) echo "note: jdeps: $from names $to, absent from the jar (a library's inlined constants; not bootmedic's or JNA's code)" ;;
+    *) echo "note: jdeps: $from names $to, absent from the jar (a library's own reference, left to the commands above)" ;;
   esac
 done <"$work/missing"
 jdeps --multi-release 17 -verbose:class -filter:none "$jar" >"$work/edges" 2>/dev/null \
