@@ -8,7 +8,11 @@
 #     or a collector server class, or lists the collector command;
 #   - the minimized jar, run on that runtime, fails a command the agent runs: --help, --version,
 #     practice-tree, scan/fix/undo --root, fix --image on a practice disk, keys bundle + lookup,
-#     bitlocker decrypt of a Windows-made volume from ../shared/testdata (when present).
+#     bitlocker decrypt of a Windows-made volume from ../shared/testdata (when present);
+#   - the Windows code cannot load from the jar alone (code that cannot run here): jdeps --missing-deps
+#     names a class that bootmedic or JNA code needs and the jar lacks, or WindowsClassesLoad.java,
+#     run with only the jar on the class path, cannot load a class of io.bootmedic.platform.windows
+#     or a bootmedic/JNA class it reaches (jdeps -verbose:class edges), none initialized.
 # Builds the jars first when they are missing (AGENT_JAR=FILE checks another jar). scripts/test.sh runs it after 'mvnw verify'.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -112,6 +116,26 @@ if [ -f "$bitlk" ]; then
     || bad "the agent jar decrypted bitlk-aes-xts-128-first-recovery.img to a volume with SHA-256 '$sum', not the one in the test data's README"
 else
   echo "note: $bitlk is absent: the BitLocker decrypt check was skipped" >&2
+fi
+
+# 4. the Windows code's classes are all in the jar: it cannot run here, so a class the minimizer
+#    dropped would otherwise first show on a broken machine in WinRE
+jdeps --multi-release 17 --missing-deps "$jar" >"$work/missing" 2>&1 || true
+while read -r from arrow to rest; do
+  [ "$arrow" = "->" ] || continue
+  case "$from" in
+    *.jar) continue ;;
+    io.bootmedic.*|com.sun.jna.*) bad "jdeps: $from needs $to, which is not in $jar (the minimizer dropped it; keep it in modules/agent/pom.xml)" ;;
+    *) echo "note: jdeps: $from names $to, absent from the jar (a library's own reference, left to the commands above)" ;;
+  esac
+done <"$work/missing"
+jdeps --multi-release 17 -verbose:class -filter:none "$jar" >"$work/edges" 2>/dev/null \
+  || bad "jdeps -verbose:class could not read $jar"
+if java -cp "$jar" scripts/check/WindowsClassesLoad.java "$jar" "$work/edges" >"$work/load" 2>&1; then
+  cat "$work/load"
+else
+  sed 's/^/    /' "$work/load" >&2
+  bad "the Windows code of $jar does not load from the jar alone (lines above)"
 fi
 
 if [ "$fail" -ne 0 ]; then exit 1; fi

@@ -1,15 +1,17 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.console.WinPeConsole;
+import io.bootmedic.platform.LocalVolumePorts;
 import io.bootmedic.platform.ProcessCommandRunner;
+import io.bootmedic.platform.windows.MachineBcdStores;
 import io.bootmedic.platform.windows.SafeModeBoot;
+import io.bootmedic.platform.windows.WindowsPlatform;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunOutcome;
 import io.bootmedic.util.Os;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.Charset;
 
 /** What an admin asks for after a successful fix on the machine itself: leave safe mode, restart. */
 final class AfterFix {
@@ -28,13 +30,51 @@ final class AfterFix {
         void rebootNow() throws IOException;
     }
 
-    /** WinPE's: bcdedit on the installed Windows' {default}, then wpeutil reboot. */
+    /**
+     * WinPE's: bcdedit on {default} of the machine's own store, named with /store (the system store
+     * is the stick's), then wpeutil reboot. No store found: an IOException that says safe mode was not checked.
+     */
     static BootControl winPe() {
-        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(Charset.defaultCharset()));
+        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(WindowsPlatform.oemCharset()));
         return new BootControl() {
             @Override
             public java.util.List<String> clearSafeboot() throws IOException {
-                return boot.clearSafeboot(true);
+                LocalVolumePorts ports;
+                try {
+                    ports = ThisPlatform.get().localVolumes(line -> { });
+                } catch (LinkageError e) {
+                    throw new IOException(io.bootmedic.platform.PlatformPackaging.explain(e), e);
+                }
+                java.util.List<String> cleared = new java.util.ArrayList<>();
+                try (MachineBcdStores stores = new MachineBcdStores(ports.volumes(), ports.mounts(), System.getenv("SystemDrive"))) {
+                    java.util.List<java.nio.file.Path> found = stores.find(line -> { });
+                    if (found.isEmpty()) {
+                        throw new IOException("the machine's boot configuration (\\EFI\\Microsoft\\Boot\\BCD or \\Boot\\BCD on a fixed disk) "
+                                + "was not found, so whether safe mode is set was NOT checked");
+                    }
+                    for (java.nio.file.Path store : found) {
+                        for (String entry : boot.clearSafeboot(new SafeModeBoot.BcdStore(store), java.util.List.of("{default}"))) {
+                            cleared.add(entry + " of " + store);
+                        }
+                    }
+                }
+                return cleared;
+            }
+
+            @Override
+            public void rebootNow() throws IOException {
+                boot.rebootWinPe();
+            }
+        };
+    }
+
+    /** WinRE's: started by the machine's own boot manager, so the system store is the machine's; {default} is its Windows. */
+    static BootControl winRe() {
+        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(WindowsPlatform.oemCharset()));
+        return new BootControl() {
+            @Override
+            public java.util.List<String> clearSafeboot() throws IOException {
+                return boot.clearSafeboot(SafeModeBoot.BcdStore.SYSTEM, java.util.List.of("{default}"));
             }
 
             @Override
@@ -81,9 +121,9 @@ final class AfterFix {
             out.println("note: --clear-safeboot and --reboot act on the Windows machine bootmedic runs on; nothing to do here");
             return;
         }
-        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(Charset.defaultCharset()));
+        SafeModeBoot boot = new SafeModeBoot(new ProcessCommandRunner(WindowsPlatform.oemCharset()));
         if (clearSafeboot) {
-            java.util.List<String> cleared = boot.clearSafeboot(false);
+            java.util.List<String> cleared = boot.clearSafeboot();
             out.println(!cleared.isEmpty() ? "safe mode switched off (" + String.join(", ", cleared) + "): the next start is a normal one"
                     : "safe mode was not set in the boot configuration; nothing changed");
         }

@@ -60,6 +60,9 @@ final class ConsoleReport {
                 out.println("  note: " + Printable.of(note));
             }
         }
+        for (String note : r.notes()) {
+            out.println("note: " + Printable.of(note));
+        }
         out.println(banner(r, target));
         for (ReportWriter.Written w : written) {
             if (w.error() == null) {

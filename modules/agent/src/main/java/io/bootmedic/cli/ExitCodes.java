@@ -17,6 +17,8 @@ final class ExitCodes {
     static final int LOCKED = RunOutcome.NEEDS_KEY.exitCode();
     /** No Windows volume was found. */
     static final int NO_WINDOWS = RunOutcome.NO_WINDOWS.exitCode();
+    /** fix --winre stopped at its --time-limit (WinReWatchdog). */
+    static final int TIME_LIMIT = WinReWatchdog.EXIT_TIME_LIMIT;
 
     private ExitCodes() {
     }

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 @Command(name = "fix", sortOptions = false,
         description = {"Move the faulty file(s) into bootmedic\\quarantine\\<run> on the same volume; nothing is deleted.",
                 "Every step is journalled, so the next run finishes an interrupted one; a report is written at the end.",
-                "Exit 0 clean now, 1 still needs fixing or a step failed, 2 usage error or refused input, 3 a volume stayed locked, 4 no Windows found."})
+                "Exit 0 clean now, 1 still needs fixing or a step failed, 2 usage error or refused input, 3 a volume stayed locked, 4 no Windows found, "
+                        + "5 --winre time limit reached."})
 class FixCommand extends RunCommandBase {
     @Option(names = "--dry-run", description = "Show what would be done; change nothing. Exits 1 if there is work to do.")
     boolean dryRun;
@@ -34,9 +35,27 @@ class FixCommand extends RunCommandBase {
             + "(countdown --reboot, default 10 s); otherwise return at once so WinRE's menu follows.")
     boolean winre;
 
+    @Option(names = "--time-limit", paramLabel = "SECONDS", description = "With --winre: stop after this long (default "
+            + WinReWatchdog.DEFAULT_SECONDS + " s) with one line and exit code 5, so WinRE's menu follows even when a disk or WMI hangs.")
+    Integer timeLimitSeconds;
+
     @Option(names = "--wait-network", paramLabel = "SECONDS", description = "Before the run, wait at most this long for the collector of --config to answer "
             + "(WinRE brings its network up late); then go on with or without it.")
     Integer waitNetworkSeconds;
+
+    @Override
+    boolean winre() {
+        return winre;
+    }
+
+    @Override
+    java.time.Duration timeLimit() {
+        if (timeLimitSeconds != null && (!winre || timeLimitSeconds < 1 || timeLimitSeconds > WinReWatchdog.MAX_SECONDS)) {
+            throw new UsageError(!winre ? "--time-limit bounds a --winre run; other runs have a person at the machine"
+                    : "--time-limit must be between 1 and " + WinReWatchdog.MAX_SECONDS + " seconds");
+        }
+        return winre ? java.time.Duration.ofSeconds(timeLimitSeconds == null ? WinReWatchdog.DEFAULT_SECONDS : timeLimitSeconds) : null;
+    }
 
     @Override
     void beforeRun(java.io.PrintWriter err) {

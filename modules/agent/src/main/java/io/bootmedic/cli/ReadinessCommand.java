@@ -119,6 +119,7 @@ class ReadinessCommand implements Callable<Integer> {
         if (bitlocker.size() > io.bootmedic.collector.Enrolment.MAX_KEY_IDS) {
             throw new UsageError("--bitlocker-key-id: at most " + io.bootmedic.collector.Enrolment.MAX_KEY_IDS + " key IDs");
         }
+        staged = staged && nativeCodeLoads(err);
         if (enrolTo != null && config.toAbsolutePath().normalize().equals(enrolTo.toAbsolutePath().normalize())) {
             throw new UsageError("--enrol must name a new file, not --config: the payload's agent.conf keeps the enrolment token for the next machine");
         }
@@ -186,6 +187,18 @@ class ReadinessCommand implements Callable<Integer> {
                 }
                 Thread.sleep(wait);
             }
+        }
+    }
+
+    /** A payload staged into WinRE whose native code does not load cannot run there: not armed, whatever the script saw. */
+    private static boolean nativeCodeLoads(PrintWriter err) {
+        try {
+            ThisPlatform.get().checkNativeCode();
+            return true;
+        } catch (LinkageError e) {
+            err.println("bootmedic: " + io.bootmedic.format.Printable.of(io.bootmedic.platform.PlatformPackaging.explain(e), Main.MAX_MESSAGE)
+                    + "; reported as not staged");
+            return false;
         }
     }
 }

@@ -35,6 +35,16 @@ abstract class RunCommandBase implements Callable<Integer> {
 
     abstract String command();
 
+    /** The --winre time limit, or null for none (every command but fix --winre). */
+    java.time.Duration timeLimit() {
+        return null;
+    }
+
+    /** fix --winre: the run looks only at the Windows WinRE was started for. */
+    boolean winre() {
+        return false;
+    }
+
     /** Hook for what precedes the run (fix --wait-network). */
     void beforeRun(PrintWriter err) {
     }
@@ -62,6 +72,24 @@ abstract class RunCommandBase implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        java.time.Duration limit = timeLimit();
+        Report report;
+        // the watchdog covers the network wait, the run and the delivery; what follows (WinReFinish) is bounded by itself
+        try (WinReWatchdog dog = limit == null ? null : WinReWatchdog.start(limit, err, logFile())) {
+            report = runAndDeliver(out, err);
+        }
+        if (report == null) {
+            return ExitCodes.USAGE;
+        }
+        if (!dryRun()) {
+            afterRun(report, out);
+        }
+        out.flush();
+        return report.outcome().exitCode();
+    }
+
+    /** Everything up to the report's delivery; null when the playbook was refused (said on {@code err}). */
+    private Report runAndDeliver(PrintWriter out, PrintWriter err) throws Exception {
         beforeRun(err);
         Playbook playbook;
         try {
@@ -69,7 +97,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         } catch (PlaybookException e) {
             err.println("bootmedic: playbook refused: " + Printable.of(e.getMessage()));
             err.println("Nothing was changed.");
-            return ExitCodes.USAGE;
+            return null;
         }
         TargetRunner.Result result;
         // progress lines of --all (which volume, unlocked with what) go to the log on the stick too
@@ -79,6 +107,7 @@ abstract class RunCommandBase implements Callable<Integer> {
                 target.progress = progress::line;
             }
             target.repair = repairOptions();
+            target.winre = winre();
             Target chosen = target.target(!dryRun());
             result = new TargetRunner(playbookSource(playbook, err), new RunOptions(command(), dryRun()), Identity.DEFAULT, Identity.THIS_MACHINE)
                     .run(chosen, outbox(), reportFile());
@@ -92,6 +121,10 @@ abstract class RunCommandBase implements Callable<Integer> {
         }
         Report report = result.report();
         List<ReportWriter.Written> written = result.written();
+        if (report.error() != null) {
+            // the one line that says why nothing was looked at (a packaging error); the report carries the same sentence
+            err.println("bootmedic: " + Printable.of(report.error(), Main.MAX_MESSAGE));
+        }
         if (json) {
             out.write(new String(ReportJson.toBytes(report), java.nio.charset.StandardCharsets.UTF_8));
         } else {
@@ -105,11 +138,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         if (!dryRun() && target.keyOptions.collector().isPresent()) {
             CollectorLink.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
         }
-        if (!dryRun()) {
-            afterRun(report, out);
-        }
-        out.flush();
-        return report.outcome().exitCode();
+        return report;
     }
 
     /** The playbook alone, or with the collector's: asked for with --collector-playbooks, and always on the boot media (--all with agent.conf). */

@@ -3,11 +3,11 @@ package io.bootmedic.cli;
 import io.bootmedic.bitlocker.VolumeKeys;
 import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.LocalVolumePorts;
-import io.bootmedic.platform.PlatformFactory;
 import io.bootmedic.platform.WindowsRunMode;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.RunMode;
 import io.bootmedic.volumes.ImageTarget;
+import io.bootmedic.volumes.PlatformLoadFailedTarget;
 import io.bootmedic.volumes.RootTarget;
 import io.bootmedic.volumes.WindowsAllTarget;
 import picocli.CommandLine.Option;
@@ -40,6 +40,9 @@ public class TargetOptions {
     @Option(names = "--all", description = "Every Windows volume on every disk of this machine (WinPE or safe mode on Windows).")
     boolean all;
 
+    /** fix --winre: --all looks only at the Windows WinRE was started for, and never at removable volumes. */
+    boolean winre;
+
     /** Receives the --all run's progress lines (never a key); the screen by default. */
     java.util.function.Consumer<String> progress = System.err::println;
 
@@ -64,14 +67,32 @@ public class TargetOptions {
             return new ImageTarget(image != null ? image : device, device != null, writable, repair.quarantineDir)
                     .backingDir(backingDir).resetJournal(repair.journalMode.equals("reset")).keys(keys());
         }
+        RunMode mode = WindowsRunMode.current();
         try {
-            LocalVolumePorts ports = PlatformFactory.current().localVolumes(progress);
-            RunMode mode = WindowsRunMode.current();
+            io.bootmedic.platform.Platform platform = ThisPlatform.get();
+            LocalVolumePorts ports = platform.localVolumes(progress);
             WindowsAllTarget all = new WindowsAllTarget(ports, keyProvider(), mode, progress);
+            if (winre) {
+                all.onlyRecoveryTarget(recoveryTarget(platform));
+            }
             // in safe mode %SystemDrive% is the broken Windows itself; in WinPE it is WinPE's own X:
             return mode == RunMode.WINPE ? all.skipOwnDrive(System.getenv("SystemDrive")) : all;
         } catch (UnsupportedOperationException e) {
             throw new UsageError("--all works only on Windows (WinPE or safe mode); on this machine use --root, --image or --device");
+        } catch (LinkageError e) {
+            // the first touch of JNA (Kernel32.INSTANCE): a payload without native\ fails here; the run reports it
+            return new PlatformLoadFailedTarget(mode, e);
+        }
+    }
+
+    /** A platform without WinRE still runs --winre: the choice then says the boot configuration could not be asked. */
+    private static io.bootmedic.platform.RecoveryTarget recoveryTarget(io.bootmedic.platform.Platform platform) {
+        try {
+            return platform.recoveryTarget();
+        } catch (UnsupportedOperationException e) {
+            return () -> {
+                throw new java.io.IOException(e.getMessage());
+            };
         }
     }
 

@@ -14,10 +14,10 @@ final class WinReFinish {
     private WinReFinish() {
     }
 
-    /** WinPE's boot control on Windows; elsewhere (a test of the flow on Linux) one that says what it would have done. */
+    /** WinRE's boot control on Windows (the machine's own store); elsewhere (a test of the flow on Linux) one that says what it would have done. */
     static AfterFix.BootControl bootControl(WinPeConsole console) {
         if (AfterFix.onWindows()) {
-            return AfterFix.winPe();
+            return AfterFix.winRe();
         }
         return new AfterFix.BootControl() {
             @Override

@@ -25,7 +25,8 @@ class PlatformPureLogicTest {
         assertEquals("XTS-AES-128", EncryptionMethods.name(6));
         assertEquals("XTS-AES-256", EncryptionMethods.name(7));
         assertEquals("AES-128-DIFFUSER", EncryptionMethods.name(1));
-        assertEquals("UNKNOWN-9", EncryptionMethods.name(9));
+        assertEquals("unknown (0x00000009)", EncryptionMethods.name(9));
+        assertEquals("unknown (0xFFFFFFFF)", EncryptionMethods.name(-1), "GetEncryptionMethod's uint32 4294967295");
         assertEquals(LockState.LOCKED, EncryptionMethods.state(1, 6));
         assertEquals(LockState.UNLOCKED, EncryptionMethods.state(0, 6));
         assertEquals(LockState.NOT_ENCRYPTED, EncryptionMethods.state(0, 0));

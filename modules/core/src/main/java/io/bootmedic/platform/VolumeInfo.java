@@ -10,11 +10,28 @@ import java.util.List;
  * @param label       volume label, null when unreadable (a locked BitLocker volume)
  * @param fileSystem  NTFS, FAT32, ...; null when unreadable (locked or RAW)
  * @param sizeBytes   total size, -1 when unknown
+ * @param deviceName  the NT device path ({@code \Device\HarddiskVolume3}, as bcdedit names a letterless volume), null when unknown
  */
 public record VolumeInfo(String guidPath, List<String> mountPoints, String label, String fileSystem, DriveType driveType,
-                         long sizeBytes) {
+                         long sizeBytes, String deviceName) {
     public VolumeInfo {
         mountPoints = List.copyOf(mountPoints);
+    }
+
+    public VolumeInfo(String guidPath, List<String> mountPoints, String label, String fileSystem, DriveType driveType, long sizeBytes) {
+        this(guidPath, mountPoints, label, fileSystem, driveType, sizeBytes, null);
+    }
+
+    /** True when the boot configuration's {@code C:} or {@code \Device\HarddiskVolumeN} names this volume. */
+    public boolean isNamedBy(String device) {
+        if (device == null || device.isBlank()) {
+            return false;
+        }
+        String d = device.strip();
+        if (d.length() == 2 && d.charAt(1) == ':') {
+            return mountPoints.stream().anyMatch(m -> m.equalsIgnoreCase(d + "\\"));
+        }
+        return deviceName != null && deviceName.equalsIgnoreCase(d);
     }
 
     /** The first mount point, or null when the volume has none. */

@@ -66,6 +66,16 @@ public final class RemediationRun {
                 new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.of(volumes), volumes, applied, refused);
     }
 
+    /** The report of a run that could not open its target at all: no volumes, failed, and why. */
+    public Report unopened(RunMode mode, Report.Host host, String error) {
+        String now = Instant.now().toString();
+        List<Report.AppliedPlaybook> applied = playbooks.playbooks().stream()
+                .map(p -> new Report.AppliedPlaybook(p.id(), p.version(), p.source(), p.publication(), p.signedBy())).toList();
+        List<Report.RefusedPlaybook> refused = playbooks.refused().stream().map(r -> new Report.RefusedPlaybook(r.publication(), r.reason())).toList();
+        return new Report(Report.SCHEMA, runId, AgentVersion.get(), now, now, mode, options.command(),
+                new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.FAILED, List.of(), applied, refused, error, List.of());
+    }
+
     private Report.VolumeReport lockedReport(OpenedVolume v) {
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), Report.Windows.UNKNOWN, v.journal(),
                 List.of(), VolumeOutcome.LOCKED, v.lockedMessage(), List.of());

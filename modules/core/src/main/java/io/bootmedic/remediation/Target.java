@@ -23,6 +23,11 @@ public interface Target extends Closeable {
         return List.of();
     }
 
+    /** Things the report should say about the whole run: which volumes were chosen to look at, and how. */
+    default List<String> reportNotes() {
+        return List.of();
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -5,6 +5,7 @@ import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookSet;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
+import io.bootmedic.report.RunMode;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,14 +41,32 @@ public final class TargetRunner {
 
     public Result run(Target target, Path outbox, Path reportFile) throws IOException {
         try (target) {
-            List<OpenedVolume> volumes = target.open();
+            List<OpenedVolume> volumes;
+            try {
+                volumes = target.open();
+            } catch (UnopenedTargetException e) {
+                return unopened(target, e, outbox, reportFile);
+            }
             Report.Host host = host(target);
             RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE);
-            Report report = run.run(target.mode(), volumes, host);
+            Report report = run.run(target.mode(), volumes, host).withNotes(target.reportNotes()).withNotes(clockNote(target.mode()));
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);
         }
+    }
+
+    /** No volume could be looked at (the platform did not load): a failed report that says why, in the outbox and the report file. */
+    private Result unopened(Target target, UnopenedTargetException e, Path outbox, Path reportFile) {
+        Report.Host host = host(target);
+        RemediationRun run = new RemediationRun(playbooks.playbooks(host, List.of()), options, identity, CrashPoint.NONE);
+        Report report = run.unopened(target.mode(), host, e.getMessage()).withNotes(clockNote(target.mode()));
+        return new Result(report, new ReportWriter().write(report, List.of(), outbox, reportFile));
+    }
+
+    /** WinPE and WinRE take their time from the firmware clock, usually local time: the report says its times are unchecked. */
+    private static List<String> clockNote(RunMode mode) {
+        return mode == RunMode.WINPE ? List.of(Report.UNCHECKED_CLOCK) : List.of();
     }
 
     /** The names the volumes' registries give (read again by the run; a hive read is small next to a fetch per volume). */
@@ -71,7 +90,8 @@ public final class TargetRunner {
         }
         try {
             return thisMachine.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // LinkageError: the platform's native code is missing; the machine is then simply not known
             return Report.Host.UNKNOWN;
         }
     }

@@ -59,6 +59,11 @@ public final class ReportJson {
             refused.add(a);
         }
         m.put("refusedPlaybooks", refused);
+        // added to v1 (docs/design.md §7): readers ignore fields they do not know
+        m.put("error", r.error());
+        if (!r.notes().isEmpty()) {
+            m.put("notes", r.notes());
+        }
         return m;
     }
 
@@ -73,6 +78,7 @@ public final class ReportJson {
         bl.put("recoveryKeyId", v.bitlocker().recoveryKeyId());
         bl.put("keySource", v.bitlocker().keySource());
         bl.put("recoveryPasswordUsed", v.bitlocker().recoveryPasswordUsed());
+        bl.put("found", v.bitlocker().found());
         m.put("bitlocker", bl);
         Map<String, Object> w = new LinkedHashMap<>();
         w.put("computerName", v.windows().computerName());

@@ -12,6 +12,7 @@ import io.bootmedic.platform.LockState;
 import io.bootmedic.platform.MountPoints;
 import io.bootmedic.platform.RawVolumeReader;
 import io.bootmedic.platform.RecoveryPasswordOrBek;
+import io.bootmedic.platform.RecoveryTarget;
 import io.bootmedic.platform.VolumeEnumerator;
 import io.bootmedic.platform.VolumeInfo;
 import io.bootmedic.remediation.OpenedVolume;
@@ -46,6 +47,8 @@ public final class WindowsAllTarget implements Target {
     private final RawVolumeReader rawReader;
     private final Deque<MountPoints.TemporaryMount> mounts = new ArrayDeque<>();
     private String ownDrive;
+    private RecoveryTarget recovery;
+    private final List<String> reportNotes = new ArrayList<>();
 
     /**
      * @param mode     winpe or safe-mode (the report's mode)
@@ -85,6 +88,52 @@ public final class WindowsAllTarget implements Target {
         return this;
     }
 
+    /**
+     * WinRE: only the volume its boot configuration names as the Windows it recovers, and never a
+     * removable one. WinRE may hold the OS volume unlocked, so a stick with a crafted hive or a
+     * planted "faulty" file must not be parsed or acted on there.
+     */
+    public WindowsAllTarget onlyRecoveryTarget(RecoveryTarget recovery) {
+        this.recovery = recovery;
+        return this;
+    }
+
+    @Override
+    public List<String> reportNotes() {
+        return List.copyOf(reportNotes);
+    }
+
+    private List<VolumeInfo> recoveryTargetOnly(List<VolumeInfo> candidates) {
+        List<VolumeInfo> fixed = new ArrayList<>();
+        for (VolumeInfo v : candidates) {
+            if (v.driveType() == DriveType.REMOVABLE) {
+                progress.accept(v.describe() + ": removable, not looked at in WinRE.");
+            } else {
+                fixed.add(v);
+            }
+        }
+        String device;
+        try {
+            device = recovery.osDevice();
+        } catch (IOException | RuntimeException e) {
+            return note(fixed, "WinRE's boot configuration did not say which volume holds this machine's Windows (" + e.getMessage()
+                    + "): every fixed volume was looked at, removable ones were not.");
+        }
+        List<VolumeInfo> named = fixed.stream().filter(v -> v.isNamedBy(device)).toList();
+        if (named.size() != 1) {
+            return note(fixed, "WinRE's boot configuration names " + device + " as this machine's Windows, which is no single fixed volume here: "
+                    + "every fixed volume was looked at, removable ones were not.");
+        }
+        return note(named, "In WinRE only the volume its boot configuration names as this machine's Windows (" + device + ") was looked at; "
+                + "removable volumes were not.");
+    }
+
+    private List<VolumeInfo> note(List<VolumeInfo> chosen, String note) {
+        progress.accept(note);
+        reportNotes.add(note);
+        return chosen;
+    }
+
     private boolean isOwnDrive(VolumeInfo v) {
         return ownDrive != null && v.mountPoints().stream().anyMatch(m -> m.equalsIgnoreCase(ownDrive));
     }
@@ -118,7 +167,10 @@ public final class WindowsAllTarget implements Target {
                     return true;
                 })
                 .toList();
-        progress.accept("Found " + all.size() + " volume(s), " + candidates.size() + " on local disks.");
+        if (recovery != null) {
+            candidates = recoveryTargetOnly(candidates);
+        }
+        progress.accept("Found " + all.size() + " volume(s), " + candidates.size() + " to look at.");
         List<OpenedVolume> result = new ArrayList<>();
         for (VolumeInfo volume : candidates) {
             OpenedVolume opened = openOne(volume);

@@ -31,7 +31,7 @@ class SafeModeBootTest {
             return new CommandRunner.Result(0, cmd.contains("/enum") && cmd.contains("{current}") ? ENUM_SAFE
                     : cmd.contains("/enum") ? ENUM_SAFE.replace("safeboot                Minimal\n", "") : "Der Vorgang wurde erfolgreich beendet.");
         };
-        assertEquals(List.of("{current}"), new SafeModeBoot(runner).clearSafeboot(false));
+        assertEquals(List.of("{current}"), new SafeModeBoot(runner).clearSafeboot());
         assertEquals(List.of("bcdedit", "/deletevalue", "{current}", "safeboot"), calls.get(1));
         assertEquals(List.of("bcdedit", "/enum", "{default}"), calls.get(2), "{default} is checked too");
         assertEquals(3, calls.size());
@@ -41,7 +41,7 @@ class SafeModeBootTest {
             calls.add(cmd);
             return new CommandRunner.Result(0, ENUM_SAFE.replace("safeboot                Minimal\n", ""));
         };
-        assertEquals(List.of(), new SafeModeBoot(notSet).clearSafeboot(false));
+        assertEquals(List.of(), new SafeModeBoot(notSet).clearSafeboot());
         assertEquals(2, calls.size(), "nothing to delete, so bcdedit /deletevalue must not run");
     }
 
@@ -49,20 +49,22 @@ class SafeModeBootTest {
     void failureSaysWhatToRunByHand() {
         CommandRunner runner = (cmd, t) -> new CommandRunner.Result(cmd.contains("/enum") ? 0 : 1,
                 cmd.contains("/enum") ? ENUM_SAFE : "Access is denied.");
-        IOException e = assertThrows(IOException.class, () -> new SafeModeBoot(runner).clearSafeboot(true));
+        IOException e = assertThrows(IOException.class, () -> new SafeModeBoot(runner).clearSafeboot(SafeModeBoot.BcdStore.SYSTEM, List.of("{default}")));
         assertTrue(e.getMessage().contains("bcdedit /deletevalue {default} safeboot"), e.getMessage());
     }
 
-    /** In WinPE the installed Windows' entry is {default}; {current} would be WinPE's own on the stick. */
+    /** In WinPE the installed Windows' entry is {default} of the machine's store, named with /store; {current} would be WinPE's own. */
     @Test
-    void inWinPeOnlyTheDefaultEntryIsTouched() throws IOException {
+    void inWinPeOnlyTheDefaultEntryOfTheMachinesStoreIsTouched() throws IOException {
         List<List<String>> calls = new ArrayList<>();
         CommandRunner runner = (cmd, t) -> {
             calls.add(cmd);
             return new CommandRunner.Result(0, cmd.contains("/enum") ? ENUM_SAFE.replace("{current}", "{default}") : "");
         };
-        assertEquals(List.of("{default}"), new SafeModeBoot(runner).clearSafeboot(true));
-        assertEquals(List.of(List.of("bcdedit", "/enum", "{default}"), List.of("bcdedit", "/deletevalue", "{default}", "safeboot")), calls);
+        String bcd = "S:\\EFI\\Microsoft\\Boot\\BCD";
+        assertEquals(List.of("{default}"), new SafeModeBoot(runner).clearSafeboot(new SafeModeBoot.BcdStore(java.nio.file.Path.of(bcd)), List.of("{default}")));
+        assertEquals(List.of(List.of("bcdedit", "/store", bcd, "/enum", "{default}"), List.of("bcdedit", "/store", bcd, "/deletevalue", "{default}", "safeboot")),
+                calls);
     }
 
     @Test

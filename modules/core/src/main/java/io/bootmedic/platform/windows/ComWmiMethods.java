@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * {@link WmiMethods} over JNA COM ({@link WmiSession}). Only value conversion lives here:
  * String to BSTR, Integer to VT_I4, byte[] to a SAFEARRAY of VT_UI1, and back. Every VARIANT it
- * makes is cleared after the call (a BSTR holding a path or password is freed at once).
+ * makes is cleared after the call; a BSTR is overwritten first (it may hold a recovery password).
  * Checked against the JNA 5.17 sources and the Win32_EncryptableVolume pages; it runs only on Windows.
  */
 final class ComWmiMethods implements WmiMethods {
@@ -61,7 +61,10 @@ final class ComWmiMethods implements WmiMethods {
                 });
             }
         } finally {
-            made.forEach(OleAuto.INSTANCE::VariantClear);
+            for (Variant.VARIANT v : made) {
+                wipeIfString(v);
+                OleAuto.INSTANCE.VariantClear(v);
+            }
         }
         try {
             int returnValue = WmiSession.getInt(out, "ReturnValue");
@@ -75,6 +78,13 @@ final class ComWmiMethods implements WmiMethods {
             return new WmiResult(returnValue, values);
         } finally {
             out.Release();
+        }
+    }
+
+    /** A BSTR input may be a recovery password: overwritten before VariantClear frees it. */
+    private static void wipeIfString(Variant.VARIANT v) {
+        if (v.getVarType().intValue() == Variant.VT_BSTR && v.getValue() instanceof WTypes.BSTR bstr) {
+            Bstrs.wipe(bstr.getPointer());
         }
     }
 

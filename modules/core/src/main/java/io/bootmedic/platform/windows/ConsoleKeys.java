@@ -36,7 +36,7 @@ public final class ConsoleKeys {
                     }
                     return pressed;
                 };
-            } catch (UnsatisfiedLinkError e) {
+            } catch (LinkageError e) {
                 // fall through to System.in: Enter still cancels
             }
         }

@@ -1,6 +1,8 @@
 package io.bootmedic.platform.windows;
 
+import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.LockState;
+
 /** Win32_EncryptableVolume.GetEncryptionMethod values, spelled as the report spells them. */
 public final class EncryptionMethods {
     private static final String[] NAMES = {null, "AES-128-DIFFUSER", "AES-256-DIFFUSER", "AES-128", "AES-256", "HARDWARE",
@@ -9,12 +11,12 @@ public final class EncryptionMethods {
     private EncryptionMethods() {
     }
 
-    /** Null for 0 (not encrypted); "UNKNOWN-n" for values newer Windows versions may add. */
+    /** Null for 0 (not encrypted); "unknown (0x0000000A)" for values newer Windows versions may add. */
     public static String name(int method) {
         if (method >= 0 && method < NAMES.length) {
             return NAMES[method];
         }
-        return "UNKNOWN-" + Integer.toUnsignedString(method);
+        return "unknown (" + BitLockerCodes.hex(method) + ")";
     }
 
     /**

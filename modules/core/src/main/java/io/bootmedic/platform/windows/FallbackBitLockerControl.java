@@ -11,7 +11,8 @@ import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
- * WMI first, manage-bde when WMI is missing or broken (WMI/COM error codes, JNA failures).
+ * WMI first, manage-bde when WMI is missing or broken (WMI/COM error codes, a failed COM call
+ * itself such as RPC unavailable or access denied ({@link WmiUnavailableException}), JNA failures).
  * BitLocker's own answers such as a wrong key are never retried with the fallback: that would
  * only repeat the same refusal and hide the real message.
  */
@@ -59,7 +60,7 @@ public final class FallbackBitLockerControl implements BitLockerControl {
             try {
                 return call.on(primary);
             } catch (BitLockerControlException e) {
-                if (!BitLockerCodes.isInfrastructure(e.code()) && !(e.getCause() instanceof RuntimeException)) {
+                if (!(e instanceof WmiUnavailableException) && !BitLockerCodes.isInfrastructure(e.code()) && !(e.getCause() instanceof RuntimeException)) {
                     throw e; // BitLocker's own answer (wrong key, locked, ...): manage-bde would say the same
                 }
                 primaryBroken = true;

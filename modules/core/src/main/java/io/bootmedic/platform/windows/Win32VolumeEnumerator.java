@@ -63,7 +63,22 @@ public final class Win32VolumeEnumerator implements VolumeEnumerator {
         }
         DriveType type = DriveType.fromWin32(k32.GetDriveType(guidPath));
         long size = type == DriveType.FIXED || type == DriveType.REMOVABLE ? sizes.lengthOrMinusOne(guidPath) : -1;
-        return new VolumeInfo(guidPath, mountPoints, labelText, fsText, type, size);
+        return new VolumeInfo(guidPath, mountPoints, labelText, fsText, type, size, deviceName(guidPath));
+    }
+
+    /** QueryDosDeviceW on "Volume{GUID}": the \Device\HarddiskVolumeN that bcdedit names a letterless volume by; null when Windows gives none. */
+    private String deviceName(String guidPath) {
+        String name = guidPath.startsWith("\\\\?\\") ? guidPath.substring(4) : guidPath;
+        if (name.endsWith("\\")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        char[] target = new char[1024];
+        int got = k32.QueryDosDevice(name, target, target.length);
+        if (got <= 0 || got > target.length) {
+            return null;
+        }
+        List<String> names = MultiSz.split(target);
+        return names.isEmpty() ? null : names.get(0);
     }
 
     /** GetVolumePathNamesForVolumeNameW: a REG_MULTI_SZ-style list, grown when Windows asks for more room. */

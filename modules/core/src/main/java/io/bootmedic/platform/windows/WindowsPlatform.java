@@ -8,6 +8,7 @@ import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.OemCodePage;
 import io.bootmedic.platform.Platform;
 import io.bootmedic.platform.ProcessCommandRunner;
+import io.bootmedic.platform.RecoveryTarget;
 
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -53,10 +54,21 @@ public final class WindowsPlatform implements Platform {
         return new LocalVolumePorts(new Win32VolumeEnumerator(k32, raw), new Win32MountPoints(k32), bitLocker, raw);
     }
 
-    private static Charset oemCharset() {
+    @Override
+    public void checkNativeCode() {
+        Kernel32.INSTANCE.GetCurrentProcessId();
+    }
+
+    @Override
+    public RecoveryTarget recoveryTarget() {
+        return new BcdRecoveryTarget(new ProcessCommandRunner(oemCharset()));
+    }
+
+    /** The console's OEM code page, in which manage-bde and bcdedit write to a pipe; 437 when Windows cannot be asked. */
+    public static Charset oemCharset() {
         try {
             return OemCodePage.forCodePage(Kernel32Extra.load().GetOEMCP());
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
+        } catch (RuntimeException | LinkageError e) {
             return OemCodePage.forCodePage(437);
         }
     }

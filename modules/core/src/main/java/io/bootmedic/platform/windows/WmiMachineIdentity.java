@@ -1,6 +1,7 @@
 package io.bootmedic.platform.windows;
 
 import com.sun.jna.platform.win32.COM.Wbemcli;
+import io.bootmedic.platform.BitLockerControlException;
 import io.bootmedic.platform.MachineIdentity;
 import io.bootmedic.platform.SmbiosFacts;
 import io.bootmedic.platform.SmbiosTable;
@@ -22,8 +23,8 @@ public final class WmiMachineIdentity {
             if (raw != null) {
                 return SmbiosTable.parse(raw);
             }
-        } catch (java.io.IOException | RuntimeException | UnsatisfiedLinkError e) {
-            // fall back to WMI
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            // fall back to WMI (LinkageError: JNA's DLL missing from the payload; WMI then fails the same way, said by the caller)
         }
         return fromWmi();
     }
@@ -37,12 +38,12 @@ public final class WmiMachineIdentity {
                     first(wmi, "SELECT SerialNumber FROM Win32_BIOS", "SerialNumber"),
                     first(wmi, "SELECT UUID FROM Win32_ComputerSystemProduct", "UUID"),
                     first(wmi, "SELECT SMBIOSAssetTag FROM Win32_SystemEnclosure", "SMBIOSAssetTag"));
-        } catch (Exception | UnsatisfiedLinkError e) {
+        } catch (Exception | LinkageError e) {
             return MachineIdentity.UNKNOWN;
         }
     }
 
-    private static String first(WmiSession wmi, String wql, String property) {
+    private static String first(WmiSession wmi, String wql, String property) throws BitLockerControlException {
         List<Wbemcli.IWbemClassObject> rows = wmi.query(wql);
         try {
             return rows.isEmpty() ? null : WmiSession.getString(rows.get(0), property);

@@ -1,5 +1,6 @@
 package io.bootmedic.platform.windows;
 
+import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.COM.COMException;
 import com.sun.jna.platform.win32.COM.COMUtils;
 import com.sun.jna.platform.win32.COM.Wbemcli;
@@ -9,21 +10,27 @@ import com.sun.jna.platform.win32.Variant;
 import com.sun.jna.platform.win32.WTypes;
 import com.sun.jna.platform.win32.WinError;
 import com.sun.jna.platform.win32.WinNT;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.bootmedic.platform.BitLockerCodes;
 import io.bootmedic.platform.BitLockerControlException;
 
 import java.io.Closeable;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * One WMI namespace over JNA COM. The BitLocker namespace refuses calls below packet privacy,
  * so the proxy blanket is set explicitly. Methods without input parameters go through the
  * BSTR overload of ExecMethod (the String overload dereferences a null in-params object).
+ * Waits are finite: ConnectServer with WBEM_FLAG_CONNECT_USE_MAX_WAIT (Microsoft: returns within
+ * 2 minutes), queries drained by {@link WmiPaging}. ExecMethod has no time-out of its own; the
+ * --winre watchdog bounds it. A failure of the COM call itself is a {@link WmiUnavailableException}.
  */
 final class WmiSession implements Closeable {
     static final int RPC_C_AUTHN_LEVEL_PKT_PRIVACY = 6;
+    static final int WBEM_FLAG_CONNECT_USE_MAX_WAIT = 0x80;
+    static final Duration QUERY_LIMIT = Duration.ofSeconds(30);
     private final Wbemcli.IWbemServices services;
 
     private WmiSession(Wbemcli.IWbemServices services) {
@@ -46,7 +53,7 @@ final class WmiSession implements Closeable {
             }
             Wbemcli.IWbemServices services;
             try {
-                services = locator.ConnectServer(namespace, null, null, null, 0, null, null);
+                services = locator.ConnectServer(namespace, null, null, null, WBEM_FLAG_CONNECT_USE_MAX_WAIT, null, null);
             } finally {
                 locator.Release();
             }
@@ -56,24 +63,29 @@ final class WmiSession implements Closeable {
             return new WmiSession(services);
         } catch (COMException e) {
             int code = e.getHresult() == null ? 0 : e.getHresult().intValue();
-            throw new BitLockerControlException("could not open WMI namespace " + namespace + ": " + BitLockerCodes.describe(code), code);
+            throw new WmiUnavailableException("could not open WMI namespace " + namespace + ": " + BitLockerCodes.describe(code), code);
         }
     }
 
     /** Every instance of {@code wqlQuery}; callers release them. */
-    List<Wbemcli.IWbemClassObject> query(String wqlQuery) {
-        Wbemcli.IEnumWbemClassObject e = services.ExecQuery("WQL", wqlQuery,
-                Wbemcli.WBEM_FLAG_FORWARD_ONLY | Wbemcli.WBEM_FLAG_RETURN_IMMEDIATELY, null);
-        List<Wbemcli.IWbemClassObject> out = new ArrayList<>();
+    List<Wbemcli.IWbemClassObject> query(String wqlQuery) throws BitLockerControlException {
+        Wbemcli.IEnumWbemClassObject e;
         try {
-            Wbemcli.IWbemClassObject[] batch;
-            while ((batch = e.Next(Wbemcli.WBEM_INFINITE, 1)).length > 0) {
-                out.add(batch[0]);
-            }
+            e = services.ExecQuery("WQL", wqlQuery, Wbemcli.WBEM_FLAG_FORWARD_ONLY | Wbemcli.WBEM_FLAG_RETURN_IMMEDIATELY, null);
+        } catch (COMException ex) {
+            int code = ex.getHresult() == null ? 0 : ex.getHresult().intValue();
+            throw new WmiUnavailableException("WMI query failed: " + BitLockerCodes.describe(code), code);
+        }
+        try {
+            return WmiPaging.drain(timeout -> {
+                Pointer[] one = new Pointer[1];
+                IntByReference got = new IntByReference();
+                WinNT.HRESULT hr = e.Next(timeout, 1, one, got);
+                return new WmiPaging.Step<>(hr.intValue(), got.getValue() == 1 && one[0] != null ? new Wbemcli.IWbemClassObject(one[0]) : null);
+            }, QUERY_LIMIT, System::nanoTime, Wbemcli.IWbemClassObject::Release, "WMI query");
         } finally {
             e.Release();
         }
-        return out;
     }
 
     /** Calls a method that takes no input. */
@@ -82,7 +94,11 @@ final class WmiSession implements Closeable {
         WTypes.BSTR name = OleAuto.INSTANCE.SysAllocString(method);
         try {
             PointerByReference out = new PointerByReference();
-            check(services.ExecMethod(path, name, 0, null, null, out, null), method);
+            WinNT.HRESULT hr = services.ExecMethod(path, name, 0, null, null, out, null);
+            if (COMUtils.FAILED(hr)) {
+                // the call did not reach the method (RPC down, access denied): WMI is not usable
+                throw new WmiUnavailableException(method + " failed: " + BitLockerCodes.describe(hr.intValue()), hr.intValue());
+            }
             return new Wbemcli.IWbemClassObject(out.getValue());
         } finally {
             OleAuto.INSTANCE.SysFreeString(path);
@@ -92,20 +108,37 @@ final class WmiSession implements Closeable {
 
     /** Calls a method with inputs; {@code fill} puts them into the in-parameters instance. */
     Wbemcli.IWbemClassObject call(String className, String objectPath, String method, InputFiller fill) throws BitLockerControlException {
-        Wbemcli.IWbemClassObject cls = services.GetObject(className, 0, null);
-        Wbemcli.IWbemClassObject signature = cls.GetMethod(method);
-        Wbemcli.IWbemClassObject in = signature.SpawnInstance();
+        Wbemcli.IWbemClassObject cls;
+        Wbemcli.IWbemClassObject signature;
+        Wbemcli.IWbemClassObject in;
+        try {
+            cls = services.GetObject(className, 0, null);
+        } catch (COMException e) {
+            throw unavailable(method, e);
+        }
+        try {
+            signature = cls.GetMethod(method);
+            in = signature.SpawnInstance();
+        } catch (COMException e) {
+            cls.Release();
+            throw unavailable(method, e);
+        }
         try {
             fill.fill(in);
             return services.ExecMethod(objectPath, method, 0, null, in);
         } catch (COMException e) {
-            int code = e.getHresult() == null ? 0 : e.getHresult().intValue();
-            throw new BitLockerControlException(method + " failed: " + BitLockerCodes.describe(code), code);
+            // ExecMethod's own HRESULT: the method did not run, so this is WMI failing, not BitLocker answering
+            throw unavailable(method, e);
         } finally {
             in.Release();
             signature.Release();
             cls.Release();
         }
+    }
+
+    private static WmiUnavailableException unavailable(String method, COMException e) {
+        int code = e.getHresult() == null ? 0 : e.getHresult().intValue();
+        return new WmiUnavailableException(method + " failed: " + BitLockerCodes.describe(code), code);
     }
 
     interface InputFiller {
