@@ -27,7 +27,7 @@ if defined DATA if exist %DATA%\bootmedic-use-manage-bde.marker set BOOTMEDIC_BI
 set CONF=
 if exist %BM%\agent.conf set CONF=--config %BM%\agent.conf
 rem --prompt last: a person at the console can type a key the bundle does not have
-"%JAVA%" -Djna.nounpack=true -Djna.boot.library.path=%BM%\native -jar %BM%\bootmedic.jar ^
+"%JAVA%" --enable-native-access=ALL-UNNAMED -Djna.nounpack=true -Djna.boot.library.path=%BM%\native -jar %BM%\bootmedic.jar ^
   fix --all --reboot 30 --outbox "%OUTBOX%" %KEYS% %CONF% --prompt
 set RC=%ERRORLEVEL%
 echo.

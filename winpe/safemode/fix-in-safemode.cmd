@@ -35,7 +35,7 @@ if errorlevel 1 (
 set "OUTBOX=%DATA%\reports"
 if not exist "%OUTBOX%" mkdir "%OUTBOX%"
 rem --clear-safeboot removes safeboot from {current} and {default}; --reboot 15 restarts (shutdown /a cancels)
-"%JAVA%" -Djna.nounpack=true -Djna.boot.library.path="%BM%native" -jar "%BM%bootmedic.jar" fix --root C:\ --outbox "%OUTBOX%" --clear-safeboot --reboot 15
+"%JAVA%" --enable-native-access=ALL-UNNAMED -Djna.nounpack=true -Djna.boot.library.path="%BM%native" -jar "%BM%bootmedic.jar" fix --root C:\ --outbox "%OUTBOX%" --clear-safeboot --reboot 15
 set RC=%ERRORLEVEL%
 if "%RC%"=="0" goto done
 echo.
