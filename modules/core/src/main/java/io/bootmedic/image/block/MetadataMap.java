@@ -89,33 +89,7 @@ public final class MetadataMap {
 
     /** Sorts what was declared and refuses the image when two structures overlap. */
     public void seal() throws ImageFormatException {
-        Integer[] order = null;
-        long[] s = Arrays.copyOf(starts, count);
-        // sort indices by start without boxing every element: pack (start, index) when it fits, else sort boxed
-        long[] keys = new long[count];
-        int[] idx = new int[count];
-        boolean packed = count < (1 << 24);
-        for (int i = 0; i < count && packed; i++) {
-            packed = s[i] < (1L << 39); // 39 bits of offset + 24 bits of index
-        }
-        if (packed) {
-            for (int i = 0; i < count; i++) {
-                keys[i] = (s[i] << 24) | i;
-            }
-            Arrays.sort(keys);
-            for (int i = 0; i < count; i++) {
-                idx[i] = (int) (keys[i] & 0xFFFFFF);
-            }
-        } else {
-            order = new Integer[count];
-            for (int i = 0; i < count; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, (a, b) -> Long.compare(s[a], s[b]));
-            for (int i = 0; i < count; i++) {
-                idx[i] = order[i];
-            }
-        }
+        int[] idx = byStart(Arrays.copyOf(starts, count));
         long[] ns = new long[count];
         long[] nl = new long[count];
         byte[] nk = new byte[count];
@@ -141,6 +115,37 @@ public final class MetadataMap {
         kindOf = Arrays.copyOf(nk, n);
         count = n;
         sealed = true;
+    }
+
+    /**
+     * The indices of {@code s} in ascending order of value. A qcow2 image declares millions of
+     * structures, so (start, index) pairs are packed into one long and sorted as primitives when
+     * they fit (39 bits of offset, 24 of index); only larger maps sort boxed indices.
+     */
+    private static int[] byStart(long[] s) {
+        int n = s.length;
+        int[] idx = new int[n];
+        boolean packed = n < (1 << 24) && Arrays.stream(s).allMatch(v -> v < (1L << 39));
+        if (packed) {
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = (s[i] << 24) | i;
+            }
+            Arrays.sort(keys);
+            for (int i = 0; i < n; i++) {
+                idx[i] = (int) (keys[i] & 0xFFFFFF);
+            }
+            return idx;
+        }
+        Integer[] boxed = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            boxed[i] = i;
+        }
+        Arrays.sort(boxed, (a, b) -> Long.compare(s[a], s[b]));
+        for (int i = 0; i < n; i++) {
+            idx[i] = boxed[i];
+        }
+        return idx;
     }
 
     private ImageFormatException damaged(Extent a, Extent b) {

@@ -46,9 +46,6 @@ public final class Qcow2BlockDevice implements BlockDevice {
     private final int clusterBits;
     private final int clusterSize;
     private final int l2Bits;
-    private final int csizeShift;
-    private final long csizeMask;
-    private final long coffsetMask;
     private final long[] l1;
     private final long l1Offset;
     private Qcow2Refcounts refcounts;
@@ -65,9 +62,6 @@ public final class Qcow2BlockDevice implements BlockDevice {
         this.clusterSize = 1 << clusterBits;
         this.l2Bits = clusterBits - 3;
         this.l2Cache = new Qcow2ClusterCache(clusterSize);
-        this.csizeShift = 62 - (clusterBits - 8);
-        this.csizeMask = (1L << (clusterBits - 8)) - 1;
-        this.coffsetMask = (1L << csizeShift) - 1;
     }
 
     /** Whether the device starts with the qcow magic (any version: version 1 is refused by {@link #open}). */
@@ -246,9 +240,9 @@ public final class Qcow2BlockDevice implements BlockDevice {
         if (inflated != null && entry == inflatedEntry) {
             return inflated;
         }
-        long start = entry & coffsetMask;
-        long sectors = ((entry >>> csizeShift) & csizeMask) + 1;
-        long length = sectors * 512 - (start & 511);
+        CompressedCluster cc = CompressedCluster.of(entry, clusterBits);
+        long start = cc.start();
+        long length = cc.length();
         if (start >= file.size() || start < clusterSize) {
             throw new Qcow2Exception(file.name() + ": a compressed qcow2 cluster at " + start + " lies outside the file: the image was cut short or is damaged");
         }
@@ -440,8 +434,9 @@ public final class Qcow2BlockDevice implements BlockDevice {
     }
 
     private void compressedRange(long entry, long delta) throws IOException {
-        long start = (entry & coffsetMask) & ~511L;
-        long sectors = ((entry >>> csizeShift) & csizeMask) + 1;
+        CompressedCluster cc = CompressedCluster.of(entry, clusterBits);
+        long start = cc.firstSector();
+        long sectors = cc.sectors();
         if (start < clusterSize || start >= file.size()) {
             throw Qcow2Header.corrupt(file.name(), "a compressed cluster at " + start + " lies outside the file");
         }
@@ -450,8 +445,9 @@ public final class Qcow2BlockDevice implements BlockDevice {
 
     /** Checks before anything is written that a compressed cluster's host clusters can lose a reference. */
     private void requireReleasable(long entry) throws IOException {
-        long start = (entry & coffsetMask) & ~511L;
-        long sectors = ((entry >>> csizeShift) & csizeMask) + 1;
+        CompressedCluster cc = CompressedCluster.of(entry, clusterBits);
+        long start = cc.firstSector();
+        long sectors = cc.sectors();
         for (long c = start & ~(clusterSize - 1L); c < start + sectors * 512; c += clusterSize) {
             if (refcounts.get(c) == 0) {
                 throw Qcow2Header.corrupt(file.name(), "the compressed cluster at " + start + " is in use but its refcount is 0");

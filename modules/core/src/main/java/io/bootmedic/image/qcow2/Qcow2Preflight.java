@@ -233,9 +233,6 @@ final class Qcow2Preflight {
     private static final long STANDARD_RESERVED = 0x1FEL | 0x3F00_0000_0000_0000L;
 
     private void walkL2Tables() throws IOException {
-        int csizeShift = 62 - (clusterBits - 8);
-        long csizeMask = (1L << (clusterBits - 8)) - 1;
-        long coffsetMask = (1L << csizeShift) - 1;
         for (int c = l2Tables.nextSetBit(0); c >= 0; c = l2Tables.nextSetBit(c + 1)) {
             long table = (long) c << clusterBits;
             boolean active = activeL2.get(c);
@@ -243,8 +240,9 @@ final class Qcow2Preflight {
             for (long i = 0; i < clusterSize / 8; i++) {
                 long entry = t.s64be(i * 8);
                 if ((entry & Qcow2BlockDevice.COMPRESSED) != 0) {
-                    long start = entry & coffsetMask;
-                    long length = (((entry >>> csizeShift) & csizeMask) + 1) * 512 - (start & 511);
+                    CompressedCluster cc = CompressedCluster.of(entry, clusterBits);
+                    long start = cc.start();
+                    long length = cc.length();
                     if (start < clusterSize || start >= fileSize) {
                         throw Qcow2Header.corrupt(name, "entry " + i + " of the L2 table at " + table + " points at compressed data at " + start
                                 + ", outside the file");
@@ -294,7 +292,7 @@ final class Qcow2Preflight {
         long tableEntries = (long) header.refcountTableClusters() * clusterSize / 8;
         long[] table = new long[(int) Math.min(tableEntries, (clusters + perBlock - 1) / perBlock)];
         forEachEntry(header.refcountTableOffset(), table.length, (i, entry) -> table[(int) i] = entry);
-        for (int c = nextReferenced(0); c >= 0; c = nextReferenced(c + 1)) {
+        for (int c = once.nextSetBit(0); c >= 0; c = once.nextSetBit(c + 1)) {
             long t = c / perBlock;
             long count = 0;
             if (t < table.length && table[(int) t] != 0) {
@@ -326,10 +324,6 @@ final class Qcow2Preflight {
             cachedBlock = block;
         }
         return Qcow2Refcounts.entry(cached, index, bits, name);
-    }
-
-    private int nextReferenced(int from) {
-        return once.nextSetBit(from);
     }
 
     // ---- helpers
