@@ -6,6 +6,8 @@ import io.bootmedic.cloud.engine.RunReport;
 import io.bootmedic.cloud.engine.Step;
 import io.bootmedic.cloud.engine.VmRecord;
 import io.bootmedic.cloud.sim.Faults;
+import io.bootmedic.cloud.sim.Killed;
+import io.bootmedic.cloud.sim.Killer;
 import io.bootmedic.cloud.sim.Scenario;
 import io.bootmedic.cloud.sim.SimHarness;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,46 @@ class EnginePropertyTest {
                 assertEquals(repairable.contains(v.uid()) ? Step.REPAIRED : Step.SKIPPED, v.step(), "seed " + seed + " " + v);
             }
         }
+    }
+
+    @Test
+    void aCloudThatOnlyLagsStillRepairsEveryRepairableVm() {
+        // every read inside a change's window (up to 4 min) shows the state before it: the grace periods must absorb all of it
+        Faults lagging = new Faults(0, 0, 0, 1.0, 240_000, 0, 0, 0, 0, 0, 0, 0);
+        for (long seed = 1; seed <= 200; seed++) {
+            Scenario s = Scenario.of(seed, 6, lagging);
+            RunReport r = Engine.run(s.cloud(), new MemoryJournalStore(), s.clock(), s.config(), s.runId());
+            s.clock().sleepUntil(s.clock().now() + 3_600_000);
+            assertEquals(List.of(), s.cloud().verify(r), "seed " + seed);
+            Set<String> repairable = s.cloud().repairable();
+            for (VmRecord v : r.vms()) {
+                assertEquals(repairable.contains(v.uid()) ? Step.REPAIRED : Step.SKIPPED, v.step(), "seed " + seed + " " + v);
+            }
+        }
+    }
+
+    @Test
+    void aRollbackRightAfterASwapPutsTheOriginalBackDespiteLaggingReads() {
+        // the orchestrator dies just after the cloud took the swap; the operator rolls back at once, while reads still show the old boot disk
+        Faults lagging = new Faults(0, 0, 0, 1.0, 240_000, 0, 0, 0, 0, 0, 0, 0);
+        int swapped = 0;
+        for (long seed = 1; seed <= 100; seed++) {
+            Scenario s = Scenario.of(seed, 4, lagging);
+            MemoryJournalStore store = new MemoryJournalStore();
+            Killer killer = Killer.after("swap");
+            try {
+                Engine.run(killer.provider(s.cloud()), store, s.clock(), s.config(), s.runId());
+            } catch (Killed e) {
+                swapped++;
+            }
+            RunReport r = Engine.rollback(s.cloud(), store, s.clock(), s.config(), Set.of());
+            s.clock().sleepUntil(s.clock().now() + 3_600_000);
+            assertEquals(List.of(), s.cloud().verify(r), "seed " + seed);
+            for (VmRecord v : r.vms()) {
+                assertTrue(v.step() == Step.ROLLED_BACK || v.step() == Step.SKIPPED, "seed " + seed + " " + v);
+            }
+        }
+        assertTrue(swapped > 50, "killed after a swap in " + swapped + " of 100 seeds");
     }
 
     @Test

@@ -34,7 +34,7 @@ public record EngineConfig(List<Worker> workers, int regionConcurrency, long pol
     }
 
     public static EngineConfig defaults(List<Worker> workers, int regionConcurrency) {
-        return new EngineConfig(workers, regionConcurrency, 15_000, 300_000, 60_000, 3 * 3_600_000L, 3_600_000L, 4 * 3_600_000L, 12, 40, 3, 1_000,
+        return new EngineConfig(workers, regionConcurrency, 15_000, 300_000, 300_000, 3 * 3_600_000L, 3_600_000L, 4 * 3_600_000L, 12, 40, 3, 1_000,
                 120_000);
     }
 

@@ -127,7 +127,11 @@ final class RollbackSteps {
             return new Result.Next(r.to(Step.RB_DISCARDING)); // never stopped by this run, or it was off before
         }
         VmInfo vm = cloud.describeVm(r.vmId());
-        if (ctx.settled(t, vm.power() == Power.RUNNING && r.original().equals(vm.bootDiskId()))) {
+        if (!r.original().equals(vm.bootDiskId())) {
+            // never start a VM being rolled back on anything but its original: back to the swap (a lagging read costs a round)
+            return new Result.Next(r.to(Step.RB_UNSWAPPING));
+        }
+        if (ctx.settled(t, vm.power() == Power.RUNNING)) {
             return new Result.Next(r.to(Step.RB_DISCARDING));
         }
         if (vm.power() == Power.STOPPED && ctx.mayIssue(t)) {

@@ -24,6 +24,8 @@ public final class Killer {
     private final SplittableRandom rng;
     private long countdown;
     private long effects;
+    private String target;
+    private boolean afterOnly;
 
     /** {@code at} &lt;= 0: never kills (counts effects only). */
     public Killer(long at, long seed) {
@@ -31,12 +33,27 @@ public final class Killer {
         this.rng = new SplittableRandom(seed);
     }
 
+    /** Kills at the first cloud write named {@code what} (stop, snapshot, copy, attach, detach, swap, delete, fix, cancel), after the cloud applied it. */
+    public static Killer after(String what) {
+        Killer k = new Killer(0, 1);
+        k.target = what;
+        k.afterOnly = true;
+        return k;
+    }
+
     public long effects() {
         return effects;
     }
 
-    private boolean hit() {
+    private boolean hit(String what) {
         effects++;
+        if (target != null) {
+            if (target.equals(what)) {
+                target = null;
+                return true;
+            }
+            return false;
+        }
         return countdown > 0 && --countdown == 0;
     }
 
@@ -54,7 +71,7 @@ public final class Killer {
 
             @Override
             public void append(byte[] line) {
-                if (hit()) {
+                if (hit("journal")) {
                     int keep = rng.nextInt(line.length); // 0: died before writing; otherwise a torn line without its newline
                     inner.append(Arrays.copyOf(line, keep));
                     throw new Killed("while recording a transition (" + keep + " of " + line.length + " bytes written)");
@@ -72,8 +89,8 @@ public final class Killer {
     public CloudProvider provider(CloudProvider c) {
         return new CloudProvider() {
             private <T> T w(String what, Supplier<T> call) {
-                if (hit()) {
-                    if (rng.nextBoolean()) {
+                if (hit(what)) {
+                    if (!afterOnly && rng.nextBoolean()) {
                         throw new Killed("before " + what);
                     }
                     try {

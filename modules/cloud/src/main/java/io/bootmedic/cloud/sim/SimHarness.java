@@ -40,7 +40,7 @@ public final class SimHarness {
                 // the orchestrator died; the cloud goes on while it restarts
             }
             started = store.readAll().length > 0 && hasRun(store);
-            s.clock().sleepUntil(s.clock().now() + rng.nextLong(600_000));
+            s.clock().sleepUntil(s.clock().now() + (rng.nextInt(3) == 0 ? 0 : rng.nextLong(600_000))); // restarted at once, or minutes later
         }
         RunReport report = started ? Engine.resume(s.cloud(), store, s.clock(), s.config())
                 : Engine.run(s.cloud(), freshIfTorn(store), s.clock(), s.config(), s.runId());
