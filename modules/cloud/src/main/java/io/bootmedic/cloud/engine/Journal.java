@@ -124,7 +124,8 @@ public final class Journal {
                     last.put(r.uid(), r);
                 }
             } catch (IOException | RuntimeException e) {
-                throw new JournalException("journal " + store.name() + " line " + n + ": " + e.getMessage()
+                String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("unreadable"); // a parser's message may run over lines
+                throw new JournalException("journal " + store.name() + " line " + n + ": " + why
                         + "; not written by this engine or damaged, so nothing was done (keep it for the record, and check each VM by hand)");
             }
         }
