@@ -49,8 +49,16 @@ public final class SimCloud implements CloudProvider {
     private final Set<String> names = new HashSet<>();
     private final List<String> violations = new ArrayList<>();
     private final Map<String, double[]> buckets = new HashMap<>();
+    // indexes, so a fleet of 10,000 VMs costs no more per call than a handful
+    private final Map<String, SDisk> diskByName = new HashMap<>();
+    private final Map<String, SSnap> snapByName = new HashMap<>();
+    private final Map<String, SCmd> cmdByName = new HashMap<>();
+    private final Map<String, SDisk> onDevice = new HashMap<>();
+    private final Map<String, Integer> writersOn = new HashMap<>();
+    private final Map<String, SVm> bootOf = new HashMap<>();
     private int ids;
     private long calls;
+    private long throttled;
 
     /** The kinds of VM a seed draws: what the checks must let through, and what they must refuse. */
     public enum VmKind {
@@ -138,6 +146,11 @@ public final class SimCloud implements CloudProvider {
         return calls;
     }
 
+    /** Calls answered with a throttling error. */
+    public long throttled() {
+        return throttled;
+    }
+
     /** The VMs {@link #discover} lists (workers are not), without touching the API's limits. */
     public int discoverCount() {
         return (int) vms.values().stream().filter(v -> !v.worker).count();
@@ -169,9 +182,11 @@ public final class SimCloud implements CloudProvider {
         d.prevDevice = "boot";
         d.broken = kind == VmKind.BROKEN || (kind != VmKind.CLEAN && rng.nextBoolean());
         disks.put(d.id, d);
+        onDevice.put(v.id + "|boot", d);
         v.boot = d.id;
         v.prevBoot = d.id;
         v.original = d.id;
+        bootOf.put(d.id, v);
         vms.put(v.id, v);
         return v.id;
     }
@@ -197,10 +212,12 @@ public final class SimCloud implements CloudProvider {
         s[0] = Math.min(b.capacity(), s[0] + (clock.now() - s[1]) / 1000.0 * b.perSecond());
         s[1] = clock.now();
         if (s[0] < 1) {
+            throttled++;
             throw new CloudException(Kind.THROTTLED, "RequestLimitExceeded (" + kind + ")");
         }
         s[0] -= 1;
         if (chance(faults.throttle())) {
+            throttled++;
             throw new CloudException(Kind.THROTTLED, "429 Too Many Requests");
         }
         if (chance(faults.failBefore())) {
@@ -244,11 +261,19 @@ public final class SimCloud implements CloudProvider {
     private void boot(SVm v, String disk) {
         v.prevPower = v.power;
         v.prevBoot = v.boot;
+        bootOf.remove(v.boot);
+        bootOf.put(disk, v);
         v.boot = disk;
         v.staleUntil = clock.now() + staleWindow();
     }
 
     private void disk(SDisk d, DiskState s, String to, String dev) {
+        if (d.attachedTo != null) {
+            onDevice.remove(d.attachedTo + "|" + d.device, d);
+        }
+        if (to != null) {
+            onDevice.put(to + "|" + dev, d);
+        }
         d.prevState = d.state;
         d.prevAttachedTo = d.attachedTo;
         d.prevDevice = d.device;
@@ -382,8 +407,7 @@ public final class SimCloud implements CloudProvider {
     @Override
     public Optional<DiskInfo> findDisk(String name) {
         read();
-        return disks.values().stream().filter(d -> !d.original && d.name.equals(name)).findFirst()
-                .map(d -> new DiskInfo(d.id, d.name, d.state, d.attachedTo, d.device, d.sourceSnap, d.tags));
+        return Optional.ofNullable(diskByName.get(name)).map(d -> new DiskInfo(d.id, d.name, d.state, d.attachedTo, d.device, d.sourceSnap, d.tags));
     }
 
     @Override
@@ -399,8 +423,7 @@ public final class SimCloud implements CloudProvider {
     @Override
     public Optional<SnapshotInfo> findSnapshot(String name) {
         read();
-        return snaps.values().stream().filter(s -> s.name.equals(name)).findFirst()
-                .map(s -> new SnapshotInfo(s.id, s.name, s.state, s.sourceDisk, s.tags));
+        return Optional.ofNullable(snapByName.get(name)).map(s -> new SnapshotInfo(s.id, s.name, s.state, s.sourceDisk, s.tags));
     }
 
     @Override
@@ -415,11 +438,12 @@ public final class SimCloud implements CloudProvider {
         s.tags = Map.copyOf(tags);
         s.broken = d.broken && !d.repaired;
         s.takenAt = clock.now();
-        SVm owner = vms.values().stream().filter(v -> d.id.equals(v.boot)).findFirst().orElse(null);
+        SVm owner = bootOf.get(d.id);
         if (owner != null && owner.power != Power.STOPPED) {
             violation("a snapshot of " + owner.uid + "'s boot disk was taken while it was " + owner.power + ": its later writes would be lost");
         }
         snaps.put(s.id, s);
+        snapByName.put(name, s);
         boolean error = chance(faults.snapshotError());
         clock.at(profile.snapshot().draw(rng), () -> s.state = error ? SnapshotState.ERROR : SnapshotState.COMPLETED);
         applied();
@@ -447,6 +471,7 @@ public final class SimCloud implements CloudProvider {
         d.state = DiskState.CREATING;
         d.prevState = DiskState.CREATING;
         disks.put(d.id, d);
+        diskByName.put(name, d);
         clock.at(profile.createDisk().draw(rng), () -> disk(d, DiskState.AVAILABLE, null, null));
         applied();
         return d.id;
@@ -463,7 +488,7 @@ public final class SimCloud implements CloudProvider {
         if (!w.worker || w.power != Power.RUNNING) {
             throw new CloudException(Kind.CONFLICT, "not a running worker: " + workerId);
         }
-        if (disks.values().stream().anyMatch(x -> workerId.equals(x.attachedTo) && device.equals(x.device))) {
+        if (onDevice.containsKey(workerId + "|" + device)) {
             throw new CloudException(Kind.CONFLICT, "the device " + device + " is in use on " + workerId);
         }
         if (d.original) {
@@ -487,7 +512,7 @@ public final class SimCloud implements CloudProvider {
             throw new CloudException(Kind.CONFLICT, "IncorrectState: " + d.id + " is " + d.state + " on " + d.attachedTo);
         }
         String dev = d.device;
-        if (cmds.values().stream().anyMatch(c -> c.alive && c.worker.equals(workerId) && c.device.equals(dev))) {
+        if (writersOn.getOrDefault(workerId + "|" + dev, 0) > 0) {
             violation("invariant 3: " + d.id + " was detached from " + workerId + " while a writer still held " + dev);
         }
         disk(d, DiskState.DETACHING, workerId, dev);
@@ -538,6 +563,7 @@ public final class SimCloud implements CloudProvider {
         }
         disks.remove(d.id);
         names.remove(d.name);
+        diskByName.remove(d.name, d);
         applied();
     }
 
@@ -548,7 +574,7 @@ public final class SimCloud implements CloudProvider {
         if (!w.worker || w.power != Power.RUNNING) {
             throw new CloudException(Kind.CONFLICT, "not a running worker: " + workerId);
         }
-        if (cmds.values().stream().anyMatch(c -> c.worker.equals(workerId) && c.name.equals(name))) {
+        if (cmdByName.containsKey(workerId + "|" + name)) {
             throw new CloudException(Kind.ALREADY_EXISTS, "a command named " + name + " exists on " + workerId);
         }
         SCmd c = new SCmd();
@@ -558,6 +584,7 @@ public final class SimCloud implements CloudProvider {
         c.device = device;
         c.expect = expectDiskId;
         cmds.put(c.id, c);
+        cmdByName.put(workerId + "|" + name, c);
         clock.at(profile.dispatch().draw(rng), () -> dispatch(c));
         applied();
         return c.id;
@@ -570,9 +597,8 @@ public final class SimCloud implements CloudProvider {
             c.exited = true;
             return;
         }
-        SDisk d = disks.values().stream().filter(x -> c.worker.equals(x.attachedTo) && c.device.equals(x.device) && x.state == DiskState.IN_USE)
-                .findFirst().orElse(null);
-        if (d == null || !d.id.equals(c.expect)) {
+        SDisk d = onDevice.get(c.worker + "|" + c.device);
+        if (d == null || d.state != DiskState.IN_USE || !d.id.equals(c.expect)) {
             c.state = CommandState.FAILED; // worker-fix refuses a device that is not the expected disk
             c.exited = true;
             return;
@@ -580,6 +606,7 @@ public final class SimCloud implements CloudProvider {
         c.disk = d.id;
         c.state = CommandState.IN_PROGRESS;
         c.alive = true;
+        writersOn.merge(c.worker + "|" + c.device, 1, Integer::sum);
         boolean needs = d.broken && !d.repaired;
         long run = profile.fix().draw(rng);
         long timeout = profile.commandTimeoutMillis();
@@ -615,6 +642,7 @@ public final class SimCloud implements CloudProvider {
             write(c, true);
         }
         c.alive = false;
+        writersOn.merge(c.worker + "|" + c.device, -1, Integer::sum);
         if (state != null && !c.state.terminal()) {
             c.state = state;
             c.exited = exitSeen;
@@ -639,10 +667,9 @@ public final class SimCloud implements CloudProvider {
                     + d.attachedTo + ")");
             return;
         }
-        for (SVm v : vms.values()) {
-            if (!v.worker && d.id.equals(v.boot) && v.power != Power.STOPPED) {
-                violation("invariant 2: " + d.id + " was written while " + v.uid + " ran on it");
-            }
+        SVm v = bootOf.get(d.id);
+        if (v != null && !v.worker && v.power != Power.STOPPED) {
+            violation("invariant 2: " + d.id + " was written while " + v.uid + " ran on it");
         }
         d.writes++;
         c.wrote = true;
@@ -657,7 +684,7 @@ public final class SimCloud implements CloudProvider {
     @Override
     public Optional<CommandInfo> findCommand(String workerId, String name) {
         gate("command", profile.command());
-        return cmds.values().stream().filter(c -> c.worker.equals(workerId) && c.name.equals(name)).findFirst().map(SimCloud::info);
+        return Optional.ofNullable(cmdByName.get(workerId + "|" + name)).map(SimCloud::info);
     }
 
     @Override
@@ -699,7 +726,7 @@ public final class SimCloud implements CloudProvider {
     @Override
     public boolean deviceHeld(String workerId, String device) {
         gate("command", profile.command());
-        return cmds.values().stream().anyMatch(c -> c.alive && c.worker.equals(workerId) && c.device.equals(device));
+        return writersOn.getOrDefault(workerId + "|" + device, 0) > 0;
     }
 
     // ---- the end-state checks ----
