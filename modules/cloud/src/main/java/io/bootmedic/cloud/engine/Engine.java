@@ -33,6 +33,9 @@ public final class Engine {
     private final Map<String, String> stuck = new LinkedHashMap<>();
     private int inFlight;
     private final long startedAt;
+    private long pace;
+    private long lastCall = Long.MIN_VALUE / 2;
+    private long throttledCalls;
 
     private Engine(CloudProvider cloud, Journal journal, String runId, Clock clock, EngineConfig cfg) {
         this.ctx = new Context(cloud, new Naming(runId, cloud.maxNameLength()), cfg, clock);
@@ -129,11 +132,24 @@ public final class Engine {
     private RunReport drive() {
         while (!ready.isEmpty()) {
             Task t = ready.poll();
-            if (t.wakeAt > ctx.now()) {
-                ctx.clock().sleepUntil(t.wakeAt);
+            long at = Math.max(t.wakeAt, lastCall + pace);
+            if (at > ctx.now()) {
+                ctx.clock().sleepUntil(at);
             }
+            lastCall = ctx.now();
+            long throttledBefore = throttledCalls;
             stepOnce(t);
+            // invariant 7, for the whole run: a throttled call slows every VM's calls (doubling the gap between two
+            // handler calls, up to 5 s), and each call that goes through narrows it again, like the SDKs' adaptive retry mode
+            if (throttledCalls > throttledBefore) {
+                pace = Math.min(5_000, Math.max(20, pace * 2));
+            } else if (pace > 0) {
+                pace -= Math.max(1, pace / 32);
+            }
         }
+        // nothing left to run: whoever still waits for a slot or a permit waits on VMs whose rollback gave up (they hold them)
+        waitingWorker.forEach(t -> stuck.put(t.rec.uid(), t.rec.step() + ": waited for a worker device that stuck VMs still hold"));
+        waitingRegion.forEach(t -> stuck.put(t.rec.uid(), t.rec.step() + ": waited for a region permit that stuck VMs still hold"));
         List<VmRecord> out = new ArrayList<>();
         tasks.values().forEach(t -> out.add(t.rec));
         return new RunReport(runId, out, Map.copyOf(stuck), startedAt, ctx.now());
@@ -150,9 +166,14 @@ public final class Engine {
             try {
                 r = chain ? back.handle(t) : forward.handle(t);
                 t.errors = 0;
+                t.throttles = 0;
             } catch (CloudException e) {
                 int budget = chain ? ctx.cfg().rollbackRetryBudget() : ctx.cfg().retryBudget();
-                if (e.retryable() && ++t.errors <= budget) {
+                if (e.kind() == CloudException.Kind.THROTTLED) {
+                    throttledCalls++;
+                    // throttling is the API pacing us, not the step failing: back off (the step's deadline still bounds it)
+                    r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), ++t.throttles));
+                } else if (e.retryable() && ++t.errors <= budget) {
                     r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), t.errors));
                 } else {
                     r = new Result.Fail(e.kind() + " in " + t.rec.step() + ": " + e.getMessage());

@@ -13,7 +13,7 @@ import java.util.List;
  * @param stepDeadlineMillis a forward step that takes longer fails (and the VM is rolled back)
  * @param fixDeadlineMillis the fix command is cancelled after this
  * @param releaseDeadlineMillis how long the engine waits for a cancelled writer to let go of the device
- * @param retryBudget throttled or failed calls in a row before a forward step fails
+ * @param retryBudget failed calls (5xx) in a row before a forward step fails; throttled calls only back off
  * @param rollbackRetryBudget the same for the rollback chain, after which the VM is left in its recorded step for a later rollback
  * @param snapshotAttempts snapshots in {@code error} before the VM fails
  */

@@ -14,6 +14,7 @@ final class Task {
     /** Writes issued in this step. */
     int issues;
     int errors;
+    int throttles;
     long settleSince = -1;
     /** Why a rollback step gave up; the VM stays in its recorded step for a later rollback. */
     String stuck;
