@@ -28,8 +28,8 @@ public final class Fleet {
             long throttled, List<String> problems) {
 
         public String line() {
-            return String.format(Locale.ROOT, "%-5s %6d VMs  %3d workers x %2d devices  region limit %4d:  95%% repaired at %s, all at %s;"
-                    + " %d API calls, %d throttled%s", cloud, vms, workers, devices, concurrency, hours(t95Millis), hours(t100Millis), calls, throttled,
+            return String.format(Locale.ROOT, "%-5s %6d VMs  %3d workers x %2d devices  region limit %4d:  95%% repaired at %s, all at %s (%d repaired);"
+                    + " %d API calls, %d throttled%s", cloud, vms, workers, devices, concurrency, hours(t95Millis), hours(t100Millis), repaired, calls, throttled,
                     problems.isEmpty() ? "" : "  PROBLEMS: " + problems.size());
         }
 
