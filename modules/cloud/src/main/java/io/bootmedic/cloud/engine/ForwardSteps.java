@@ -228,7 +228,14 @@ final class ForwardSteps {
                         || !r.device().equals(d.device()) || !ctx.naming().ours(d.tags(), r.uid())) {
                     return new Result.Fail("the copy " + r.copy() + " is not provably on the worker alone (" + d.state() + ", " + d.attachedTo() + ")");
                 }
-                t.pendingId = cloud.startFix(r.worker(), r.device(), r.copy(), name);
+                try {
+                    t.pendingId = cloud.startFix(r.worker(), r.device(), r.copy(), name);
+                } catch (CloudException e) {
+                    if (e.kind() == Kind.ALREADY_EXISTS) {
+                        return ctx.poll(); // started by an earlier try whose answer was lost: found by name next time
+                    }
+                    throw e;
+                }
             }
         }
         CommandInfo c = cloud.describeCommand(r.worker(), t.pendingId);
