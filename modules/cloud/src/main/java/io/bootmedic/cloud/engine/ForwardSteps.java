@@ -229,6 +229,7 @@ final class ForwardSteps {
                     return new Result.Fail("the copy " + r.copy() + " is not provably on the worker alone (" + d.state() + ", " + d.attachedTo() + ")");
                 }
                 try {
+                    t.actionAt = ctx.now();
                     t.pendingId = cloud.startFix(r.worker(), r.device(), r.copy(), name);
                 } catch (CloudException e) {
                     if (e.kind() == Kind.ALREADY_EXISTS) {
@@ -238,7 +239,15 @@ final class ForwardSteps {
                 }
             }
         }
-        CommandInfo c = cloud.describeCommand(r.worker(), t.pendingId);
+        CommandInfo c;
+        try {
+            c = cloud.describeCommand(r.worker(), t.pendingId);
+        } catch (CloudException e) {
+            if (e.kind() == Kind.NOT_FOUND && ctx.now() - Math.max(t.actionAt, t.stepStart) <= ctx.cfg().graceMillis()) {
+                return ctx.poll(); // a command just sent may not be readable yet (SSM: InvocationDoesNotExist)
+            }
+            throw e;
+        }
         if (c.state().terminal()) {
             boolean changed = c.state() == io.bootmedic.cloud.provider.Model.CommandState.SUCCESS && c.changed();
             VmRecord next = r.withCommand(c.id(), changed);
@@ -258,7 +267,15 @@ final class ForwardSteps {
 
     private Result release(Task t) {
         VmRecord r = t.rec;
-        CommandInfo c = cloud.describeCommand(r.worker(), r.command());
+        CommandInfo c;
+        try {
+            c = cloud.describeCommand(r.worker(), r.command());
+        } catch (CloudException e) {
+            if (e.kind() == Kind.NOT_FOUND) {
+                return ctx.poll(); // seen in FIXING: a lagging read (the step's deadline bounds this)
+            }
+            throw e;
+        }
         boolean free = c.state().terminal() && (c.writerExited() || !cloud.deviceHeld(r.worker(), r.device()));
         if (!free) {
             if (!t.cancelled && !c.state().terminal()) {

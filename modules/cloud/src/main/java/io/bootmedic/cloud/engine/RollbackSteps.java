@@ -53,17 +53,32 @@ final class RollbackSteps {
         if (r.worker() == null || r.released()) {
             return new Result.Next(r.to(Step.RB_DETACHING)); // no copy was ever sent to a worker, or it was let go
         }
-        CommandInfo c = r.command() != null ? cloud.describeCommand(r.worker(), r.command())
-                : cloud.findCommand(r.worker(), ctx.naming().fix(r.uid(), r.attempt())).orElse(null);
+        CommandInfo c;
+        try {
+            c = r.command() != null ? cloud.describeCommand(r.worker(), r.command())
+                    : cloud.findCommand(r.worker(), ctx.naming().fix(r.uid(), r.attempt())).orElse(null);
+        } catch (CloudException e) {
+            if (e.kind() == Kind.NOT_FOUND) {
+                t.settleSince = -1;
+                return ctx.poll(); // recorded, so it exists: a lagging read
+            }
+            throw e;
+        }
         if (c != null && !c.state().terminal()) {
             if (!t.cancelled) {
                 t.cancelled = true;
                 cloud.cancelCommand(r.worker(), c.id());
             }
+            t.settleSince = -1;
             return ctx.poll();
         }
         // invariant 3: the writer's exit was seen, or the worker says nothing holds the device
-        if ((c != null && c.writerExited()) || !cloud.deviceHeld(r.worker(), r.device())) {
+        if (c != null && c.writerExited()) {
+            return new Result.Next(r.releasedNow().to(Step.RB_DETACHING));
+        }
+        boolean free = !cloud.deviceHeld(r.worker(), r.device());
+        if (c != null ? free : ctx.settled(t, free)) {
+            // no command visible may be one this run sent that reads do not show yet: then "nothing holds the device" must last
             return new Result.Next(r.releasedNow().to(Step.RB_DETACHING));
         }
         return ctx.poll();

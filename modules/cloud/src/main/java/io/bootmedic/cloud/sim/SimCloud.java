@@ -129,6 +129,8 @@ public final class SimCloud implements CloudProvider {
         boolean wrote;
         boolean cancelled;
         boolean dispatched;
+        /** Until then, reads may not see the command yet (SSM's InvocationDoesNotExist right after SendCommand). */
+        long invisibleUntil;
     }
 
     public SimCloud(SimClock clock, long seed, Faults faults, Profile profile) {
@@ -583,6 +585,7 @@ public final class SimCloud implements CloudProvider {
         c.worker = workerId;
         c.device = device;
         c.expect = expectDiskId;
+        c.invisibleUntil = clock.now() + staleWindow();
         cmds.put(c.id, c);
         cmdByName.put(workerId + "|" + name, c);
         clock.at(profile.dispatch().draw(rng), () -> dispatch(c));
@@ -684,15 +687,15 @@ public final class SimCloud implements CloudProvider {
     @Override
     public Optional<CommandInfo> findCommand(String workerId, String name) {
         gate("command", profile.command());
-        return Optional.ofNullable(cmdByName.get(workerId + "|" + name)).map(SimCloud::info);
+        return Optional.ofNullable(cmdByName.get(workerId + "|" + name)).filter(c -> !stale(c.invisibleUntil)).map(SimCloud::info);
     }
 
     @Override
     public CommandInfo describeCommand(String workerId, String commandId) {
         read();
         SCmd c = cmds.get(commandId);
-        if (c == null || !c.worker.equals(workerId)) {
-            throw new CloudException(Kind.NOT_FOUND, "no command " + commandId + " on " + workerId);
+        if (c == null || !c.worker.equals(workerId) || stale(c.invisibleUntil)) {
+            throw new CloudException(Kind.NOT_FOUND, "InvocationDoesNotExist: no command " + commandId + " on " + workerId);
         }
         return info(c);
     }
