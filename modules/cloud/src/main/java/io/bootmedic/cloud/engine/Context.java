@@ -28,6 +28,22 @@ record Context(CloudProvider cloud, Naming naming, EngineConfig cfg, Clock clock
         return now() - t.settleSince >= cfg.settleMillis();
     }
 
+    /**
+     * Sends a write and counts it as sent when the cloud took it, or refused it for the state the resource is in
+     * (CONFLICT: what it asks for is under way or done). A throttled or failed call is not counted, so it is sent again.
+     */
+    void issue(Task t, Runnable call) {
+        try {
+            call.run();
+        } catch (io.bootmedic.cloud.provider.CloudException e) {
+            if (e.kind() != io.bootmedic.cloud.provider.CloudException.Kind.CONFLICT) {
+                throw e;
+            }
+        }
+        t.actionAt = now();
+        t.issues++;
+    }
+
     /** Whether a write should be (re)issued: not yet in this step, or long enough ago that it was evidently lost. */
     boolean mayIssue(Task t) {
         return t.actionAt == 0 || now() - t.actionAt > cfg.graceMillis();

@@ -1,7 +1,5 @@
 package io.bootmedic.cloud.engine;
 
-import io.bootmedic.cloud.provider.CloudException;
-import io.bootmedic.cloud.provider.CloudException.Kind;
 import io.bootmedic.cloud.provider.Model.DiskInfo;
 import io.bootmedic.cloud.provider.Model.DiskState;
 
@@ -27,14 +25,7 @@ final class Detacher {
             return ctx.poll();
         }
         if (d.state() == DiskState.IN_USE && ctx.mayIssue(t)) {
-            t.actionAt = ctx.now();
-            try {
-                ctx.cloud().detachDisk(r.copy(), r.worker());
-            } catch (CloudException e) {
-                if (e.kind() != Kind.CONFLICT) {
-                    throw e;
-                }
-            }
+            ctx.issue(t, () -> ctx.cloud().detachDisk(r.copy(), r.worker()));
         }
         return ctx.poll();
     }

@@ -75,8 +75,7 @@ final class ForwardSteps {
                 return new Result.Next(r.to(Step.SNAPSHOTTING));
             case RUNNING:
                 if (ctx.mayIssue(t)) {
-                    t.actionAt = ctx.now();
-                    cloud.stopVm(r.vmId());
+                    ctx.issue(t, () -> cloud.stopVm(r.vmId()));
                 }
                 return ctx.poll();
             default:
@@ -192,15 +191,7 @@ final class ForwardSteps {
         if (d.state() == DiskState.AVAILABLE) {
             // an attach that never took is tried once more after the grace period
             if (t.actionAt == 0 || (t.issues < 2 && ctx.now() - t.actionAt > ctx.cfg().graceMillis())) {
-                t.actionAt = ctx.now();
-                t.issues++;
-                try {
-                    cloud.attachDisk(r.copy(), r.worker(), r.device());
-                } catch (CloudException e) {
-                    if (e.kind() != Kind.CONFLICT) {
-                        throw e;
-                    }
-                }
+                ctx.issue(t, () -> cloud.attachDisk(r.copy(), r.worker(), r.device()));
                 return ctx.poll();
             }
             // a fresh attach may read as available for a while (EC2 documents the lag): a grace period before it counts as failed
@@ -316,14 +307,7 @@ final class ForwardSteps {
             return new Result.Fail("it is " + vm.power() + " (started by someone else?): no swap");
         }
         if (ctx.mayIssue(t)) {
-            t.actionAt = ctx.now();
-            try {
-                cloud.setBootDisk(r.vmId(), r.copy());
-            } catch (CloudException e) {
-                if (e.kind() != Kind.CONFLICT) {
-                    throw e;
-                }
-            }
+            ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.copy()));
         }
         return ctx.poll();
     }
@@ -338,8 +322,7 @@ final class ForwardSteps {
             return new Result.Next(r.to(Step.REPAIRED));
         }
         if (vm.power() == Power.STOPPED && ctx.mayIssue(t)) {
-            t.actionAt = ctx.now();
-            cloud.startVm(r.vmId());
+            ctx.issue(t, () -> cloud.startVm(r.vmId()));
         }
         return ctx.poll();
     }

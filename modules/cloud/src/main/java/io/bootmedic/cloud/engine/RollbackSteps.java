@@ -119,19 +119,12 @@ final class RollbackSteps {
         }
         if (vm.power() == Power.RUNNING) {
             if (ctx.mayIssue(t)) {
-                t.actionAt = ctx.now();
-                cloud.stopVm(r.vmId());
+                ctx.issue(t, () -> cloud.stopVm(r.vmId()));
             }
             return ctx.poll();
         }
         if (vm.power() == Power.STOPPED) {
-            try {
-                cloud.setBootDisk(r.vmId(), r.original());
-            } catch (CloudException e) {
-                if (e.kind() != Kind.CONFLICT) {
-                    throw e;
-                }
-            }
+            ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.original()));
         }
         return ctx.poll();
     }
@@ -150,8 +143,7 @@ final class RollbackSteps {
             return new Result.Next(r.to(Step.RB_DISCARDING));
         }
         if (vm.power() == Power.STOPPED && ctx.mayIssue(t)) {
-            t.actionAt = ctx.now();
-            cloud.startVm(r.vmId());
+            ctx.issue(t, () -> cloud.startVm(r.vmId()));
         }
         return ctx.poll();
     }
@@ -179,16 +171,13 @@ final class RollbackSteps {
                     r.original(), r.snapshot(), copy, r.worker(), r.device(), r.command(), false, false, r.changed(), r.failed(), r.reason()));
         }
         if (d.attachedTo() == null && d.state() == DiskState.AVAILABLE && ctx.mayIssue(t)) {
-            t.actionAt = ctx.now();
             try {
-                cloud.deleteDisk(copy);
+                ctx.issue(t, () -> cloud.deleteDisk(copy));
             } catch (CloudException e) {
                 if (e.kind() == Kind.NOT_FOUND) {
                     return new Result.Next(r.to(end));
                 }
-                if (e.kind() != Kind.CONFLICT) {
-                    throw e;
-                }
+                throw e;
             }
         }
         return ctx.poll();
