@@ -4,8 +4,8 @@
 # flags of its Get-JlinkArguments (Linux jlink here, so the sizes are close to, not equal to,
 # the Windows ones). Prints the sizes and exits 1 when:
 #   - the agent jar is over 5 MB, or jar + runtime over 45 MB on disk (AGENT_JAR_MAX, AGENT_TOTAL_MAX bytes);
-#   - the agent jar holds a server library (Jetty, Flyway, SQLite, PostgreSQL, HikariCP, Prometheus)
-#     or a collector server class, or lists the collector command;
+#   - the agent jar holds a server library (Jetty, Flyway, SQLite, PostgreSQL, HikariCP, Prometheus),
+#     a collector server class or the mass-remediation engine (modules/cloud), or lists the collector command;
 #   - the minimized jar, run on that runtime, fails a command the agent runs: --help, --version,
 #     practice-tree, scan/fix/undo --root, fix --image on a practice disk, keys bundle + lookup,
 #     bitlocker decrypt of a Windows-made volume from ../shared/testdata (when present);
@@ -32,7 +32,8 @@ trap 'rm -rf "$work"' EXIT
 # 1. nothing of the collector server in the agent jar
 unzip -Z1 "$jar" >"$work/entries"
 for p in org/eclipse/jetty/ org/flywaydb/ org/sqlite/ org/postgresql/ com/zaxxer/ io/prometheus/ \
-         io/bootmedic/collector/http/ io/bootmedic/collector/store/ io/bootmedic/cli/CollectorCommand; do
+         io/bootmedic/collector/http/ io/bootmedic/collector/store/ io/bootmedic/cli/CollectorCommand \
+         io/bootmedic/cloud/ io/bootmedic/cli/CloudCommand; do
   n=$(grep -c "^$p" "$work/entries" || true)
   [ "$n" -eq 0 ] || bad "$jar holds $n entries under $p (server-side code): check modules/agent/pom.xml and the agent module's dependencies"
 done
@@ -79,6 +80,7 @@ run() {
 }
 run 0 --help
 grep -q "^  collector" "$work/out" && bad "the agent jar's --help lists the collector command"
+grep -q "^  cloud" "$work/out" && bad "the agent jar's --help lists the cloud command"
 grep -q "^  fix" "$work/out" || bad "the agent jar's --help lists no fix command"
 run 0 --version
 run 2 collector serve

@@ -9,17 +9,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The whole CLI gets the collector's command through the service file of the collector module
- * (the agent's Main names no collector class); scripts/check/agent-size.sh checks that the agent
+ * The whole CLI gets the collector's and the cloud engine's commands through the service files of their modules
+ * (the agent's Main names neither); scripts/check/agent-size.sh checks that the agent
  * jar, which lacks that module, lists no collector command.
  */
 class CommandProviderTest {
     @Test
-    void theCollectorModuleProvidesTheCollectorCommand() {
+    void theCollectorAndCloudModulesProvideTheirCommands() {
         List<CommandProvider> providers = CommandProviders.load();
-        assertEquals(1, providers.size(), "providers on the class path: " + providers);
-        assertTrue(providers.get(0) instanceof CollectorCommands, providers.get(0).getClass().getName());
-        assertEquals(List.of("collector"), List.copyOf(providers.get(0).commands().keySet()));
+        assertEquals(2, providers.size(), "providers on the class path: " + providers);
+        // sorted by class name: CloudCommands, then CollectorCommands
+        assertTrue(providers.get(0) instanceof CloudCommands, providers.get(0).getClass().getName());
+        assertEquals(List.of("cloud"), List.copyOf(providers.get(0).commands().keySet()));
+        assertTrue(providers.get(1) instanceof CollectorCommands, providers.get(1).getClass().getName());
+        assertEquals(List.of("collector"), List.copyOf(providers.get(1).commands().keySet()));
     }
 
     @Test

@@ -1,0 +1,252 @@
+package io.bootmedic.cloud.engine;
+
+import io.bootmedic.cloud.provider.CloudException;
+import io.bootmedic.cloud.provider.CloudProvider;
+import io.bootmedic.cloud.provider.Model.VmRef;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * Drives every VM of a run through its steps, one handler call at a time, in time order: a single thread, so a run is
+ * deterministic under a virtual clock. Each transition is recorded in the journal before it is taken; the number of
+ * VMs past their checks is bounded per region and the copies per worker by its devices (invariant 7); throttled and
+ * failed calls are retried with backoff; a forward step that fails sends its VM down the rollback chain.
+ */
+public final class Engine {
+    private final Context ctx;
+    private final Journal journal;
+    private final String runId;
+    private final ForwardSteps forward;
+    private final RollbackSteps back;
+    private final Slots slots;
+    private final Map<String, Task> tasks = new LinkedHashMap<>();
+    private final PriorityQueue<Task> ready = new PriorityQueue<>(Comparator.<Task>comparingLong(t -> t.wakeAt).thenComparingInt(t -> t.order));
+    private final ArrayDeque<Task> waitingRegion = new ArrayDeque<>();
+    private final ArrayDeque<Task> waitingWorker = new ArrayDeque<>();
+    private final Map<String, String> stuck = new LinkedHashMap<>();
+    private int inFlight;
+    private final long startedAt;
+    private long pace;
+    private long lastCall = Long.MIN_VALUE / 2;
+    private long throttledCalls;
+
+    private Engine(CloudProvider cloud, Journal journal, String runId, Clock clock, EngineConfig cfg) {
+        this.ctx = new Context(cloud, new Naming(runId, cloud.maxNameLength()), cfg, clock);
+        this.journal = journal;
+        this.runId = runId;
+        this.forward = new ForwardSteps(ctx);
+        this.back = new RollbackSteps(ctx);
+        this.slots = new Slots(cfg.workers());
+        this.startedAt = clock.now();
+    }
+
+    /** A new run: discovers the VMs, records them, and takes each as far as it goes. */
+    public static RunReport run(CloudProvider cloud, JournalStore store, Clock clock, EngineConfig cfg, String runId) {
+        List<VmRef> vms = discover(cloud, clock, cfg, runId);
+        Journal j = Journal.create(store, runId, vms);
+        Engine e = new Engine(cloud, j, runId, clock, cfg);
+        for (VmRef vm : vms) {
+            e.add(VmRecord.discovered(vm.uid(), vm.id(), vm.name()));
+        }
+        return e.drive();
+    }
+
+    /** Continues every unfinished VM of the journal's run from its recorded step (a rollback in progress included). */
+    public static RunReport resume(CloudProvider cloud, JournalStore store, Clock clock, EngineConfig cfg) {
+        Journal.Loaded l = Journal.open(store);
+        Engine e = new Engine(cloud, l.journal(), l.runId(), clock, cfg);
+        for (VmRef vm : l.vms()) {
+            e.add(l.last().getOrDefault(vm.uid(), VmRecord.discovered(vm.uid(), vm.id(), vm.name())));
+        }
+        return e.drive();
+    }
+
+    /**
+     * Puts VMs back on their originals, from whatever step they are in (failed, half-way, repaired). {@code only}
+     * names the VMs by unique ID; empty means all of the run.
+     */
+    public static RunReport rollback(CloudProvider cloud, JournalStore store, Clock clock, EngineConfig cfg, Set<String> only) {
+        Journal.Loaded l = Journal.open(store);
+        Engine e = new Engine(cloud, l.journal(), l.runId(), clock, cfg);
+        for (VmRef vm : l.vms()) {
+            VmRecord r = l.last().getOrDefault(vm.uid(), VmRecord.discovered(vm.uid(), vm.id(), vm.name()));
+            boolean chosen = only.isEmpty() || only.contains(vm.uid());
+            if (chosen && (r.step() == Step.REPAIRED || !r.step().terminal()) && !r.step().rollbackChain()) {
+                VmRecord next = r.failing("rolled back on request" + (r.reason() != null ? " (was: " + r.reason() + ")" : "")).to(Step.RB_RELEASING);
+                e.journal.record(next, clock.now());
+                e.add(next);
+            } else {
+                e.add(r);
+            }
+        }
+        return e.drive();
+    }
+
+    /** The journal's view, changing nothing. */
+    public static RunReport status(JournalStore store) {
+        Journal.Loaded l = Journal.open(store);
+        List<VmRecord> out = new ArrayList<>();
+        for (VmRef vm : l.vms()) {
+            out.add(l.last().getOrDefault(vm.uid(), VmRecord.discovered(vm.uid(), vm.id(), vm.name())));
+        }
+        return new RunReport(l.runId(), out, Map.of(), 0, 0);
+    }
+
+    private static List<VmRef> discover(CloudProvider cloud, Clock clock, EngineConfig cfg, String runId) {
+        for (int tries = 1;; tries++) {
+            try {
+                return cloud.discover();
+            } catch (CloudException e) {
+                if (!e.retryable() || tries > cfg.retryBudget()) {
+                    throw e;
+                }
+                clock.sleepUntil(clock.now() + Backoff.delay(cfg.backoffBaseMillis(), cfg.backoffCapMillis(), runId, "discover", tries));
+            }
+        }
+    }
+
+    private void add(VmRecord r) {
+        Task t = new Task(r, tasks.size());
+        t.stepStart = ctx.now();
+        t.wakeAt = ctx.now();
+        tasks.put(r.uid(), t);
+        if (r.step().terminal()) {
+            return;
+        }
+        if (r.step().inFlight()) {
+            inFlight++;
+        }
+        if (r.holdsSlot()) {
+            slots.hold(r.worker(), r.device(), r.uid());
+        }
+        ready.add(t);
+    }
+
+    private RunReport drive() {
+        while (!ready.isEmpty()) {
+            Task t = ready.poll();
+            long at = Math.max(t.wakeAt, lastCall + pace);
+            if (at > ctx.now()) {
+                ctx.clock().sleepUntil(at);
+            }
+            lastCall = ctx.now();
+            long throttledBefore = throttledCalls;
+            stepOnce(t);
+            // invariant 7, for the whole run: a throttled call slows every VM's calls (doubling the gap between two
+            // handler calls, up to 5 s), and each call that goes through narrows it again, like the SDKs' adaptive retry mode
+            if (throttledCalls > throttledBefore) {
+                pace = Math.min(5_000, Math.max(20, pace * 2));
+            } else if (pace > 0) {
+                pace -= Math.max(1, pace / 32);
+            }
+        }
+        // nothing left to run: whoever still waits for a slot or a permit waits on VMs whose rollback gave up (they hold them)
+        waitingWorker.forEach(t -> stuck.put(t.rec.uid(), t.rec.step() + ": waited for a worker device that stuck VMs still hold"));
+        waitingRegion.forEach(t -> stuck.put(t.rec.uid(), t.rec.step() + ": waited for a region permit that stuck VMs still hold"));
+        List<VmRecord> out = new ArrayList<>();
+        tasks.values().forEach(t -> out.add(t.rec));
+        return new RunReport(runId, out, Map.copyOf(stuck), startedAt, ctx.now());
+    }
+
+    private void stepOnce(Task t) {
+        boolean chain = t.rec.step().rollbackChain();
+        Result r;
+        long deadline = t.rec.step() == Step.FIXING ? ctx.cfg().fixDeadlineMillis() + ctx.cfg().releaseDeadlineMillis()
+                : t.rec.step() == Step.RB_RELEASING ? ctx.cfg().releaseDeadlineMillis() : ctx.cfg().stepDeadlineMillis();
+        if (ctx.now() - t.stepStart > deadline) {
+            r = new Result.Fail(t.rec.step() + " did not finish in " + deadline / 60000 + " min");
+        } else {
+            try {
+                r = chain ? back.handle(t) : forward.handle(t);
+                t.errors = 0;
+                t.throttles = 0;
+            } catch (CloudException e) {
+                int budget = chain ? ctx.cfg().rollbackRetryBudget() : ctx.cfg().retryBudget();
+                if (e.kind() == CloudException.Kind.THROTTLED) {
+                    throttledCalls++;
+                    // throttling is the API pacing us, not the step failing: back off (the step's deadline still bounds it)
+                    r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), ++t.throttles));
+                } else if (e.retryable() && ++t.errors <= budget) {
+                    r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), t.errors));
+                } else {
+                    r = new Result.Fail(e.kind() + " in " + t.rec.step() + ": " + e.getMessage());
+                }
+            }
+        }
+        if (r instanceof Result.Wait w) {
+            t.wakeAt = ctx.now() + w.millis();
+            ready.add(t);
+        } else if (r instanceof Result.Next n) {
+            take(t, n.record());
+        } else if (r instanceof Result.Fail f) {
+            if (chain) {
+                // the rollback itself cannot go on now: the VM stays in its recorded step, and `rollback` continues it
+                stuck.put(t.rec.uid(), t.rec.step() + ": " + f.reason());
+                t.stuck = f.reason();
+                leaveRegion(t);
+            } else {
+                take(t, t.rec.failing(t.rec.step() + ": " + f.reason()).to(Step.FAILED));
+            }
+        }
+    }
+
+    /** Records the next step, then takes it: lends a region permit or a worker slot first, or waits for one. */
+    private void take(Task t, VmRecord next) {
+        VmRecord rec = next;
+        boolean before = t.rec.step().inFlight();
+        boolean after = rec.step().inFlight();
+        if (!before && after) {
+            if (rec.step() == Step.STOPPING && inFlight >= ctx.cfg().regionConcurrency()) {
+                waitingRegion.add(t); // looked at again, checks and all, when a permit is free
+                return;
+            }
+            inFlight++;
+        }
+        if (rec.step() == Step.ATTACHING && rec.worker() == null) {
+            String[] slot = slots.take(rec.uid());
+            if (slot == null) {
+                waitingWorker.add(t);
+                return;
+            }
+            rec = rec.onWorker(slot[0], slot[1]);
+        }
+        journal.record(rec, ctx.now()); // durable before the step is taken
+        boolean wasHolding = t.rec.holdsSlot();
+        t.enter(rec, ctx.now());
+        if (wasHolding && (!rec.holdsSlot() || rec.step().terminal())) {
+            slots.give(rec.worker(), rec.device(), rec.uid());
+            wake(waitingWorker);
+        }
+        if (before && !after) {
+            inFlight--;
+            wake(waitingRegion);
+        }
+        if (!rec.step().terminal()) {
+            t.wakeAt = ctx.now();
+            ready.add(t);
+        }
+    }
+
+    private void leaveRegion(Task t) {
+        if (t.rec.step().inFlight()) {
+            inFlight--;
+            wake(waitingRegion);
+        }
+    }
+
+    private void wake(ArrayDeque<Task> queue) {
+        Task w = queue.poll();
+        if (w != null) {
+            w.wakeAt = ctx.now();
+            w.stepStart = ctx.now(); // waiting for a permit or a slot is not the step taking long
+            ready.add(w);
+        }
+    }
+}
