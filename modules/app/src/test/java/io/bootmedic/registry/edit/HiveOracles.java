@@ -36,6 +36,12 @@ final class HiveOracles {
         return Tools.ok("hivexget", hive.toString(), key, value).strip();
     }
 
+    /** Every value of a key, as hivexget prints them (.reg style, in the key's order). */
+    static String hivexvalues(Path hive, String key) throws IOException, InterruptedException {
+        require("hivexget", "libhivex-bin");
+        return Tools.ok("hivexget", hive.toString(), key);
+    }
+
     /** The whole tree as hivexml prints it (names, types, data, key times). */
     static String hivexml(Path hive) throws IOException, InterruptedException {
         require("hivexml", "libhivex-bin");
