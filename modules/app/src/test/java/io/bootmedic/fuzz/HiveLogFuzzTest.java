@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.bootmedic.registry.HiveValue;
 import io.bootmedic.registry.HiveWriter;
 import io.bootmedic.registry.edit.HiveEditor;
+import io.bootmedic.registry.edit.LogForger;
 import io.bootmedic.registry.edit.LogReplay;
 import io.bootmedic.registry.edit.RecoveredHive;
 import io.bootmedic.testutil.Hostile;
@@ -38,8 +39,14 @@ class HiveLogFuzzTest {
 
     private static final byte[] PRIMARY = dirtyPrimary();
 
+    /** Each input twice: as it is, and made self-consistent (checksum and hashes recomputed) to reach past the hash checks. */
     @FuzzTest(maxDuration = "45s")
     void replay(byte[] log) {
+        replayAndEdit(log);
+        replayAndEdit(LogForger.consistent(log));
+    }
+
+    private static void replayAndEdit(byte[] log) {
         Hostile.parseOrRefuse(() -> {
             RecoveredHive r = LogReplay.replay("SYSTEM", PRIMARY, List.of(new LogReplay.LogFile("SYSTEM.LOG1", log)), false);
             HiveEditor e = HiveEditor.open(r);

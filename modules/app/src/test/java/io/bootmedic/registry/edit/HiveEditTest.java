@@ -114,6 +114,30 @@ class HiveEditTest {
         assertEquals("Windows 10", HiveOracles.hivexget(ours, elements + "\\12000004", "Element"));
     }
 
+    /** hivexregedit and libregf (skipped with a message where scripts/setup-debian.sh has not installed them). */
+    @Test
+    void theEditedBcdReadsBackInHivexregeditAndLibregf() throws Exception {
+        boolean regedit = HiveOracles.installed("hivexregedit");
+        boolean libregf = HiveOracles.installed("regfexport") && HiveOracles.installed("regfinfo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(regedit || libregf,
+                "skipped: neither hivexregedit (libwin-hivex-perl) nor regfexport/regfinfo (libregf-utils) is installed; scripts/setup-debian.sh installs them");
+        byte[] original = HiveOracles.unxz("registry/regipy/BCD.xz", tmp);
+        HiveEditor editor = HiveEditor.open(clean("BCD", original));
+        editor.createKey(BCD_ENTRY, "25000080");
+        editor.setValue(BCD_ENTRY + "\\25000080", "Element", HiveValue.REG_BINARY, new byte[8]);
+        Path ours = Files.write(tmp.resolve("BCD.ours"), editor.finish());
+        if (regedit) {
+            String export = io.bootmedic.testutil.Tools.ok("hivexregedit", "--export", ours.toString(), "\\");
+            assertTrue(export.contains("\\Elements\\25000080]"), export);
+            assertTrue(export.contains("\"Element\"=hex") && export.contains("00,00,00,00,00,00,00,00"), "the element in hivexregedit's export");
+        }
+        if (libregf) {
+            io.bootmedic.testutil.Tools.ok("regfinfo", ours.toString());
+            String export = io.bootmedic.testutil.Tools.ok("regfexport", ours.toString());
+            assertTrue(export.contains("25000080"), "the new key in regfexport's output");
+        }
+    }
+
     @Test
     void anEditAfterReplayKeepsTheLogsDataAndGoesAboveEveryLogEntry() throws Exception {
         byte[] primary = HiveOracles.unxz(LogReplayTest.NTUSER, tmp);

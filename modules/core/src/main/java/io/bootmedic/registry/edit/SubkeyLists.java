@@ -91,7 +91,10 @@ final class SubkeyLists {
         if (count >= MAX_SUBKEYS) {
             throw new HiveLogException(image.name + ": the key already has " + count + " subkeys");
         }
-        if (count == 0 || list == HiveImage.NONE) {
+        if (count != offsets(image, parent).size() || count > 0 && list == HiveImage.NONE) {
+            throw new HiveLogException(image.name + ": the key's subkey count " + count + " disagrees with its subkey list");
+        }
+        if (count == 0) {
             long leaf = cells.allocate(12);
             image.write(leaf, 0, (image.minorVersion >= 5 ? "lh" : "lf").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             image.put16(leaf, 2, 1);
