@@ -114,6 +114,30 @@ class HiveEditTest {
         assertEquals("Windows 10", HiveOracles.hivexget(ours, elements + "\\12000004", "Element"));
     }
 
+    @Test
+    void aKeyAddedUnderAnIndexRootGoesIntoTheRightLeaf() throws Exception {
+        String cdd = "ControlSet001\\Control\\CriticalDeviceDatabase"; // 2548 subkeys under an ri list in this hive
+        byte[] original = HiveOracles.unxz("registry/regipy/SYSTEM.xz", tmp);
+        HiveEditor editor = HiveEditor.open(clean("SYSTEM", original));
+        assertTrue(editor.createKey(cdd, "pci#ven_8086&dev_bmdc"));
+        assertTrue(editor.createKey(cdd, "{AAAA-bootmedic}"));
+        byte[] edited = editor.finish();
+        Path ours = Files.write(tmp.resolve("SYSTEM.cdd"), edited);
+        Path theirs = Files.write(tmp.resolve("SYSTEM.cdd.hivex"), original);
+        HiveOracles.hivexsh(theirs, tmp, "cd " + cdd + "\nadd pci#ven_8086&dev_bmdc\nadd {AAAA-bootmedic}\ncommit\n");
+        String listed = hivexLs(ours, cdd);
+        assertEquals(hivexLs(theirs, cdd), listed);
+        assertEquals(2550, listed.lines().count());
+        List<String> names = new ArrayList<>();
+        for (HiveKey k : read(edited).key(cdd).get().subkeys()) {
+            names.add(k.name());
+        }
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(SubkeyLists::compare);
+        assertEquals(sorted, names, "every leaf of the index root still in Windows' order");
+        assertTrue(names.contains("pci#ven_8086&dev_bmdc"));
+    }
+
     /** hivexregedit and libregf (skipped with a message where scripts/setup-debian.sh has not installed them). */
     @Test
     void theEditedBcdReadsBackInHivexregeditAndLibregf() throws Exception {
