@@ -126,6 +126,47 @@ class LogReplayMutationTest {
     }
 
     @Test
+    void aPrimaryWithADamagedBaseBlockTakesItFromTheNewestIntactLog() throws Exception {
+        byte[] damaged = primary.clone();
+        le(damaged).putInt(508, le(damaged).getInt(508) ^ 0x100);
+        RecoveredHive r = LogReplay.replay("NTUSER.DAT", damaged,
+                List.of(new LogReplay.LogFile("NTUSER.DAT.LOG1", log1), new LogReplay.LogFile("NTUSER.DAT.LOG2", log2)), false);
+        assertTrue(r.decisions().contains("NTUSER.DAT: base block restored from NTUSER.DAT.LOG1"), r.decisions().toString());
+        assertEquals(LongStream.rangeClosed(566, 588).boxed().toList(), r.applied());
+        byte[] expected = entries(primary, log1, r.applied());
+        assertArrayEquals(Arrays.copyOfRange(expected, 4096, expected.length), Arrays.copyOfRange(r.bytes(), 4096, expected.length));
+
+        HiveLogException e = org.junit.jupiter.api.Assertions.assertThrows(HiveLogException.class,
+                () -> LogReplay.replay("NTUSER.DAT", damaged, List.of(), false));
+        assertEquals("NTUSER.DAT: its base block checksum is wrong and no log holds an intact copy of it", e.getMessage());
+    }
+
+    @Test
+    void primaryBaseBlockFields() throws Exception {
+        for (int field : new int[] {4, 8, 20, 24, 28, 36, 40}) {
+            for (long v : HOSTILE) {
+                for (boolean fixChecksum : new boolean[] {false, true}) {
+                    byte[] m = primary.clone();
+                    le(m).putInt(field, (int) v);
+                    if (fixChecksum) {
+                        BaseBlock.writeChecksum(m);
+                    }
+                    String what = "primary field " + field + " = " + v + (fixChecksum ? " (checksum fixed)" : "");
+                    try {
+                        LogReplay.replay("NTUSER.DAT", m,
+                                List.of(new LogReplay.LogFile("NTUSER.DAT.LOG1", log1), new LogReplay.LogFile("NTUSER.DAT.LOG2", log2)), false);
+                    } catch (HiveLogException e) {
+                        assertTrue(e.getMessage().startsWith("NTUSER.DAT"), what + ": " + e.getMessage());
+                        assertFalse(e.getMessage().contains("\n"), what);
+                    } catch (RuntimeException e) {
+                        throw new AssertionError(what + ": " + e, e);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void theCleanRecoveryBcdNeverReplaysWhateverItsLogSays() throws Exception {
         byte[] bcd = HiveOracles.shared("registry/windows-bluepill/Recovery_BCD");
         byte[] log = HiveOracles.shared("registry/windows-bluepill/Recovery_BCD.LOG");

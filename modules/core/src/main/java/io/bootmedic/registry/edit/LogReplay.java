@@ -61,6 +61,7 @@ public final class LogReplay {
             for (TransactionLog log : logs) {
                 decisions.add(log.name + ": not replayed, " + hiveName + " is clean (sequence " + base.sequences() + ")");
             }
+            verified(hiveName, primary, "the hive");
             return new RecoveredHive(hiveName, primary, base.primarySequence(), highest, List.of(), decisions);
         }
         byte[] image = primary.clone();
@@ -123,12 +124,16 @@ public final class LogReplay {
         Le.put32(out, BaseBlock.OFF_SEQ2, sequence, hiveName);
         Le.put32(out, BaseBlock.OFF_BINS_SIZE, state.binsSize, hiveName);
         BaseBlock.writeChecksum(out);
-        try {
-            HiveCheck.verify(hiveName, out);
-        } catch (HiveFormatException e) {
-            throw new HiveLogException(hiveName + ": the hive after replaying its logs is damaged: " + e.getMessage(), e);
-        }
+        verified(hiveName, out, "the hive after replaying its logs");
         return new RecoveredHive(hiveName, out, sequence, highest, state.applied, decisions);
+    }
+
+    private static void verified(String hiveName, byte[] hive, String what) throws HiveLogException {
+        try {
+            HiveCheck.verify(hiveName, hive);
+        } catch (HiveFormatException e) {
+            throw new HiveLogException(hiveName + ": " + what + " is damaged: " + e.getMessage(), e);
+        }
     }
 
     /** The replay's progress across logs. */
