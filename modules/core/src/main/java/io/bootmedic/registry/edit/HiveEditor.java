@@ -54,11 +54,46 @@ public final class HiveEditor {
     }
 
     public static HiveEditor open(RecoveredHive hive) throws HiveFormatException {
-        return new HiveEditor(new HiveImage(hive.name(), hive.bytes()), Math.max(hive.sequence(), hive.highestLogSequence()));
+        return named(hive.name(), () -> new HiveEditor(new HiveImage(hive.name(), hive.bytes()), Math.max(hive.sequence(), hive.highestLogSequence())));
+    }
+
+    /** An edit step; what it refuses is said in one line that starts with the hive's name. */
+    @FunctionalInterface
+    private interface Step<T> {
+        T run() throws HiveFormatException;
+    }
+
+    private static <T> T named(String name, Step<T> step) throws HiveFormatException {
+        try {
+            return step.run();
+        } catch (HiveLogException e) {
+            throw e;
+        } catch (HiveFormatException e) {
+            String m = String.valueOf(e.getMessage()).replace('\n', ' ');
+            throw new HiveLogException(m.startsWith(name) ? m : name + ": " + m, e);
+        }
     }
 
     /** Sets (or creates) a value; returns what it was. */
     public Optional<OldValue> setValue(String keyPath, String valueName, int type, byte[] data) throws HiveFormatException {
+        return named(image.name, () -> set(keyPath, valueName, type, data));
+    }
+
+    /** Creates a subkey (with no values) under an existing key; returns false when it existed already. */
+    public boolean createKey(String parentPath, String keyName) throws HiveFormatException {
+        return named(image.name, () -> create(parentPath, keyName));
+    }
+
+    /**
+     * The edited hive: sequence numbers equal and one above everything in the hive and its logs (so Windows has
+     * nothing to replay over the edit), hive bins size and checksum right, re-read by {@link Hive} and every edit
+     * found there as made.
+     */
+    public byte[] finish() throws HiveFormatException {
+        return named(image.name, this::seal);
+    }
+
+    private Optional<OldValue> set(String keyPath, String valueName, int type, byte[] data) throws HiveFormatException {
         if (data.length > MAX_PLAIN_DATA) {
             throw new HiveLogException(image.name + ": values over " + MAX_PLAIN_DATA + " bytes (big data) are not written yet");
         }
@@ -105,8 +140,7 @@ public final class HiveEditor {
         return old;
     }
 
-    /** Creates a subkey (with no values) under an existing key; returns false when it existed already. */
-    public boolean createKey(String parentPath, String keyName) throws HiveFormatException {
+    private boolean create(String parentPath, String keyName) throws HiveFormatException {
         if (keyName.isEmpty() || keyName.contains("\\") || keyName.length() > 255) {
             throw new HiveLogException(image.name + ": '" + keyName + "' is not a key name");
         }
@@ -139,12 +173,7 @@ public final class HiveEditor {
         return true;
     }
 
-    /**
-     * The edited hive: sequence numbers equal and one above everything in the hive and its logs (so Windows has
-     * nothing to replay over the edit), hive bins size and checksum right, re-read by {@link Hive} and every edit
-     * found there as made.
-     */
-    public byte[] finish() throws HiveFormatException {
+    private byte[] seal() throws HiveFormatException {
         byte[] out = image.bytes.clone();
         long seq = highestLogSequence + 1;
         if (seq > 0xFFFFFFFFL) {
