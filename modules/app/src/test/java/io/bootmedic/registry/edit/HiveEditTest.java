@@ -110,8 +110,22 @@ class HiveEditTest {
         assertEquals("25000080", names.get(14));
         assertEquals("250000c2", names.get(15));
         assertEquals(HiveOracles.hivexvalues(theirs, elements + "\\25000080"), HiveOracles.hivexvalues(ours, elements + "\\25000080"));
+
         assertArrayEquals(new byte[8], read(edited).key(elements + "\\25000080").get().value("Element").get().data());
         assertEquals("Windows 10", HiveOracles.hivexget(ours, elements + "\\12000004", "Element"));
+    }
+
+    @Test
+    void theLargestSubkeyNameGrowsAndWindowsFlagsAboveItStay() throws Exception {
+        byte[] original = HiveOracles.unxz("registry/regipy/SYSTEM.xz", tmp);
+        String name = "a-longer-key-name-than-any-other-here-bootmedic";
+        HiveEditor editor = HiveEditor.open(clean("SYSTEM", original));
+        int field = (int) (4096 + editor.key("ControlSet001").orElseThrow() + 4 + 0x34);
+        assertEquals(0x10022, HiveOracles.u32(original, field), "a flag above the length (17 characters) in Windows' hive");
+        editor.createKey("ControlSet001", name);
+        byte[] edited = editor.finish();
+        assertEquals(0x10000 | name.length() * 2, HiveOracles.u32(edited, field));
+        assertEquals("", HiveOracles.hivexvalues(Files.write(tmp.resolve("SYSTEM.long"), edited), "ControlSet001\\" + name).strip());
     }
 
     @Test

@@ -167,7 +167,11 @@ public final class HiveEditor {
         image.put16(nk, 0x48, nameBytes.length);
         image.write(nk, NK_MIN, nameBytes);
         SubkeyLists.insert(image, cells, parent, nk, keyName);
-        raise(parent, 0x34, (long) keyName.length() * 2);
+        // the largest subkey name (UTF-16 bytes) is the low 16 bits; the high ones are Windows' virtualization and user flags
+        long field = image.u32(parent, 0x34);
+        if ((field & 0xFFFF) < keyName.length() * 2L) {
+            image.put32(parent, 0x34, field & 0xFFFF0000L | keyName.length() * 2L);
+        }
         image.put64(parent, 0x04, Filetime.now());
         checks.add(new Check(parentPath.isEmpty() ? keyName : parentPath + "\\" + keyName, null, 0, null));
         return true;
