@@ -86,6 +86,24 @@ class LogReplayTest {
     }
 
     @Test
+    void theDirtyWindows10SystemHiveWithoutItsLogsIsRefusedUnlessAcceptedAsItIs() throws Exception {
+        byte[] primary = HiveOracles.unxz("registry/regipy/SYSTEM_WIN_10_1709.xz", tmp);
+        HiveLogException e = assertThrows(HiveLogException.class, () -> LogReplay.replay("SYSTEM", primary, List.of(), false));
+        assertEquals("SYSTEM is dirty (sequence 4317/4316) and no log holds its entries from 4316: its newest data may be only in a missing or damaged log",
+                e.getMessage());
+        RecoveredHive asIs = LogReplay.replay("SYSTEM", primary, List.of(), true);
+        assertEquals(List.of("SYSTEM: dirty (sequence 4317/4316), read as it is: no usable log"), asIs.decisions());
+        HiveEditor editor = HiveEditor.open(asIs);
+        editor.setValue("ControlSet001\\Control\\CrashControl", "AutoReboot", io.bootmedic.registry.HiveValue.REG_DWORD, new byte[4]);
+        byte[] edited = editor.finish();
+        assertEquals(4318, HiveOracles.u32(edited, 4));
+        assertEquals(4318, HiveOracles.u32(edited, 8));
+        Path out = Files.write(tmp.resolve("SYSTEM10"), edited);
+        assertEquals("0", HiveOracles.hivexget(out, "ControlSet001\\Control\\CrashControl", "AutoReboot"));
+        assertEquals("DESKTOP-2KGM189", HiveOracles.hivexget(out, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName"));
+    }
+
+    @Test
     void recoveryBcdsAppliedEntryIsNotReplayed() throws Exception {
         byte[] primary = HiveOracles.shared("registry/windows-bluepill/Recovery_BCD");
         byte[] log = HiveOracles.shared("registry/windows-bluepill/Recovery_BCD.LOG");
