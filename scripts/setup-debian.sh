@@ -10,6 +10,7 @@ packages=(
   gdisk fdisk dosfstools qemu-utils  # partitioned disk images (GPT, MBR), VHD/VHDX
   qemu-system-x86                 # a real guest holding its disk open: the image-lock test
   libhivex-bin                    # independent registry hive reader to check ours against
+  libwin-hivex-perl libregf-utils  # hivexregedit --export and regfinfo/regfexport: more readers of the hives bootmedic edits
   dislocker libbde-utils          # independent BitLocker readers to check ours against
   libfsntfs-utils                 # independent NTFS reader
   libvhdi-utils                   # independent VHD reader (vhdiinfo) to check the footer-copy fallback against
