@@ -1,6 +1,6 @@
 package io.bootmedic.registry;
 
-import io.bootmedic.testutil.BytesChannel;
+import io.bootmedic.util.ByteArrayChannel;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -12,7 +12,7 @@ public final class HiveWalk {
     }
 
     public static int walk(byte[] hive, int budget) throws IOException {
-        Hive h = Hive.open(new BytesChannel(hive));
+        Hive h = Hive.open(new ByteArrayChannel(hive));
         h.key("ControlSet001\\Control\\ComputerName\\ComputerName");
         Deque<HiveKey> todo = new ArrayDeque<>();
         todo.add(h.root());

@@ -3,6 +3,7 @@ package io.bootmedic.registry.edit;
 import io.bootmedic.registry.Hive;
 import io.bootmedic.registry.HiveKey;
 import io.bootmedic.registry.HiveValue;
+import io.bootmedic.util.ByteArrayChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

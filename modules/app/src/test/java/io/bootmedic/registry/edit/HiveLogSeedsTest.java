@@ -1,6 +1,7 @@
 package io.bootmedic.registry.edit;
 
 import io.bootmedic.registry.Hive;
+import io.bootmedic.util.ByteArrayChannel;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

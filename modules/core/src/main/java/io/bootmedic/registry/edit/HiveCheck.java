@@ -2,6 +2,7 @@ package io.bootmedic.registry.edit;
 
 import io.bootmedic.registry.Hive;
 import io.bootmedic.registry.HiveFormatException;
+import io.bootmedic.util.ByteArrayChannel;
 
 import java.io.IOException;
 

@@ -1,17 +1,19 @@
-package io.bootmedic.testutil;
+package io.bootmedic.util;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
-/** A read-only channel over a byte array: parsers under mutation and fuzz tests read it as a file, and cannot change it. */
-public final class BytesChannel implements SeekableByteChannel {
+/**
+ * A read-only channel over bytes in memory: the hive editor re-reads a hive before anything is
+ * written, and parsers under mutation and fuzz tests read their inputs as files they cannot change.
+ */
+public final class ByteArrayChannel implements SeekableByteChannel {
     private final byte[] data;
     private long position;
     private boolean open = true;
 
-    public BytesChannel(byte[] data) {
+    public ByteArrayChannel(byte[] data) {
         this.data = data;
     }
 
@@ -37,9 +39,9 @@ public final class BytesChannel implements SeekableByteChannel {
     }
 
     @Override
-    public SeekableByteChannel position(long newPosition) throws IOException {
+    public SeekableByteChannel position(long newPosition) {
         if (newPosition < 0) {
-            throw new IllegalArgumentException("negative position");
+            throw new IllegalArgumentException("negative position"); // as SeekableByteChannel specifies
         }
         position = newPosition;
         return this;
