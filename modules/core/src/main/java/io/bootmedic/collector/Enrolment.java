@@ -23,7 +23,7 @@ public record Enrolment(String computerName, String biosSerial, String vmId, Map
     public static final int MAX_BYTES = 16 << 10;
     public static final int MAX_KEY_IDS = 64;
     private static final int MAX_TEXT = 128;
-    /** The names a playbook scope can list (PlaybookScope's machine pattern): an enrolled name must be one a scope can name. */
+    /** A computer name, BIOS serial or VM id as a playbook scope lists it; an enrolled name must be one a scope can name. */
     private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} _.:{}-]{0,127}");
     private static final Set<String> TOP = Set.of("schema", "computerName", "biosSerial", "vmId", "tags", "keyIds");
 
@@ -32,6 +32,11 @@ public record Enrolment(String computerName, String biosSerial, String vmId, Map
         public InvalidEnrolmentException(String message) {
             super(message);
         }
+    }
+
+    /** Whether {@code name} is one a machines scope may list and a machine may enrol under (one rule for both). */
+    public static boolean isMachineName(String name) {
+        return NAME.matcher(name).matches();
     }
 
     public Enrolment {
@@ -68,7 +73,7 @@ public record Enrolment(String computerName, String biosSerial, String vmId, Map
             throw new InvalidEnrolmentException("schema must be \"" + SCHEMA + "\"");
         }
         String name = text(m, "computerName", true);
-        if (!NAME.matcher(name).matches()) {
+        if (!isMachineName(name)) {
             throw new InvalidEnrolmentException("computerName must be a computer name (1-128 letters, digits, ' _.:{}-')");
         }
         String bios = text(m, "biosSerial", false);

@@ -25,7 +25,6 @@ public record PlaybookScope(Kind kind, String key, String value, List<String> ma
     public static final int MAX_MACHINES = 10_000;
     private static final Pattern TAG_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern TAG_VALUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
-    private static final Pattern MACHINE = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} _.:{}-]{0,127}");
 
     public static final PlaybookScope ALL = new PlaybookScope(Kind.ALL, null, null, List.of());
 
@@ -64,7 +63,7 @@ public record PlaybookScope(Kind kind, String key, String value, List<String> ma
             }
             List<String> names = new ArrayList<>();
             for (Object o : list) {
-                if (!(o instanceof String s) || !MACHINE.matcher(s.strip()).matches()) {
+                if (!(o instanceof String s) || !io.bootmedic.collector.Enrolment.isMachineName(s.strip())) {
                     throw new InvalidScopeException("machines: each entry must be a computer name, BIOS serial or VM id (1-128 letters, digits, ' _.:{}-')");
                 }
                 names.add(s.strip());
