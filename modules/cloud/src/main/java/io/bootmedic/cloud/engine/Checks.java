@@ -16,7 +16,7 @@ final class Checks {
     }
 
     /** Why the VM must not be touched, or null when it may be. */
-    static String refusal(VmInfo vm, Naming naming, String uid) {
+    static String refusal(VmInfo vm, Naming naming, String uid, java.util.List<EngineConfig.Worker> workers) {
         if (vm.os() != Os.WINDOWS) {
             return "not Windows (" + vm.os().name().toLowerCase(java.util.Locale.ROOT) + "): never touched";
         }
@@ -32,6 +32,9 @@ final class Checks {
         }
         if (vm.bootDiskId() == null) {
             return "it has no boot disk";
+        }
+        if (workers.stream().noneMatch(w -> w.serves(vm.zone()))) {
+            return "no worker is in its zone " + vm.zone() + " (a disk attaches only there): run again with a worker in " + vm.zone();
         }
         if (vm.power() != Power.RUNNING && vm.power() != Power.STOPPED) {
             return null; // changing power: the handler waits and looks again

@@ -210,7 +210,7 @@ public final class Engine {
             inFlight++;
         }
         if (rec.step() == Step.ATTACHING && rec.worker() == null) {
-            String[] slot = slots.take(rec.uid());
+            String[] slot = slots.take(rec.uid(), rec.zone());
             if (slot == null) {
                 waitingWorker.add(t);
                 return;

@@ -21,7 +21,15 @@ public record EngineConfig(List<Worker> workers, int regionConcurrency, long pol
         long fixDeadlineMillis, long releaseDeadlineMillis, int retryBudget, int rollbackRetryBudget, int snapshotAttempts, long backoffBaseMillis,
         long backoffCapMillis) {
 
-    public record Worker(String id, List<String> devices) {
+    /** A worker VM, the device names it lends, and its zone (null: reaches every VM's disks, as the simulated cloud's). */
+    public record Worker(String id, List<String> devices, String zone) {
+        public Worker(String id, List<String> devices) {
+            this(id, devices, null);
+        }
+
+        public boolean serves(String vmZone) {
+            return zone == null || vmZone == null || zone.equals(vmZone);
+        }
     }
 
     public EngineConfig {

@@ -47,7 +47,7 @@ final class ForwardSteps {
     private Result check(Task t) {
         VmRecord r = t.rec;
         VmInfo vm = cloud.describeVm(r.vmId());
-        String no = Checks.refusal(vm, ctx.naming(), r.uid());
+        String no = Checks.refusal(vm, ctx.naming(), r.uid(), ctx.cfg().workers());
         if (no != null) {
             return new Result.Next(r.because(no).to(Step.SKIPPED));
         }
@@ -58,7 +58,7 @@ final class ForwardSteps {
         if (clean != null) {
             return new Result.Next(r.because(clean).to(Step.SKIPPED));
         }
-        return new Result.Next(r.checked(vm.bootDiskId(), vm.power() == Power.RUNNING).to(Step.STOPPING));
+        return new Result.Next(r.checked(vm.bootDiskId(), vm.power() == Power.RUNNING, vm.zone()).to(Step.STOPPING));
     }
 
     private Result stop(Task t) {
@@ -299,6 +299,13 @@ final class ForwardSteps {
         VmInfo vm = cloud.describeVm(r.vmId());
         if (r.copy().equals(vm.bootDiskId())) {
             return new Result.Next(r.to(Step.STARTING));
+        }
+        if (vm.bootDiskId() == null && vm.power() == Power.STOPPED) {
+            // a two-call swap (detach, attach) torn between its calls: finish it
+            if (ctx.mayIssue(t)) {
+                ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.copy()));
+            }
+            return ctx.poll();
         }
         if (!r.original().equals(vm.bootDiskId())) {
             return new Result.Fail("its boot disk is " + vm.bootDiskId() + ", neither the original nor the copy");

@@ -113,6 +113,13 @@ final class RollbackSteps {
             return ctx.settled(t, true) ? new Result.Next(r.to(Step.RB_STARTING)) : ctx.poll();
         }
         t.settleSince = -1;
+        if (vm.bootDiskId() == null && vm.power() == Power.STOPPED) {
+            // a two-call swap torn between its calls (either way): put the original back
+            if (ctx.mayIssue(t)) {
+                ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.original()));
+            }
+            return ctx.poll();
+        }
         String copy = copyOf(r);
         if (copy == null || !copy.equals(vm.bootDiskId())) {
             return new Result.Fail("its boot disk is " + vm.bootDiskId() + ", neither its original " + r.original() + " nor this run's copy");
@@ -168,7 +175,7 @@ final class RollbackSteps {
                 && ctx.now() - t.stepStart > ctx.cfg().graceMillis()) {
             // it is on the worker after all (an attach that read as available): release and detach it first
             return new Result.Next(new VmRecord(r.uid(), r.vmId(), r.name(), Step.RB_RELEASING, r.attempt(), r.checksPassed(), r.wasRunning(),
-                    r.original(), r.snapshot(), copy, r.worker(), r.device(), r.command(), false, false, r.changed(), r.failed(), r.reason()));
+                    r.original(), r.snapshot(), copy, r.worker(), r.device(), r.command(), false, false, r.changed(), r.failed(), r.reason(), r.zone()));
         }
         if (d.attachedTo() == null && d.state() == DiskState.AVAILABLE && ctx.mayIssue(t)) {
             try {

@@ -26,11 +26,14 @@ final class Slots {
         }
     }
 
-    /** The least busy worker's first free device, or null when every device is lent. */
-    String[] take(String uid) {
+    /** The least busy worker in {@code zone}'s first free device, or null when every device there is lent. */
+    String[] take(String uid, String zone) {
         String bestWorker = null;
         int bestFree = 0;
         for (EngineConfig.Worker w : workers) {
+            if (!w.serves(zone)) {
+                continue;
+            }
             int free = (int) taken.get(w.id()).values().stream().filter(v -> v == null).count();
             if (free > bestFree) {
                 bestFree = free;

@@ -19,72 +19,73 @@ import java.util.Set;
  * @param detached the copy was seen off the worker after a detach
  * @param changed the fix reported a change to the copy: the only way to a swap (invariant 5)
  * @param failed the VM is being rolled back because of a failure (not because the fix found nothing)
+ * @param zone where the VM's disks can be attached, read at the checks: only a worker there gets its copy
  */
 public record VmRecord(String uid, String vmId, String name, Step step, int attempt, boolean checksPassed, boolean wasRunning,
         String original, String snapshot, String copy, String worker, String device, String command, boolean released,
-        boolean detached, boolean changed, boolean failed, String reason) {
+        boolean detached, boolean changed, boolean failed, String reason, String zone) {
 
     static final Set<String> FIELDS = Set.of("uid", "vmId", "name", "step", "attempt", "checksPassed", "wasRunning", "original", "snapshot",
-            "copy", "worker", "device", "command", "released", "detached", "changed", "failed", "reason");
+            "copy", "worker", "device", "command", "released", "detached", "changed", "failed", "reason", "zone");
 
     public static VmRecord discovered(String uid, String vmId, String name) {
         return new VmRecord(uid, vmId, name, Step.DISCOVERED, 1, false, false, null, null, null, null, null, null, false, false, false, false,
-                null);
+                null, null);
     }
 
     public VmRecord to(Step next) {
         return new VmRecord(uid, vmId, name, next, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, command,
-                released, detached, changed, failed, reason);
+                released, detached, changed, failed, reason, zone);
     }
 
     public VmRecord because(String why) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, command,
-                released, detached, changed, failed, why);
+                released, detached, changed, failed, why, zone);
     }
 
-    VmRecord checked(String originalDisk, boolean running) {
+    VmRecord checked(String originalDisk, boolean running, String vmZone) {
         return new VmRecord(uid, vmId, name, step, attempt, true, running, originalDisk, snapshot, copy, worker, device, command, released,
-                detached, changed, failed, reason);
+                detached, changed, failed, reason, vmZone);
     }
 
     VmRecord nextAttempt() {
         return new VmRecord(uid, vmId, name, step, attempt + 1, checksPassed, wasRunning, original, null, null, worker, device, command,
-                released, detached, changed, failed, reason);
+                released, detached, changed, failed, reason, zone);
     }
 
     VmRecord withSnapshot(String id) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, id, copy, worker, device, command, released,
-                detached, changed, failed, reason);
+                detached, changed, failed, reason, zone);
     }
 
     VmRecord withCopy(String id) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, id, worker, device, command,
-                released, detached, changed, failed, reason);
+                released, detached, changed, failed, reason, zone);
     }
 
     VmRecord onWorker(String workerId, String dev) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, workerId, dev, command,
-                released, false, changed, failed, reason);
+                released, false, changed, failed, reason, zone);
     }
 
     VmRecord withCommand(String id, boolean fixChanged) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, id, released,
-                detached, fixChanged, failed, reason);
+                detached, fixChanged, failed, reason, zone);
     }
 
     VmRecord releasedNow() {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, command, true,
-                detached, changed, failed, reason);
+                detached, changed, failed, reason, zone);
     }
 
     VmRecord detachedNow() {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, command,
-                released, true, changed, failed, reason);
+                released, true, changed, failed, reason, zone);
     }
 
     VmRecord failing(String why) {
         return new VmRecord(uid, vmId, name, step, attempt, checksPassed, wasRunning, original, snapshot, copy, worker, device, command,
-                released, detached, changed, true, why);
+                released, detached, changed, true, why, zone);
     }
 
     /** A copy is on a worker (or may be): the worker slot stays taken. */
@@ -112,6 +113,7 @@ public record VmRecord(String uid, String vmId, String name, Step step, int atte
         m.put("changed", changed);
         m.put("failed", failed);
         m.put("reason", reason);
+        m.put("zone", zone);
         return m;
     }
 
@@ -139,7 +141,7 @@ public record VmRecord(String uid, String vmId, String name, Step step, int atte
         return new VmRecord(str(m, "uid", false), str(m, "vmId", false), str(m, "name", true), step, n.intValue(), bool(m, "checksPassed"),
                 bool(m, "wasRunning"), str(m, "original", true), str(m, "snapshot", true), str(m, "copy", true), str(m, "worker", true),
                 str(m, "device", true), str(m, "command", true), bool(m, "released"), bool(m, "detached"), bool(m, "changed"), bool(m, "failed"),
-                str(m, "reason", true));
+                str(m, "reason", true), str(m, "zone", true));
     }
 
     private static String str(Map<String, Object> m, String f, boolean nullable) throws IOException {

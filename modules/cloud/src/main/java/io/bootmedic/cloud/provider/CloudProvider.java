@@ -51,7 +51,12 @@ public interface CloudProvider {
 
     void detachDisk(String diskId, String workerId);
 
-    /** Makes {@code diskId} the VM's boot disk; the VM must be stopped. The disk it replaces stays, detached. */
+    /**
+     * Makes {@code diskId} the VM's boot disk; the VM must be stopped. The disk it replaces stays, detached. Where the
+     * cloud has no one call for it (AWS, GCP: detach the boot disk, then attach the other), an adapter takes the next
+     * half each time it is called and returns; a VM read stopped with no boot disk is a swap torn between the halves,
+     * which the engine finishes by calling this again (towards the copy in a swap, towards the original in a rollback).
+     */
     void setBootDisk(String vmId, String diskId);
 
     void deleteDisk(String diskId);

@@ -50,8 +50,13 @@ public final class Model {
     public record VmRef(String id, String uid, String name) {
     }
 
+    /**
+     * {@code zone} is where a disk of the VM can be attached (AWS availability zone, GCP zone, Azure region and zone, KVM
+     * host); null where any worker can reach it. {@code bootDiskId} is null when the VM has no boot disk attached: on a
+     * stopped VM of a cloud whose swap is two calls (detach, attach), a swap torn between them.
+     */
     public record VmInfo(String id, String uid, Power power, Os os, Group group, Encryption encryption, boolean localSsd, String bootDiskId,
-            Map<String, String> tags) {
+            Map<String, String> tags, String zone) {
     }
 
     public record DiskInfo(String id, String name, DiskState state, String attachedTo, String device, String sourceSnapshotId,

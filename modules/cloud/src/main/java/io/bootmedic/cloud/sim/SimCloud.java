@@ -339,7 +339,7 @@ public final class SimCloud implements CloudProvider {
         read();
         SVm v = vm(vmId);
         boolean old = stale(v.staleUntil);
-        return new VmInfo(v.id, v.uid, old ? v.prevPower : v.power, v.os, v.group, v.enc, v.localSsd, old ? v.prevBoot : v.boot, Map.of());
+        return new VmInfo(v.id, v.uid, old ? v.prevPower : v.power, v.os, v.group, v.enc, v.localSsd, old ? v.prevBoot : v.boot, Map.of(), null);
     }
 
     @Override

@@ -23,7 +23,7 @@ class JournalTest {
         Journal j = Journal.create(store, "abcd1234", VMS);
         VmRecord a = VmRecord.discovered("1111", "vm-1", "web-1").to(Step.CHECKING);
         j.record(a, 10);
-        j.record(a.checked("disk-1", true).to(Step.STOPPING), 20);
+        j.record(a.checked("disk-1", true, "zone-a").to(Step.STOPPING), 20);
         return store;
     }
 
