@@ -35,7 +35,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "cloud", description = {"Mass remediation of cloud VMs as one engine (docs/mass-remediation.md, \"The engine\").",
-        "Only the simulated cloud exists so far; the AWS, Azure, GCP and KVM routes are still scripts/*/remediate.sh."},
+        "Routes: each is 'bootmedic cloud ROUTE plan|run|resume|rollback|status'; 'sim' drives the simulated cloud."},
         subcommands = {CloudCommand.Sim.class})
 class CloudCommand {
 

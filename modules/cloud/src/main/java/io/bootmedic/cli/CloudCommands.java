@@ -7,6 +7,10 @@ import java.util.function.Supplier;
 public final class CloudCommands implements CommandProvider {
     @Override
     public Map<String, Supplier<Object>> commands() {
-        return Map.of("cloud", CloudCommand::new);
+        return Map.of("cloud", () -> {
+            picocli.CommandLine cloud = new picocli.CommandLine(new CloudCommand());
+            RouteCommands.routes().forEach(r -> cloud.addSubcommand(r.name(), RouteCommands.build(r)));
+            return cloud;
+        });
     }
 }

@@ -27,6 +27,9 @@ final class Checks {
         if (vm.encryption() == Encryption.GUEST_DUAL_PASS || vm.encryption() == Encryption.CONFIDENTIAL) {
             return "its disk encryption (" + vm.encryption() + ") cannot be read on a worker";
         }
+        if (vm.unsupported() != null) {
+            return vm.unsupported();
+        }
         if (vm.localSsd()) {
             return "it has Local SSD, whose data a stop discards";
         }

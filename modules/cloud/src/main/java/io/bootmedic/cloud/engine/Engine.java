@@ -49,8 +49,13 @@ public final class Engine {
 
     /** A new run: discovers the VMs, records them, and takes each as far as it goes. */
     public static RunReport run(CloudProvider cloud, JournalStore store, Clock clock, EngineConfig cfg, String runId) {
+        return run(cloud, store, clock, cfg, runId, null);
+    }
+
+    /** A new run whose journal records its target, which {@link #target} reads back for resume and rollback to compare. */
+    public static RunReport run(CloudProvider cloud, JournalStore store, Clock clock, EngineConfig cfg, String runId, String target) {
         List<VmRef> vms = discover(cloud, clock, cfg, runId);
-        Journal j = Journal.create(store, runId, vms);
+        Journal j = Journal.create(store, runId, vms, target);
         Engine e = new Engine(cloud, j, runId, clock, cfg);
         for (VmRef vm : vms) {
             e.add(VmRecord.discovered(vm.uid(), vm.id(), vm.name()));
@@ -89,6 +94,48 @@ public final class Engine {
         return e.drive();
     }
 
+    /** One VM of a plan: what a run would do with it, and why. */
+    public record PlanLine(VmRef vm, boolean wouldRepair, String why) {
+    }
+
+    /**
+     * What {@code run} would do, changing nothing: discovery, then each VM's checks and scan (reads only). A VM the
+     * checks pass would be stopped, copied and fixed; it is swapped only if the fix changes its copy.
+     */
+    public static List<PlanLine> plan(CloudProvider cloud, Clock clock, EngineConfig cfg, String runId) {
+        Naming naming = new Naming(runId, cloud.maxNameLength());
+        List<PlanLine> out = new ArrayList<>();
+        for (VmRef vm : discover(cloud, clock, cfg, runId)) {
+            io.bootmedic.cloud.provider.Model.VmInfo info = withRetries(() -> cloud.describeVm(vm.id()), clock, cfg, runId);
+            String no = Checks.refusal(info, naming, vm.uid(), cfg.workers());
+            if (no == null) {
+                no = Checks.scanRefusal(withRetries(() -> cloud.scan(vm.id()), clock, cfg, runId));
+            }
+            out.add(no != null ? new PlanLine(vm, false, no)
+                    : new PlanLine(vm, true, (info.power() == io.bootmedic.cloud.provider.Model.Power.RUNNING ? "stop, " : "")
+                            + "snapshot, copy, fix the copy on a worker; swap it in only if the fix changed it"));
+        }
+        return out;
+    }
+
+    private static <T> T withRetries(java.util.function.Supplier<T> call, Clock clock, EngineConfig cfg, String runId) {
+        for (int tries = 1;; tries++) {
+            try {
+                return call.get();
+            } catch (CloudException e) {
+                if (!e.retryable() || tries > cfg.retryBudget()) {
+                    throw e;
+                }
+                clock.sleepUntil(clock.now() + Backoff.delay(cfg.backoffBaseMillis(), cfg.backoffCapMillis(), runId, "plan", tries));
+            }
+        }
+    }
+
+    /** The target the journal's run was made against (null for a run that recorded none). */
+    public static String target(JournalStore store) {
+        return Journal.open(store).target();
+    }
+
     /** The journal's view, changing nothing. */
     public static RunReport status(JournalStore store) {
         Journal.Loaded l = Journal.open(store);
@@ -100,16 +147,7 @@ public final class Engine {
     }
 
     private static List<VmRef> discover(CloudProvider cloud, Clock clock, EngineConfig cfg, String runId) {
-        for (int tries = 1;; tries++) {
-            try {
-                return cloud.discover();
-            } catch (CloudException e) {
-                if (!e.retryable() || tries > cfg.retryBudget()) {
-                    throw e;
-                }
-                clock.sleepUntil(clock.now() + Backoff.delay(cfg.backoffBaseMillis(), cfg.backoffCapMillis(), runId, "discover", tries));
-            }
-        }
+        return withRetries(cloud::discover, clock, cfg, runId);
     }
 
     private void add(VmRecord r) {

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class Journal {
     static final int VERSION = 1;
-    private static final Set<String> RUN_FIELDS = Set.of("v", "seq", "kind", "run", "vms");
+    private static final Set<String> RUN_FIELDS = Set.of("v", "seq", "kind", "run", "target", "vms");
     private static final Set<String> VM_FIELDS = Set.of("v", "seq", "kind", "at", "vm");
 
     private final JournalStore store;
@@ -32,6 +32,11 @@ public final class Journal {
 
     /** A new run's journal; refuses a store that already holds one. */
     public static Journal create(JournalStore store, String runId, List<VmRef> vms) {
+        return create(store, runId, vms, null);
+    }
+
+    /** As {@link #create(JournalStore, String, List)}, recording the target (account and region, project, URI) the run is against. */
+    public static Journal create(JournalStore store, String runId, List<VmRef> vms, String target) {
         if (store.readAll().length > 0) {
             throw new JournalException("journal " + store.name() + " already holds a run: use resume, rollback or status, or another file");
         }
@@ -41,6 +46,9 @@ public final class Journal {
         line.put("seq", ++j.seq);
         line.put("kind", "run");
         line.put("run", runId);
+        if (target != null) {
+            line.put("target", target);
+        }
         List<Object> list = new ArrayList<>();
         for (VmRef vm : vms) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -55,7 +63,7 @@ public final class Journal {
     }
 
     /** What a journal holds: the run, its VMs in order, and each VM's last record. */
-    public record Loaded(Journal journal, String runId, List<VmRef> vms, Map<String, VmRecord> last, boolean tornLineDropped) {
+    public record Loaded(Journal journal, String runId, List<VmRef> vms, Map<String, VmRecord> last, boolean tornLineDropped, String target) {
     }
 
     public static Loaded open(JournalStore store) {
@@ -72,6 +80,7 @@ public final class Journal {
         String text = new String(all, 0, end, StandardCharsets.UTF_8);
         String[] lines = text.split("\n", -1);
         String runId = null;
+        String target = null;
         List<VmRef> vms = new ArrayList<>();
         Map<String, VmRecord> last = new LinkedHashMap<>();
         long seq = 0;
@@ -94,6 +103,10 @@ public final class Journal {
                     }
                     unknown(m, RUN_FIELDS);
                     runId = Json.string(m, "run");
+                    target = m.containsKey("target") ? Json.string(m, "target") : null;
+                    if (m.containsKey("target") && (target == null || target.isEmpty())) {
+                        throw new IOException("target is not a non-empty string");
+                    }
                     if (runId == null || !Naming.validRunId(runId)) {
                         throw new IOException("run ID is not 8 lower-case letters or digits");
                     }
@@ -132,7 +145,7 @@ public final class Journal {
         if (torn) {
             store.truncate(end);
         }
-        return new Loaded(new Journal(store, seq), runId, vms, last, torn);
+        return new Loaded(new Journal(store, seq), runId, vms, last, torn, target);
     }
 
     private static void unknown(Map<String, Object> m, Set<String> known) throws IOException {

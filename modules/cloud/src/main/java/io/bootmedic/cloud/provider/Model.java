@@ -53,10 +53,15 @@ public final class Model {
     /**
      * {@code zone} is where a disk of the VM can be attached (AWS availability zone, GCP zone, Azure region and zone, KVM
      * host); null where any worker can reach it. {@code bootDiskId} is null when the VM has no boot disk attached: on a
-     * stopped VM of a cloud whose swap is two calls (detach, attach), a swap torn between them.
+     * stopped VM of a cloud whose swap is two calls (detach, attach), a swap torn between them. {@code unsupported} is
+     * a cloud's own reason never to touch the VM (an AWS Marketplace product code on its root volume), or null.
      */
     public record VmInfo(String id, String uid, Power power, Os os, Group group, Encryption encryption, boolean localSsd, String bootDiskId,
-            Map<String, String> tags, String zone) {
+            Map<String, String> tags, String zone, String unsupported) {
+        public VmInfo(String id, String uid, Power power, Os os, Group group, Encryption encryption, boolean localSsd, String bootDiskId,
+                Map<String, String> tags, String zone) {
+            this(id, uid, power, os, group, encryption, localSsd, bootDiskId, tags, zone, null);
+        }
     }
 
     public record DiskInfo(String id, String name, DiskState state, String attachedTo, String device, String sourceSnapshotId,
