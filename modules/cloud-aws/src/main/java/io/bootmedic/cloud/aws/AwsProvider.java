@@ -75,7 +75,7 @@ final class AwsProvider implements CloudProvider {
             if (!instanceIds.isEmpty()) {
                 b.instanceIds(instanceIds);
             }
-        }).reservations().forEach(r -> r.instances().forEach(i -> out.add(new VmRef(i.instanceId(), i.instanceId(), nameOf(i.tags()))))));
+        }).reservations().forEach(r -> r.instances().forEach(i -> out.add(new VmRef(i.instanceId(), i.instanceId(), displayName(i))))));
         return out;
     }
 
@@ -293,6 +293,12 @@ final class AwsProvider implements CloudProvider {
         String vol = w.blockDeviceMappings().stream().filter(m -> m.deviceName().equals(device) && m.ebs() != null).map(m -> m.ebs().volumeId())
                 .findFirst().orElse(null);
         return vol != null && worker.held(workerId, vol);
+    }
+
+    /** The Name tag, or the ID for an instance without one (the journal keeps a name for every VM). */
+    static String displayName(Instance i) {
+        String n = nameOf(i.tags());
+        return n.isBlank() ? i.instanceId() : n;
     }
 
     static String nameOf(List<Tag> tags) {
