@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared functions of the mass-remediation drivers (scripts/azure, scripts/aws). Sourced, not run.
+# Shared functions of the mass-remediation drivers (scripts/azure, scripts/gcp). Sourced, not run.
 # Messages go to stderr with the driver's name; plans and summaries go to stdout.
 # shellcheck disable=SC2034 # variables set here are read by the drivers that source this file
 

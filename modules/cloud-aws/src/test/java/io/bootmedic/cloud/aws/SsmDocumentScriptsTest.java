@@ -1,4 +1,4 @@
-package io.bootmedic.massremediation.aws;
+package io.bootmedic.cloud.aws;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
