@@ -103,6 +103,10 @@ final class RouteCommands {
                 description = "VMs stopped or with a copy out at once (default ${DEFAULT-VALUE}); each worker device takes one copy at a time.")
         int concurrency;
 
+        @Option(names = "--parallel-calls", defaultValue = "16", paramLabel = "N",
+                description = "Cloud calls in flight at once, each for another VM (default ${DEFAULT-VALUE}); throttling slows them all.")
+        int lanes;
+
         @Option(names = "--poll-seconds", defaultValue = "15", hidden = true)
         long pollSeconds;
 
@@ -118,12 +122,15 @@ final class RouteCommands {
         long fixMinutes;
 
         EngineConfig config(Connection c) {
+            if (lanes < 1 || lanes > 256) {
+                throw new IllegalArgumentException("--parallel-calls is from 1 to 256");
+            }
             if (concurrency < 1 || pollSeconds < 0 || graceSeconds < 0 || settleSeconds < 0 || fixMinutes < 1) {
                 throw new IllegalArgumentException("--concurrency and --fix-timeout-minutes must be at least 1, the others at least 0");
             }
             long poll = Math.max(1, pollSeconds * 1000);
             return new EngineConfig(c.workers(), concurrency, poll, graceSeconds * 1000, settleSeconds * 1000, 3 * 3_600_000L, fixMinutes * 60_000,
-                    4 * 3_600_000L, 12, 40, 3, Math.min(1_000, poll), 120_000);
+                    4 * 3_600_000L, 12, 40, 3, Math.min(1_000, poll), 120_000, lanes);
         }
 
         JournalStore store(Path path) {

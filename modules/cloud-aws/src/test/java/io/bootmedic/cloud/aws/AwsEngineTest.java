@@ -75,7 +75,7 @@ class AwsEngineTest {
     }
 
     static EngineConfig fast(Connection c) {
-        return new EngineConfig(c.workers(), 4, 2, 400, 20, 60_000, 20_000, 20_000, 5, 10, 3, 2, 40);
+        return new EngineConfig(c.workers(), 4, 2, 400, 20, 60_000, 20_000, 20_000, 5, 10, 3, 2, 40, 4);
     }
 
     RunReport run(AwsOptions o, JournalStore store) throws Exception {
@@ -183,6 +183,28 @@ class AwsEngineTest {
         assertEquals(original.id, rootOf("i-0eeeeeeeeeeeee001").id);
         assertEquals("running", aws.ec2.instance("i-0eeeeeeeeeeeee001").state);
         assertTrue(aws.ssm.log.stream().anyMatch(l -> l.startsWith("cancel")), aws.ssm.log.toString());
+        noViolations();
+    }
+
+    @Test
+    void manyInstancesAtOnceShareTheWorkersDevicesOneCopyEach() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int n = 1; n <= 6; n++) {
+            ids.add("i-0aaaaaaaaaaaaa50" + n);
+            windows(ids.get(n - 1));
+        }
+        AwsOptions o = options(ids.toArray(String[]::new));
+        o.devices = List.of("/dev/sdf", "/dev/sdg");
+        RunReport r;
+        try (Connection c = new AwsRoute().connect(o)) {
+            r = Engine.run(c.provider(), new FileJournalStore(dir.resolve("j")), Clock.SYSTEM, fast(c).withLanes(8), RUN, c.target());
+        }
+        for (String id : ids) {
+            assertEquals(Step.REPAIRED, vm(r, id).step(), r.toString());
+            assertEquals("fixed", rootOf(id).content);
+        }
+        // the emulator counts a violation when a device name already in use is attached again, and when a copy is detached while written
+        assertTrue(aws.ec2.log.stream().anyMatch(l -> l.contains("/dev/sdg")), "both devices lent");
         noViolations();
     }
 

@@ -168,21 +168,20 @@ public final class Engine {
     }
 
     private RunReport drive() {
-        while (!ready.isEmpty()) {
-            Task t = ready.poll();
-            long at = Math.max(t.wakeAt, lastCall + pace);
-            if (at > ctx.now()) {
-                ctx.clock().sleepUntil(at);
+        java.util.concurrent.ExecutorService pool = ctx.cfg().lanes() > 1 ? java.util.concurrent.Executors.newFixedThreadPool(ctx.cfg().lanes(), r -> {
+            Thread th = new Thread(r, "bootmedic-engine-call");
+            th.setDaemon(true);
+            return th;
+        }) : null;
+        try {
+            if (pool == null) {
+                driveInline();
+            } else {
+                driveConcurrently(pool);
             }
-            lastCall = ctx.now();
-            long throttledBefore = throttledCalls;
-            stepOnce(t);
-            // invariant 7, for the whole run: a throttled call slows every VM's calls (doubling the gap between two
-            // handler calls, up to 5 s), and each call that goes through narrows it again, like the SDKs' adaptive retry mode
-            if (throttledCalls > throttledBefore) {
-                pace = Math.min(5_000, Math.max(20, pace * 2));
-            } else if (pace > 0) {
-                pace -= Math.max(1, pace / 32);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
             }
         }
         // nothing left to run: whoever still waits for a slot or a permit waits on VMs whose rollback gave up (they hold them)
@@ -193,38 +192,89 @@ public final class Engine {
         return new RunReport(runId, out, Map.copyOf(stuck), startedAt, ctx.now());
     }
 
-    private void stepOnce(Task t) {
-        boolean chain = t.rec.step().rollbackChain();
-        Result r;
-        long deadline = t.rec.step() == Step.FIXING ? ctx.cfg().fixDeadlineMillis() + ctx.cfg().releaseDeadlineMillis()
-                : t.rec.step() == Step.RB_RELEASING ? ctx.cfg().releaseDeadlineMillis() : ctx.cfg().stepDeadlineMillis();
-        if (ctx.now() - t.stepStart > deadline) {
-            r = new Result.Fail(t.rec.step() + " did not finish in " + deadline / 60000 + " min");
-        } else {
-            try {
-                r = chain ? back.handle(t) : forward.handle(t);
-                t.errors = 0;
-                t.throttles = 0;
-            } catch (CloudException e) {
-                int budget = chain ? ctx.cfg().rollbackRetryBudget() : ctx.cfg().retryBudget();
-                if (e.kind() == CloudException.Kind.THROTTLED) {
-                    throttledCalls++;
-                    // throttling is the API pacing us, not the step failing: back off (the step's deadline still bounds it)
-                    r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), ++t.throttles));
-                } else if (e.retryable() && ++t.errors <= budget) {
-                    r = new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), t.errors));
-                } else {
-                    r = new Result.Fail(e.kind() + " in " + t.rec.step() + ": " + e.getMessage());
+    /** One call at a time, in time order: deterministic under a virtual clock (the simulations). */
+    private void driveInline() {
+        while (!ready.isEmpty()) {
+            Task t = ready.poll();
+            long at = Math.max(t.wakeAt, lastCall + pace);
+            if (at > ctx.now()) {
+                ctx.clock().sleepUntil(at);
+            }
+            lastCall = ctx.now();
+            apply(t, compute(t));
+        }
+    }
+
+    /**
+     * Up to {@link EngineConfig#lanes} VMs' calls at once (a real cloud's calls take a fraction of a second each, and
+     * a fleet needs many in flight to reach the API's rate limit), each VM at most one call at a time. Only the
+     * calls run in the lanes: every journal write, slot and permit is taken here, on the one driving thread.
+     */
+    private void driveConcurrently(java.util.concurrent.ExecutorService pool) {
+        java.util.concurrent.BlockingQueue<Object[]> done = new java.util.concurrent.LinkedBlockingQueue<>();
+        int running = 0;
+        while (!ready.isEmpty() || running > 0) {
+            while (running < ctx.cfg().lanes() && !ready.isEmpty()) {
+                Task t = ready.peek();
+                long at = Math.max(t.wakeAt, lastCall + pace);
+                if (at > ctx.now()) {
+                    break;
                 }
+                ready.poll();
+                lastCall = ctx.now();
+                running++;
+                pool.execute(() -> done.add(new Object[] {t, computeSafely(t)}));
+            }
+            Object[] finished;
+            try {
+                long wait = ready.isEmpty() || running >= ctx.cfg().lanes() ? 1_000
+                        : Math.max(1, Math.max(ready.peek().wakeAt, lastCall + pace) - ctx.now());
+                finished = done.poll(running == 0 ? wait : Math.min(wait, 1_000), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted: the journal holds every transition taken; run resume", e);
+            }
+            if (finished != null) {
+                running--;
+                apply((Task) finished[0], (Outcome) finished[1]);
             }
         }
+    }
+
+    /** What one handler call came to, and whether the API throttled it. */
+    private record Outcome(Result result, boolean throttled, RuntimeException crash) {
+    }
+
+    private Outcome computeSafely(Task t) {
+        try {
+            return compute(t);
+        } catch (RuntimeException e) {
+            return new Outcome(null, false, e); // rethrown on the driving thread, as the inline path would
+        }
+    }
+
+    private void apply(Task t, Outcome o) {
+        if (o.crash() != null) {
+            throw o.crash();
+        }
+        if (o.throttled()) {
+            throttledCalls++;
+        }
+        // invariant 7, for the whole run: a throttled call slows every VM's calls (doubling the gap between two
+        // handler calls, up to 5 s), and each call that goes through narrows it again, like the SDKs' adaptive retry mode
+        if (o.throttled()) {
+            pace = Math.min(5_000, Math.max(20, pace * 2));
+        } else if (pace > 0) {
+            pace -= Math.max(1, pace / 32);
+        }
+        Result r = o.result();
         if (r instanceof Result.Wait w) {
             t.wakeAt = ctx.now() + w.millis();
             ready.add(t);
         } else if (r instanceof Result.Next n) {
             take(t, n.record());
         } else if (r instanceof Result.Fail f) {
-            if (chain) {
+            if (t.rec.step().rollbackChain()) {
                 // the rollback itself cannot go on now: the VM stays in its recorded step, and `rollback` continues it
                 stuck.put(t.rec.uid(), t.rec.step() + ": " + f.reason());
                 t.stuck = f.reason();
@@ -232,6 +282,34 @@ public final class Engine {
             } else {
                 take(t, t.rec.failing(t.rec.step() + ": " + f.reason()).to(Step.FAILED));
             }
+        }
+    }
+
+    /** The VM's handler, once: reads and at most one write for the VM's current step. Touches only this task. */
+    private Outcome compute(Task t) {
+        boolean chain = t.rec.step().rollbackChain();
+        long deadline = t.rec.step() == Step.FIXING ? ctx.cfg().fixDeadlineMillis() + ctx.cfg().releaseDeadlineMillis()
+                : t.rec.step() == Step.RB_RELEASING ? ctx.cfg().releaseDeadlineMillis() : ctx.cfg().stepDeadlineMillis();
+        if (ctx.now() - t.stepStart > deadline) {
+            return new Outcome(new Result.Fail(t.rec.step() + " did not finish in " + deadline / 60000 + " min"), false, null);
+        }
+        try {
+            Result r = chain ? back.handle(t) : forward.handle(t);
+            t.errors = 0;
+            t.throttles = 0;
+            return new Outcome(r, false, null);
+        } catch (CloudException e) {
+            int budget = chain ? ctx.cfg().rollbackRetryBudget() : ctx.cfg().retryBudget();
+            if (e.kind() == CloudException.Kind.THROTTLED) {
+                // throttling is the API pacing us, not the step failing: back off (the step's deadline still bounds it)
+                return new Outcome(new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(),
+                        ++t.throttles)), true, null);
+            }
+            if (e.retryable() && ++t.errors <= budget) {
+                return new Outcome(new Result.Wait(Backoff.delay(ctx.cfg().backoffBaseMillis(), ctx.cfg().backoffCapMillis(), runId, t.rec.uid(), t.errors)),
+                        false, null);
+            }
+            return new Outcome(new Result.Fail(e.kind() + " in " + t.rec.step() + ": " + e.getMessage()), false, null);
         }
     }
 

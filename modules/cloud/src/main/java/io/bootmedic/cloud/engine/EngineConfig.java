@@ -16,10 +16,24 @@ import java.util.List;
  * @param retryBudget failed calls (5xx) in a row before a forward step fails; throttled calls only back off
  * @param rollbackRetryBudget the same for the rollback chain, after which the VM is left in its recorded step for a later rollback
  * @param snapshotAttempts snapshots in {@code error} before the VM fails
+ * @param lanes cloud calls in flight at once, each for a different VM (1: one at a time, in time order, deterministic)
  */
 public record EngineConfig(List<Worker> workers, int regionConcurrency, long pollMillis, long graceMillis, long settleMillis, long stepDeadlineMillis,
         long fixDeadlineMillis, long releaseDeadlineMillis, int retryBudget, int rollbackRetryBudget, int snapshotAttempts, long backoffBaseMillis,
-        long backoffCapMillis) {
+        long backoffCapMillis, int lanes) {
+
+    public EngineConfig(List<Worker> workers, int regionConcurrency, long pollMillis, long graceMillis, long settleMillis, long stepDeadlineMillis,
+            long fixDeadlineMillis, long releaseDeadlineMillis, int retryBudget, int rollbackRetryBudget, int snapshotAttempts, long backoffBaseMillis,
+            long backoffCapMillis) {
+        this(workers, regionConcurrency, pollMillis, graceMillis, settleMillis, stepDeadlineMillis, fixDeadlineMillis, releaseDeadlineMillis, retryBudget,
+                rollbackRetryBudget, snapshotAttempts, backoffBaseMillis, backoffCapMillis, 1);
+    }
+
+    /** The same, with {@code n} calls in flight at once. */
+    public EngineConfig withLanes(int n) {
+        return new EngineConfig(workers, regionConcurrency, pollMillis, graceMillis, settleMillis, stepDeadlineMillis, fixDeadlineMillis,
+                releaseDeadlineMillis, retryBudget, rollbackRetryBudget, snapshotAttempts, backoffBaseMillis, backoffCapMillis, n);
+    }
 
     /** A worker VM, the device names it lends, and its zone (null: reaches every VM's disks, as the simulated cloud's). */
     public record Worker(String id, List<String> devices, String zone) {
@@ -39,6 +53,9 @@ public record EngineConfig(List<Worker> workers, int regionConcurrency, long pol
         if (regionConcurrency < 1) {
             throw new IllegalArgumentException("region concurrency must be at least 1");
         }
+        if (lanes < 1 || lanes > 256) {
+            throw new IllegalArgumentException("calls in flight must be from 1 to 256");
+        }
     }
 
     public static EngineConfig defaults(List<Worker> workers, int regionConcurrency) {
@@ -48,6 +65,6 @@ public record EngineConfig(List<Worker> workers, int regionConcurrency, long pol
 
     public EngineConfig withPoll(long poll) {
         return new EngineConfig(workers, regionConcurrency, poll, graceMillis, settleMillis, stepDeadlineMillis, fixDeadlineMillis, releaseDeadlineMillis,
-                retryBudget, rollbackRetryBudget, snapshotAttempts, backoffBaseMillis, backoffCapMillis);
+                retryBudget, rollbackRetryBudget, snapshotAttempts, backoffBaseMillis, backoffCapMillis, lanes);
     }
 }
