@@ -57,7 +57,7 @@ final class ProgressStore implements JournalStore {
             long done = steps.values().stream().filter(DONE::contains).count();
             long failing = steps.values().stream().filter(s -> s.equals("FAILED") || s.startsWith("RB_")).count();
             String reason = Json.string(vm, "reason");
-            out.printf("%s  %-22s %-13s done %d, rolling back %d, in progress %d%s%n", LocalTime.now().truncatedTo(ChronoUnit.SECONDS), uid, step,
+            out.printf("%s  %-22s %-13s done %d, rolling back %d, in progress %d%s%n", LocalTime.now(java.time.ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS), uid, step,
                     done, failing, steps.size() - done - failing, reason != null && (step.equals("FAILED") || DONE.contains(step)) ? "  (" + reason + ")" : "");
             out.flush();
         } catch (IOException | RuntimeException e) {

@@ -27,14 +27,18 @@ public record Scenario(long seed, SimClock clock, SimCloud cloud, EngineConfig c
         SimCloud cloud = new SimCloud(clock, rng.nextLong(), f, Profile.test());
         List<EngineConfig.Worker> workers = new ArrayList<>();
         int nw = 1 + rng.nextInt(2);
+        // some worlds have zones (a disk attaches only in its own; VMs in zone c have no worker there), some a two-call swap
+        boolean zoned = rng.nextInt(3) == 0;
+        cloud.twoCallSwap(rng.nextInt(2) == 0);
         for (int w = 0; w < nw; w++) {
-            String id = cloud.addWorker("bm-worker-" + w);
+            String zone = zoned ? "zone-" + (char) ('a' + w) : null;
+            String id = cloud.addWorker("bm-worker-" + w, zone);
             List<String> devices = new ArrayList<>();
             int nd = 1 + rng.nextInt(3);
             for (int d = 0; d < nd; d++) {
                 devices.add("/dev/sd" + (char) ('f' + d));
             }
-            workers.add(new EngineConfig.Worker(id, devices));
+            workers.add(new EngineConfig.Worker(id, devices, zone));
         }
         Set<String> uids = new HashSet<>();
         for (int i = 0; i < vms; i++) {
@@ -47,7 +51,7 @@ public record Scenario(long seed, SimClock clock, SimCloud cloud, EngineConfig c
             } while (!uids.add(uid));
             // clones of one template: the same long boot-disk name (the first 36 characters of which the GCP script used)
             String disk = rng.nextInt(3) > 0 ? "windows-server-2022-datacenter-template-boot-disk" : "win-disk-" + i;
-            cloud.addVm(kind, uid, "vm-" + i, disk);
+            cloud.addVm(kind, uid, "vm-" + i, disk, zoned ? "zone-" + (char) ('a' + rng.nextInt(3)) : null);
         }
         EngineConfig cfg = EngineConfig.defaults(workers, 1 + rng.nextInt(vms));
         String runId = String.format(Locale.ROOT, "%08x", rng.nextInt() & 0x7fffffff);

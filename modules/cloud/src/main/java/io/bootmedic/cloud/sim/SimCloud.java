@@ -57,6 +57,7 @@ public final class SimCloud implements CloudProvider {
     private final Map<String, Integer> writersOn = new HashMap<>();
     private final Map<String, SVm> bootOf = new HashMap<>();
     private int ids;
+    private boolean twoCallSwap;
     private long calls;
     private long throttled;
 
@@ -75,6 +76,7 @@ public final class SimCloud implements CloudProvider {
         boolean localSsd;
         boolean worker;
         boolean eligible;
+        String zone;
         Power power = Power.RUNNING;
         Power prevPower = Power.RUNNING;
         String boot;
@@ -103,6 +105,7 @@ public final class SimCloud implements CloudProvider {
         boolean repaired;
         boolean torn;
         int writes;
+        String zone;
     }
 
     private static final class SSnap {
@@ -159,6 +162,29 @@ public final class SimCloud implements CloudProvider {
     }
 
     // ---- building the world ----
+
+    /** The swap as AWS and GCP have it: one call detaches the boot disk, the next attaches the other (the engine must finish a torn one). */
+    public void twoCallSwap(boolean on) {
+        this.twoCallSwap = on;
+    }
+
+    /** As {@link #addVm(VmKind, String, String, String)}, in {@code zone}; with no worker there it must never be touched. */
+    public String addVm(VmKind kind, String uid, String name, String diskName, String zone) {
+        String id = addVm(kind, uid, name, diskName);
+        SVm v = vms.get(id);
+        v.zone = zone;
+        disks.get(v.original).zone = zone;
+        if (vms.values().stream().noneMatch(w -> w.worker && (w.zone == null || w.zone.equals(zone)))) {
+            v.eligible = false;
+        }
+        return id;
+    }
+
+    public String addWorker(String name, String zone) {
+        String id = addWorker(name);
+        vms.get(id).zone = zone;
+        return id;
+    }
 
     /** Adds a VM of the given kind with a boot disk; {@code diskName} may repeat (VMs from one template). Returns its ID. */
     public String addVm(VmKind kind, String uid, String name, String diskName) {
@@ -263,8 +289,12 @@ public final class SimCloud implements CloudProvider {
     private void boot(SVm v, String disk) {
         v.prevPower = v.power;
         v.prevBoot = v.boot;
-        bootOf.remove(v.boot);
-        bootOf.put(disk, v);
+        if (v.boot != null) {
+            bootOf.remove(v.boot);
+        }
+        if (disk != null) {
+            bootOf.put(disk, v);
+        }
         v.boot = disk;
         v.staleUntil = clock.now() + staleWindow();
     }
@@ -339,7 +369,7 @@ public final class SimCloud implements CloudProvider {
         read();
         SVm v = vm(vmId);
         boolean old = stale(v.staleUntil);
-        return new VmInfo(v.id, v.uid, old ? v.prevPower : v.power, v.os, v.group, v.enc, v.localSsd, old ? v.prevBoot : v.boot, Map.of(), null);
+        return new VmInfo(v.id, v.uid, old ? v.prevPower : v.power, v.os, v.group, v.enc, v.localSsd, old ? v.prevBoot : v.boot, Map.of(), v.zone);
     }
 
     @Override
@@ -470,6 +500,8 @@ public final class SimCloud implements CloudProvider {
         d.sourceSnap = s.id;
         d.tags = Map.copyOf(tags);
         d.broken = s.broken;
+        SDisk from = disks.get(s.sourceDisk);
+        d.zone = from == null ? null : from.zone;
         d.state = DiskState.CREATING;
         d.prevState = DiskState.CREATING;
         disks.put(d.id, d);
@@ -495,6 +527,10 @@ public final class SimCloud implements CloudProvider {
         }
         if (d.original) {
             violation("invariant 1: the original " + d.id + " was attached to a worker");
+        }
+        if (w.zone != null && d.zone != null && !w.zone.equals(d.zone)) {
+            violation(d.id + " in " + d.zone + " was sent to the worker " + workerId + " in " + w.zone);
+            throw new CloudException(Kind.CONFLICT, "InvalidVolume.ZoneMismatch: " + d.id + " is in " + d.zone + ", the worker in " + w.zone);
         }
         disk(d, DiskState.ATTACHING, workerId, device);
         boolean fail = chance(faults.attachFail());
@@ -530,6 +566,17 @@ public final class SimCloud implements CloudProvider {
         if (v.power != Power.STOPPED) {
             throw new CloudException(Kind.CONFLICT, "the VM is " + v.power + ": stop it first");
         }
+        if (twoCallSwap && diskId.equals(v.boot)) {
+            applied();
+            return;
+        }
+        if (twoCallSwap && v.boot != null) {
+            // the first half: the boot disk comes off; the VM has none until the next call
+            disk(disks.get(v.boot), DiskState.AVAILABLE, null, null);
+            boot(v, null);
+            applied();
+            return;
+        }
         if (d.state != DiskState.AVAILABLE || d.attachedTo != null) {
             throw new CloudException(Kind.CONFLICT, d.id + " is " + d.state + " on " + d.attachedTo);
         }
@@ -544,7 +591,7 @@ public final class SimCloud implements CloudProvider {
                 violation(v.uid + " ran after its snapshot and was then swapped: what it wrote meanwhile is lost");
             }
         }
-        SDisk old = disks.get(v.boot);
+        SDisk old = v.boot == null ? null : disks.get(v.boot);
         if (old != null) {
             disk(old, DiskState.AVAILABLE, null, null);
         }
