@@ -21,10 +21,21 @@ final class ProgressStore implements JournalStore {
     private final JournalStore inner;
     private final PrintWriter out;
     private final Map<String, String> steps = new LinkedHashMap<>();
+    private final long started = System.nanoTime();
 
     ProgressStore(JournalStore inner, PrintWriter out) {
         this.inner = inner;
         this.out = out;
+    }
+
+    /** A rough ETA once some VMs are done: the pace so far (time elapsed per VM finished, VMs running in parallel) times the VMs left. */
+    private String eta(long done, long left) {
+        if (done == 0 || left == 0) {
+            return "";
+        }
+        long perVm = (System.nanoTime() - started) / 1_000_000_000L / done;
+        long s = perVm * left;
+        return String.format(java.util.Locale.ROOT, ", about %d h %02d min left", s / 3600, s / 60 % 60);
     }
 
     @Override
@@ -57,8 +68,10 @@ final class ProgressStore implements JournalStore {
             long done = steps.values().stream().filter(DONE::contains).count();
             long failing = steps.values().stream().filter(s -> s.equals("FAILED") || s.startsWith("RB_")).count();
             String reason = Json.string(vm, "reason");
-            out.printf("%s  %-22s %-13s done %d, rolling back %d, in progress %d%s%n", LocalTime.now(java.time.ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS), uid, step,
-                    done, failing, steps.size() - done - failing, reason != null && (step.equals("FAILED") || DONE.contains(step)) ? "  (" + reason + ")" : "");
+            long going = steps.size() - done - failing;
+            out.printf("%s  %-22s %-13s done %d, rolling back %d, in progress %d%s%s%n", LocalTime.now(java.time.ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS),
+                    uid, step, done, failing, going, eta(done, going + failing),
+                    reason != null && (step.equals("FAILED") || DONE.contains(step)) ? "  (" + reason + ")" : "");
             out.flush();
         } catch (IOException | RuntimeException e) {
             // the line is durable; a progress line that cannot be printed changes nothing

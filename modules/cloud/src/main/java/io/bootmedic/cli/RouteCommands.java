@@ -146,7 +146,13 @@ final class RouteCommands {
             }
         }
 
-        int finish(RunReport r) {
+        @Option(names = "--report", paramLabel = "FILE", description = "Also write the run's outcome as JSON (every VM's step, reason and resources).")
+        Path report;
+
+        int finish(RunReport r) throws java.io.IOException {
+            if (report != null) {
+                java.nio.file.Files.writeString(report, RunReportJson.of(route.name(), r) + "\n", java.nio.charset.StandardCharsets.UTF_8);
+            }
             CloudCommand.Sim.print(out(), r);
             out().println(r.exitCode() == 0 ? "Every VM is repaired, clean or skipped (skipped ones: see the reason)."
                     : "Some VMs are not repaired: 'bootmedic cloud " + route.name() + " resume --journal " + journal() + "' continues them, "

@@ -70,8 +70,11 @@ class AwsCliTest {
         assertTrue(plan.out().contains("LEAVE: not Windows"), plan.out());
         assertTrue(aws.ec2.log.stream().noneMatch(l -> l.startsWith("Stop") || l.startsWith("Create")), aws.ec2.log.toString());
 
-        Out run = bootmedic(route("run", "eu-west-1"));
+        Out run = bootmedic(route("run", "eu-west-1", "--report", dir.resolve("report.json").toString()));
         assertEquals(0, run.code(), run.out() + run.err());
+        String report = Files.readString(dir.resolve("report.json"));
+        assertTrue(report.contains("\"schema\":\"bootmedic.cloud-run/v1\"") && report.contains("\"step\":\"REPAIRED\"")
+                && report.contains("\"step\":\"SKIPPED\""), report);
         assertTrue(run.out().contains("REPAIRED"), run.out());
         assertTrue(run.out().contains("SNAPSHOTTING"), "a progress line per transition: " + run.out());
         assertEquals(List.of(), aws.ec2.violations);

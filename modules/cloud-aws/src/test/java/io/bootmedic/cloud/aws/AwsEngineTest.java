@@ -209,6 +209,21 @@ class AwsEngineTest {
     }
 
     @Test
+    void snapshotsThatEndInErrorAreTriedUnderNewNamesThenTheInstanceIsPutBack() throws Exception {
+        windows("i-0aaaaaaaaaaaaa601");
+        Ec2Cloud.Volume original = rootOf("i-0aaaaaaaaaaaaa601");
+        original.tags.put("test-snapshot-fails", "yes");
+        RunReport r = run(options("i-0aaaaaaaaaaaaa601"), new FileJournalStore(dir.resolve("j")));
+        assertEquals(Step.ROLLED_BACK, vm(r, "i-0aaaaaaaaaaaaa601").step(), r.toString());
+        assertEquals(List.of("bm-" + RUN + "-i-0aaaaaaaaaaaaa601-snap1", "bm-" + RUN + "-i-0aaaaaaaaaaaaa601-snap2", "bm-" + RUN + "-i-0aaaaaaaaaaaaa601-snap3"),
+                aws.ec2.snapshots.values().stream().map(s -> s.tags.get("Name")).toList());
+        assertEquals(original.id, rootOf("i-0aaaaaaaaaaaaa601").id);
+        assertEquals("running", aws.ec2.instance("i-0aaaaaaaaaaaaa601").state);
+        assertTrue(aws.ec2.log.stream().noneMatch(l -> l.startsWith("CreateVolume")), "no copy from a failed snapshot");
+        noViolations();
+    }
+
+    @Test
     void throttlingIsWaitedOut() throws Exception {
         windows("i-0fffffffffffff001");
         aws.throttleEvery = 3;
