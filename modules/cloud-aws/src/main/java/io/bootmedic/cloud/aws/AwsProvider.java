@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class AwsProvider implements CloudProvider {
     static final String NAME_TAG = "Name";
+    static final String TAG_ROOT_DELETE = "bootmedic-root-delete-on-termination";
 
     private final Ec2Client ec2;
     private final AutoScalingClient asg;
@@ -145,7 +146,24 @@ final class AwsProvider implements CloudProvider {
 
     @Override
     public void startVm(String vmId) {
+        keepDeleteOnTermination(instance(vmId));
         AwsErrors.run("StartInstances " + vmId, () -> ec2.startInstances(b -> b.instanceIds(vmId)));
+    }
+
+    /**
+     * An attach sets DeleteOnTermination false; the root had its own value, which the swap's first half recorded on the
+     * instance. Before a start the root gets it back, whichever volume it is now (the copy, or the original after a rollback).
+     */
+    private void keepDeleteOnTermination(Instance i) {
+        String want = tagMap(i.tags()).get(TAG_ROOT_DELETE);
+        InstanceBlockDeviceMapping root = i.blockDeviceMappings().stream().filter(m -> m.deviceName().equals(i.rootDeviceName()) && m.ebs() != null)
+                .findFirst().orElse(null);
+        if (want == null || root == null || !"attached".equals(root.ebs().statusAsString())
+                || Boolean.parseBoolean(want) == Boolean.TRUE.equals(root.ebs().deleteOnTermination())) {
+            return;
+        }
+        AwsErrors.run("ModifyInstanceAttribute " + i.instanceId(), () -> ec2.modifyInstanceAttribute(b -> b.instanceId(i.instanceId())
+                .blockDeviceMappings(m -> m.deviceName(i.rootDeviceName()).ebs(e -> e.deleteOnTermination(Boolean.parseBoolean(want))))));
     }
 
     Volume volume(String id) {
@@ -258,6 +276,11 @@ final class AwsProvider implements CloudProvider {
         }
         if (!"attached".equals(rootMapping.ebs().statusAsString())) {
             throw new CloudException(Kind.CONFLICT, at + " is " + rootMapping.ebs().statusAsString() + " at " + i.rootDeviceName());
+        }
+        if (!tagMap(i.tags()).containsKey(TAG_ROOT_DELETE)) {
+            // the first swap of this instance: keep the root's DeleteOnTermination for whichever volume is root at the start
+            String was = Boolean.toString(Boolean.TRUE.equals(rootMapping.ebs().deleteOnTermination()));
+            AwsErrors.run("CreateTags " + vmId, () -> ec2.createTags(b -> b.resources(vmId).tags(Tag.builder().key(TAG_ROOT_DELETE).value(was).build())));
         }
         AwsErrors.run("DetachVolume " + at + " (root of " + vmId + ")", () -> ec2.detachVolume(b -> b.volumeId(at).instanceId(vmId)));
     }

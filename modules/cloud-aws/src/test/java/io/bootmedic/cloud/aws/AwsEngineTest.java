@@ -119,6 +119,7 @@ class AwsEngineTest {
         assertEquals("bm-" + RUN + "-i-0aaaaaaaaaaaaaa01-copy1", root.tags.get("Name"));
         assertEquals(original.type, root.type);
         assertEquals(original.iops, root.iops);
+        assertTrue(root.attachment.deleteOnTermination, "the copy as root keeps the original root's DeleteOnTermination");
         noViolations();
     }
 
@@ -226,7 +227,7 @@ class AwsEngineTest {
     @Test
     void throttlingIsWaitedOut() throws Exception {
         windows("i-0fffffffffffff001");
-        aws.throttleEvery = 3;
+        aws.throttleEvery = 6;
         RunReport r;
         try (Connection c = new AwsRoute().connect(options("i-0fffffffffffff001"))) {
             // the SDK's own retries of a throttled call take seconds: the grace for a fresh command must outlast them (300 s in a real run)
@@ -286,6 +287,7 @@ class AwsEngineTest {
         }
         assertEquals(Step.ROLLED_BACK, vm(r, "i-0aaaaaaaaaaaaa201").step(), r.toString());
         assertEquals(original.id, rootOf("i-0aaaaaaaaaaaaa201").id);
+        assertTrue(original.attachment.deleteOnTermination, "the original back as root with its DeleteOnTermination");
         assertEquals("running", aws.ec2.instance("i-0aaaaaaaaaaaaa201").state);
         assertFalse(aws.ec2.violations.stream().anyMatch(v -> v.contains("original")), aws.ec2.violations.toString());
     }
