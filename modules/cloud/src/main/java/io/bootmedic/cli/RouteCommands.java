@@ -85,6 +85,10 @@ final class RouteCommands {
                 return ExitCodes.USAGE;
             } catch (IllegalArgumentException e) {
                 throw new UsageError(route.name() + ": " + e.getMessage());
+            } catch (io.bootmedic.cloud.provider.CloudLoginException e) {
+                spec.commandLine().getErr().println("bootmedic: " + route.name() + ": not logged in: " + e.getMessage()
+                        + ". Log in (docs/routes/" + route.name() + ".md, \"Credentials\") and run the same command again; nothing was changed by this call.");
+                return 3;
             } catch (CloudException e) {
                 spec.commandLine().getErr().println("bootmedic: " + route.name() + " refused a call (" + e.kind().name().toLowerCase(Locale.ROOT)
                         + "): " + e.getMessage() + (e.kind() == CloudException.Kind.FATAL

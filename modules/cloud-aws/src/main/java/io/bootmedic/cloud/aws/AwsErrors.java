@@ -17,6 +17,10 @@ final class AwsErrors {
     private static final Set<String> CONFLICT = Set.of("IncorrectState", "IncorrectInstanceState", "VolumeInUse", "InvalidVolume.ZoneMismatch",
             "InvalidAttachment.NotFound", "InvalidCommandId", "InvalidInstanceId");
 
+    // who we are was not accepted: never retried, exit 3
+    private static final Set<String> LOGIN = Set.of("AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
+            "ExpiredTokenException", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken");
+
     private AwsErrors() {
     }
 
@@ -38,6 +42,9 @@ final class AwsErrors {
     static CloudException classify(String what, SdkException e) {
         if (e instanceof AwsServiceException s) {
             String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
+            if (code != null && LOGIN.contains(code) || s.statusCode() == 401) {
+                throw new io.bootmedic.cloud.provider.CloudLoginException(what + ": " + (code != null ? code : "HTTP 401") + " (the credentials were refused)");
+            }
             String msg = what + ": " + (code != null ? code + ": " : "") + (s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : s.getMessage());
             if (s.isThrottlingException() || (code != null && THROTTLED.contains(code)) || s.statusCode() == 429) {
                 return new CloudException(Kind.THROTTLED, msg);
@@ -52,6 +59,9 @@ final class AwsErrors {
                 return new CloudException(Kind.TRANSIENT, msg);
             }
             return new CloudException(Kind.FATAL, msg);
+        }
+        if (e instanceof SdkClientException && String.valueOf(e.getMessage()).contains("Unable to load credentials")) {
+            throw new io.bootmedic.cloud.provider.CloudLoginException("no AWS credentials found (environment, ~/.aws, SSO, instance role)");
         }
         if (e instanceof SdkClientException) {
             // no answer (connection refused or dropped, timeout): a write may or may not have been applied

@@ -94,6 +94,14 @@ class AwsCliTest {
     }
 
     @Test
+    void refusedCredentialsAreExitThreeWithWhatToDo() {
+        aws.authFailure = true;
+        Out plan = bootmedic(route("plan", "eu-west-1"));
+        assertEquals(3, plan.code(), plan.out() + plan.err());
+        assertTrue(plan.err().contains("not logged in") && plan.err().contains("credentials were refused"), plan.err());
+    }
+
+    @Test
     void badOptionsAreOneLineAndExitTwo() {
         Out noTargets = bootmedic("cloud", "aws", "plan", "--worker", AwsEndpoint.WORKER, "--region", "eu-west-1", "--endpoint", aws.url());
         assertEquals(2, noTargets.code());

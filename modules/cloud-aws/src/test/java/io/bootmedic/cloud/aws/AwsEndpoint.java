@@ -59,6 +59,15 @@ final class AwsEndpoint implements AutoCloseable {
         synchronized (calls) {
             throttle = throttleEvery > 0 && ++served % throttleEvery == 0;
         }
+        if (authFailure) {
+            byte[] out = ("<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate the provided access credentials"
+                    + "</Message></Error></Errors><RequestID>req-a</RequestID></Response>").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/xml;charset=UTF-8");
+            ex.sendResponseHeaders(401, out.length);
+            ex.getResponseBody().write(out);
+            ex.close();
+            return;
+        }
         if (throttle) {
             boolean ssmCall = target != null;
             byte[] out = (ssmCall ? "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}"
@@ -143,6 +152,8 @@ final class AwsEndpoint implements AutoCloseable {
 
     /** Every Nth call of any service answers as throttled (0: never), as EC2 and SSM do when the account's rate is spent. */
     volatile int throttleEvery;
+    /** Every call refused as EC2 refuses a request signed with unknown keys. */
+    volatile boolean authFailure;
     private int served;
 
     private String ssm(String op, JsonNode in) {
