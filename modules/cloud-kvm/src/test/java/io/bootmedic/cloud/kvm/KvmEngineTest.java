@@ -2,6 +2,7 @@ package io.bootmedic.cloud.kvm;
 
 import io.bootmedic.cloud.engine.Clock;
 import io.bootmedic.cloud.engine.Engine;
+import io.bootmedic.cloud.engine.FileJournalStore;
 import io.bootmedic.cloud.engine.MemoryJournalStore;
 import io.bootmedic.cloud.engine.RunReport;
 import io.bootmedic.cloud.engine.Step;
@@ -18,10 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -161,6 +164,285 @@ class KvmEngineTest {
             assertEquals(List.of("Defined Added", "Started Booted"), libvirt.events(d), d + " was never stopped");
         }
         assertEquals(sums, List.of(PracticeImages.sha256(linuxDisk), PracticeImages.sha256(unknownDisk), PracticeImages.sha256(cleanDisk)));
+        assertEquals(filesBefore, filesIn(tmp), "no snapshot or copy was made");
+    }
+
+    /** A qemu-system-x86_64 guest paused at its first instruction, its disk open (and locked) as a running VM's is. */
+    private Process qemuHolding(Path image, String format) throws Exception {
+        Process vm = new ProcessBuilder("qemu-system-x86_64", "-S", "-machine", "pc", "-accel", "tcg", "-m", "32", "-display", "none", "-nodefaults",
+                "-monitor", "none", "-serial", "none", "-drive", "file=" + image + ",format=" + format + ",if=virtio")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("qemu-" + image.getFileName() + ".log").toFile()).start();
+        long inode = ((Number) Files.getAttribute(image, "unix:ino")).longValue();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            assertTrue(vm.isAlive(), "qemu-system-x86_64 exited: " + Files.readString(tmp.resolve("qemu-" + image.getFileName() + ".log")));
+            if (Files.readAllLines(Path.of("/proc/locks")).stream().anyMatch(l -> l.contains("OFDLCK") && l.matches(".*:" + inode + " 20[0-9] 20[0-9]\\s*$"))) {
+                return vm;
+            }
+            Thread.sleep(50);
+        }
+        vm.destroyForcibly();
+        throw new AssertionError("qemu never locked " + image);
+    }
+
+    private static void stop(Process vm) throws Exception {
+        vm.destroy();
+        vm.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * The critical finding: raw, VHD and VHDX images were written with no lock, so a guest still running on another host
+     * (shared storage) had its disk rewritten. Here libvirt says the domain is shut off, but a real qemu has the image open:
+     * nothing may be copied or written, and the domain is left as it was.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"raw", "vpc", "qcow2"}) // libvirt 9.0 does not define a vhdx disk: see KvmProviderTest
+    void anImageARunningQemuHoldsIsNeverCopiedOrWritten(String format) throws Exception {
+        String d = dom + "-" + format;
+        Path disk = images.convert(format, tmp.resolve(d + "." + format));
+        libvirt.define(d, TestDomains.withDisk(d, TestDomains.WIN10, "destroy", TestDomains.fileDisk(format, disk.toString(), "vda")));
+        String before = PracticeImages.sha256(disk);
+        String xmlBefore = libvirt.virsh("dumpxml", "--inactive", d);
+        List<Path> filesBefore = filesIn(tmp);
+        Process vm = qemuHolding(disk, format);
+        RunReport r;
+        try (Connection c = connect("--domain", d)) {
+            r = run(c);
+        } finally {
+            stop(vm);
+        }
+        VmRecord v = only(r);
+        assertEquals(Step.ROLLED_BACK, v.step(), v.toString());
+        assertTrue(v.reason().contains("SNAPSHOTTING") && v.reason().contains("held by a running qemu"), v.reason());
+        assertEquals(before, PracticeImages.sha256(disk));
+        assertEquals(xmlBefore, libvirt.virsh("dumpxml", "--inactive", d));
+        assertEquals("shut off", libvirt.state(d), "it was off: not started");
+        List<Path> after = filesIn(tmp).stream().filter(p -> !p.getFileName().toString().startsWith("qemu-")).toList();
+        assertEquals(filesBefore, after, "no snapshot, no copy, no partial file");
+    }
+
+    /**
+     * rollback could move a stale copy over a running guest's disk. Here rollback never moves a file: it redefines the
+     * domain on its original. While a qemu elsewhere still has the disk open, it changes nothing and says so; once that
+     * guest is gone, it finishes.
+     */
+    @Test
+    void rollbackChangesNothingWhileAQemuHoldsTheDiskAndFinishesOnceItIsGone() throws Exception {
+        Path disk = images.raw(tmp.resolve(dom + ".img"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", TestDomains.fileDisk("raw", disk.toString(), "vda")));
+        libvirt.virsh("start", dom);
+        String before = PracticeImages.sha256(disk);
+        FileJournalStore journal = new FileJournalStore(tmp.resolve("journal.jsonl"));
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.run(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), "abcd1234");
+            assertEquals(Step.REPAIRED, only(r).step(), only(r).toString());
+        }
+        Path copy = Path.of(bootFile(dom));
+        String repaired = PracticeImages.sha256(copy);
+        Process vm = qemuHolding(copy, "raw"); // the guest, started on another host sharing this storage
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.rollback(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), Set.of());
+            assertTrue(r.stuck().values().stream().anyMatch(w -> w.contains("held by a running qemu")), r.stuck().toString());
+            assertEquals(Step.RB_UNSWAPPING, only(r).step());
+        } finally {
+            stop(vm);
+        }
+        assertEquals(copy.toString(), bootFile(dom), "the definition was not changed under that guest");
+        assertEquals(repaired, PracticeImages.sha256(copy));
+        assertEquals(before, PracticeImages.sha256(disk));
+
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.rollback(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), Set.of());
+            assertEquals(Step.ROLLED_BACK, only(r).step(), only(r).toString());
+        }
+        assertEquals(disk.toString(), bootFile(dom));
+        assertEquals("running", libvirt.state(dom));
+        assertEquals(before, PracticeImages.sha256(disk), "the original, as it was before the repair");
+        assertFalse(Files.exists(copy), "the unused copy is deleted");
+        assertTrue(Files.exists(tmp.resolve("bm-abcd1234-" + uuid(dom) + "-snap1.img")), "the snapshot is kept");
+    }
+
+    /** The engine stops (the orchestrator killed) while bootmedic runs; a new orchestrator resumes from the journal file. */
+    @Test
+    void aRunStoppedWhileTheFixRunsIsResumedFromItsJournalWithoutASecondWriter() throws Exception {
+        Path disk = images.qcow2(tmp.resolve(dom + ".qcow2"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", TestDomains.fileDisk("qcow2", disk.toString(), "vda")));
+        libvirt.virsh("start", dom);
+        String before = PracticeImages.sha256(disk);
+        FileJournalStore journal = new FileJournalStore(tmp.resolve("journal.jsonl"));
+        Path commands = state.resolve("commands");
+        Clock dies = new Clock() {
+            @Override
+            public long now() {
+                return System.currentTimeMillis();
+            }
+
+            @Override
+            public void sleepUntil(long millis) {
+                if (Files.isDirectory(commands)) {
+                    throw new IllegalStateException("the orchestrator stopped");
+                }
+                Clock.SYSTEM.sleepUntil(millis);
+            }
+        };
+        try (Connection c = connect("--domain", dom)) {
+            IllegalStateException stopped = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> Engine.run(c.provider(), journal, dies, RouteHarness.config(c), "abcd1234"));
+            assertEquals("the orchestrator stopped", stopped.getMessage());
+        }
+        assertEquals(Step.FIXING, only(Engine.status(journal)).step());
+        assertEquals("shut off", libvirt.state(dom));
+
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.resume(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c));
+            assertEquals(Step.REPAIRED, only(r).step(), only(r).toString());
+        }
+        try (Stream<Path> s = Files.list(commands)) {
+            assertEquals(1, s.filter(p -> p.toString().endsWith(".json")).count(), "one fix command, found again by its name");
+        }
+        Path copy = Path.of(bootFile(dom));
+        assertNotEquals(disk, copy);
+        assertFalse(images.faultyInPlace(copy));
+        qemuImgCheck(copy);
+        assertEquals(before, PracticeImages.sha256(disk));
+        assertEquals("running", libvirt.state(dom));
+        assertEquals(List.of("Defined Added", "Started Booted", "Stopped Shutdown", "Defined Updated", "Started Booted"), libvirt.events(dom));
+    }
+
+    /** bootmedic fails on the copy (no Windows on it): nothing is swapped, and a rollback started from that failed record puts everything back. */
+    @Test
+    void aFailedFixIsRolledBackFromFailed() throws Exception {
+        Path disk = images.noWindows(tmp.resolve(dom + ".img"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", TestDomains.fileDisk("raw", disk.toString(), "vda")));
+        libvirt.virsh("start", dom);
+        String before = PracticeImages.sha256(disk);
+        Path file = tmp.resolve("journal.jsonl");
+        FileJournalStore real = new FileJournalStore(file);
+        io.bootmedic.cloud.engine.JournalStore stopsAtFailed = new io.bootmedic.cloud.engine.JournalStore() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public byte[] readAll() {
+                return real.readAll();
+            }
+
+            @Override
+            public void append(byte[] line) {
+                real.append(line);
+                if (new String(line, java.nio.charset.StandardCharsets.UTF_8).contains("\"failed\":true")) {
+                    throw new IllegalStateException("the orchestrator stopped");
+                }
+            }
+
+            @Override
+            public void truncate(long length) {
+                real.truncate(length);
+            }
+        };
+        try (Connection c = connect("--domain", dom)) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> Engine.run(c.provider(), stopsAtFailed, Clock.SYSTEM, RouteHarness.config(c), "abcd1234"));
+        }
+        VmRecord failed = only(Engine.status(real));
+        assertTrue(failed.failed() && !failed.step().terminal(), failed.toString());
+        assertTrue(failed.reason().contains("the fix ended FAILED"), failed.reason());
+        assertEquals("shut off", libvirt.state(dom));
+        assertTrue(Files.exists(Path.of(failed.copy())));
+
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.rollback(c.provider(), real, Clock.SYSTEM, RouteHarness.config(c), Set.of());
+            assertEquals(Step.ROLLED_BACK, only(r).step(), only(r).toString());
+        }
+        assertEquals(disk.toString(), bootFile(dom), "never swapped");
+        assertEquals("running", libvirt.state(dom));
+        assertEquals(before, PracticeImages.sha256(disk));
+        assertFalse(Files.exists(Path.of(failed.copy())), "the failed copy is deleted");
+        assertTrue(Files.readString(state.resolve("commands/" + failed.command() + ".log")).contains("NO WINDOWS FOUND"));
+    }
+
+    @Test
+    void aGuestThatIgnoresShutdownIsLeftRunningUntouchedUnlessForced() throws Exception {
+        Path disk = images.raw(tmp.resolve(dom + ".img"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "restart", TestDomains.fileDisk("raw", disk.toString(), "vda")));
+        libvirt.virsh("start", dom);
+        String before = PracticeImages.sha256(disk);
+        List<Path> filesBefore = filesIn(tmp);
+
+        try (Connection c = connect("--domain", dom, "--timeout", "1")) {
+            VmRecord v = only(run(c));
+            assertEquals(Step.ROLLED_BACK, v.step(), v.toString());
+            assertTrue(v.reason().contains("did not power off within 1 s") && v.reason().contains("--force"), v.reason());
+        }
+        assertEquals("running", libvirt.state(dom));
+        assertFalse(libvirt.events(dom).stream().anyMatch(e -> e.startsWith("Stopped")), libvirt.events(dom).toString());
+        assertEquals(before, PracticeImages.sha256(disk));
+        assertEquals(filesBefore, filesIn(tmp));
+
+        try (Connection c = connect("--domain", dom, "--timeout", "1", "--force")) {
+            VmRecord v = only(Engine.run(c.provider(), new MemoryJournalStore(), Clock.SYSTEM, RouteHarness.config(c), "efgh5678"));
+            assertEquals(Step.REPAIRED, v.step(), v.toString());
+        }
+        assertTrue(libvirt.events(dom).contains("Stopped Destroyed"), libvirt.events(dom).toString());
+        assertFalse(images.faultyInPlace(Path.of(bootFile(dom))));
+        assertEquals("running", libvirt.state(dom));
+        assertEquals(before, PracticeImages.sha256(disk));
+    }
+
+    @Test
+    void disksTheRouteCannotCopyAreRefusedBeforeAnyChange() throws Exception {
+        Path file = images.qcow2(tmp.resolve(dom + ".qcow2"));
+        Path fakeRaw = images.qcow2(tmp.resolve(dom + "-declared-raw.img"));
+        String secret = "0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f";
+        List<String[]> cases = List.of(
+                new String[] {"rbd", "<disk type='network' device='disk'><driver name='qemu' type='raw'/><source protocol='rbd' name='rbd/vm-101-disk-0'>"
+                        + "<host name='10.0.0.1' port='6789'/></source><target dev='vda' bus='virtio'/></disk>", "network storage (rbd rbd/vm-101-disk-0)"},
+                new String[] {"luks", "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + file + "'>"
+                        + "<encryption format='luks'><secret type='passphrase' uuid='" + secret + "'/></encryption></source>"
+                        + "<target dev='vda' bus='virtio'/></disk>", "encrypted by qemu"},
+                new String[] {"lvm", "<disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='/dev/vg0/vm-102-disk-0'/>"
+                        + "<target dev='vda' bus='virtio'/></disk>", "host block device /dev/vg0/vm-102-disk-0"},
+                new String[] {"vmdk", TestDomains.fileDisk("vmdk", file.toString(), "vda"), "bootmedic reads raw, qcow2, VHD (vpc) and VHDX"},
+                new String[] {"shared", "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + file + "'/>"
+                        + "<target dev='vda' bus='virtio'/><shareable/></disk>", "<shareable/>"},
+                new String[] {"qcow-as-raw", TestDomains.fileDisk("raw", fakeRaw.toString(), "vda"), "declared raw but its header says qcow2"});
+        for (String[] c : cases) {
+            libvirt.define(dom + "-" + c[0], TestDomains.withDisk(dom + "-" + c[0], c[1]));
+            libvirt.virsh("start", dom + "-" + c[0]);
+        }
+        // transient (gone after a shutdown) and a managed save image (resumed on a changed disk) are refused too
+        Path t = images.raw(tmp.resolve(dom + "-transient.img"));
+        libvirt.virsh("create", libvirt.writeXml(dom + "-transient", TestDomains.withDisk(dom + "-transient", TestDomains.fileDisk("raw", t.toString(), "vda"))).toString());
+        Path m = images.raw(tmp.resolve(dom + "-saved.img"));
+        libvirt.define(dom + "-saved", TestDomains.withDisk(dom + "-saved", TestDomains.fileDisk("raw", m.toString(), "vda")));
+        libvirt.virsh("start", dom + "-saved");
+        libvirt.virsh("managedsave", dom + "-saved");
+        String before = PracticeImages.sha256(file);
+        List<Path> filesBefore = filesIn(tmp);
+
+        KvmProvider p;
+        RunReport r;
+        try (Connection c = connect("--all-matching", "^" + dom + "-")) {
+            p = (KvmProvider) c.provider();
+            r = run(c);
+        }
+        assertEquals(cases.size() + 2, r.vms().size());
+        for (VmRecord v : r.vms()) {
+            assertEquals(Step.SKIPPED, v.step(), v.toString());
+            assertFalse(v.checksPassed());
+        }
+        for (String[] c : cases) {
+            String why = p.refusals().get(uuid(dom + "-" + c[0]));
+            assertTrue(why != null && why.contains(c[2]), c[0] + ": " + why);
+            assertEquals("running", libvirt.state(dom + "-" + c[0]), c[0]);
+            assertEquals(List.of("Defined Added", "Started Booted"), libvirt.events(dom + "-" + c[0]), c[0]);
+        }
+        assertTrue(p.refusals().get(uuid(dom + "-transient")).contains("transient"));
+        assertTrue(p.refusals().get(uuid(dom + "-saved")).contains("managed save image"));
+        assertEquals("running", libvirt.state(dom + "-transient"));
+        assertEquals(before, PracticeImages.sha256(file));
         assertEquals(filesBefore, filesIn(tmp), "no snapshot or copy was made");
     }
 }
