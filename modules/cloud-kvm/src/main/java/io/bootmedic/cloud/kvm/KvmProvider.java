@@ -137,6 +137,9 @@ public final class KvmProvider implements CloudProvider {
     @Override
     public VmInfo describeVm(String uuid) {
         Domain d = domain(uuid);
+        if (d.state().equals("shut off")) {
+            shutdownSent.remove(uuid); // the stop took: a later one gets its own --timeout
+        }
         DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
         String no = b.refusal();
         if (no == null && !d.persistent()) {
@@ -225,12 +228,14 @@ public final class KvmProvider implements CloudProvider {
             virsh.run("destroy", uuid);
             return;
         }
-        virsh.run("shutdown", uuid);
+        // the clock starts at the first request, whatever libvirt answers (a paused guest refuses an ACPI shutdown: --force destroys it)
         shutdownSent.putIfAbsent(uuid, now);
+        virsh.run("shutdown", uuid);
     }
 
     @Override
     public void startVm(String uuid) {
+        shutdownSent.remove(uuid); // a later stop (a rollback's) gets its own --timeout
         virsh.run("start", uuid);
     }
 

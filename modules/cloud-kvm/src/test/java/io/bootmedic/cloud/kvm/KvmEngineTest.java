@@ -445,4 +445,71 @@ class KvmEngineTest {
         assertEquals(before, PracticeImages.sha256(file));
         assertEquals(filesBefore, filesIn(tmp), "no snapshot or copy was made");
     }
+
+    /**
+     * Two guests at once on two slots (--parallel 2), one without libosinfo metadata known as Windows from its image
+     * (--os-check image), one with a managed save image that --force drops before the swap; the copies go to --backup-dir.
+     */
+    @Test
+    void twoGuestsInParallelWithOsCheckImageForceAndABackupDir() throws Exception {
+        String a = dom + "-a", b = dom + "-b";
+        Path backups = Files.createDirectories(tmp.resolve("backups"));
+        Path diskA = images.qcow2(tmp.resolve(a + ".qcow2"));
+        Path diskB = images.raw(tmp.resolve(b + ".img"));
+        Path linuxLike = images.noWindows(tmp.resolve(dom + "-nowin.img"));
+        libvirt.define(a, TestDomains.withDisk(a, null, "destroy", TestDomains.fileDisk("qcow2", diskA.toString(), "vda")));
+        libvirt.define(b, TestDomains.withDisk(b, TestDomains.WIN10, "destroy", TestDomains.fileDisk("raw", diskB.toString(), "sda")));
+        libvirt.define(dom + "-nowin", TestDomains.withDisk(dom + "-nowin", null, "destroy", TestDomains.fileDisk("raw", linuxLike.toString(), "vda")));
+        for (String d : List.of(a, b, dom + "-nowin")) {
+            libvirt.virsh("start", d);
+        }
+        libvirt.virsh("managedsave", b);
+        String beforeA = PracticeImages.sha256(diskA), beforeB = PracticeImages.sha256(diskB);
+
+        RunReport r;
+        try (Connection c = connect("--all-matching", "^" + dom + "-", "--os-check", "image", "--parallel", "2", "--force", "--backup-dir",
+                backups.toString())) {
+            assertEquals(List.of("slot1", "slot2"), c.workers().get(0).devices());
+            r = run(c);
+        }
+        VmRecord va = r.vms().stream().filter(v -> v.name().equals(a)).findFirst().orElseThrow();
+        VmRecord vb = r.vms().stream().filter(v -> v.name().equals(b)).findFirst().orElseThrow();
+        VmRecord vn = r.vms().stream().filter(v -> v.name().equals(dom + "-nowin")).findFirst().orElseThrow();
+        assertEquals(Step.REPAIRED, va.step(), va.toString());
+        assertEquals(Step.REPAIRED, vb.step(), vb.toString());
+        assertEquals(Step.SKIPPED, vn.step(), "no Windows on its image: never stopped");
+        assertEquals(List.of("Defined Added", "Started Booted"), libvirt.events(dom + "-nowin"));
+        assertTrue(va.copy().startsWith(backups + "/") && vb.copy().startsWith(backups + "/"), va.copy() + " " + vb.copy());
+        assertEquals(va.copy(), bootFile(a));
+        assertEquals(vb.copy(), bootFile(b));
+        assertEquals("running", libvirt.state(a));
+        assertEquals("shut off", libvirt.state(b), "it was saved, not running: not started");
+        assertTrue(libvirt.virsh("dominfo", b).matches("(?s).*Managed save: +no.*"), "the saved memory was dropped, never resumed on the repaired disk");
+        assertFalse(images.faultyInPlace(Path.of(va.copy())));
+        assertFalse(images.faultyInPlace(Path.of(vb.copy())));
+        assertEquals(beforeA, PracticeImages.sha256(diskA));
+        assertEquals(beforeB, PracticeImages.sha256(diskB));
+    }
+
+    @Test
+    void theRouteRefusesBadOptionsInOneLineAndChangesNothing() throws Exception {
+        IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RouteHarness.connect("test+unix:///default?socket=" + tmp.resolve("none"), state, "--domain", "x"));
+        assertTrue(none.getMessage().startsWith("cannot connect to libvirt at test+unix:///default?socket=") && none.getMessage().endsWith("Nothing was changed."),
+                none.getMessage());
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> connect()).getMessage().contains("name the domains"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> connect("--domain", "x", "--no-start")).getMessage()
+                .contains("--no-start is not available"));
+        Path csv = Files.writeString(tmp.resolve("d.csv"), "connect_uri,domain\n# a comment\n" + libvirt.uri() + ",one\ntwo\nqemu+ssh://other/system,three\n");
+        IllegalArgumentException other = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> connect("--csv", csv.toString()));
+        assertTrue(other.getMessage().contains("line 5 names qemu+ssh://other/system") && other.getMessage().contains("--connect qemu+ssh://other/system"),
+                other.getMessage());
+        Files.writeString(csv, "domain\n" + libvirt.uri() + "," + dom + "-one\n" + dom + "-two\n");
+        assertEquals(List.of(dom + "-one", dom + "-two"), RouteHarness.settings(libvirt.uri(), state, "--csv", csv.toString()).domains());
+        try (Connection c = connect("--domain", dom + "-missing")) {
+            io.bootmedic.cloud.provider.CloudException e = org.junit.jupiter.api.Assertions.assertThrows(io.bootmedic.cloud.provider.CloudException.class,
+                    () -> run(c));
+            assertTrue(e.getMessage().contains("no domain named " + dom + "-missing") && e.getMessage().contains("nothing was changed"), e.getMessage());
+        }
+    }
 }
