@@ -19,48 +19,58 @@ import java.util.concurrent.TimeUnit;
  * the file system has them, btrfs and XFS: instant and sharing blocks), while both the source and the new file are held
  * with qemu's image lock, so no qemu (on this host, or on shared storage that honours locks) has either open meanwhile.
  * The copy gets its name only when it is complete and on the device; {@code NAME.partial} is what a crash leaves.
+ * {@link #check} runs in the provider's call; {@link #copy} in a {@link CopyChild}, so the engine does not wait for it.
  */
 final class ImageCopier {
-    private final long timeoutMillis;
-
-    ImageCopier(long timeoutMillis) {
-        this.timeoutMillis = timeoutMillis;
+    private ImageCopier() {
     }
 
-    /**
-     * Copies {@code source} to {@code target}; {@code beforeNaming} runs once the data is on the device and before the
-     * copy gets its name (the catalog entry is written there, so a named copy always has one).
-     */
-    void copy(Path source, Path target, FileIdentity expect, Runnable beforeNaming) {
+    /** What can be known before the copy starts: refused when the name is taken, the path changed, a qemu holds the source, or space is short. */
+    static void check(Path source, Path target, FileIdentity expect) {
         if (Files.exists(target)) {
             throw new CloudException(Kind.ALREADY_EXISTS, target + " exists");
         }
-        Path partial = target.resolveSibling(target.getFileName() + ".partial");
-        try (ImageLock held = lock(source)) {
+        try {
             if (expect != null && !expect.equals(FileIdentity.of(source))) {
                 throw new CloudException(Kind.FATAL, source + " is no longer the file it was when checked (" + expect + ", now " + FileIdentity.of(source)
                         + "): the path names another file; nothing was copied");
             }
+            if (held(source)) {
+                throw new CloudException(Kind.CONFLICT, source + " is held by a running qemu (a guest on this host, or on another host sharing this"
+                        + " storage): nothing was written");
+            }
             checkSpace(source, target.getParent());
+        } catch (IOException e) {
+            throw new CloudException(Kind.FATAL, "cannot read " + source + ": " + e.getMessage());
+        }
+    }
+
+    /** Copies {@code source} to {@code target} under both locks; the copy is named only once it is whole and on the device. */
+    static void copy(Path source, Path target, FileIdentity expect, long timeoutMillis) throws IOException {
+        if (Files.exists(target)) {
+            throw new IOException(target + " exists");
+        }
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try (ImageLock held = lock(source)) {
+            if (expect != null && !expect.equals(FileIdentity.of(source))) {
+                throw new IOException(source + " is no longer the file it was when checked (" + expect + ", now " + FileIdentity.of(source) + ")");
+            }
             Files.deleteIfExists(partial); // an interrupted copy: the source was not written after it
             Files.createFile(partial);
             try (ImageLock dst = lock(partial)) {
-                run(List.of("cp", "--reflink=auto", "--sparse=always", "--preserve=mode,ownership,timestamps", "--", source.toString(), partial.toString()));
+                run(List.of("cp", "--reflink=auto", "--sparse=always", "--preserve=mode,ownership,timestamps", "--", source.toString(), partial.toString()),
+                        timeoutMillis);
                 try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                     ch.force(true);
                 }
             }
-            beforeNaming.run();
             try {
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(partial, target);
             }
             StateFiles.forceFolder(target.getParent());
-        } catch (IOException e) {
-            deleteQuietly(partial);
-            throw new CloudException(Kind.FATAL, "cannot copy " + source + " to " + target + ": " + e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             deleteQuietly(partial);
             throw e;
         }
@@ -116,7 +126,7 @@ final class ImageCopier {
         return Files.size(file);
     }
 
-    private void run(List<String> cmd) throws IOException {
+    private static void run(List<String> cmd, long timeoutMillis) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try {
             byte[] out = p.getInputStream().readAllBytes();

@@ -53,20 +53,21 @@ public final class KvmProvider implements CloudProvider {
     private final Virsh virsh;
     private final Catalog catalog;
     private final FixCommands commands;
-    private final ImageCopier copier;
+    private final Copies copies;
     private final PrintStream notes;
     private final Map<String, ImageLock> attachLocks = new HashMap<>();
     private final Map<String, Long> shutdownSent = new HashMap<>();
     private final Map<String, Os> imageOs = new HashMap<>();
     private final Map<String, FileIdentity> pinned = new HashMap<>();
     private final Map<String, String> refusals = new LinkedHashMap<>();
+    private final Set<String> reported = new java.util.HashSet<>();
 
     public KvmProvider(KvmSettings settings, PrintStream notes) {
         this.s = settings;
         this.virsh = new Virsh("virsh", settings.uri(), settings.virshTimeoutMillis());
         this.catalog = new Catalog(settings.stateDir());
         this.commands = new FixCommands(settings.stateDir(), settings.bootmedic());
-        this.copier = new ImageCopier(6 * 3_600_000L);
+        this.copies = new Copies(settings.stateDir());
         this.notes = notes;
     }
 
@@ -242,36 +243,50 @@ public final class KvmProvider implements CloudProvider {
     @Override
     public DiskInfo describeDisk(String diskId) {
         Optional<Catalog.Entry> e = catalog.byFile(diskId).filter(x -> x.kind() == Catalog.Kind.COPY);
-        if (!Files.isRegularFile(Path.of(diskId))) {
-            throw new CloudException(Kind.NOT_FOUND, "no image file " + diskId);
-        }
         if (e.isEmpty()) {
+            if (!Files.isRegularFile(Path.of(diskId))) {
+                throw new CloudException(Kind.NOT_FOUND, "no image file " + diskId);
+            }
             return new DiskInfo(diskId, Path.of(diskId).getFileName().toString(), DiskState.AVAILABLE, null, null, null, Map.of());
         }
         Catalog.Entry c = e.get();
-        return new DiskInfo(diskId, c.name(), c.attachedTo() != null ? DiskState.IN_USE : DiskState.AVAILABLE, c.attachedTo(), c.device(), c.source(),
-                c.tags());
+        DiskState state = switch (copies.state(c.name(), Path.of(c.file()))) {
+            case RUNNING -> DiskState.CREATING;
+            case FAILED -> DiskState.ERROR;
+            case DONE -> c.attachedTo() != null ? DiskState.IN_USE : DiskState.AVAILABLE;
+        };
+        return new DiskInfo(diskId, c.name(), state, c.attachedTo(), c.device(), c.source(), c.tags());
     }
 
     @Override
     public Optional<DiskInfo> findDisk(String name) {
-        return catalog.byName(name).filter(e -> e.kind() == Catalog.Kind.COPY && Files.isRegularFile(Path.of(e.file()))).map(e -> describeDisk(e.file()));
+        // a copy that failed left no file: nothing to find, nothing to delete
+        return catalog.byName(name).filter(e -> e.kind() == Catalog.Kind.COPY).map(e -> describeDisk(e.file()))
+                .filter(d -> d.state() != DiskState.ERROR);
     }
 
     @Override
     public SnapshotInfo describeSnapshot(String snapshotId) {
         Catalog.Entry e = catalog.byFile(snapshotId).filter(x -> x.kind() == Catalog.Kind.SNAPSHOT)
                 .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, "no snapshot " + snapshotId));
-        if (!Files.isRegularFile(Path.of(e.file()))) {
-            throw new CloudException(Kind.NOT_FOUND, "no snapshot " + snapshotId);
+        return snapshotInfo(e);
+    }
+
+    private SnapshotInfo snapshotInfo(Catalog.Entry e) {
+        SnapshotState state = switch (copies.state(e.name(), Path.of(e.file()))) {
+            case RUNNING -> SnapshotState.PENDING;
+            case FAILED -> SnapshotState.ERROR;
+            case DONE -> SnapshotState.COMPLETED;
+        };
+        if (state == SnapshotState.ERROR && reported.add(e.name())) {
+            notes.println("kvm: snapshot " + e.file() + " failed: " + copies.why(e.name()));
         }
-        return new SnapshotInfo(e.file(), e.name(), SnapshotState.COMPLETED, e.source(), e.tags());
+        return new SnapshotInfo(e.file(), e.name(), state, e.source(), e.tags());
     }
 
     @Override
     public Optional<SnapshotInfo> findSnapshot(String name) {
-        return catalog.byName(name).filter(e -> e.kind() == Catalog.Kind.SNAPSHOT && Files.isRegularFile(Path.of(e.file())))
-                .map(e -> describeSnapshot(e.file()));
+        return catalog.byName(name).filter(e -> e.kind() == Catalog.Kind.SNAPSHOT).map(this::snapshotInfo);
     }
 
     /** Where a snapshot or copy of {@code source} goes, named {@code name} with the source's extension (its format's when it has none). */
@@ -286,6 +301,9 @@ public final class KvmProvider implements CloudProvider {
     @Override
     public String createSnapshot(String diskId, String name, Map<String, String> tags) {
         Path src = Path.of(diskId);
+        if (catalog.byName(name).isPresent()) {
+            throw new CloudException(Kind.ALREADY_EXISTS, "a snapshot or copy named " + name + " exists");
+        }
         if (catalog.byFile(diskId).isPresent()) {
             throw new CloudException(Kind.FATAL, diskId + " is a snapshot or copy this route made, not a domain's original disk");
         }
@@ -302,8 +320,10 @@ public final class KvmProvider implements CloudProvider {
         }
         Path target = placeFor(src, name, format);
         FileIdentity expect = pinned.getOrDefault(diskId, id);
-        copier.copy(src, target, expect, () -> catalog.put(new Catalog.Entry(Catalog.Kind.SNAPSHOT, name, target.toString(), format, diskId, id,
-                Map.copyOf(tags), null, null)));
+        ImageCopier.check(src, target, expect);
+        // the catalog first: a copy that a crash left running is found by its name
+        catalog.put(new Catalog.Entry(Catalog.Kind.SNAPSHOT, name, target.toString(), format, diskId, expect, Map.copyOf(tags), null, null));
+        copies.start(name, src, target, expect);
         return target.toString();
     }
 
@@ -311,6 +331,12 @@ public final class KvmProvider implements CloudProvider {
     public String createDisk(String snapshotId, String name, Map<String, String> tags) {
         Catalog.Entry snap = catalog.byFile(snapshotId).filter(e -> e.kind() == Catalog.Kind.SNAPSHOT)
                 .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, "no snapshot " + snapshotId));
+        if (catalog.byName(name).isPresent()) {
+            throw new CloudException(Kind.ALREADY_EXISTS, "a snapshot or copy named " + name + " exists");
+        }
+        if (copies.state(snap.name(), Path.of(snap.file())) != Copies.State.DONE) {
+            throw new CloudException(Kind.CONFLICT, "snapshot " + snapshotId + " is not complete: no copy from it");
+        }
         Path src = Path.of(snap.file());
         Path target = placeFor(src, name, snap.format());
         FileIdentity id;
@@ -319,14 +345,19 @@ public final class KvmProvider implements CloudProvider {
         } catch (IOException e) {
             throw new CloudException(Kind.NOT_FOUND, "no snapshot " + snapshotId + " (" + e.getMessage() + ")");
         }
-        copier.copy(src, target, id, () -> catalog.put(new Catalog.Entry(Catalog.Kind.COPY, name, target.toString(), snap.format(), snapshotId, id,
-                Map.copyOf(tags), null, null)));
+        ImageCopier.check(src, target, id);
+        catalog.put(new Catalog.Entry(Catalog.Kind.COPY, name, target.toString(), snap.format(), snapshotId, id, Map.copyOf(tags), null, null));
+        copies.start(name, src, target, id);
         return target.toString();
     }
 
     private Catalog.Entry copyEntry(String diskId) {
-        return catalog.byFile(diskId).filter(e -> e.kind() == Catalog.Kind.COPY && Files.isRegularFile(Path.of(e.file())))
+        Catalog.Entry e = catalog.byFile(diskId).filter(x -> x.kind() == Catalog.Kind.COPY)
                 .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, diskId + " is not a copy this route made"));
+        if (copies.state(e.name(), Path.of(e.file())) != Copies.State.DONE) {
+            throw new CloudException(Kind.CONFLICT, diskId + " is not complete");
+        }
+        return e;
     }
 
     private void checkSlot(String worker, String device) {

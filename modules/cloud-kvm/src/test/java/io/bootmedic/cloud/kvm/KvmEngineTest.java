@@ -262,15 +262,21 @@ class KvmEngineTest {
         assertTrue(Files.exists(tmp.resolve("bm-abcd1234-" + uuid(dom) + "-snap1.img")), "the snapshot is kept");
     }
 
-    /** The engine stops (the orchestrator killed) while bootmedic runs; a new orchestrator resumes from the journal file. */
-    @Test
-    void aRunStoppedWhileTheFixRunsIsResumedFromItsJournalWithoutASecondWriter() throws Exception {
+    /**
+     * The engine stops (the orchestrator killed) while the snapshot is being copied, or while bootmedic runs; a new
+     * orchestrator resumes from the journal file and finds that copy or that fix by its name instead of starting another.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"copies,SNAPSHOTTING", "commands,FIXING"})
+    void aRunStoppedMidWayIsResumedFromItsJournalWithoutASecondCopyOrWriter(String folder, Step stoppedAt) throws Exception {
+        dom = dom + "-" + folder;
         Path disk = images.qcow2(tmp.resolve(dom + ".qcow2"));
         libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", TestDomains.fileDisk("qcow2", disk.toString(), "vda")));
         libvirt.virsh("start", dom);
         String before = PracticeImages.sha256(disk);
         FileJournalStore journal = new FileJournalStore(tmp.resolve("journal.jsonl"));
         Path commands = state.resolve("commands");
+        Path started = state.resolve(folder);
         Clock dies = new Clock() {
             @Override
             public long now() {
@@ -279,7 +285,7 @@ class KvmEngineTest {
 
             @Override
             public void sleepUntil(long millis) {
-                if (Files.isDirectory(commands)) {
+                if (Files.isDirectory(started)) {
                     throw new IllegalStateException("the orchestrator stopped");
                 }
                 Clock.SYSTEM.sleepUntil(millis);
@@ -290,7 +296,7 @@ class KvmEngineTest {
                     () -> Engine.run(c.provider(), journal, dies, RouteHarness.config(c), "abcd1234"));
             assertEquals("the orchestrator stopped", stopped.getMessage());
         }
-        assertEquals(Step.FIXING, only(Engine.status(journal)).step());
+        assertEquals(stoppedAt, only(Engine.status(journal)).step());
         assertEquals("shut off", libvirt.state(dom));
 
         try (Connection c = connect("--domain", dom)) {
@@ -299,6 +305,9 @@ class KvmEngineTest {
         }
         try (Stream<Path> s = Files.list(commands)) {
             assertEquals(1, s.filter(p -> p.toString().endsWith(".json")).count(), "one fix command, found again by its name");
+        }
+        try (Stream<Path> s = Files.list(state.resolve("copies"))) {
+            assertEquals(2, s.filter(p -> p.toString().endsWith(".json")).count(), "one snapshot and one copy");
         }
         Path copy = Path.of(bootFile(dom));
         assertNotEquals(disk, copy);

@@ -55,6 +55,18 @@ class KvmProviderTest {
         throw new AssertionError("qemu never locked " + image);
     }
 
+    /** Snapshots are made by a child process: the call returns at once and a read says PENDING until it is done. */
+    private static void awaitSnapshot(KvmProvider p, String snap) throws Exception {
+        for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end; Thread.sleep(20)) {
+            io.bootmedic.cloud.provider.Model.SnapshotState st = p.describeSnapshot(snap).state();
+            if (st == io.bootmedic.cloud.provider.Model.SnapshotState.COMPLETED) {
+                return;
+            }
+            assertEquals(io.bootmedic.cloud.provider.Model.SnapshotState.PENDING, st);
+        }
+        throw new AssertionError("snapshot " + snap + " never completed");
+    }
+
     private List<Path> files(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
@@ -84,6 +96,7 @@ class KvmProviderTest {
 
         String snap = p.createSnapshot(disk.toString(), "bm-abcd1234-u-snap1", Map.of(Naming.TAG_RUN, "abcd1234", Naming.TAG_SOURCE, "u"));
         assertEquals(images.resolve("bm-abcd1234-u-snap1.vhdx").toString(), snap, "named by the engine, in the disk's own format");
+        awaitSnapshot(p, snap);
         assertEquals("vhdx", ImageCheck.detect(Path.of(snap)));
         Tools.ok("qemu-img", "check", "-f", "vhdx", snap);
         assertEquals(Map.of(Naming.TAG_RUN, "abcd1234", Naming.TAG_SOURCE, "u"), p.describeSnapshot(snap).tags(), "tags come back unchanged");
@@ -100,7 +113,13 @@ class KvmProviderTest {
         KvmProvider p = provider(tmp.resolve("state"));
         Map<String, String> tags = Map.of(Naming.TAG_RUN, "abcd1234"); // no source domain to ask libvirt about: this test has no libvirt
         String snap = p.createSnapshot(disk.toString(), "bm-abcd1234-u-snap1", tags);
+        assertEquals(CloudException.Kind.CONFLICT, assertThrows(CloudException.class, () -> p.createDisk(snap, "bm-abcd1234-u-copy1", tags)).kind(),
+                "no copy from a snapshot still being made");
+        awaitSnapshot(p, snap);
         String copy = p.createDisk(snap, "bm-abcd1234-u-copy1", tags);
+        for (long end = System.nanoTime() + 60_000_000_000L; p.describeDisk(copy).state() == DiskState.CREATING && System.nanoTime() < end;) {
+            Thread.sleep(20);
+        }
         assertEquals(DiskState.AVAILABLE, p.describeDisk(copy).state());
         assertEquals(snap, p.describeDisk(copy).sourceSnapshotId());
 
