@@ -76,6 +76,12 @@ public final class KvmProvider implements CloudProvider {
         return Map.copyOf(refusals);
     }
 
+    /** Lets go of the locks this process holds on copies lent to slots (a resumed run takes them again at attach). */
+    public void close() {
+        attachLocks.values().forEach(ImageLock::close);
+        attachLocks.clear();
+    }
+
     @Override
     public int maxNameLength() {
         return MAX_NAME;
@@ -255,6 +261,9 @@ public final class KvmProvider implements CloudProvider {
             case FAILED -> DiskState.ERROR;
             case DONE -> c.attachedTo() != null ? DiskState.IN_USE : DiskState.AVAILABLE;
         };
+        if (state == DiskState.ERROR && reported.add(c.name())) {
+            notes.println("kvm: copy " + c.file() + " failed: " + copies.why(c.name()));
+        }
         return new DiskInfo(diskId, c.name(), state, c.attachedTo(), c.device(), c.source(), c.tags());
     }
 

@@ -47,7 +47,7 @@ public final class KvmRoute implements Route {
             slots.add("slot" + i);
         }
         return new Connection(provider, List.of(new EngineConfig.Worker(s.worker(), slots)), "kvm " + (s.uri() != null ? s.uri() : "(virsh default URI)"),
-                null);
+                provider::close);
     }
 
     /** The options checked and made into settings; a bad one is the one line the operator reads. */

@@ -390,9 +390,15 @@ class KvmEngineTest {
         assertEquals(before, PracticeImages.sha256(disk));
         assertEquals(filesBefore, filesIn(tmp));
 
-        try (Connection c = connect("--domain", dom, "--timeout", "1", "--force")) {
+        // and the operator's own bootmedic (--bootmedic PATH), run by the fix's child process and waited for
+        Path launcher = tmp.resolve("bootmedic");
+        Files.writeString(launcher, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -XX:+UseSerialGC -cp '"
+                + System.getProperty("java.class.path") + "' io.bootmedic.cli.Main \"$@\"\n");
+        assertTrue(launcher.toFile().setExecutable(true));
+        try (Connection c = connect("--domain", dom, "--timeout", "1", "--force", "--bootmedic", launcher.toString())) {
             VmRecord v = only(Engine.run(c.provider(), new MemoryJournalStore(), Clock.SYSTEM, RouteHarness.config(c), "efgh5678"));
             assertEquals(Step.REPAIRED, v.step(), v.toString());
+            assertTrue(Files.readString(state.resolve("commands/" + v.command() + ".log")).contains("FIXED: "));
         }
         assertTrue(libvirt.events(dom).contains("Stopped Destroyed"), libvirt.events(dom).toString());
         assertFalse(images.faultyInPlace(Path.of(bootFile(dom))));
