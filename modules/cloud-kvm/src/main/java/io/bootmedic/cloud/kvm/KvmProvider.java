@@ -440,11 +440,20 @@ public final class KvmProvider implements CloudProvider {
                 throw new CloudException(Kind.CONFLICT, diskId + " is still on " + c.attachedTo());
             }
         } else {
-            // back to the original: only from a copy whose snapshot was made of exactly that file
-            String original = catalog.byFile(b.path()).filter(c -> c.kind() == Catalog.Kind.COPY)
-                    .flatMap(c -> catalog.byFile(c.source())).map(Catalog.Entry::source).orElse(null);
-            if (!diskId.equals(original)) {
+            // back to the original: only from a copy whose snapshot was made of exactly that file, and only while the path still names it
+            Optional<Catalog.Entry> snap = catalog.byFile(b.path()).filter(c -> c.kind() == Catalog.Kind.COPY).flatMap(c -> catalog.byFile(c.source()));
+            if (snap.isEmpty() || !diskId.equals(snap.get().source())) {
                 throw new CloudException(Kind.FATAL, diskId + " is neither a copy made for this domain nor the original its copy was made from");
+            }
+            try {
+                FileIdentity now = FileIdentity.of(Path.of(diskId));
+                if (!now.equals(snap.get().sourceId())) {
+                    throw new CloudException(Kind.FATAL, diskId + " names another file (" + now + ") than the original the snapshot was made of ("
+                            + snap.get().sourceId() + "): a remount or a replaced file. The domain is not changed; its snapshot " + snap.get().file()
+                            + " is the disk as it was");
+                }
+            } catch (IOException e) {
+                throw new CloudException(Kind.FATAL, "the original " + diskId + " cannot be read (" + e.getMessage() + "): the domain is not changed");
             }
         }
         for (String f : List.of(diskId, b.path())) {

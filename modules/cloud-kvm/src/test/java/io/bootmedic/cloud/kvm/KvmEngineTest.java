@@ -527,4 +527,27 @@ class KvmEngineTest {
             assertTrue(e.getMessage().contains("no domain named " + dom + "-missing") && e.getMessage().contains("nothing was changed"), e.getMessage());
         }
     }
+
+    /** A stale file put back at the original's path (a restore, a remount) is not taken for the original by a rollback. */
+    @Test
+    void rollbackRefusesAnOriginalPathThatNamesAnotherFileNow() throws Exception {
+        Path disk = images.raw(tmp.resolve(dom + ".img"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", TestDomains.fileDisk("raw", disk.toString(), "vda")));
+        libvirt.virsh("start", dom);
+        FileJournalStore journal = new FileJournalStore(tmp.resolve("journal.jsonl"));
+        try (Connection c = connect("--domain", dom)) {
+            assertEquals(Step.REPAIRED, only(Engine.run(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), "abcd1234")).step());
+        }
+        Path copy = Path.of(bootFile(dom));
+        Path stale = images.noWindows(tmp.resolve("stale.img"));
+        Files.move(stale, disk, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // the same path, another file
+        String staleSum = PracticeImages.sha256(disk);
+        try (Connection c = connect("--domain", dom)) {
+            RunReport r = Engine.rollback(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), Set.of());
+            assertTrue(r.stuck().values().stream().anyMatch(w -> w.contains("names another file")), r.stuck().toString());
+        }
+        assertEquals(copy.toString(), bootFile(dom), "the domain is not pointed at the stale file");
+        assertEquals(staleSum, PracticeImages.sha256(disk));
+        assertTrue(Files.exists(copy));
+    }
 }
