@@ -246,4 +246,21 @@ class KvmProviderTest {
         assertEquals(CloudException.Kind.TRANSIENT, Virsh.classify("list", "error: failed to connect to the hypervisor").kind());
         assertEquals(CloudException.Kind.FATAL, Virsh.classify("define", "error: XML error: something").kind());
     }
+
+    @Test
+    void theRouteIsFoundAsAServiceAndKnowsRemoteUris() {
+        io.bootmedic.cloud.route.Route kvm = java.util.ServiceLoader.load(io.bootmedic.cloud.route.Route.class).stream()
+                .map(java.util.ServiceLoader.Provider::get).filter(r -> r.name().equals("kvm")).findFirst().orElseThrow();
+        assertTrue(kvm.newOptions() instanceof KvmOptions);
+        for (String local : List.of("qemu:///system", "qemu:///session", "test+unix:///default?socket=/run/x")) {
+            assertFalse(settings(local).remote(), local);
+        }
+        for (String remote : List.of("qemu+ssh://root@kvm2/system", "qemu+tls://kvm2.example/system")) {
+            assertTrue(settings(remote).remote(), remote);
+        }
+    }
+
+    private KvmSettings settings(String uri) {
+        return new KvmSettings(uri, List.of(), null, null, null, 1000, false, false, List.of(), List.of(), tmp, "host", 1, false, 1000);
+    }
 }
