@@ -20,10 +20,20 @@ final class Catalog {
         SNAPSHOT, COPY
     }
 
+    /** {@code sourcePool}/{@code sourceVolume}: the storage-pool volume the source was, when it was one (a rollback defines it back so). */
     record Entry(Kind kind, String name, String file, String format, String source, FileIdentity sourceId, Map<String, String> tags,
-            String attachedTo, String device) {
+            String attachedTo, String device, String sourcePool, String sourceVolume) {
+        Entry(Kind kind, String name, String file, String format, String source, FileIdentity sourceId, Map<String, String> tags, String attachedTo,
+                String device) {
+            this(kind, name, file, format, source, sourceId, tags, attachedTo, device, null, null);
+        }
+
         Entry attached(String worker, String dev) {
-            return new Entry(kind, name, file, format, source, sourceId, tags, worker, dev);
+            return new Entry(kind, name, file, format, source, sourceId, tags, worker, dev, sourcePool, sourceVolume);
+        }
+
+        Entry fromVolume(String pool, String volume) {
+            return new Entry(kind, name, file, format, source, sourceId, tags, attachedTo, device, pool, volume);
         }
 
         Map<String, Object> toJson() {
@@ -38,6 +48,8 @@ final class Catalog {
             m.put("tags", new LinkedHashMap<>(tags));
             m.put("attachedTo", attachedTo);
             m.put("device", device);
+            m.put("sourcePool", sourcePool);
+            m.put("sourceVolume", sourceVolume);
             return m;
         }
 
@@ -50,7 +62,7 @@ final class Catalog {
             return new Entry(Kind.valueOf(Json.string(m, "kind").toUpperCase(java.util.Locale.ROOT)), Json.string(m, "name"), Json.string(m, "file"),
                     Json.string(m, "format"), Json.string(m, "source"),
                     new FileIdentity(Json.number(m, "sourceDevice", -1), Json.number(m, "sourceInode", -1)), Map.copyOf(tags),
-                    Json.string(m, "attachedTo"), Json.string(m, "device"));
+                    Json.string(m, "attachedTo"), Json.string(m, "device"), Json.string(m, "sourcePool"), Json.string(m, "sourceVolume"));
         }
     }
 

@@ -33,7 +33,15 @@ final class DomainXml {
      * The boot disk as this route sees it. {@code refusal} is why the route will not copy it (nothing is changed then);
      * {@code path} is the file when there is one.
      */
-    record BootDisk(String path, String format, String target, String refusal) {
+    record BootDisk(String path, String format, String target, String refusal, String pool, String volume) {
+        BootDisk(String path, String format, String target, String refusal) {
+            this(path, format, target, refusal, null, null);
+        }
+
+        /** A storage-pool volume: its file comes from {@code virsh vol-path}. */
+        boolean isVolume() {
+            return pool != null;
+        }
     }
 
     private final Document doc;
@@ -147,12 +155,19 @@ final class DomainXml {
             return new BootDisk(null, format, dev, "its boot disk " + dev + " is <shareable/> (other domains may have it open)");
         }
         String type = d.getAttribute("type");
+        if (type.equals("volume") && source != null && !source.getAttribute("pool").isEmpty() && !source.getAttribute("volume").isEmpty()
+                && source.getAttribute("mode").isEmpty()) {
+            if (!FORMATS.contains(format)) {
+                return new BootDisk(null, format, dev, "its boot disk " + dev + " is " + format + "; bootmedic reads raw, qcow2, VHD (vpc) and VHDX");
+            }
+            return new BootDisk(null, format, dev, null, source.getAttribute("pool"), source.getAttribute("volume"));
+        }
         if (!type.equals("file")) {
             String what = switch (type) {
                 case "block" -> "the host block device " + (source != null ? source.getAttribute("dev") : "?") + " (LVM, zvol, multipath)";
                 case "network" -> "network storage (" + (source != null ? source.getAttribute("protocol") + " " + source.getAttribute("name") : "?") + ")";
                 case "volume" -> "a storage-pool volume (" + (source != null ? source.getAttribute("pool") + "/" + source.getAttribute("volume") : "?")
-                        + "), which this route does not resolve";
+                        + ") of an iSCSI pool (mode='direct' or 'host'), which this route does not copy";
                 default -> "of source type '" + type + "'";
             };
             return new BootDisk(null, format, dev, "its boot disk " + dev + " is " + what + "; this route copies disk files");
@@ -167,18 +182,41 @@ final class DomainXml {
         return new BootDisk(file, format, dev, null);
     }
 
-    /** This document with the boot disk's source file set to {@code file}; anything libvirt knew of the old file's backing chain is dropped. */
+    /** This document with the boot disk's source set to the file {@code file}; anything libvirt knew of the old source's backing chain is dropped. */
     String withBootFile(String target, String file) {
-        Element d = bootElement(target);
-        if (d == null || !d.getAttribute("type").equals("file")) {
-            throw new IllegalStateException("the domain has no file boot disk to change");
+        Element source = bootSource(target);
+        ((Element) source.getParentNode()).setAttribute("type", "file");
+        for (String a : List.of("pool", "volume", "mode")) {
+            source.removeAttribute(a);
         }
-        Element source = child(d, "source");
         source.setAttribute("file", file);
+        return write();
+    }
+
+    /** This document with the boot disk's source set back to a storage-pool volume. */
+    String withBootVolume(String target, String pool, String volume) {
+        Element source = bootSource(target);
+        ((Element) source.getParentNode()).setAttribute("type", "volume");
+        source.removeAttribute("file");
+        source.setAttribute("pool", pool);
+        source.setAttribute("volume", volume);
+        return write();
+    }
+
+    private Element bootSource(String target) {
+        Element d = bootElement(target);
+        Element source = d == null ? null : child(d, "source");
+        if (source == null || !(d.getAttribute("type").equals("file") || d.getAttribute("type").equals("volume"))) {
+            throw new IllegalStateException("the domain has no file or volume boot disk to change");
+        }
         Element backing = child(d, "backingStore");
         if (backing != null) {
-            d.removeChild(backing); // the copy's chain is probed anew by libvirt
+            d.removeChild(backing); // the new source's chain is probed anew by libvirt
         }
+        return source;
+    }
+
+    private String write() {
         try {
             Transformer tr = TransformerFactory.newInstance().newTransformer();
             tr.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");

@@ -132,6 +132,24 @@ public final class KvmProvider implements CloudProvider {
         return new Domain(state, persistent, saved, DomainXml.parse(virsh.run("dumpxml", "--inactive", "--security-info", uuid)));
     }
 
+    /** The boot disk, with a storage-pool volume resolved to its file ({@code virsh vol-path}). */
+    private DomainXml.BootDisk boot(Domain d) {
+        DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
+        if (!b.isVolume() || b.refusal() != null) {
+            return b;
+        }
+        try {
+            String path = virsh.run("vol-path", "--pool", b.pool(), b.volume()).strip();
+            return new DomainXml.BootDisk(path, b.format(), b.target(), null, b.pool(), b.volume());
+        } catch (CloudException e) {
+            if (e.kind() != Kind.NOT_FOUND && e.kind() != Kind.FATAL) {
+                throw e;
+            }
+            return new DomainXml.BootDisk(null, b.format(), b.target(), "its boot disk " + b.target() + " is volume " + b.volume() + " of pool " + b.pool()
+                    + ", which libvirt cannot resolve to a file (" + e.getMessage() + ")", b.pool(), b.volume());
+        }
+    }
+
     static Power power(String domstate) {
         return switch (domstate) {
             case "shut off" -> Power.STOPPED;
@@ -147,7 +165,7 @@ public final class KvmProvider implements CloudProvider {
         if (d.state().equals("shut off")) {
             shutdownSent.remove(uuid); // the stop took: a later one gets its own --timeout
         }
-        DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
+        DomainXml.BootDisk b = boot(d);
         String no = b.refusal();
         if (no == null && !d.persistent()) {
             no = "the domain is transient: after a shutdown libvirt forgets it and it cannot be started again. Define it first"
@@ -210,7 +228,7 @@ public final class KvmProvider implements CloudProvider {
     @Override
     public Scan scan(String uuid) {
         Domain d = domain(uuid);
-        DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
+        DomainXml.BootDisk b = boot(d);
         if (b.refusal() != null) {
             return Scan.UNKNOWN;
         }
@@ -331,7 +349,15 @@ public final class KvmProvider implements CloudProvider {
         FileIdentity expect = pinned.getOrDefault(diskId, id);
         ImageCopier.check(src, target, expect);
         // the catalog first: a copy that a crash left running is found by its name
-        catalog.put(new Catalog.Entry(Catalog.Kind.SNAPSHOT, name, target.toString(), format, diskId, expect, Map.copyOf(tags), null, null));
+        Catalog.Entry entry = new Catalog.Entry(Catalog.Kind.SNAPSHOT, name, target.toString(), format, diskId, expect, Map.copyOf(tags), null, null);
+        String domain = tags.get(Naming.TAG_SOURCE);
+        if (domain != null) {
+            DomainXml.BootDisk b = boot(domain(domain));
+            if (b.isVolume() && diskId.equals(b.path())) {
+                entry = entry.fromVolume(b.pool(), b.volume()); // a rollback defines the volume back, not its file
+            }
+        }
+        catalog.put(entry);
         copies.start(name, src, target, expect);
         return target.toString();
     }
@@ -423,7 +449,7 @@ public final class KvmProvider implements CloudProvider {
         if (!d.persistent()) {
             throw new CloudException(Kind.FATAL, "the domain is transient: a new definition would not outlive it");
         }
-        DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
+        DomainXml.BootDisk b = boot(d);
         if (b.path() == null) {
             throw new CloudException(Kind.FATAL, "the domain has no file boot disk: " + b.refusal());
         }
@@ -431,6 +457,7 @@ public final class KvmProvider implements CloudProvider {
             return;
         }
         Optional<Catalog.Entry> target = catalog.byFile(diskId);
+        Optional<Catalog.Entry> snap = Optional.empty();
         if (target.isPresent()) {
             Catalog.Entry c = target.get();
             if (c.kind() != Catalog.Kind.COPY || !uuid.equalsIgnoreCase(c.tags().get(Naming.TAG_SOURCE))) {
@@ -441,7 +468,7 @@ public final class KvmProvider implements CloudProvider {
             }
         } else {
             // back to the original: only from a copy whose snapshot was made of exactly that file, and only while the path still names it
-            Optional<Catalog.Entry> snap = catalog.byFile(b.path()).filter(c -> c.kind() == Catalog.Kind.COPY).flatMap(c -> catalog.byFile(c.source()));
+            snap = catalog.byFile(b.path()).filter(c -> c.kind() == Catalog.Kind.COPY).flatMap(c -> catalog.byFile(c.source()));
             if (snap.isEmpty() || !diskId.equals(snap.get().source())) {
                 throw new CloudException(Kind.FATAL, diskId + " is neither a copy made for this domain nor the original its copy was made from");
             }
@@ -468,7 +495,8 @@ public final class KvmProvider implements CloudProvider {
             }
             virsh.run("managedsave-remove", uuid);
         }
-        String xml = d.xml().withBootFile(b.target(), diskId);
+        String xml = snap.isPresent() && snap.get().sourcePool() != null ? d.xml().withBootVolume(b.target(), snap.get().sourcePool(), snap.get().sourceVolume())
+                : d.xml().withBootFile(b.target(), diskId);
         Path file = s.stateDir().resolve("xml").resolve(uuid + ".xml");
         try {
             Files.createDirectories(file.getParent());
@@ -488,7 +516,7 @@ public final class KvmProvider implements CloudProvider {
         String source = e.tags().get(Naming.TAG_SOURCE);
         if (source != null) {
             try {
-                DomainXml.BootDisk b = domain(source).xml().bootDisk(s.diskTarget());
+                DomainXml.BootDisk b = boot(domain(source));
                 if (diskId.equals(b.path())) {
                     throw new CloudException(Kind.CONFLICT, diskId + " is the boot disk of domain " + source);
                 }

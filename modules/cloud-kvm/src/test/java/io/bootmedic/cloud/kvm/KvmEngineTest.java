@@ -550,4 +550,39 @@ class KvmEngineTest {
         assertEquals(staleSum, PracticeImages.sha256(disk));
         assertTrue(Files.exists(copy));
     }
+
+    /**
+     * A boot disk that is a storage-pool volume (a dir pool, as virt-manager makes): resolved with virsh vol-path, swapped
+     * to the repaired copy (a file disk), and a rollback defines the volume back exactly as it was.
+     */
+    @Test
+    void aPoolVolumeBootDiskIsRepairedAndRolledBackToTheVolume() throws Exception {
+        Path poolDir = Files.createDirectories(tmp.resolve("pool"));
+        String pool = "pool-" + Long.toHexString(System.nanoTime());
+        libvirt.virsh("pool-define-as", pool, "dir", "--target", poolDir.toString());
+        libvirt.virsh("pool-start", pool);
+        libvirt.virsh("vol-create-as", pool, dom + ".qcow2", "160M", "--format", "qcow2");
+        Path disk = images.qcow2(poolDir.resolve(dom + ".qcow2")); // the test driver keeps no file: the volume's file is made here
+        assertEquals(disk.toString(), libvirt.virsh("vol-path", "--pool", pool, dom + ".qcow2"));
+        libvirt.define(dom, TestDomains.withDisk(dom, TestDomains.WIN10, "destroy", "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>"
+                + "<source pool='" + pool + "' volume='" + dom + ".qcow2'/><target dev='vda' bus='virtio'/></disk>"));
+        libvirt.virsh("start", dom);
+        String before = PracticeImages.sha256(disk);
+        String xmlBefore = libvirt.virsh("dumpxml", "--inactive", dom);
+        FileJournalStore journal = new FileJournalStore(tmp.resolve("journal.jsonl"));
+        try (Connection c = connect("--domain", dom)) {
+            VmRecord v = only(Engine.run(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), "abcd1234"));
+            assertEquals(Step.REPAIRED, v.step(), v.toString());
+            assertEquals(disk.toString(), v.original());
+            assertTrue(v.copy().startsWith(poolDir + "/bm-abcd1234-"), v.copy());
+            assertTrue(libvirt.virsh("dumpxml", "--inactive", dom).contains("<source file='" + v.copy() + "'/>"));
+            assertFalse(images.faultyInPlace(Path.of(v.copy())));
+        }
+        try (Connection c = connect("--domain", dom)) {
+            assertEquals(Step.ROLLED_BACK, only(Engine.rollback(c.provider(), journal, Clock.SYSTEM, RouteHarness.config(c), Set.of())).step());
+        }
+        assertEquals(xmlBefore, libvirt.virsh("dumpxml", "--inactive", dom), "the volume is the boot disk again, as it was defined");
+        assertEquals(before, PracticeImages.sha256(disk));
+        assertEquals("running", libvirt.state(dom));
+    }
 }
