@@ -466,6 +466,10 @@ public final class KvmProvider implements CloudProvider {
             if (c.attachedTo() != null) {
                 throw new CloudException(Kind.CONFLICT, diskId + " is still on " + c.attachedTo());
             }
+            String madeFrom = catalog.byFile(c.source()).map(Catalog.Entry::source).orElse(null);
+            if (!b.path().equals(madeFrom)) {
+                throw new CloudException(Kind.FATAL, diskId + " was made from " + madeFrom + ", but the domain now boots " + b.path() + ": no swap");
+            }
         } else {
             // back to the original: only from a copy whose snapshot was made of exactly that file, and only while the path still names it
             snap = catalog.byFile(b.path()).filter(c -> c.kind() == Catalog.Kind.COPY).flatMap(c -> catalog.byFile(c.source()));
