@@ -11,7 +11,6 @@ import io.bootmedic.cloud.provider.Model.DiskState;
 import io.bootmedic.cloud.provider.Model.Encryption;
 import io.bootmedic.cloud.provider.Model.Group;
 import io.bootmedic.cloud.provider.Model.Os;
-import io.bootmedic.cloud.provider.Model.Power;
 import io.bootmedic.cloud.provider.Model.Scan;
 import io.bootmedic.cloud.provider.Model.SnapshotInfo;
 import io.bootmedic.cloud.provider.Model.SnapshotState;
@@ -51,6 +50,7 @@ public final class KvmProvider implements CloudProvider {
 
     private final KvmSettings s;
     private final Virsh virsh;
+    private final Domains domains;
     private final Catalog catalog;
     private final FixCommands commands;
     private final Copies copies;
@@ -65,6 +65,7 @@ public final class KvmProvider implements CloudProvider {
     public KvmProvider(KvmSettings settings, PrintStream notes) {
         this.s = settings;
         this.virsh = new Virsh("virsh", settings.uri(), settings.virshTimeoutMillis());
+        this.domains = new Domains(virsh, settings.diskTarget());
         this.catalog = new Catalog(settings.stateDir());
         this.commands = new FixCommands(settings.stateDir(), settings.bootmedic());
         this.copies = new Copies(settings.stateDir());
@@ -121,51 +122,13 @@ public final class KvmProvider implements CloudProvider {
         return out;
     }
 
-    private record Domain(String state, boolean persistent, boolean managedSave, DomainXml xml) {
-    }
-
-    private Domain domain(String uuid) {
-        String state = virsh.run("domstate", uuid).lines().findFirst().orElse("").strip();
-        String info = virsh.run("dominfo", uuid);
-        boolean persistent = info.lines().anyMatch(l -> l.matches("Persistent:\\s*yes"));
-        boolean saved = info.lines().anyMatch(l -> l.matches("Managed save:\\s*yes"));
-        return new Domain(state, persistent, saved, DomainXml.parse(virsh.run("dumpxml", "--inactive", "--security-info", uuid)));
-    }
-
-    /** The boot disk, with a storage-pool volume resolved to its file ({@code virsh vol-path}). */
-    private DomainXml.BootDisk boot(Domain d) {
-        DomainXml.BootDisk b = d.xml().bootDisk(s.diskTarget());
-        if (!b.isVolume() || b.refusal() != null) {
-            return b;
-        }
-        try {
-            String path = virsh.run("vol-path", "--pool", b.pool(), b.volume()).strip();
-            return new DomainXml.BootDisk(path, b.format(), b.target(), null, b.pool(), b.volume());
-        } catch (CloudException e) {
-            if (e.kind() != Kind.NOT_FOUND && e.kind() != Kind.FATAL) {
-                throw e;
-            }
-            return new DomainXml.BootDisk(null, b.format(), b.target(), "its boot disk " + b.target() + " is volume " + b.volume() + " of pool " + b.pool()
-                    + ", which libvirt cannot resolve to a file (" + e.getMessage() + ")", b.pool(), b.volume());
-        }
-    }
-
-    static Power power(String domstate) {
-        return switch (domstate) {
-            case "shut off" -> Power.STOPPED;
-            case "in shutdown", "dying" -> Power.STOPPING;
-            // paused, pmsuspended and crashed keep a qemu that holds the disk: it is stopped like a running one (destroy with --force)
-            default -> Power.RUNNING;
-        };
-    }
-
     @Override
     public VmInfo describeVm(String uuid) {
-        Domain d = domain(uuid);
+        Domains.Domain d = domains.read(uuid);
         if (d.state().equals("shut off")) {
             shutdownSent.remove(uuid); // the stop took: a later one gets its own --timeout
         }
-        DomainXml.BootDisk b = boot(d);
+        DomainXml.BootDisk b = domains.boot(d);
         String no = b.refusal();
         if (no == null && !d.persistent()) {
             no = "the domain is transient: after a shutdown libvirt forgets it and it cannot be started again. Define it first"
@@ -200,7 +163,7 @@ public final class KvmProvider implements CloudProvider {
             notes.println("kvm: " + d.xml().name() + ": not touched: " + no + ".");
         }
         Os os = os(uuid, d.xml(), no == null ? b.path() : null);
-        return new VmInfo(uuid, uuid, power(d.state()), os, Group.NONE, Encryption.NONE, false, no == null ? b.path() : null, Map.of(), null);
+        return new VmInfo(uuid, uuid, Domains.power(d.state()), os, Group.NONE, Encryption.NONE, false, no == null ? b.path() : null, Map.of(), null);
     }
 
     /** libosinfo's id first; without one, the image itself when --os-check image (read only, remembered). */
@@ -227,8 +190,8 @@ public final class KvmProvider implements CloudProvider {
 
     @Override
     public Scan scan(String uuid) {
-        Domain d = domain(uuid);
-        DomainXml.BootDisk b = boot(d);
+        Domains.Domain d = domains.read(uuid);
+        DomainXml.BootDisk b = domains.boot(d);
         if (b.refusal() != null) {
             return Scan.UNKNOWN;
         }
@@ -352,7 +315,7 @@ public final class KvmProvider implements CloudProvider {
         Catalog.Entry entry = new Catalog.Entry(Catalog.Kind.SNAPSHOT, name, target.toString(), format, diskId, expect, Map.copyOf(tags), null, null);
         String domain = tags.get(Naming.TAG_SOURCE);
         if (domain != null) {
-            DomainXml.BootDisk b = boot(domain(domain));
+            DomainXml.BootDisk b = domains.boot(domains.read(domain));
             if (b.isVolume() && diskId.equals(b.path())) {
                 entry = entry.fromVolume(b.pool(), b.volume()); // a rollback defines the volume back, not its file
             }
@@ -442,14 +405,14 @@ public final class KvmProvider implements CloudProvider {
 
     @Override
     public void setBootDisk(String uuid, String diskId) {
-        Domain d = domain(uuid);
+        Domains.Domain d = domains.read(uuid);
         if (!d.state().equals("shut off")) {
             throw new CloudException(Kind.CONFLICT, "the domain is '" + d.state() + "': its boot disk changes only while it is shut off");
         }
         if (!d.persistent()) {
             throw new CloudException(Kind.FATAL, "the domain is transient: a new definition would not outlive it");
         }
-        DomainXml.BootDisk b = boot(d);
+        DomainXml.BootDisk b = domains.boot(d);
         if (b.path() == null) {
             throw new CloudException(Kind.FATAL, "the domain has no file boot disk: " + b.refusal());
         }
@@ -520,7 +483,7 @@ public final class KvmProvider implements CloudProvider {
         String source = e.tags().get(Naming.TAG_SOURCE);
         if (source != null) {
             try {
-                DomainXml.BootDisk b = boot(domain(source));
+                DomainXml.BootDisk b = domains.boot(domains.read(source));
                 if (diskId.equals(b.path())) {
                     throw new CloudException(Kind.CONFLICT, diskId + " is the boot disk of domain " + source);
                 }
