@@ -72,7 +72,7 @@ public final class KvmProvider implements CloudProvider {
         this.notes = notes;
     }
 
-    /** Why each domain the checks refused was refused, by UUID: the engine's record says only "no boot disk". */
+    /** Why each domain the checks refused was refused, by UUID (the engine records the same reason). */
     public Map<String, String> refusals() {
         return Map.copyOf(refusals);
     }
@@ -163,7 +163,9 @@ public final class KvmProvider implements CloudProvider {
             notes.println("kvm: " + d.xml().name() + ": not touched: " + no + ".");
         }
         Os os = os(uuid, d.xml(), no == null ? b.path() : null);
-        return new VmInfo(uuid, uuid, Domains.power(d.state()), os, Group.NONE, Encryption.NONE, false, no == null ? b.path() : null, Map.of(), null);
+        // a refused disk is the engine's reason to skip the domain (VmInfo.unsupported), never a missing boot disk,
+        // which on a stopped domain would read as a swap torn between its calls
+        return new VmInfo(uuid, uuid, Domains.power(d.state()), os, Group.NONE, Encryption.NONE, false, b.path(), Map.of(), null, no);
     }
 
     /** libosinfo's id first; without one, the image itself when --os-check image (read only, remembered). */
