@@ -58,9 +58,20 @@ final class PendingOperations {
         } else if (LongRunningOperationStatus.FAILED.equals(s) || LongRunningOperationStatus.USER_CANCELLED.equals(s)) {
             forget(p);
             PollResult.Error e = r.getValue() == null ? null : r.getValue().getError();
-            String why = e == null ? String.valueOf(s) : ArmErrors.oneLine(e.getMessage());
+            String why = e == null ? String.valueOf(s) : reason(e);
             throw new CloudException(Kind.FATAL, p.what() + " failed in Azure: " + why);
         }
+    }
+
+    /** The operation's own error (its status body: {"error": {"code", "message"}}); the SDK's message is generic. */
+    private static String reason(PollResult.Error e) {
+        String body = e.getResponseBody() == null ? "" : e.getResponseBody();
+        java.util.regex.Matcher code = java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([^\"]*)\"").matcher(body);
+        java.util.regex.Matcher msg = java.util.regex.Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(body);
+        if (msg.find()) {
+            return (code.find() ? code.group(1) + ": " : "") + ArmErrors.oneLine(msg.group(1));
+        }
+        return ArmErrors.oneLine(e.getMessage());
     }
 
     boolean outstanding(String resourceId) {

@@ -121,6 +121,7 @@ final class AzureFixture implements AutoCloseable {
     /** No violation of the write rules, and nothing left on the worker. */
     void clean() {
         assertEquals(List.of(), st.violations, "violations");
+        assertEquals(List.of(), arm.workers.foreignScripts, "run commands that were not worker-fix.sh");
         assertEquals(java.util.Map.of(), st.luns(worker), "disks left on the worker");
     }
 

@@ -167,21 +167,27 @@ public final class ArmEmulator implements AutoCloseable {
         return this;
     }
 
-    /** The next write whose path contains {@code fragment} is accepted, and its operation then ends Failed with this error. */
-    public ArmEmulator failAsync(String fragment, String code, String message) {
-        asyncFailureFragments.add(fragment.toLowerCase(Locale.ROOT));
+    /** The next {@code method} whose path ends with {@code suffix} is accepted, and its operation then ends Failed with this error. */
+    public ArmEmulator failAsync(String method, String suffix, String code, String message) {
+        asyncFailureFragments.add((method + " ").toLowerCase(Locale.ROOT) + "|" + suffix.toLowerCase(Locale.ROOT));
         asyncFailures.add(new ArmError(200, code, message));
         return this;
     }
 
-    synchronized ArmError takeAsyncFailure(String path) {
+    synchronized ArmError takeAsyncFailure(String methodAndPath) {
+        String mp = methodAndPath.toLowerCase(Locale.ROOT);
         for (int i = 0; i < asyncFailureFragments.size(); i++) {
-            if (path.toLowerCase(Locale.ROOT).contains(asyncFailureFragments.get(i))) {
+            String[] f = asyncFailureFragments.get(i).split("\\|", 2);
+            if (mp.startsWith(f[0]) && mp.endsWith(f[1])) {
                 asyncFailureFragments.remove(i);
                 return asyncFailures.remove(i);
             }
         }
         return null;
+    }
+
+    public RunCommandApi runCommandApi() {
+        return runCommandApi;
     }
 
     public List<Request> requests(String method, String fragment) {
@@ -319,8 +325,8 @@ public final class ArmEmulator implements AutoCloseable {
         }
         return switch (type) {
             case "virtualmachines" -> m.group(6) != null || "runcommands".equalsIgnoreCase(m.group(5)) ? runCommandApi.handle(method, rg, name, m.group(5), m.group(6), in,
-                    q, api, path) : vmApi.handle(method, rg, name, m.group(5), in, q, api, path);
-            default -> diskApi.handle(type, method, rg, name, in, api, createOnly, path);
+                    q, api, method + " " + path) : vmApi.handle(method, rg, name, m.group(5), in, q, api, method + " " + path);
+            default -> diskApi.handle(type, method, rg, name, in, api, createOnly, method + " " + path);
         };
     }
 

@@ -18,13 +18,13 @@ import static io.bootmedic.cloud.azure.arm.ArmState.key;
  * PUT on a run command still executing gets 409; DELETE removes it, and stops it by killing the handler's shell. Several
  * run commands may run on one VM at once (managed run commands "allow multiple scripts"). Only on a running VM.
  */
-final class RunCommandApi {
+public final class RunCommandApi {
     private final ArmEmulator emu;
     private final Map<String, ObjectNode> resources = new ConcurrentHashMap<>();
     private final Map<String, WorkerSim.Execution> executions = new ConcurrentHashMap<>();
     private final Map<String, Long> timeoutAt = new ConcurrentHashMap<>();
     /** Test time: one second of timeoutInSeconds lasts this many milliseconds. */
-    volatile long millisPerTimeoutSecond = 1000;
+    public volatile long millisPerTimeoutSecond = 1000;
     /** Every run command body PUT, in order. */
     final List<JsonNode> puts = new java.util.concurrent.CopyOnWriteArrayList<>();
 

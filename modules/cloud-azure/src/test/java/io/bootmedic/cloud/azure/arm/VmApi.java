@@ -127,6 +127,13 @@ final class VmApi {
             }
             free(nd, vmId);
             sameZone(nd, vm);
+            ObjectNode od = st.disk(oldOs);
+            for (String f : java.util.List.of("/properties/hyperVGeneration", "/properties/securityProfile/securityType", "/properties/osType")) {
+                if (od != null && !od.at(f).asText("").equals(nd.at(f).asText(""))) {
+                    throw new ArmError(400, "InvalidParameter", "Disk '" + nd.get("name").asText() + "' has " + f + " '" + nd.at(f).asText("")
+                            + "', the VM needs '" + od.at(f).asText("") + "'.");
+                }
+            }
         }
         ObjectNode props = (ObjectNode) vm.get("properties");
         props.put("provisioningState", "Updating");

@@ -44,6 +44,8 @@ public final class WorkerSim {
     public volatile Behaviour defaults = new Behaviour(Mode.FIXES, 150, 0);
     /** worker key + "#" + LUN -> the writer alive there. */
     final Map<String, Writer> writers = new ConcurrentHashMap<>();
+    /** Scripts that were not worker-fix.sh (the adapter must never send one). */
+    public final java.util.List<String> foreignScripts = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** disk key -> fixes started on it. */
     public final Map<String, Integer> fixStarts = new ConcurrentHashMap<>();
 
@@ -94,7 +96,13 @@ public final class WorkerSim {
     Execution start(ObjectNode worker, String script, long timeoutMillis, long now) {
         Matcher m = PAYLOAD.matcher(script);
         if (!m.find() || !new String(Base64.getDecoder().decode(m.group(1)), StandardCharsets.UTF_8).equals(workerFix)) {
-            throw new IllegalStateException("the run command does not carry the repository's scripts/lib/worker-fix.sh");
+            // ARM runs any script; this worker knows only worker-fix.sh: anything else "fails" there, and is noted
+            foreignScripts.add(script);
+            Execution ex = new Execution();
+            ex.endsAt = now + 30;
+            finish(ex, 127, "", "bash: not a bootmedic script");
+            ex.state = "Running";
+            return ex;
         }
         List<List<String>> lines = new ArrayList<>();
         Matcher b = BASH.matcher(script);
