@@ -256,4 +256,53 @@ class AzureFindingsTest {
             assertEquals(List.of(), f.st.powerCalls, "Linux VMs are never stopped");
         }
     }
+
+    /** The fix's PUT applied but its answer lost: the next look finds the run command by name; no second writer. */
+    @Test
+    void aFixWhoseAnswerWasLostIsFoundNotStartedAgain() throws Exception {
+        try (AzureFixture f = new AzureFixture()) {
+            ObjectNode vm = f.st.addWindowsVm("prod", "web01", "westeurope", "1");
+            f.arm.workers.defaults = new WorkerSim.Behaviour(WorkerSim.Mode.FIXES, 800, 0);
+            f.arm.dropAfter("PUT", "/runCommands/bm-", 1);
+            RunReport r = f.run("--resource-group", "prod");
+            assertEquals(Step.REPAIRED, AzureFixture.vm(r, "prod/web01").step(), r.vms().toString());
+            assertEquals(1, f.arm.workers.fixStarts.get(ArmState.key(f.osDisk(vm))));
+            f.clean();
+        }
+    }
+
+    /** The engine stops a fix past its deadline: the run command is deleted, its orphan writes on, and the copy waits for it. */
+    @Test
+    void aCancelledFixKeepsTheCopyUntilTheWorkerSaysItIsFree() throws Exception {
+        try (AzureFixture f = new AzureFixture()) {
+            ObjectNode vm = f.st.addWindowsVm("prod", "web01", "westeurope", "1");
+            String original = f.osDisk(vm);
+            f.arm.workers.behaviours.put(ArmState.key(original), new WorkerSim.Behaviour(WorkerSim.Mode.HANGS, 0, 1500));
+            Connection c = f.connect("--resource-group", "prod");
+            var cfg = new io.bootmedic.cloud.engine.EngineConfig(c.workers(), 4, 50, 500, 200, 60_000, 1_000, 30_000, 5, 10, 3, 10, 200);
+            RunReport r = Engine.run(c.provider(), new io.bootmedic.cloud.engine.MemoryJournalStore(), io.bootmedic.cloud.engine.Clock.SYSTEM, cfg, AzureFixture.RUN);
+            VmRecord v = AzureFixture.vm(r, "prod/web01");
+            assertEquals(Step.ROLLED_BACK, v.step(), v.toString());
+            assertEquals(1, f.arm.requests("DELETE", "/runCommands/bm-").size(), "stopped by deleting the run command");
+            assertEquals(original, f.osDisk(vm));
+            f.clean();
+        }
+    }
+
+    @Test
+    void aTakenNameIsRefusedNotOverwrittenAndLongNamesAreRefused() throws Exception {
+        try (AzureFixture f = new AzureFixture()) {
+            ObjectNode vm = f.st.addWindowsVm("prod", "web01", "westeurope", "1");
+            Connection c = f.connect("--resource-group", "prod");
+            var p = c.provider();
+            String disk = f.osDisk(vm);
+            p.createSnapshot(disk, "bm-abcd1234-x-snap1", java.util.Map.of("bootmedic-run", "abcd1234"));
+            CloudException e = assertThrows(CloudException.class, () -> p.createSnapshot(disk, "bm-abcd1234-x-snap1", java.util.Map.of("bootmedic-run", "other")));
+            assertEquals(CloudException.Kind.ALREADY_EXISTS, e.kind(), e.getMessage());
+            assertEquals("abcd1234", p.findSnapshot("bm-abcd1234-x-snap1").orElseThrow().tags().get("bootmedic-run"), "the first one's tags are kept");
+            assertEquals(80, p.maxNameLength());
+            CloudException longName = assertThrows(CloudException.class, () -> p.createSnapshot(disk, "s".repeat(81), java.util.Map.of()));
+            assertEquals(CloudException.Kind.FATAL, longName.kind());
+        }
+    }
 }
