@@ -44,6 +44,9 @@ public final class AzureOptions {
     @Option(names = "--include-booted", description = "Also repair running VMs whose guest agent reports Ready (by default they booted Windows: left alone).")
     boolean includeBooted;
 
+    @Option(names = "--ade", description = "Also repair VMs with single-pass Azure Disk Encryption (BEK in Key Vault, no KEK): the worker reads the BEK with its managed identity.")
+    boolean ade;
+
     @Option(names = "--run-timeout", defaultValue = "5400", description = "Seconds the worker's run command may run (default 5400).")
     int runTimeout;
 

@@ -59,15 +59,19 @@ public final class AzureProvider implements CloudProvider {
     private final RunCommands commands;
     private final ReleaseChecks releases;
     private final boolean skipBooted;
+    private final boolean ade;
     private final PendingOperations pending = new PendingOperations();
-    /** Disk sizes seen by the last reads: the worker is told the size to expect (worker-fix.sh --expect-size). */
-    private final Map<String, Long> sizes = new ConcurrentHashMap<>();
+    /** What the worker is told about a disk, from the last read: its size (--expect-size) and ADE's BEK secret (--bek-secret-url). */
+    private record DiskFacts(long size, String bekSecretUrl) {
+    }
+
+    private final Map<String, DiskFacts> facts = new ConcurrentHashMap<>();
 
     /**
      * @param skipBooted a running VM whose guest agent reports Ready booted Windows: the scan calls it clean (never stopped)
      */
     AzureProvider(ComputeManagementClient arm, Targets targets, String workGroup, String region, List<WorkerVm> workers, WorkerScript script, int runTimeoutSeconds,
-            boolean skipBooted) {
+            boolean skipBooted, boolean ade) {
         this.arm = arm;
         this.targets = targets;
         this.workGroup = workGroup;
@@ -77,6 +81,7 @@ public final class AzureProvider implements CloudProvider {
         this.commands = new RunCommands(arm.getVirtualMachineRunCommands(), script, runTimeoutSeconds);
         this.releases = new ReleaseChecks(commands, script, System::nanoTime);
         this.skipBooted = skipBooted;
+        this.ade = ade;
     }
 
     @Override
@@ -124,10 +129,9 @@ public final class AzureProvider implements CloudProvider {
         OSDisk os = vm.storageProfile().osDisk();
         if (os.managedDisk() != null && os.managedDisk().id() != null) {
             DiskInner d = getDisk(os.managedDisk().id());
-            if (d.encryptionSettingsCollection() != null && Boolean.TRUE.equals(d.encryptionSettingsCollection().enabled())) {
-                // the copy would carry ADE settings a worker without the ADE extension cannot attach, and its BEK is in Key Vault
-                throw new CloudException(Kind.FATAL, "its OS disk uses Azure Disk Encryption (single pass), which the azure route does not repair yet: "
-                        + "nothing was changed; repair it with worker-fix.sh --bek-secret-url by hand (docs/routes/azure.md)");
+            String refusal = Ade.refusal(d, ade);
+            if (refusal != null) {
+                throw new CloudException(Kind.FATAL, refusal);
             }
         }
         if (skipBooted && VmReader.power(vm) == Power.RUNNING && VmReader.agentReady(vm)) {
@@ -151,10 +155,21 @@ public final class AzureProvider implements CloudProvider {
                 vmId);
     }
 
-    /** One PATCH of storageProfile.osDisk.managedDisk.id on the deallocated VM; ARM swaps in place (the old disk stays, detached). */
+    /**
+     * One PATCH of storageProfile.osDisk.managedDisk.id on the deallocated VM; ARM swaps in place (the old disk stays,
+     * detached). An ADE copy first gets its encryption settings back (off while it was the worker's data disk): that
+     * PATCH of the disk is this call's write, and the engine's next call makes the swap.
+     */
     @Override
     public void setBootDisk(String vmId, String diskId) {
         ResourceId r = ResourceId.fromString(vmId);
+        DiskInner target = getDisk(diskId);
+        if (Ade.disabled(target)) {
+            ResourceId dr = ResourceId.fromString(diskId);
+            pending.started("turning ADE settings back on for " + dr.name(), ArmErrors.call("turning ADE settings back on for " + dr.name(),
+                    () -> arm.getDisks().beginUpdate(dr.resourceGroupName(), dr.name(), Ade.enable(target))), diskId);
+            return;
+        }
         VirtualMachineInner vm = getVm(vmId, false);
         OSDisk current = vm.storageProfile().osDisk();
         OSDisk os = new OSDisk().withName(ResourceId.fromString(diskId).name()).withCreateOption(current.createOption())
@@ -292,7 +307,7 @@ public final class AzureProvider implements CloudProvider {
         DiskInner d = ArmErrors.call("reading disk " + r.name(), () -> arm.getDisks().getByResourceGroupWithResponse(r.resourceGroupName(), r.name(), Context.NONE)
                 .getValue());
         if (d.diskSizeBytes() != null) {
-            sizes.put(key(d.id()), d.diskSizeBytes());
+            facts.put(key(d.id()), new DiskFacts(d.diskSizeBytes(), Ade.secretUrl(d)));
         }
         return d;
     }
@@ -307,12 +322,12 @@ public final class AzureProvider implements CloudProvider {
     @Override
     public String startFix(String workerId, String device, String expectDiskId, String name) {
         WorkerVm w = worker(workerId);
-        Long size = sizes.get(key(expectDiskId));
-        if (size == null) {
+        DiskFacts f = facts.get(key(expectDiskId));
+        if (f == null) {
             getDisk(expectDiskId);
-            size = sizes.get(key(expectDiskId));
+            f = facts.get(key(expectDiskId));
         }
-        return commands.startFix(w, Luns.lun(device), size, name);
+        return commands.startFix(w, Luns.lun(device), f.size(), f.bekSecretUrl(), name);
     }
 
     @Override

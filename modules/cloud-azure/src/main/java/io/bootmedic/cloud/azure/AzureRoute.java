@@ -87,7 +87,7 @@ public final class AzureRoute implements Route {
         }
         String work = o.workGroup != null ? o.workGroup : vms.get(0).group();
         Targets t = targets(o);
-        AzureProvider p = new AzureProvider(arm, t, work, region, vms, new WorkerScript(o.pass()), o.runTimeout, !o.includeBooted);
+        AzureProvider p = new AzureProvider(arm, t, work, region, vms, new WorkerScript(o.pass()), o.runTimeout, !o.includeBooted, o.ade);
         return new Connection(p, workers, "azure subscription " + o.subscription + " region " + region, null);
     }
 

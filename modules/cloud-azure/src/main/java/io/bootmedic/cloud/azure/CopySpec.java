@@ -37,6 +37,9 @@ final class CopySpec {
         if (src.encryption() != null) {
             d.withEncryption(src.encryption());
         }
+        if (src.encryptionSettingsCollection() != null) {
+            d.withEncryptionSettingsCollection(Ade.disabledCopy(src.encryptionSettingsCollection()));
+        }
         if (src.securityProfile() != null && src.securityProfile().securityType() != null) {
             d.withSecurityProfile(new DiskSecurityProfile().withSecurityType(src.securityProfile().securityType())
                     .withSecureVMDiskEncryptionSetId(src.securityProfile().secureVMDiskEncryptionSetId()));

@@ -36,8 +36,8 @@ final class RunCommands {
         ArmErrors.run("starting run command " + name + " on " + w.name(), () -> client.beginCreateOrUpdate(w.group(), w.name(), name, rc));
     }
 
-    String startFix(WorkerVm w, int lun, long expectSize, String name) {
-        start(w, name, script.fix(lun, expectSize));
+    String startFix(WorkerVm w, int lun, long expectSize, String bekSecretUrl, String name) {
+        start(w, name, script.fix(lun, expectSize, bekSecretUrl));
         return name;
     }
 

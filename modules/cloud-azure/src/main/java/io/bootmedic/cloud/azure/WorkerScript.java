@@ -29,8 +29,13 @@ final class WorkerScript {
         this.pass = List.copyOf(pass);
     }
 
-    String fix(int lun, long expectSize) {
+    /** {@code bekSecretUrl}: ADE's Key Vault secret, which the worker reads with its managed identity (never the key itself here); or null. */
+    String fix(int lun, long expectSize, String bekSecretUrl) {
         List<String> args = new ArrayList<>(List.of("--azure-lun", Integer.toString(lun), "--expect-size", Long.toString(expectSize)));
+        if (bekSecretUrl != null) {
+            args.add("--bek-secret-url");
+            args.add(bekSecretUrl);
+        }
         args.addAll(pass);
         return unpack() + "bash \"$f\" --azure-lun " + lun + " --release >/dev/null 2>&1 || { echo \"bootmedic-azure: something on this worker still holds LUN " + lun
                 + " (an earlier writer?): no second writer started\" >&2; rm -f \"$f\"; exit 1; }\n" + "bash \"$f\"" + quoted(args)

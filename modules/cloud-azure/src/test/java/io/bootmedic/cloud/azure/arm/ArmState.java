@@ -157,4 +157,19 @@ public final class ArmState {
         ObjectNode d = disk(diskId);
         return d != null && !"Copy".equals(d.at("/properties/creationData/createOption").asText());
     }
+
+    /** Single-pass Azure Disk Encryption on a disk: the settings ADE writes into the disk resource (with a KEK when {@code kekUrl} is given). */
+    public static void singlePassAde(ObjectNode disk, String kekUrl) {
+        ObjectNode esc = ((ObjectNode) disk.get("properties")).putObject("encryptionSettingsCollection");
+        esc.put("enabled", true).put("encryptionSettingsVersion", "1.1");
+        ObjectNode s = esc.putArray("encryptionSettings").addObject();
+        ObjectNode dek = s.putObject("diskEncryptionKey");
+        dek.putObject("sourceVault").put("id", "/subscriptions/" + SUB + "/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/vault1");
+        dek.put("secretUrl", "https://vault1.vault.azure.net/secrets/bek-" + disk.get("name").asText() + "/0123456789abcdef");
+        if (kekUrl != null) {
+            ObjectNode kek = s.putObject("keyEncryptionKey");
+            kek.putObject("sourceVault").put("id", "/subscriptions/" + SUB + "/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/vault1");
+            kek.put("keyUrl", kekUrl);
+        }
+    }
 }

@@ -61,6 +61,25 @@ final class DiskApi {
                 }
                 return create(disks, store, rg, name, id, in, api, path);
             }
+            case "PATCH" -> {
+                if (!disks || r == null) {
+                    throw new ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/" + type + "/" + name + "' was not found.");
+                }
+                Schemas.check("DiskUpdate", api, in);
+                JsonNode esc = in.at("/properties/encryptionSettingsCollection");
+                if (!esc.isMissingNode() && !r.path("managedBy").asText("").isEmpty()) {
+                    throw new ArmError(409, "OperationNotAllowed", "Disk " + name + " is attached: its encryption settings change only while it is unattached.");
+                }
+                ArmEmulator.Operation o = emu.start(r.get("location").asText(), path, () -> {
+                    if (!esc.isMissingNode()) {
+                        ((ObjectNode) r.get("properties")).set("encryptionSettingsCollection", esc.deepCopy());
+                    }
+                    if (in.has("tags")) {
+                        r.set("tags", in.get("tags").deepCopy());
+                    }
+                }, null);
+                return emu.accepted(202, r.deepCopy(), o, api, false);
+            }
             case "DELETE" -> {
                 if (r == null) {
                     return new ArmEmulator.Reply(204, null);
@@ -116,10 +135,10 @@ final class DiskApi {
         if (disks) {
             p.put("osType", ip.path("osType").asText(""));
             p.put("hyperVGeneration", ip.path("hyperVGeneration").asText("V1"));
-            copy(ip, p, "securityProfile", "supportedCapabilities");
+            copy(ip, p, "securityProfile", "supportedCapabilities", "encryptionSettingsCollection");
         } else {
             p.put("osType", sp.path("osType").asText("")).put("hyperVGeneration", sp.path("hyperVGeneration").asText("V1"));
-            copy(sp, p, "securityProfile", "supportedCapabilities");
+            copy(sp, p, "securityProfile", "supportedCapabilities", "encryptionSettingsCollection");
             p.put("incremental", ip.path("incremental").asBoolean(false));
             if (p.get("incremental").asBoolean()) {
                 copyDoneAt.put(key(id), System.currentTimeMillis() + snapshotCopyMillis);

@@ -49,6 +49,11 @@ final class Schemas {
                 "diskSizeGB", "", "encryptionSettingsCollection", "", "diskIOPSReadWrite", "", "diskMBpsReadWrite", "", "diskIOPSReadOnly", "", "diskMBpsReadOnly", "",
                 "encryption", "Encryption", "maxShares", "", "networkAccessPolicy", "", "diskAccessId", "", "tier", "", "burstingEnabled", "", "supportsHibernation", "",
                 "securityProfile", "DiskSecurityProfile", "publicNetworkAccess", "", "dataAccessAuthMode", "", "optimizedForFrequentAttach", "", "availabilityPolicy", "");
+        type(V2025, "DiskUpdate", "tags", "", "sku", "Sku", "properties", "DiskUpdateProperties");
+        type(V2025, "DiskUpdateProperties", "osType", "", "diskSizeGB", "", "encryptionSettingsCollection", "", "diskIOPSReadWrite", "", "diskMBpsReadWrite", "",
+                "diskIOPSReadOnly", "", "diskMBpsReadOnly", "", "maxShares", "", "encryption", "Encryption", "networkAccessPolicy", "", "diskAccessId", "", "tier", "",
+                "burstingEnabled", "", "purchasePlan", "", "supportedCapabilities", "SupportedCapabilities", "supportsHibernation", "", "publicNetworkAccess", "",
+                "dataAccessAuthMode", "", "optimizedForFrequentAttach", "", "availabilityPolicy", "");
         type(V2025, "CreationData", "createOption", "", "storageAccountId", "", "imageReference", "", "galleryImageReference", "", "sourceUri", "", "sourceResourceId", "",
                 "uploadSizeBytes", "", "logicalSectorSize", "", "securityDataUri", "", "securityMetadataUri", "", "performancePlus", "", "elasticSanResourceId", "",
                 "provisionedBandwidthCopySpeed", "", "instantAccessDurationMinutes", "");

@@ -128,7 +128,8 @@ final class VmApi {
             free(nd, vmId);
             sameZone(nd, vm);
             ObjectNode od = st.disk(oldOs);
-            for (String f : java.util.List.of("/properties/hyperVGeneration", "/properties/securityProfile/securityType", "/properties/osType")) {
+            for (String f : java.util.List.of("/properties/hyperVGeneration", "/properties/securityProfile/securityType", "/properties/osType",
+                    "/properties/encryptionSettingsCollection/enabled")) {
                 if (od != null && !od.at(f).asText("").equals(nd.at(f).asText(""))) {
                     throw new ArmError(400, "InvalidParameter", "Disk '" + nd.get("name").asText() + "' has " + f + " '" + nd.at(f).asText("")
                             + "', the VM needs '" + od.at(f).asText("") + "'.");
@@ -176,6 +177,11 @@ final class VmApi {
                 throw new ArmError(409, "OperationNotAllowed", "Disk '" + d.get("name").asText() + "' is already attached to VM '" + vm.get("name").asText() + "'.");
             }
             sameZone(d, vm);
+            if (d.at("/properties/encryptionSettingsCollection/enabled").asBoolean(false)) {
+                // Microsoft's BitLocker boot-error troubleshooting: such a disk is refused as a data disk of a VM without ADE
+                throw new ArmError(409, "OperationNotAllowed", "Disk '" + d.get("name").asText()
+                        + "' contains encryption settings and therefore cannot be used as a data disk.");
+            }
             if (!d.at("/properties/provisioningState").asText().equals("Succeeded")) {
                 throw new ArmError(409, "OperationNotAllowed", "Disk '" + d.get("name").asText() + "' is not ready (" + d.at("/properties/provisioningState").asText() + ").");
             }

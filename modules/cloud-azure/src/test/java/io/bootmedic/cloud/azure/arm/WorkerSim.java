@@ -151,6 +151,13 @@ public final class WorkerSim {
             ex.state = "Running";
             return ex;
         }
+        String bek = st.disk(diskId).at("/properties/encryptionSettingsCollection/encryptionSettings/0/diskEncryptionKey/secretUrl").asText(null);
+        if (bek != null && !bek.equals(option(last, "--bek-secret-url"))) {
+            ex.endsAt = now + 30;
+            finish(ex, 3, "BOOTMEDIC_DEVICE=/dev/sdc\nNEEDS KEY: a volume is BitLocker-locked.\nBOOTMEDIC_EXIT=3", "");
+            ex.state = "Running";
+            return ex;
+        }
         Behaviour be = behaviour(diskId);
         fixStarts.merge(key(diskId), 1, Integer::sum);
         long runs = be.mode() == Mode.HANGS ? Long.MAX_VALUE / 4 : be.runMillis();
