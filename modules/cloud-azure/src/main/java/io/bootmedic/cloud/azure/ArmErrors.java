@@ -51,7 +51,7 @@ final class ArmErrors {
             String msg = what + ": HTTP " + status + (code.isEmpty() ? "" : " " + code) + ": " + oneLine(h.getMessage());
             String lc = code.toLowerCase(Locale.ROOT);
             if (status == 429 || lc.equals("toomanyrequests")) {
-                String retry = h.getResponse().getHeaderValue("Retry-After");
+                String retry = h.getResponse().getHeaders().getValue(com.azure.core.http.HttpHeaderName.RETRY_AFTER);
                 return new CloudException(Kind.THROTTLED, msg + (retry == null ? "" : " (Retry-After " + retry + " s)"));
             }
             if (status >= 500 || status == 408) {

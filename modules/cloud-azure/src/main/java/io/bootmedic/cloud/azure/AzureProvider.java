@@ -101,7 +101,7 @@ public final class AzureProvider implements CloudProvider {
             Iterable<VirtualMachineInner> all = ArmErrors.call("listing VMs", () -> targets.group() == null ? arm.getVirtualMachines().list()
                     : arm.getVirtualMachines().listByResourceGroup(targets.group()));
             ArmErrors.run("listing VMs", () -> all.forEach(vm -> {
-                if (!targets.byTag() || vm.tags() != null && targets.tagValue().equals(vm.tags().get(targets.tagKey()))) {
+                if (!targets.byTag() || (vm.tags() != null && targets.tagValue().equals(vm.tags().get(targets.tagKey())))) {
                     add(found, vm);
                 }
             }));

@@ -79,6 +79,6 @@ final class PendingOperations {
     }
 
     private void forget(Pending p) {
-        byResource.values().removeIf(x -> x == p);
+        byResource.values().removeIf(x -> x.equals(p));
     }
 }

@@ -12,7 +12,7 @@ record WorkerSpec(String group, String name, List<String> devices) {
         if (colon >= 0) {
             vm = spec.substring(0, colon);
             luns.clear();
-            for (String l : spec.substring(colon + 1).split(",")) {
+            for (String l : spec.substring(colon + 1).split(",", -1)) {
                 try {
                     luns.add(Integer.parseInt(l.strip()));
                 } catch (NumberFormatException e) {

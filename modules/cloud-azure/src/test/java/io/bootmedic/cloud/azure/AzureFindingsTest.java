@@ -251,7 +251,7 @@ class AzureFindingsTest {
             }
             RunReport r = f.run("--resource-group", "prod");
             assertEquals(5, r.vms().size(), "every page was read");
-            assertTrue(f.arm.requests.stream().anyMatch(q -> q.method().equals("GET") && q.path().toLowerCase().endsWith("/virtualmachines")
+            assertTrue(f.arm.requests.stream().anyMatch(q -> q.method().equals("GET") && q.path().toLowerCase(java.util.Locale.ROOT).endsWith("/virtualmachines")
                     && q.apiVersion() != null), "listed");
             assertEquals(List.of(), f.st.powerCalls, "Linux VMs are never stopped");
         }

@@ -51,7 +51,7 @@ final class AzureFixture implements AutoCloseable {
     }
 
     static TokenCredential fixedToken() {
-        return request -> Mono.just(new AccessToken(ArmEmulator.TOKEN, OffsetDateTime.now().plusHours(1)));
+        return request -> Mono.just(new AccessToken(ArmEmulator.TOKEN, OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1)));
     }
 
     static HttpClient trustingClient() {

@@ -122,7 +122,7 @@ public final class ArmEmulator implements AutoCloseable {
         kmf.init(TestTls.keyStore(), TestTls.PASSWORD);
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), null, null);
-        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server = HttpsServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(ssl));
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "arm-emulator");
@@ -278,7 +278,7 @@ public final class ArmEmulator implements AutoCloseable {
         if (raw == null) {
             return m;
         }
-        for (String kv : raw.split("&")) {
+        for (String kv : raw.split("&", -1)) {
             int i = kv.indexOf('=');
             String k = URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8);
             m.put(k, i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));

@@ -59,7 +59,7 @@ final class DiskApi {
                     ArmEmulator.Operation o = emu.start(r.get("location").asText(), path, null, null);
                     return emu.accepted(200, r.deepCopy(), o, api, false);
                 }
-                return create(disks, store, rg, name, id, in, api, path);
+                return create(disks, store, name, id, in, api, path);
             }
             case "PATCH" -> {
                 if (!disks || r == null) {
@@ -94,7 +94,7 @@ final class DiskApi {
         }
     }
 
-    private ArmEmulator.Reply create(boolean disks, Map<String, ObjectNode> store, String rg, String name, String id, JsonNode in, String api, String path) {
+    private ArmEmulator.Reply create(boolean disks, Map<String, ObjectNode> store, String name, String id, JsonNode in, String api, String path) {
         JsonNode cd = in.at("/properties/creationData");
         if (!"Copy".equals(cd.path("createOption").asText())) {
             throw new ArmError(400, "InvalidParameter", "Only createOption Copy is emulated, not " + cd.path("createOption").asText());
@@ -111,14 +111,14 @@ final class DiskApi {
         boolean fromSnapshot = src.get("type").asText().endsWith("snapshots");
         if (disks && fromSnapshot) {
             Long done = copyDoneAt.get(key(source));
-            if (!src.at("/properties/provisioningState").asText().equals("Succeeded") || done != null && System.currentTimeMillis() < done) {
+            if (!src.at("/properties/provisioningState").asText().equals("Succeeded") || (done != null && System.currentTimeMillis() < done)) {
                 throw new ArmError(409, "OperationNotAllowed", "Snapshot " + src.get("name").asText() + " is not complete: a disk cannot be made from it yet.");
             }
         }
         if (!disks && st.bootedByRunningVm(source)) {
             st.violations.add("snapshot " + name + " of " + source + " while a running VM boots from it");
         }
-        String sku = in.at("/sku/name").asText(disks ? "Standard_LRS" : "Standard_LRS");
+        String sku = in.at("/sku/name").asText("Standard_LRS");
         if (disks && sku.endsWith("_ZRS") && in.has("zones") && in.get("zones").size() > 0) {
             throw new ArmError(400, "InvalidParameter", "Zone-redundant storage (" + sku + ") disks cannot be created in a zone; remove 'zones'.");
         }

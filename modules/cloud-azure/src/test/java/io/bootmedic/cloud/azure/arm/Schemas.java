@@ -3,7 +3,6 @@ package io.bootmedic.cloud.azure.arm;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -96,8 +95,7 @@ final class Schemas {
             throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: 'Error converting value at path '" + path
                     + "' to type '" + type + "'.");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : node.properties()) {
             String p = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
             if (!members.containsKey(f.getKey())) {
                 throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: 'Could not find member '" + f.getKey()
