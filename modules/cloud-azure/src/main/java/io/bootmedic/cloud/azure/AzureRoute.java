@@ -10,6 +10,7 @@ import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import com.azure.resourcemanager.compute.models.InstanceViewTypes;
 import com.azure.resourcemanager.compute.models.OperatingSystemTypes;
 import io.bootmedic.cloud.engine.EngineConfig;
 import io.bootmedic.cloud.provider.CloudException;
@@ -68,13 +69,17 @@ public final class AzureRoute implements Route {
             WorkerSpec ws = WorkerSpec.parse(spec, o.workerGroup, o.luns);
             VirtualMachineInner vm;
             try {
-                vm = ArmErrors.call("reading the worker VM " + ws.group() + "/" + ws.name(), () -> arm.getVirtualMachines().getByResourceGroup(ws.group(), ws.name()));
+                vm = ArmErrors.call("reading the worker VM " + ws.group() + "/" + ws.name(), () -> arm.getVirtualMachines()
+                        .getByResourceGroupWithResponse(ws.group(), ws.name(), InstanceViewTypes.INSTANCE_VIEW, com.azure.core.util.Context.NONE).getValue());
             } catch (CloudException e) {
                 throw new IllegalArgumentException("cannot read the worker VM " + ws.group() + "/" + ws.name() + " (" + e.getMessage()
                         + "): create it, a Linux VM with bootmedic in /opt/bootmedic, in the VMs' region");
             }
             if (vm.storageProfile().osDisk().osType() != OperatingSystemTypes.LINUX) {
                 throw new IllegalArgumentException("the worker " + ws.group() + "/" + ws.name() + " is not a Linux VM: worker-fix.sh runs on Linux");
+            }
+            if (VmReader.power(vm) != io.bootmedic.cloud.provider.Model.Power.RUNNING || vm.instanceView() == null) {
+                throw new IllegalArgumentException("the worker " + ws.group() + "/" + ws.name() + " is not running: start it (run commands run only on a running VM)");
             }
             String loc = vm.location().toLowerCase(Locale.ROOT);
             if (region != null && !region.equals(loc)) {

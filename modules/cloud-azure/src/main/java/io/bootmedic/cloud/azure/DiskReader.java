@@ -36,8 +36,9 @@ final class DiskReader {
                 device = Luns.device(dd.lun());
                 if (Boolean.TRUE.equals(dd.toBeDetached())) {
                     state = DiskState.DETACHING;
-                } else if (!"Succeeded".equalsIgnoreCase(holder.provisioningState())) {
-                    state = DiskState.ATTACHING; // the VM update that attaches it has not finished
+                } else if ("Updating".equalsIgnoreCase(holder.provisioningState())) {
+                    // the VM update that attaches it has not finished (a VM left "Failed" by an earlier update keeps its disks attached)
+                    state = DiskState.ATTACHING;
                 }
             } else {
                 state = DiskState.ATTACHING; // the disk names the VM, the VM does not list it yet

@@ -40,9 +40,9 @@ final class ReleaseChecks {
             try {
                 commands.start(w, name, script.release(lun, nonce.getAsLong()));
             } catch (CloudException e) {
-                if (e.kind() != Kind.CONFLICT && !e.retryable()) {
-                    inFlight.remove(key);
-                }
+                // not started, or not known to be: start a fresh check next time (a 409 means an older check still runs,
+                // whose answer may predate this question, so it is never read)
+                inFlight.remove(key);
                 throw e;
             }
             return true;

@@ -54,7 +54,17 @@ final class AzureFixture implements AutoCloseable {
         return request -> Mono.just(new AccessToken(ArmEmulator.TOKEN, OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1)));
     }
 
-    static HttpClient trustingClient() {
+    private static HttpClient client;
+
+    /** One client for all tests (its event loop and TLS set-up are the slow part of a connect). */
+    static synchronized HttpClient trustingClient() {
+        if (client == null) {
+            client = newTrustingClient();
+        }
+        return client;
+    }
+
+    private static HttpClient newTrustingClient() {
         try {
             var ssl = SslContextBuilder.forClient().trustManager(TestTls.certificate()).build();
             return new NettyAsyncHttpClientBuilder(reactor.netty.http.client.HttpClient.create().secure(s -> s.sslContext(ssl))).build();

@@ -94,6 +94,8 @@ class AzureRouteOptionsTest {
                     "--worker", "east")).getMessage().contains("one run is one region"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> f.connect("--resource-group", "prod", "--worker-group", "wrg", "--worker", "nosuch"))
                     .getMessage().contains("cannot read the worker VM wrg/nosuch"));
+            f.st.power.put(ArmState.key(f.worker.get("id").asText()), "deallocated");
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> f.connect("--resource-group", "prod")).getMessage().contains("is not running"));
         }
     }
 
