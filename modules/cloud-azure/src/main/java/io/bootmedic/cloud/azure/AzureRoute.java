@@ -67,14 +67,7 @@ public final class AzureRoute implements Route {
         String region = null;
         for (String spec : o.workers) {
             WorkerSpec ws = WorkerSpec.parse(spec, o.workerGroup, o.luns);
-            VirtualMachineInner vm;
-            try {
-                vm = ArmErrors.call("reading the worker VM " + ws.group() + "/" + ws.name(), () -> arm.getVirtualMachines()
-                        .getByResourceGroupWithResponse(ws.group(), ws.name(), InstanceViewTypes.INSTANCE_VIEW, com.azure.core.util.Context.NONE).getValue());
-            } catch (CloudException e) {
-                throw new IllegalArgumentException("cannot read the worker VM " + ws.group() + "/" + ws.name() + " (" + e.getMessage()
-                        + "): create it, a Linux VM with bootmedic in /opt/bootmedic, in the VMs' region");
-            }
+            VirtualMachineInner vm = readWorker(arm, ws);
             if (vm.storageProfile().osDisk().osType() != OperatingSystemTypes.LINUX) {
                 throw new IllegalArgumentException("the worker " + ws.group() + "/" + ws.name() + " is not a Linux VM: worker-fix.sh runs on Linux");
             }
@@ -94,6 +87,36 @@ public final class AzureRoute implements Route {
         Targets t = targets(o);
         AzureProvider p = new AzureProvider(arm, t, work, region, vms, new WorkerScript(o.pass()), o.runTimeout, !o.includeBooted, o.ade);
         return new Connection(p, workers, "azure subscription " + o.subscription + " region " + region, null);
+    }
+
+    /** The worker's read, outside the engine: a throttled or failed read is tried again a few times (the SDK's retries are off). */
+    private static VirtualMachineInner readWorker(ComputeManagementClient arm, WorkerSpec ws) {
+        String what = "reading the worker VM " + ws.group() + "/" + ws.name();
+        for (int attempt = 1;; attempt++) {
+            try {
+                return ArmErrors.call(what, () -> arm.getVirtualMachines()
+                        .getByResourceGroupWithResponse(ws.group(), ws.name(), InstanceViewTypes.INSTANCE_VIEW, com.azure.core.util.Context.NONE).getValue());
+            } catch (CloudException e) {
+                if (e.retryable() && attempt < 6) {
+                    sleep(500L << (attempt - 1));
+                    continue;
+                }
+                if (e.kind() == CloudException.Kind.NOT_FOUND) {
+                    throw new IllegalArgumentException("cannot read the worker VM " + ws.group() + "/" + ws.name()
+                            + ": create it, a Linux VM with bootmedic in /opt/bootmedic, in the VMs' region");
+                }
+                throw new IllegalArgumentException("cannot read the worker VM " + ws.group() + "/" + ws.name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     static void checkOptions(AzureOptions o) {
