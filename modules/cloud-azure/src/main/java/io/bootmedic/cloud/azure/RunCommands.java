@@ -11,7 +11,9 @@ import io.bootmedic.cloud.provider.CloudException.Kind;
 import io.bootmedic.cloud.provider.Model.CommandInfo;
 import io.bootmedic.cloud.provider.Model.CommandState;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The fix on the worker as a managed run command (Microsoft.Compute/virtualMachines/runCommands), one per VM and
@@ -22,6 +24,8 @@ final class RunCommands {
     private final VirtualMachineRunCommandsClient client;
     private final WorkerScript script;
     private final int timeoutSeconds;
+    /** Fix commands whose writer was seen to exit, deleted since: a VM keeps at most 25 managed run commands. */
+    private final Map<String, CommandInfo> finished = new ConcurrentHashMap<>();
 
     RunCommands(VirtualMachineRunCommandsClient client, WorkerScript script, int timeoutSeconds) {
         this.client = client;
@@ -52,9 +56,27 @@ final class RunCommands {
         }
     }
 
+    /**
+     * The command's state. Once its writer was seen to exit, it is deleted (Azure allows 25 managed run commands per VM,
+     * and a worker serves a fleet) and later reads answer from what was seen; after a restart such a command is gone,
+     * reads as cancelled, and the worker is asked whether the device is free.
+     */
     CommandInfo describe(WorkerVm w, String name) {
+        CommandInfo seen = finished.get(w.id() + "/" + name);
+        if (seen != null) {
+            return seen;
+        }
         VirtualMachineRunCommandInner rc = get(w, name);
-        return info(name, rc.instanceView());
+        CommandInfo c = info(name, rc.instanceView());
+        if (c.writerExited()) {
+            finished.put(w.id() + "/" + name, c);
+            try {
+                client.beginDelete(w.group(), w.name(), name);
+            } catch (RuntimeException e) {
+                // housekeeping only: a command left behind costs one of the worker's 25, nothing else
+            }
+        }
+        return c;
     }
 
     VirtualMachineRunCommandInner get(WorkerVm w, String name) {

@@ -305,4 +305,18 @@ class AzureFindingsTest {
             assertEquals(CloudException.Kind.FATAL, longName.kind());
         }
     }
+
+    /** Azure keeps at most 25 managed run commands per VM: a worker serving a fleet must not keep one per repaired VM. */
+    @Test
+    void aWorkerServesMoreVmsThanItMayKeepRunCommands() throws Exception {
+        try (AzureFixture f = new AzureFixture()) {
+            for (int i = 1; i <= 4; i++) {
+                f.st.addWindowsVm("prod", "web0" + i, "westeurope", "1");
+            }
+            f.arm.runCommandApi().maxPerVm = 2; // a release check and one fix at a time fit; a kept fix per VM would not
+            RunReport r = f.run("--resource-group", "prod");
+            r.vms().forEach(v -> assertEquals(Step.REPAIRED, v.step(), v.toString()));
+            f.clean();
+        }
+    }
 }

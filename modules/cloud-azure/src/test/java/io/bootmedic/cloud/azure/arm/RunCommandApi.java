@@ -25,6 +25,8 @@ public final class RunCommandApi {
     private final Map<String, Long> timeoutAt = new ConcurrentHashMap<>();
     /** Test time: one second of timeoutInSeconds lasts this many milliseconds. */
     public volatile long millisPerTimeoutSecond = 1000;
+    /** Managed run commands one VM may have (Azure: 25). */
+    public volatile int maxPerVm = 25;
     /** Every run command body PUT, in order. */
     final List<JsonNode> puts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -63,6 +65,11 @@ public final class RunCommandApi {
                 puts.add(in.deepCopy());
                 if (ex != null && ex.state.equals("Running")) {
                     throw new ArmError(409, "Conflict", "The run command '" + name + "' is still executing on VM '" + vmName + "'. Wait for it to end before updating it.");
+                }
+                String prefix = key(vm.get("id").asText()) + "/runcommands/";
+                if (!resources.containsKey(k) && resources.keySet().stream().filter(x -> x.startsWith(prefix)).count() >= maxPerVm) {
+                    throw new ArmError(409, "OperationNotAllowed", "VM '" + vmName + "' has reached the maximum of " + maxPerVm
+                            + " run commands; delete one before creating another.");
                 }
                 if (!"running".equals(emu.state.power(vm))) {
                     throw new ArmError(409, "OperationNotAllowed", "Cannot run a command on VM '" + vmName + "': it is not running.");
