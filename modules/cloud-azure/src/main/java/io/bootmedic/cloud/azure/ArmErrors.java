@@ -50,6 +50,9 @@ final class ArmErrors {
             String code = code(h);
             String msg = what + ": HTTP " + status + (code.isEmpty() ? "" : " " + code) + ": " + oneLine(h.getMessage());
             String lc = code.toLowerCase(Locale.ROOT);
+            if (status == 401 || lc.equals("invalidauthenticationtoken") || lc.equals("expiredauthenticationtoken")) {
+                throw new io.bootmedic.cloud.provider.CloudLoginException(msg + " (the token was refused: az login again)");
+            }
             if (status == 429 || lc.equals("toomanyrequests")) {
                 String retry = h.getResponse().getHeaders().getValue(com.azure.core.http.HttpHeaderName.RETRY_AFTER);
                 return new CloudException(Kind.THROTTLED, msg + (retry == null ? "" : " (Retry-After " + retry + " s)"));
@@ -70,6 +73,10 @@ final class ArmErrors {
                 return new CloudException(Kind.CONFLICT, msg);
             }
             return new CloudException(Kind.FATAL, msg);
+        }
+        if (find(e, com.azure.identity.CredentialUnavailableException.class) != null
+                || find(e, com.azure.core.exception.ClientAuthenticationException.class) != null) {
+            throw new io.bootmedic.cloud.provider.CloudLoginException("no usable Azure credential (az login, a managed identity, or AZURE_* variables)");
         }
         if (find(e, IOException.class) != null || find(e, UncheckedIOException.class) != null || find(e, java.util.concurrent.TimeoutException.class) != null) {
             return new CloudException(Kind.TRANSIENT, what + ": " + oneLine(String.valueOf(e.getMessage())));

@@ -120,20 +120,17 @@ public final class AzureProvider implements CloudProvider {
     public VmInfo describeVm(String vmId) {
         VirtualMachineInner vm = getVm(vmId, true);
         pending.check(vmId);
-        return VmReader.read(vm, region);
+        VmInfo info = VmReader.read(vm, region);
+        // an encryption this run cannot read is the engine's reason to skip the VM untouched (SKIPPED, not a failure)
+        OSDisk os = vm.storageProfile().osDisk();
+        String refusal = os.managedDisk() != null && os.managedDisk().id() != null ? Ade.refusal(getDisk(os.managedDisk().id()), ade) : null;
+        return refusal == null ? info : new VmInfo(info.id(), info.uid(), info.power(), info.os(), info.group(), info.encryption(), info.localSsd(),
+                info.bootDiskId(), info.tags(), info.zone(), refusal);
     }
 
     @Override
     public Scan scan(String vmId) {
         VirtualMachineInner vm = getVm(vmId, true);
-        OSDisk os = vm.storageProfile().osDisk();
-        if (os.managedDisk() != null && os.managedDisk().id() != null) {
-            DiskInner d = getDisk(os.managedDisk().id());
-            String refusal = Ade.refusal(d, ade);
-            if (refusal != null) {
-                throw new CloudException(Kind.FATAL, refusal);
-            }
-        }
         if (skipBooted && VmReader.power(vm) == Power.RUNNING && VmReader.agentReady(vm)) {
             return Scan.CLEAN;
         }

@@ -58,6 +58,8 @@ class AzureAdeTest {
             assertTrue(AzureFixture.vm(r, "prod/vm1").reason().contains("run again with --ade"), AzureFixture.vm(r, "prod/vm1").reason());
             RunReport r2 = f.run("--resource-group", "prod", "--vm", "vm2", "--ade");
             assertTrue(AzureFixture.vm(r2, "prod/vm2").reason().contains("key-encryption key"), AzureFixture.vm(r2, "prod/vm2").reason());
+            assertEquals(Step.SKIPPED, AzureFixture.vm(r, "prod/vm1").step(), "skipped with its reason, not a failure");
+            assertEquals(Step.SKIPPED, AzureFixture.vm(r2, "prod/vm2").step());
             assertEquals(List.of(), f.st.powerCalls, "nothing was stopped");
             assertTrue(f.st.snapshots.isEmpty());
         }
