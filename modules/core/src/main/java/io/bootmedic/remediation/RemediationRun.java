@@ -153,6 +153,6 @@ public final class RemediationRun {
     }
 
     private static Report.Action toReport(ActionResult r) {
-        return new Report.Action(r.rule(), r.path(), r.size(), r.sha256(), r.modified(), r.verdict().wire(), r.action(), r.quarantinePath(), r.error());
+        return new Report.Action(r.rule(), r.path(), r.size(), r.sha256(), r.modified(), r.verdict().wire(), r.action(), r.quarantinePath(), r.error(), r.detail());
     }
 }
