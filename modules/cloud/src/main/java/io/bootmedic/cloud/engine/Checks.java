@@ -17,6 +17,9 @@ final class Checks {
 
     /** Why the VM must not be touched, or null when it may be. */
     static String refusal(VmInfo vm, Naming naming, String uid, java.util.List<EngineConfig.Worker> workers) {
+        if (vm.unsupported() != null) {
+            return vm.unsupported(); // the cloud's own reason is the most precise one
+        }
         if (vm.os() != Os.WINDOWS) {
             return "not Windows (" + vm.os().name().toLowerCase(java.util.Locale.ROOT) + "): never touched";
         }
@@ -26,9 +29,6 @@ final class Checks {
         }
         if (vm.encryption() == Encryption.GUEST_DUAL_PASS || vm.encryption() == Encryption.CONFIDENTIAL) {
             return "its disk encryption (" + vm.encryption() + ") cannot be read on a worker";
-        }
-        if (vm.unsupported() != null) {
-            return vm.unsupported();
         }
         if (vm.localSsd()) {
             return "it has Local SSD, whose data a stop discards";

@@ -1,4 +1,4 @@
-package io.bootmedic.massremediation.kvm;
+package io.bootmedic.cloud.kvm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,9 +56,9 @@ final class LibvirtTestDaemon implements AutoCloseable {
     }
 
     static LibvirtTestDaemon start() throws Exception {
-        for (String tool : List.of("/usr/sbin/libvirtd", "/usr/bin/virsh", "/usr/bin/xmllint")) {
+        for (String tool : List.of("/usr/sbin/libvirtd", "/usr/bin/virsh")) {
             if (!Files.isExecutable(Path.of(tool))) {
-                throw new AssertionError(tool + " is not installed; run 'bash scripts/setup-debian.sh' (libvirt-daemon, libvirt-clients, libxml2-utils)");
+                throw new AssertionError(tool + " is not installed; run 'bash scripts/setup-debian.sh' (libvirt-daemon, libvirt-clients)");
             }
         }
         // not under the test's @TempDir: the unprivileged daemon must be able to reach its socket folder
@@ -103,7 +103,7 @@ final class LibvirtTestDaemon implements AutoCloseable {
         LibvirtTestDaemon d = new LibvirtTestDaemon(dir, daemon, keeper, events);
         // the keeper's connection is open once a change shows up in its event stream; until then the probe's
         // events may come before it listens, so define and undefine it again until one shows up
-        Path probe = d.writeXml("bootmedic-keeper-probe", DomainXml.minimal("bootmedic-keeper-probe"));
+        Path probe = d.writeXml("bootmedic-keeper-probe", TestDomains.minimal("bootmedic-keeper-probe"));
         while (!d.events().contains("bootmedic-keeper-probe")) {
             if (!keeper.isAlive() || System.nanoTime() > deadline) {
                 String seen = Files.readString(events);

@@ -1,8 +1,6 @@
-package io.bootmedic.massremediation.kvm;
+package io.bootmedic.cloud.kvm;
 
 import io.bootmedic.practice.PracticeTree;
-import io.bootmedic.testutil.Cli;
-import io.bootmedic.testutil.Tools;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +21,8 @@ final class PracticeImages {
     PracticeImages(Path work) throws Exception {
         this.work = work;
         raw = Tools.practiceDisk(work.resolve("practice.img"), 160);
-        Cli tree = Cli.run("practice-tree", "--image", raw.toString());
-        if (tree.exit != 0) {
+        Tools.Result tree = Tools.bootmedic("practice-tree", "--image", raw.toString());
+        if (tree.exit() != 0) {
             throw new AssertionError(tree.toString());
         }
         blank = Tools.practiceDisk(work.resolve("blank.img"), 160); // NTFS, but no Windows on it
@@ -39,6 +37,22 @@ final class PracticeImages {
     /** A sparse raw copy of the practice disk. */
     Path raw(Path out) throws Exception {
         Tools.ok("cp", "--sparse=always", raw.toString(), out.toString());
+        return out;
+    }
+
+    /** The practice disk after bootmedic fixed it: a Windows disk with nothing left to fix (scan exits 0). */
+    Path clean(Path out) throws Exception {
+        raw(out);
+        Tools.Result fix = Tools.bootmedic("fix", "--image", out.toString());
+        if (fix.exit() != 0) {
+            throw new AssertionError(fix.toString());
+        }
+        return out;
+    }
+
+    /** The practice disk in another format qemu-img writes (vpc, vhdx). */
+    Path convert(String format, Path out) throws Exception {
+        Tools.ok("qemu-img", "convert", "-O", format, raw.toString(), out.toString());
         return out;
     }
 
