@@ -51,6 +51,11 @@ public final class PlaybookParser {
             String where = "rule " + (i + 1) + " of playbook " + source;
             Object node = rules.get(i);
             String action = node instanceof Map<?, ?> m && m.get("action") instanceof String a ? a : null;
+            if (action != null && !action.equals("quarantine") && !RepairRuleParser.ACTIONS.contains(action)) {
+                // said first: a rule for an action this agent does not know is not a broken file rule
+                throw new PlaybookException(where + ": unknown action '" + (action.length() > 64 ? action.substring(0, 64) + "…" : action)
+                        + "' (known: quarantine, " + String.join(", ", RepairRuleParser.ACTIONS.stream().sorted().toList()) + ")");
+            }
             if (action != null && RepairRuleParser.ACTIONS.contains(action)) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> rule = (Map<String, Object>) node;

@@ -341,11 +341,18 @@ public final class RegistryRepairs {
                 str(t.modified()), str(t.accessed()), "planned", "registry hive: the old one, byte for byte", JournalEntry.QUARANTINE);
         JournalEntry in = new JournalEntry(rules, hivePath.toString(), staged.toString(), sha256(edited), edited.length, null, null, null, "planned",
                 "registry hive: the edited one", JournalEntry.INSTALL);
-        Journal journal = new Journal(Journal.SCHEMA, runId, Instant.now().toString(), playbookId, Journal.IN_PROGRESS, null, List.of(out, in));
+        // one journal per run: a run that quarantined files too adds the hive's two entries to it, so undo takes back both
+        Journal earlier = journals.all().stream().filter(j -> j.runId().equals(runId)).findFirst().orElse(null);
+        List<JournalEntry> entries = new ArrayList<>(earlier == null ? List.of() : earlier.entries());
+        int first = entries.size();
+        entries.add(out);
+        entries.add(in);
+        Journal journal = earlier == null ? new Journal(Journal.SCHEMA, runId, Instant.now().toString(), playbookId, Journal.IN_PROGRESS, null, entries)
+                : earlier.withEntries(entries).withState(Journal.IN_PROGRESS, null);
         journals.write(journal);
         crash.reached(CrashPoint.AFTER_INTENT);
         String error = new Quarantiner(tree, crash).moveOne(out);
-        journal = Quarantiner.replace(journal, 0, out.withState(error == null ? "verified" : "failed", error));
+        journal = Quarantiner.replace(journal, first, out.withState(error == null ? "verified" : "failed", error));
         journals.write(journal);
         crash.reached(CrashPoint.AFTER_MOVE);
         if (error != null) {
@@ -353,7 +360,7 @@ public final class RegistryRepairs {
             return error;
         }
         error = StagedFiles.install(tree, in);
-        journal = Quarantiner.replace(journal, 1, in.withState(error == null ? "verified" : "failed", error));
+        journal = Quarantiner.replace(journal, first + 1, in.withState(error == null ? "verified" : "failed", error));
         crash.reached(CrashPoint.BEFORE_COMMIT);
         journals.write(error == null ? journal.withState(Journal.COMMITTED, runId) : journal);
         return error == null ? null : error + " (the old hive is in " + quarantined + "; run bootmedic again to finish, or undo --run " + runId + ")";
