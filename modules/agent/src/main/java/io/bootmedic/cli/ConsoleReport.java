@@ -52,7 +52,12 @@ final class ConsoleReport {
                 if (a.error() != null) {
                     out.println("  " + Printable.of(a.path() + ": " + a.error()));
                 }
-                if (a.quarantinePath() != null) {
+                if (a.detail() != null) {
+                    out.println("  " + Printable.of(a.path() + ": " + a.detail()));
+                }
+                if (a.quarantinePath() != null && a.sha256() == null) {
+                    out.println("  old hive kept at: " + Printable.of(a.quarantinePath()));
+                } else if (a.quarantinePath() != null) {
                     out.println("  quarantined copy: " + Printable.of(a.quarantinePath() + "  (sha256 " + a.sha256() + ")"));
                 }
             }
@@ -75,11 +80,17 @@ final class ConsoleReport {
         long moved = r.filesMadeHarmless();
         long planned = count(r, FileAction.WOULD_QUARANTINE);
         return switch (r.outcome()) {
-            case FIXED -> "FIXED: " + moved + " faulty file(s) quarantined or neutralized. Next: restart the machine; it should boot normally.\n"
+            case FIXED -> "FIXED: " + (moved - count(r, FileAction.REPAIRED)) + " faulty file(s) quarantined or neutralized"
+                    + (count(r, FileAction.REPAIRED) > 0 ? ", " + count(r, FileAction.REPAIRED) + " registry value(s) set" : "")
+                    + ". Next: restart the machine; it should boot normally.\n"
                     + "       To put the file(s) back: bootmedic undo " + target + " --run " + r.runId();
             case CLEAN -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
                     + "       If the machine still crashes, the cause is something else: note the stop code and escalate.";
-            case NEEDS_FIX -> "WORK FOUND: " + planned + " file(s) would be quarantined; nothing was changed.\n"
+            case NEEDS_FIX -> notDoneHere(r) > 0 && planned == 0 && count(r, FileAction.WOULD_REPAIR) == 0
+                    ? "WORK FOUND: " + notDoneHere(r) + " repair(s) this route cannot make (see above); nothing else was needed.\n"
+                            + "       Next: run bootmedic in WinPE, WinRE or safe mode on the machine for them."
+                    : "WORK FOUND: " + planned + " file(s) would be quarantined" + (count(r, FileAction.WOULD_REPAIR) > 0
+                            ? " and " + count(r, FileAction.WOULD_REPAIR) + " registry value(s) changed" : "") + "; nothing was changed.\n"
                     + "       Next: run the same command as 'bootmedic fix' without --dry-run.";
             case NEEDS_KEY -> "NEEDS KEY: a volume is BitLocker-locked. Next: give its recovery key (--key-file, --key-bundle or --prompt) and run again.";
             case NO_WINDOWS -> noWindows(r, target);
@@ -87,6 +98,10 @@ final class ConsoleReport {
                     ? "; the " + moved + " file(s) already made harmless are in bootmedic/quarantine on the volume.\n" : ".\n")
                     + "       Next: fix what the message names and run the same command again (it resumes safely).";
         };
+    }
+
+    private static long notDoneHere(Report r) {
+        return count(r, FileAction.NOT_DONE_HERE);
     }
 
     /** The advice depends on what was looked at: a mounted folder, or a disk image/device read offline. */

@@ -91,7 +91,7 @@ class PlaybookCommand {
         public Integer call() {
             try {
                 var loaded = new PlaybookLoader(PlaybookLoader.trustedKeys(trusted, PlaybookOptions.defaultKeyDirs()), false).load(playbook);
-                spec.commandLine().getOut().println("OK: " + playbook + " (" + Printable.of(loaded.id()) + ", " + loaded.rules().size() + " rule(s)) is signed by a trusted key");
+                spec.commandLine().getOut().println("OK: " + playbook + " (" + Printable.of(loaded.id()) + ", " + loaded.ruleCount() + " rule(s)) is signed by a trusted key");
                 return 0;
             } catch (PlaybookException e) {
                 spec.commandLine().getErr().println("REFUSED: " + Printable.of(e.getMessage()));

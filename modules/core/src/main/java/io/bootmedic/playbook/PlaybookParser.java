@@ -46,10 +46,26 @@ public final class PlaybookParser {
             throw new PlaybookException("playbook " + source + " has " + rules.size() + " rules, more than the " + MAX_RULES + " bootmedic accepts");
         }
         List<Rule> parsed = new ArrayList<>();
+        List<RepairRule> repairs = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
-            parsed.add(parseRule(rules.get(i), id + "#" + (i + 1), "rule " + (i + 1) + " of playbook " + source));
+            String where = "rule " + (i + 1) + " of playbook " + source;
+            Object node = rules.get(i);
+            String action = node instanceof Map<?, ?> m && m.get("action") instanceof String a ? a : null;
+            if (action != null && !action.equals("quarantine") && !RepairRuleParser.ACTIONS.contains(action)) {
+                // said first: a rule for an action this agent does not know is not a broken file rule
+                throw new PlaybookException(where + ": unknown action '" + (action.length() > 64 ? action.substring(0, 64) + "…" : action)
+                        + "' (known: quarantine, " + String.join(", ", RepairRuleParser.ACTIONS.stream().sorted().toList()) + ")");
+            }
+            if (action != null && RepairRuleParser.ACTIONS.contains(action)) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> rule = (Map<String, Object>) node;
+                String ruleId = rule.get("id") != null ? requiredText(rule, "id", where) : id + "#" + (i + 1);
+                repairs.add(RepairRuleParser.parse(rule, ruleId, action, where));
+            } else {
+                parsed.add(parseRule(node, id + "#" + (i + 1), where));
+            }
         }
-        return new Playbook(id, title, version(root, "playbook " + source), List.copyOf(parsed), source, null, null);
+        return new Playbook(id, title, version(root, "playbook " + source), List.copyOf(parsed), List.copyOf(repairs), source, null, null);
     }
 
     /** "version": a string or a whole number, kept as text; "1" when absent. */

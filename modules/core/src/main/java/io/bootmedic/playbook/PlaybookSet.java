@@ -63,13 +63,16 @@ public record PlaybookSet(List<Playbook> playbooks, List<Refusal> refused) {
             return primary();
         }
         List<Rule> rules = new ArrayList<>(primary().rules());
+        List<RepairRule> repairs = new ArrayList<>(primary().repairs());
         for (Playbook p : playbooks.subList(1, playbooks.size())) {
+            repairs.addAll(p.repairs());
             for (Rule r : p.rules()) {
                 String id = r.id().startsWith(p.id() + "#") ? r.id() : p.id() + "/" + r.id();
                 rules.add(new Rule(id + "@" + p.version(), r.directory(), r.glob(), r.header(), r.modifiedBefore(), r.modifiedAfter(), r.action()));
             }
         }
         Playbook first = primary();
-        return new Playbook(first.id(), first.title(), first.version(), List.copyOf(rules), first.source(), first.publication(), first.signedBy());
+        return new Playbook(first.id(), first.title(), first.version(), List.copyOf(rules), List.copyOf(repairs), first.source(), first.publication(),
+                first.signedBy());
     }
 }

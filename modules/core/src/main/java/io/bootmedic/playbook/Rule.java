@@ -25,7 +25,8 @@ public record Rule(String id, RelPath directory, String glob, byte[] header, Ins
             if ("quarantine".equals(text)) {
                 return QUARANTINE;
             }
-            throw new IllegalArgumentException("unknown action '" + text + "' (known: quarantine)");
+            throw new IllegalArgumentException("unknown action '" + text + "' (known: quarantine, disable-service, remove-filter, set-registry, "
+                    + "safe-mode, boot-status-policy, revert-pending-updates, remove-package)");
         }
     }
 

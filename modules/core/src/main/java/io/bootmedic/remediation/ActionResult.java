@@ -7,7 +7,12 @@ import io.bootmedic.report.FileAction;
  *
  */
 public record ActionResult(String rule, String path, long size, String sha256, String modified, Verdict verdict,
-                           FileAction action, String quarantinePath, String error) {
+                           FileAction action, String quarantinePath, String error, String detail) {
+
+    public ActionResult(String rule, String path, long size, String sha256, String modified, Verdict verdict, FileAction action, String quarantinePath,
+                        String error) {
+        this(rule, path, size, sha256, modified, verdict, action, quarantinePath, error, null);
+    }
 
     public static ActionResult of(Finding f, FileAction action, String quarantinePath, String error) {
         return new ActionResult(f.rule().id(), f.path().toString(), f.size(), f.sha256(),

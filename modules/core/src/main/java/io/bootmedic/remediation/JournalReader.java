@@ -104,8 +104,16 @@ public final class JournalReader {
         } catch (IllegalArgumentException ex) {
             throw bad(where, "its quarantinePath is not a safe path on the volume (" + ex.getMessage() + ")");
         }
-        if (!quarantine.equals(Quarantiner.quarantinePathFor(runId, path))) {
+        Object kindValue = e.get("kind");
+        if (kindValue != null && !JournalEntry.INSTALL.equals(kindValue)) {
+            throw bad(where, "its kind is not install (a quarantine entry has none)");
+        }
+        boolean install = kindValue != null;
+        if (!install && !quarantine.equals(Quarantiner.quarantinePathFor(runId, path))) {
             throw bad(where, "its quarantinePath is not bootmedic/quarantine/<runId>/<path> of this run");
+        }
+        if (install && !quarantine.equals(JournalStore.STAGED_DIR.resolve(runId).resolve(path))) {
+            throw bad(where, "its staged path is not bootmedic/staged/<runId>/<path> of this run");
         }
         String sha256 = text(e, "sha256", where, true);
         if (!SHA256.matcher(sha256).matches()) {
@@ -120,7 +128,7 @@ public final class JournalReader {
         }
         return new JournalEntry(text(e, "rule", where, false), path.toString(), quarantine.toString(), sha256, size.longValue(),
                 time(e, "created", where, false), time(e, "modified", where, false), time(e, "accessed", where, false), state,
-                text(e, "note", where, false));
+                text(e, "note", where, false), install ? JournalEntry.INSTALL : JournalEntry.QUARANTINE);
     }
 
     private static String text(Map<String, Object> m, String field, String where, boolean required) throws JournalFormatException {

@@ -49,6 +49,19 @@ public final class JournalRecovery {
     }
 
     private JournalEntry complete(JournalEntry entry) throws IOException {
+        if (entry.install()) {
+            // for an install, "original" is the live path (done) and "quarantine" the staged file (not yet put in place)
+            return switch (FileLocation.of(tree, entry)) {
+                case ORIGINAL -> entry.withState("verified", "found in place after an interrupted run");
+                case QUARANTINE -> {
+                    String error = StagedFiles.install(tree, entry);
+                    yield error == null ? entry.withState("verified", "put in place when resuming an interrupted run") : entry.withState("failed", error);
+                }
+                case QUARANTINE_AND_NEW_ORIGINAL, ORIGINAL_CHANGED, BOTH -> entry.withState("failed", "another file is at " + entry.path()
+                        + "; the prepared one stays at " + entry.quarantinePath() + ". Nothing was overwritten; check by hand");
+                case NOWHERE -> entry.withState("failed", "the prepared file is neither at " + entry.path() + " nor at " + entry.quarantinePath());
+            };
+        }
         return switch (FileLocation.of(tree, entry)) {
             case QUARANTINE, QUARANTINE_AND_NEW_ORIGINAL -> entry.withState("verified", "found in quarantine after an interrupted run");
             case ORIGINAL -> {

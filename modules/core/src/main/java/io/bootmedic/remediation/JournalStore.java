@@ -22,6 +22,8 @@ public final class JournalStore {
     public static final RelPath BOOTMEDIC_DIR = RelPath.of("bootmedic");
     public static final RelPath JOURNAL_DIR = BOOTMEDIC_DIR.resolve("journal");
     public static final RelPath QUARANTINE_DIR = BOOTMEDIC_DIR.resolve("quarantine");
+    /** Files bootmedic prepared (an edited hive) wait here, on the same volume, until a rename puts them in place. */
+    public static final RelPath STAGED_DIR = BOOTMEDIC_DIR.resolve("staged");
 
     private final FileTree tree;
 
@@ -109,6 +111,9 @@ public final class JournalStore {
             em.put("accessed", e.accessed());
             em.put("state", e.state());
             em.put("note", e.note());
+            if (e.install()) {
+                em.put("kind", e.kind()); // absent means quarantine: journals written before installs existed read the same
+            }
             entries.add(em);
         }
         m.put("entries", entries);

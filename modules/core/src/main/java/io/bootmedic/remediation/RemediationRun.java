@@ -121,6 +121,16 @@ public final class RemediationRun {
                 }
             }
             findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, FileAction.KEPT, null, null)));
+            if (!playbook.repairs().isEmpty()) {
+                if (!options.dryRun() && (tree.isReadOnly() || metadataFrozen(v))) {
+                    // a hive is replaced by renames: metadata changes, which a frozen journal or read-only media forbid
+                    String why = readOnlyReason(v).replace("the faulty file cannot be moved", "a registry hive cannot be replaced");
+                    playbook.repairs().forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
+                            null, why)));
+                } else {
+                    results.addAll(new RegistryRepairs(tree, crash).apply(runId, playbook.id(), playbook.repairs(), options.dryRun()));
+                }
+            }
         } catch (IOException e) {
             // a folder that cannot be listed is an AccessDeniedException whose message is only its path
             error = ErrorWords.message(e);
@@ -146,13 +156,14 @@ public final class RemediationRun {
         if (error != null || results.stream().anyMatch(ActionResult::failed)) {
             return VolumeOutcome.FAILED;
         }
-        if (interruptedPending || results.stream().anyMatch(r -> r.action() == FileAction.WOULD_QUARANTINE)) {
+        if (interruptedPending || results.stream().anyMatch(r -> r.action() == FileAction.WOULD_QUARANTINE || r.action() == FileAction.WOULD_REPAIR
+                || r.action() == FileAction.NOT_DONE_HERE)) {
             return VolumeOutcome.NEEDS_FIX;
         }
         return results.stream().anyMatch(r -> r.action().madeHarmless()) ? VolumeOutcome.FIXED : VolumeOutcome.CLEAN;
     }
 
     private static Report.Action toReport(ActionResult r) {
-        return new Report.Action(r.rule(), r.path(), r.size(), r.sha256(), r.modified(), r.verdict().wire(), r.action(), r.quarantinePath(), r.error());
+        return new Report.Action(r.rule(), r.path(), r.size(), r.sha256(), r.modified(), r.verdict().wire(), r.action(), r.quarantinePath(), r.error(), r.detail());
     }
 }

@@ -53,10 +53,11 @@ public final class Undo {
         }
         Journal journal = chosen.get();
         List<Restored> results = new ArrayList<>();
-        for (int i = 0; i < journal.entries().size(); i++) {
+        // last change first: an installed file leaves its path before the file it replaced comes back to it
+        for (int i = journal.entries().size() - 1; i >= 0; i--) {
             JournalEntry entry = journal.entries().get(i);
-            Restored r = restore(entry);
-            results.add(r);
+            Restored r = entry.install() ? uninstall(entry) : restore(entry);
+            results.add(0, r);
             if (r.outcome().equals("restored")) {
                 journal = Quarantiner.replace(journal, i, entry.withState("restored", null));
             }
@@ -64,6 +65,21 @@ public final class Undo {
         boolean allOk = results.stream().allMatch(Restored::ok);
         journals.write(journal.withState(allOk ? Journal.UNDONE : Journal.PARTIALLY_UNDONE, journal.finishedBy()));
         return new Result(journal.runId(), results, null);
+    }
+
+    /** An installed file (an edited hive) goes back to bootmedic/staged, unless something has changed it since. */
+    private Restored uninstall(JournalEntry entry) throws IOException {
+        return switch (FileLocation.of(tree, entry)) {
+            case ORIGINAL -> {
+                String error = StagedFiles.uninstall(tree, entry);
+                yield error == null ? new Restored(entry.path(), "restored", "the file bootmedic put there moved back to " + entry.quarantinePath())
+                        : new Restored(entry.path(), "failed", error);
+            }
+            case QUARANTINE, NOWHERE -> new Restored(entry.path(), "already-in-place", "bootmedic's file is not there (never put in place, or undone)");
+            case ORIGINAL_CHANGED, BOTH, QUARANTINE_AND_NEW_ORIGINAL -> new Restored(entry.path(), "kept-in-quarantine", entry.path()
+                    + " has changed since bootmedic put it there (Windows has used it): putting the old one back would lose what was written since."
+                    + " Nothing was changed; the old one is in bootmedic/quarantine if you want it back by hand");
+        };
     }
 
     private Restored restore(JournalEntry entry) throws IOException {

@@ -10,7 +10,13 @@ public enum FileAction {
     WOULD_QUARANTINE("would-quarantine"),
     /** Matched the path but not the rest of the rule: left alone. */
     KEPT("kept"),
-    FAILED("failed");
+    FAILED("failed"),
+    /** A repair rule applied (registry value written), its old state journalled. */
+    REPAIRED("repaired"),
+    /** What a real run would change; a dry run changes nothing. */
+    WOULD_REPAIR("would-repair"),
+    /** A repair this route cannot make (DISM needs Windows; the boot configuration is not written by this route yet): nothing done. */
+    NOT_DONE_HERE("not-done-here");
 
     private final String wire;
 
@@ -24,7 +30,7 @@ public enum FileAction {
 
     /** The file no longer harms the machine. */
     public boolean madeHarmless() {
-        return this == QUARANTINED || this == NEUTRALIZED;
+        return this == QUARANTINED || this == NEUTRALIZED || this == REPAIRED;
     }
 
     @Override

@@ -103,7 +103,12 @@ public record Report(String schema, String runId, String agentVersion, String st
         public static final Windows UNKNOWN = new Windows(null, null, null);
     }
 
+    /** {@code detail}: what a repair rule found and made of it ("1 -> 4"), or null. */
     public record Action(String rule, String path, long size, String sha256, String modified, String verdict, FileAction action,
-                         String quarantinePath, String error) {
+                         String quarantinePath, String error, String detail) {
+        public Action(String rule, String path, long size, String sha256, String modified, String verdict, FileAction action, String quarantinePath,
+                      String error) {
+            this(rule, path, size, sha256, modified, verdict, action, quarantinePath, error, null);
+        }
     }
 }

@@ -100,6 +100,9 @@ public final class ReportJson {
             if (a.error() != null) {
                 am.put("error", a.error());
             }
+            if (a.detail() != null) {
+                am.put("detail", a.detail());
+            }
             actions.add(am);
         }
         m.put("actions", actions);
