@@ -89,10 +89,11 @@ final class AwsProvider implements CloudProvider {
         return found.get(0);
     }
 
+    /** The root volume, or null while the root device is empty or its volume still attaching (the second half of a swap under way). */
     static String rootVolume(Instance i) {
         for (InstanceBlockDeviceMapping m : i.blockDeviceMappings()) {
             if (m.deviceName().equals(i.rootDeviceName()) && m.ebs() != null) {
-                return m.ebs().volumeId();
+                return "attaching".equals(m.ebs().statusAsString()) ? null : m.ebs().volumeId();
             }
         }
         return null;

@@ -132,6 +132,8 @@ final class Ec2Api {
             }
             x.close("productCodes")
                     .open("blockDeviceMapping");
+            // an attachment moves on with time, whichever API shows it: here, as in DescribeVolumes
+            cloud.attachedTo(i.id).forEach(cloud::observe);
             for (Ec2Cloud.Volume v : cloud.attachedTo(i.id)) {
                 x.open("item").el("deviceName", v.attachment.device).open("ebs").el("volumeId", v.id).el("status", v.attachment.state)
                         .el("attachTime", TIME).el("deleteOnTermination", v.attachment.deleteOnTermination).close("ebs").close("item");

@@ -44,6 +44,14 @@ record Context(CloudProvider cloud, Naming naming, EngineConfig cfg, Clock clock
         t.issues++;
     }
 
+    /**
+     * For a write whose effect a read just showed under way or half done (a swap's second half, a rollback's swap): sent
+     * again after a few polls, not a whole grace period, and never on every poll (a second detach racing the first).
+     */
+    boolean mayReissue(Task t) {
+        return t.actionAt == 0 || now() - t.actionAt > Math.min(cfg.graceMillis(), 4 * cfg.pollMillis());
+    }
+
     /** Whether a write should be (re)issued: not yet in this step, or long enough ago that it was evidently lost. */
     boolean mayIssue(Task t) {
         return t.actionAt == 0 || now() - t.actionAt > cfg.graceMillis();

@@ -301,8 +301,9 @@ final class ForwardSteps {
             return new Result.Next(r.to(Step.STARTING));
         }
         if (vm.bootDiskId() == null && vm.power() == Power.STOPPED) {
-            // a two-call swap (detach, attach) torn between its calls: finish it
-            if (ctx.mayIssue(t)) {
+            // a two-call swap (detach, attach) between its calls: the read proves the first half took, so the second is
+            // sent within a few polls, not a grace period later (the adapter's call is a no-op while an attach is under way)
+            if (ctx.mayReissue(t)) {
                 ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.copy()));
             }
             return ctx.poll();

@@ -114,8 +114,8 @@ final class RollbackSteps {
         }
         t.settleSince = -1;
         if (vm.bootDiskId() == null && vm.power() == Power.STOPPED) {
-            // a two-call swap torn between its calls (either way): put the original back
-            if (ctx.mayIssue(t)) {
+            // a two-call swap between its calls (either way): put the original back, within a few polls
+            if (ctx.mayReissue(t)) {
                 ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.original()));
             }
             return ctx.poll();
@@ -130,7 +130,7 @@ final class RollbackSteps {
             }
             return ctx.poll();
         }
-        if (vm.power() == Power.STOPPED) {
+        if (vm.power() == Power.STOPPED && ctx.mayReissue(t)) {
             ctx.issue(t, () -> cloud.setBootDisk(r.vmId(), r.original()));
         }
         return ctx.poll();
