@@ -116,7 +116,7 @@ abstract class WorkerShell {
     }
 
     /** worker-job.sh on this machine (the route runs on the worker), under sudo unless already root. */
-    static final class Local extends WorkerShell {
+    static class Local extends WorkerShell {
         private final Map<String, String> env;
         private final boolean sudo;
         private final java.nio.file.Path script;
