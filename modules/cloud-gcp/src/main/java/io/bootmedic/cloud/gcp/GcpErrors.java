@@ -37,7 +37,7 @@ final class GcpErrors {
     }
 
     static CloudException map(String what, ApiException e) {
-        String text = String.valueOf(e.getMessage());
+        String text = text(e);
         String reason = e.getReason() != null ? e.getReason() : "";
         StatusCode.Code code = e.getStatusCode().getCode();
         String msg = what + ": " + firstLine(text);
@@ -54,6 +54,18 @@ final class GcpErrors {
                     || text.contains("Invalid resource usage") ? new CloudException(Kind.CONFLICT, msg) : new CloudException(Kind.FATAL, msg);
             default -> new CloudException(Kind.FATAL, msg);
         };
+    }
+
+    /** The message and, where gax keeps it, the error body: a 403's reason (rateLimitExceeded) is only there. */
+    private static String text(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null && b.length() < 20_000; t = t.getCause()) {
+            b.append(t.getMessage()).append('\n');
+            if (t instanceof com.google.api.client.http.HttpResponseException h && h.getContent() != null) {
+                b.append(h.getContent()).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     private static String firstLine(String s) {

@@ -339,7 +339,7 @@ public final class GcpProvider implements CloudProvider {
     }
 
     private static String failure(Operation o) {
-        if (o == null || !"DONE".equals(o.getStatus()) || !o.hasError() || o.getError().getErrorsCount() == 0) {
+        if (o == null || o.getStatus() != Operation.Status.DONE || !o.hasError() || o.getError().getErrorsCount() == 0) {
             return null;
         }
         return o.getError().getErrors(0).getCode() + ": " + o.getError().getErrors(0).getMessage();

@@ -77,9 +77,11 @@ final class ComputeEmulator implements AutoCloseable {
             }
             requests.add(method + " " + path);
             synchronized (state) {
-                if (state.throttleNext > 0) {
-                    state.throttleNext--;
-                    throw state.throttleStatus == 429 ? new ComputeState.ApiError(429, "rateLimitExceeded", "Quota exceeded (emulated 429)")
+                boolean every = state.throttleEvery > 0 && ++state.requestCount % state.throttleEvery == 0;
+                if (state.throttleNext > 0 || every) {
+                    state.throttleNext = Math.max(0, state.throttleNext - 1);
+                    state.throttled.add(method + " " + path);
+                    throw state.throttleStatus == 429 && !every ? new ComputeState.ApiError(429, "rateLimitExceeded", "Quota exceeded (emulated 429)")
                             : new ComputeState.ApiError(403, "rateLimitExceeded", "Rate Limit Exceeded (emulated)");
                 }
                 state.tick();

@@ -62,6 +62,10 @@ final class ComputeState {
     /** How many of the next requests answer "rate limit exceeded", and with which status (403 as Compute's rate quotas, or 429). */
     int throttleNext;
     int throttleStatus = 403;
+    /** Every n-th request is throttled (0: none). */
+    int throttleEvery;
+    long requestCount;
+    final List<String> throttled = new ArrayList<>();
     int pageSize = 2;
     long opMillis = 40;
     /** disk zone/name -> what is on it: "broken", "clean", "fixed". */
@@ -176,7 +180,7 @@ final class ComputeState {
     // ---- operations: finished by time, each request first applies what is due ----
 
     synchronized ObjectNode operation(String zone, String type, String targetLink, Runnable done) {
-        String name = "operation-" + ids.incrementAndGet() + "-" + type.toLowerCase();
+        String name = "operation-" + ids.incrementAndGet() + "-" + type.toLowerCase(java.util.Locale.ROOT);
         ObjectNode op = JSON.createObjectNode().put("kind", "compute#operation").put("id", Long.toUnsignedString(ids.get())).put("name", name)
                 .put("operationType", type).put("targetLink", targetLink).put("status", "RUNNING").put("progress", 0)
                 .put("insertTime", "2026-12-07T05:00:00.000-08:00");
