@@ -15,9 +15,7 @@ import com.google.cloud.compute.v1.InsertDiskRequest;
 import com.google.cloud.compute.v1.InsertSnapshotRequest;
 import com.google.cloud.compute.v1.Instance;
 import com.google.cloud.compute.v1.InstancesSetLabelsRequest;
-import com.google.cloud.compute.v1.ListGlobalOperationsRequest;
 import com.google.cloud.compute.v1.ListInstancesRequest;
-import com.google.cloud.compute.v1.ListZoneOperationsRequest;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.SetLabelsInstanceRequest;
 import com.google.cloud.compute.v1.Snapshot;
@@ -225,14 +223,14 @@ public final class GcpProvider implements CloudProvider {
         try {
             d = getDisk(id.zone(), id.name());
         } catch (CloudException e) {
-            String failed = e.kind() == Kind.NOT_FOUND ? createFailure(id, diskId) : null;
+            String failed = e.kind() == Kind.NOT_FOUND ? createFailure(id) : null;
             if (failed != null) {
                 return new DiskInfo(id.id(), id.name(), DiskState.ERROR, null, null, pendingSource.get(diskId), Map.of());
             }
             throw e;
         }
         DiskState state = switch (d.getStatus()) {
-            case "CREATING", "RESTORING" -> id.operation() != null && createFailure(id, diskId) != null ? DiskState.ERROR : DiskState.CREATING;
+            case "CREATING", "RESTORING" -> id.operation() != null && createFailure(id) != null ? DiskState.ERROR : DiskState.CREATING;
             case "READY" -> d.getUsersCount() > 0 ? DiskState.IN_USE : DiskState.AVAILABLE;
             default -> DiskState.ERROR; // FAILED, DELETING, UNAVAILABLE
         };
@@ -270,7 +268,7 @@ public final class GcpProvider implements CloudProvider {
         try {
             s = GcpErrors.call("snapshots.get " + name, () -> api.snapshots().get(GetSnapshotRequest.newBuilder().setProject(project).setSnapshot(name).build()));
         } catch (CloudException e) {
-            String failed = e.kind() == Kind.NOT_FOUND ? snapshotFailure(name, op) : null;
+            String failed = e.kind() == Kind.NOT_FOUND ? snapshotFailure(op) : null;
             if (failed != null) {
                 return new SnapshotInfo(name, name, SnapshotState.ERROR, pendingSource.get(snapshotId), Map.of());
             }
@@ -278,7 +276,7 @@ public final class GcpProvider implements CloudProvider {
         }
         SnapshotState state = switch (s.getStatus()) {
             case "READY" -> SnapshotState.COMPLETED;
-            case "CREATING", "UPLOADING" -> op != null && snapshotFailure(name, op) != null ? SnapshotState.ERROR : SnapshotState.PENDING;
+            case "CREATING", "UPLOADING" -> op != null && snapshotFailure(op) != null ? SnapshotState.ERROR : SnapshotState.PENDING;
             default -> SnapshotState.ERROR; // FAILED, DELETING
         };
         return new SnapshotInfo(name, name, state, GcpIds.fromUrl(s.getSourceDisk()), Labels.decode(s.getLabelsMap()));
@@ -296,46 +294,24 @@ public final class GcpProvider implements CloudProvider {
         }
     }
 
-    /** The error of the operation that created this snapshot, if it ended in one; looked up by listing when its name is not known. */
-    private String snapshotFailure(String name, String op) {
-        Operation o;
-        if (op != null) {
-            o = GcpErrors.call("globalOperations.get " + op,
-                    () -> api.globalOperations().get(GetGlobalOperationRequest.newBuilder().setProject(project).setOperation(op).build()));
-        } else {
-            ListGlobalOperationsRequest req = ListGlobalOperationsRequest.newBuilder().setProject(project).setFilter("operationType = \"insert\"").build();
-            o = GcpErrors.call("globalOperations.list", () -> {
-                Operation last = null;
-                for (Operation x : api.globalOperations().list(req).iterateAll()) {
-                    if (x.getTargetLink().endsWith("/global/snapshots/" + name)) {
-                        last = x;
-                    }
-                }
-                return last;
-            });
+    /**
+     * The error of the operation that created this snapshot or disk, when its ID still carries it. Without it (a found
+     * resource, a resumed run) nothing is listed: a create that failed left no resource, and the engine's find makes it again.
+     */
+    private String snapshotFailure(String op) {
+        if (op == null) {
+            return null;
         }
-        return failure(o);
+        return failure(GcpErrors.call("globalOperations.get " + op,
+                () -> api.globalOperations().get(GetGlobalOperationRequest.newBuilder().setProject(project).setOperation(op).build())));
     }
 
-    private String createFailure(GcpIds.Zonal id, String pendingId) {
-        Operation o;
-        if (id.operation() != null) {
-            o = GcpErrors.call("zoneOperations.get " + id.operation(), () -> api.zoneOperations()
-                    .get(GetZoneOperationRequest.newBuilder().setProject(project).setZone(id.zone()).setOperation(id.operation()).build()));
-        } else {
-            ListZoneOperationsRequest req = ListZoneOperationsRequest.newBuilder().setProject(project).setZone(id.zone())
-                    .setFilter("operationType = \"insert\"").build();
-            o = GcpErrors.call("zoneOperations.list", () -> {
-                Operation last = null;
-                for (Operation x : api.zoneOperations().list(req).iterateAll()) {
-                    if (x.getTargetLink().endsWith("/zones/" + id.zone() + "/disks/" + id.name())) {
-                        last = x;
-                    }
-                }
-                return last;
-            });
+    private String createFailure(GcpIds.Zonal id) {
+        if (id.operation() == null) {
+            return null;
         }
-        return failure(o);
+        return failure(GcpErrors.call("zoneOperations.get " + id.operation(), () -> api.zoneOperations()
+                .get(GetZoneOperationRequest.newBuilder().setProject(project).setZone(id.zone()).setOperation(id.operation()).build())));
     }
 
     private static String failure(Operation o) {

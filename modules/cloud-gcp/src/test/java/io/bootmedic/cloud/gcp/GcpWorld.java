@@ -27,6 +27,8 @@ final class GcpWorld implements AutoCloseable {
     final ComputeState s;
     final Path tmp;
     final List<Connection> opened = new ArrayList<>();
+    /** More environment for the stand-in on the worker: BM_FAKE_RC (its exit), BM_FAKE_SECONDS (how long it runs). */
+    final Map<String, String> workerEnv = new java.util.LinkedHashMap<>();
 
     GcpWorld(Path tmp, String workerMachineType) throws IOException {
         this.tmp = tmp;
@@ -81,8 +83,11 @@ final class GcpWorld implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--project", PROJECT, "--zone", ZONE, "--worker", WORKER, "--endpoint", api.endpoint(), "--via", "local"));
         args.addAll(List.of(more));
         GcpOptions o = CommandLine.populateCommand(new GcpOptions(), args.toArray(String[]::new));
-        WorkerShell shell = new WorkerShell.Local(tmp.resolve("scratch"), Map.of("BOOTMEDIC_JOB_ROOT", tmp.resolve("jobs").toString(), "BOOTMEDIC_WORKER_SHELL",
-                tmp.resolve("fake-worker-fix").toString(), "BOOTMEDIC_TEST_DEV_ROOT", tmp.resolve("devroot").toString()), false, 60);
+        Map<String, String> env = new java.util.LinkedHashMap<>(workerEnv);
+        env.put("BOOTMEDIC_JOB_ROOT", tmp.resolve("jobs").toString());
+        env.put("BOOTMEDIC_WORKER_SHELL", tmp.resolve("fake-worker-fix").toString());
+        env.put("BOOTMEDIC_TEST_DEV_ROOT", tmp.resolve("devroot").toString());
+        WorkerShell shell = new WorkerShell.Local(tmp.resolve("scratch"), env, false, 60);
         Connection c = new GcpRoute().connect(o, shell);
         opened.add(c);
         return c;
