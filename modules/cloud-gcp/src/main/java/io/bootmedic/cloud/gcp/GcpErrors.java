@@ -45,6 +45,9 @@ final class GcpErrors {
                 || text.contains("userRateLimitExceeded")) {
             return new CloudException(Kind.THROTTLED, msg);
         }
+        if (Integer.valueOf(409).equals(e.getStatusCode().getTransportCode()) || text.contains("alreadyExists")) {
+            return new CloudException(Kind.ALREADY_EXISTS, msg); // gax reads HTTP 409 as ABORTED
+        }
         return switch (code) {
             case ALREADY_EXISTS -> new CloudException(Kind.ALREADY_EXISTS, msg);
             case NOT_FOUND -> new CloudException(Kind.NOT_FOUND, msg);

@@ -31,10 +31,16 @@ final class Labels {
         return out;
     }
 
-    /** Labels as the engine wrote them; a label this class did not write is returned as it is. */
+    /** Labels as the engine wrote them (bootmedic-*); anyone else's label is returned as it is. */
     static Map<String, String> decode(Map<String, String> labels) {
         Map<String, String> out = new LinkedHashMap<>();
-        labels.forEach((k, v) -> out.put(decodeOne(k), decodeOne(v)));
+        labels.forEach((k, v) -> {
+            if (k.startsWith("bootmedic-")) {
+                out.put(decodeOne(k), decodeOne(v));
+            } else {
+                out.put(k, v);
+            }
+        });
         return out;
     }
 
