@@ -63,8 +63,8 @@ public final class GcpProvider implements CloudProvider {
     public record Targets(List<String> instances, String labelKey, String labelValue) {
     }
 
-    /** A worker and its machine series (which disk families it can attach). */
-    public record GcpWorker(String id, String series) {
+    /** A worker, its machine series (which disk families it can attach) and the interface its own boot disk uses (SCSI or NVME). */
+    public record GcpWorker(String id, String series, String iface) {
     }
 
     private final Compute api;
@@ -375,8 +375,10 @@ public final class GcpProvider implements CloudProvider {
     @Override
     public void attachDisk(String diskId, String workerId, String device) {
         GcpIds.Zonal w = GcpIds.zonal(workerId);
+        // the interface the worker boots from, which its series certainly supports (NVMe-only series refuse SCSI)
+        String iface = workers.stream().filter(x -> x.id().equals(workerId)).map(GcpWorker::iface).findFirst().orElse("SCSI");
         AttachedDisk a = AttachedDisk.newBuilder().setSource(GcpIds.diskUrl(project, diskId)).setDeviceName(device).setMode("READ_WRITE")
-                .setAutoDelete(false).setBoot(false).build();
+                .setAutoDelete(false).setBoot(false).setInterface(iface).build();
         GcpErrors.run("instances.attachDisk " + w.name(), () -> api.instances().attachDiskCallable().call(AttachDiskInstanceRequest.newBuilder()
                 .setProject(project).setZone(w.zone()).setInstance(w.name()).setAttachedDiskResource(a).build()));
     }

@@ -55,7 +55,9 @@ public final class GcpRoute implements Route {
             for (String name : new LinkedHashSet<>(o.workers)) {
                 Instance w = readWorker(api, project, o.zone, name);
                 String id = o.zone + "/" + name;
-                gw.add(new GcpProvider.GcpWorker(id, DiskSupport.series(w.getMachineType())));
+                AttachedDisk boot = GcpProvider.boot(w);
+                String iface = boot == null || boot.getInterface().isEmpty() ? "SCSI" : boot.getInterface();
+                gw.add(new GcpProvider.GcpWorker(id, DiskSupport.series(w.getMachineType()), iface));
                 ew.add(new EngineConfig.Worker(id, List.copyOf(o.devices), o.zone));
             }
             String[] kv = o.label == null ? null : o.label.split("=", 2);

@@ -263,7 +263,7 @@ final class ComputeState {
         if (type.startsWith("hyperdisk-") && NO_HYPERDISK.contains(series) || type.startsWith("pd-") && NO_PD.contains(series)) {
             throw new ApiError(400, "invalid", "[" + type + "] disk type cannot be used by [" + last(i.path("machineType").asText()) + "] machine type.");
         }
-        String iface = body.path("interface").asText("SCSI");
+        String iface = body.path("interface").asText("SCSI"); // the reference's default, refused below on NVMe-only series
         if (NVME_ONLY.contains(series) && !iface.equals("NVME")) {
             throw new ApiError(400, "invalid", "Invalid value for field 'resource.interface': '" + iface + "'. " + series + " machines attach disks by NVME only.");
         }

@@ -153,6 +153,28 @@ class GcpRepairTest {
     }
 
     @Test
+    void aHyperdiskVmIsRepairedOnAWorkerThatTakesHyperdiskOverNvme() throws Exception {
+        w.close();
+        w = new GcpWorld(tmp.resolve("c3"), "c3-standard-4");
+        w.windowsVm("hd1", "hd1", "broken", "c3-standard-4", "hyperdisk-balanced", "NVME");
+        w.s.disk(ZONE, "hd1").put("provisionedIops", "3600").put("provisionedThroughput", "290").putObject("diskEncryptionKey").put("kmsKeyName",
+                "projects/bm-test-project/locations/us-central1/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3");
+
+        RunReport r = run(w.connect("--instance", "hd1"));
+
+        VmRecord v = rec(r, "hd1");
+        assertEquals(Step.REPAIRED, v.step(), v.toString());
+        JsonNode copy = w.s.disk(ZONE, w.boot("hd1"));
+        assertEquals("hyperdisk-balanced", ComputeState.last(copy.path("type").asText()));
+        assertEquals("3600", copy.path("provisionedIops").asText());
+        assertEquals("290", copy.path("provisionedThroughput").asText());
+        assertEquals("projects/bm-test-project/locations/us-central1/keyRings/r/cryptoKeys/k", copy.path("diskEncryptionKey").path("kmsKeyName").asText(),
+                "the copy under the original's key (without its version)");
+        assertEquals("NVME", w.bootAttachment("hd1").path("interface").asText());
+        assertTrue(w.s.timeline.stream().anyMatch(e -> e.startsWith("attachDisk bm-worker ")), w.s.timeline.toString());
+    }
+
+    @Test
     void anAsyncSnapshotFailureIsSeenAtOnceAndTheVmIsRolledBackRunning() {
         w.windowsVm("win1", "broken");
         w.s.failSnapshotOf.add("win1");

@@ -108,6 +108,35 @@ class GcpResumeTest {
     }
 
     @Test
+    void aFailedRunKilledDuringItsRollbackIsFinishedByResumeAndRollbackFromTheJournalFile() throws Exception {
+        // writes of a failing VM: stop, snapshot, copy, attach, fix (fails), detach, delete the copy, start
+        for (int k = 5; k <= 8; k++) {
+            Path dir = java.nio.file.Files.createDirectories(tmp.resolve("k" + k));
+            try (GcpWorld w = new GcpWorld(dir, "n2-standard-4")) {
+                w.windowsVm("win1", "broken");
+                w.workerEnv.put("BM_FAKE_RC", "3");
+                Connection c = w.connect("--instance", "win1");
+                Path file = dir.resolve("journal.jsonl");
+                List<String> log = new java.util.ArrayList<>();
+                int kk = k;
+                assertThrows(Killed.class, () -> Engine.run(killedAfter(c.provider(), kk, log), new FileJournalStore(file), Clock.SYSTEM, GcpWorld.cfg(c), "abcd1234"));
+
+                Connection again = w.connect("--instance", "win1");
+                RunReport r = k % 2 == 0 ? Engine.resume(again.provider(), new FileJournalStore(file), Clock.SYSTEM, GcpWorld.cfg(again))
+                        : Engine.rollback(again.provider(), new FileJournalStore(file), Clock.SYSTEM, GcpWorld.cfg(again), Set.of());
+
+                VmRecord v = r.vms().get(0);
+                assertEquals(Step.ROLLED_BACK, v.step(), "killed after " + log + ": " + v);
+                assertEquals("win1", w.boot("win1"));
+                assertEquals("RUNNING", w.status("win1"), "killed after " + log);
+                assertEquals(1, w.s.instance(ZONE, GcpWorld.WORKER).path("disks").size(), "nothing left on the worker");
+                assertTrue(w.s.disks.keySet().stream().noneMatch(d -> d.contains("-copy")), "the unused copy is deleted: " + w.s.disks.keySet());
+                assertEquals(1, w.s.snapshots.size(), "the snapshot is kept");
+            }
+        }
+    }
+
+    @Test
     void aFixThatOverrunsIsCancelledOnTheWorkerBeforeItsCopyIsDetached() throws Exception {
         try (GcpWorld w = new GcpWorld(tmp, "n2-standard-4")) {
             w.windowsVm("win1", "broken");

@@ -31,7 +31,7 @@ final class GcpWorld implements AutoCloseable {
     final Map<String, String> workerEnv = new java.util.LinkedHashMap<>();
 
     GcpWorld(Path tmp, String workerMachineType) throws IOException {
-        this.tmp = tmp;
+        this.tmp = Files.createDirectories(tmp);
         api = new ComputeEmulator(PROJECT);
         s = api.state;
         s.addDisk(ZONE, WORKER, 20, "pd-balanced").putArray("guestOsFeatures").addObject().put("type", "UEFI_COMPATIBLE");
