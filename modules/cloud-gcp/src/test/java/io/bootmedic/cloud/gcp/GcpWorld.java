@@ -93,6 +93,29 @@ final class GcpWorld implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The route with {@code --via ssh}: a stand-in gcloud records its arguments and runs the remote command here, with a
+     * sudo that only runs its command, so the command line the route builds for the worker is run as it would be there.
+     */
+    Connection connectSsh(String... more) throws IOException {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Files.writeString(bin.resolve("sudo"), "#!/usr/bin/env bash\nexec \"$@\"\n");
+        Files.writeString(bin.resolve("gcloud"), "#!/usr/bin/env bash\n"
+                + "printf '%s\\n' \"$*\" | cut -c1-200 >> " + tmp.resolve("gcloud.log") + "\n"
+                + "while [ $# -gt 0 ]; do if [ \"$1\" = --command ]; then cmd=$2; fi; shift; done\n"
+                + "export PATH=" + bin + ":$PATH BOOTMEDIC_JOB_ROOT=" + tmp.resolve("jobs") + " BOOTMEDIC_WORKER_SHELL=" + tmp.resolve("fake-worker-fix")
+                + " BOOTMEDIC_TEST_DEV_ROOT=" + tmp.resolve("devroot") + "\n"
+                + "exec bash -c \"$cmd\"\n");
+        bin.resolve("sudo").toFile().setExecutable(true);
+        bin.resolve("gcloud").toFile().setExecutable(true);
+        List<String> args = new ArrayList<>(List.of("--project", PROJECT, "--zone", ZONE, "--worker", WORKER, "--endpoint", api.endpoint()));
+        args.addAll(List.of(more));
+        GcpOptions o = CommandLine.populateCommand(new GcpOptions(), args.toArray(String[]::new));
+        Connection c = new GcpRoute().connect(o, new WorkerShell.Ssh(bin.resolve("gcloud").toString(), PROJECT, o.sshArgs, 60));
+        opened.add(c);
+        return c;
+    }
+
     static EngineConfig cfg(Connection c) {
         return new EngineConfig(c.workers(), 4, 50, 500, 200, 60_000, 30_000, 30_000, 5, 10, 3, 10, 200);
     }
