@@ -34,22 +34,27 @@ abstract class WorkerShell {
         List<String> cmd = command(GcpIds.zonal(workerId), args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         environment(pb.environment());
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         try {
             Process p = pb.start();
             p.getOutputStream().close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread reader = new Thread(() -> copy(p.getInputStream(), out));
+            Thread errors = new Thread(() -> copy(p.getErrorStream(), err));
             reader.start();
+            errors.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new CloudException(Kind.TRANSIENT, "no answer from the worker " + workerId + " within " + timeoutSeconds + " s");
             }
             reader.join(5_000);
+            errors.join(5_000);
             String text = out.toString(StandardCharsets.UTF_8);
             if (!text.contains("BM_JOB=") && !text.contains("BM_DEVICE=")) {
-                throw new CloudException(Kind.TRANSIENT, "the worker " + workerId + " did not answer (exit " + p.exitValue() + ")");
+                // gcloud's or ssh's own last words (never the job's output, which may name key files)
+                String why = err.toString(StandardCharsets.UTF_8).strip().lines().reduce((a, b) -> b).orElse("");
+                throw new CloudException(Kind.TRANSIENT, "the worker " + workerId + " did not answer (exit " + p.exitValue() + (why.isEmpty() ? "" : ": " + why) + ")");
             }
             return text;
         } catch (IOException e) {
@@ -67,7 +72,12 @@ abstract class WorkerShell {
 
     private static void copy(InputStream in, ByteArrayOutputStream out) {
         try {
-            in.transferTo(out);
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0;) {
+                if (out.size() < 4 << 20) { // a worker's answer is small; never hold more than 4 MB of it
+                    out.write(buf, 0, n);
+                }
+            }
         } catch (IOException e) {
             // the process was killed: what was read is all there is
         }
