@@ -37,9 +37,8 @@ public final class GcpRoute implements Route {
     public Connection connect(Object options) {
         GcpOptions o = (GcpOptions) options;
         check(o);
-        WorkerShell shell = "local".equals(o.via) ? new WorkerShell.Local(Path.of(System.getProperty("java.io.tmpdir"), "bootmedic-gcp"), Map.of(),
-                !"root".equals(System.getProperty("user.name")), SSH_TIMEOUT_SECONDS)
-                : new WorkerShell.Ssh("gcloud", project(o), o.sshArgs, SSH_TIMEOUT_SECONDS);
+        WorkerShell shell = "local".equals(o.via) ? new WorkerShell.Local(privateFolder(), Map.of(), !"root".equals(System.getProperty("user.name")),
+                SSH_TIMEOUT_SECONDS) : new WorkerShell.Ssh("gcloud", project(o), o.sshArgs, SSH_TIMEOUT_SECONDS);
         return connect(o, shell);
     }
 
@@ -67,6 +66,15 @@ public final class GcpRoute implements Route {
         } catch (RuntimeException e) {
             api.close();
             throw e;
+        }
+    }
+
+    /** A new folder only this user can write: the script sudo runs from it cannot be swapped by another user. */
+    private static Path privateFolder() {
+        try {
+            return java.nio.file.Files.createTempDirectory("bootmedic-gcp");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot make a private temporary folder for worker-job.sh: " + e.getMessage());
         }
     }
 

@@ -110,11 +110,11 @@ abstract class WorkerShell {
         @Override
         List<String> command(GcpIds.Zonal worker, List<String> args) {
             String job = Base64.getEncoder().encodeToString(JOB_SCRIPT.getBytes(StandardCharsets.UTF_8));
-            StringBuilder remote = new StringBuilder("echo ").append(job).append(" | base64 -d > /tmp/bootmedic-worker-job.$$ && sudo bash /tmp/bootmedic-worker-job.$$");
+            // the script through a pipe into the root shell: no file on the worker another user could swap before sudo runs it
+            StringBuilder remote = new StringBuilder("echo ").append(job).append(" | base64 -d | sudo bash -s --");
             for (String a : args) {
                 remote.append(' ').append(quote(a));
             }
-            remote.append("; rc=$?; rm -f /tmp/bootmedic-worker-job.$$; exit $rc");
             List<String> cmd = new ArrayList<>(List.of(gcloud, "compute", "ssh", worker.name(), "--zone", worker.zone(), "--project", project, "--quiet"));
             // keep-alive: a dropped connection is noticed, not waited on (the job runs on regardless)
             cmd.add("--ssh-flag=-oServerAliveInterval=15");
