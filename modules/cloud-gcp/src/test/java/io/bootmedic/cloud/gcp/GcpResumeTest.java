@@ -108,6 +108,32 @@ class GcpResumeTest {
     }
 
     @Test
+    void aSwapTornBetweenItsTwoCallsIsRolledBackToTheOriginalWithItsDeviceNameAndInterface() throws Exception {
+        try (GcpWorld w = new GcpWorld(tmp, "n2-standard-4")) {
+            w.windowsVm("win1", "win1", "broken", "n2-standard-4", "pd-balanced", "NVME");
+            w.s.instance(ZONE, "win1").withArray("disks").forEach(a -> ((com.fasterxml.jackson.databind.node.ObjectNode) a).put("deviceName", "win1-boot"));
+            Connection c = w.connect("--instance", "win1");
+            Path file = tmp.resolve("journal.jsonl");
+            List<String> log = new java.util.ArrayList<>();
+            // the seventh write is the swap's first half: the original detached, the copy not yet attached
+            assertThrows(Killed.class, () -> Engine.run(killedAfter(c.provider(), 7, log), new FileJournalStore(file), Clock.SYSTEM, GcpWorld.cfg(c), "abcd1234"));
+            assertEquals("setBootDisk", log.get(6), log.toString());
+            Thread.sleep(200);
+            assertEquals(null, w.boot("win1"), "torn: no boot disk");
+
+            Connection again = w.connect("--instance", "win1");
+            RunReport r = Engine.rollback(again.provider(), new FileJournalStore(file), Clock.SYSTEM, GcpWorld.cfg(again), Set.of());
+
+            assertEquals(Step.ROLLED_BACK, r.vms().get(0).step(), r.vms().get(0).toString());
+            assertEquals("win1", w.boot("win1"));
+            assertEquals("win1-boot", w.bootAttachment("win1").path("deviceName").asText());
+            assertEquals("NVME", w.bootAttachment("win1").path("interface").asText());
+            assertTrue(w.bootAttachment("win1").path("autoDelete").asBoolean());
+            assertEquals("RUNNING", w.status("win1"));
+        }
+    }
+
+    @Test
     void aFailedRunKilledDuringItsRollbackIsFinishedByResumeAndRollbackFromTheJournalFile() throws Exception {
         // writes of a failing VM: stop, snapshot, copy, attach, fix (fails), detach, delete the copy, start
         for (int k = 5; k <= 8; k++) {

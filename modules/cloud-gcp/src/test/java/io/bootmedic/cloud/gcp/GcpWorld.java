@@ -126,6 +126,7 @@ final class GcpWorld implements AutoCloseable {
 
     String boot(String vm) {
         synchronized (s) {
+            s.tick();
             return ComputeState.bootDisk(s.instance(ZONE, vm));
         }
     }
