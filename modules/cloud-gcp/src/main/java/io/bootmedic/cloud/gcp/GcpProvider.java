@@ -243,6 +243,10 @@ public final class GcpProvider implements CloudProvider {
             device = i.getDisksList().stream().filter(a -> id.id().equals(GcpIds.fromUrl(a.getSource()))).map(AttachedDisk::getDeviceName).findFirst()
                     .orElse(null);
         }
+        if (user != null && device == null && state == DiskState.IN_USE) {
+            // the disk names its user before the instance lists it (an attach under way, or a detach): not yet on a device
+            state = DiskState.ATTACHING;
+        }
         return new DiskInfo(id.id(), d.getName(), state, user, device, d.hasSourceSnapshot() ? GcpIds.last(d.getSourceSnapshot()) : null,
                 Labels.decode(d.getLabelsMap()));
     }

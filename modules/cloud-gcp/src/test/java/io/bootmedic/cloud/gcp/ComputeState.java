@@ -67,7 +67,8 @@ final class ComputeState {
     long requestCount;
     final List<String> throttled = new ArrayList<>();
     int pageSize = 2;
-    long opMillis = 40;
+    /** Longer than the tests' engine poll (50 ms), so reads see operations half-way. */
+    long opMillis = 150;
     /** disk zone/name -> what is on it: "broken", "clean", "fixed". */
     final Map<String, String> content = new LinkedHashMap<>();
     private final AtomicLong ids = new AtomicLong(4_000_000_000_000_000_000L);
@@ -280,7 +281,8 @@ final class ComputeState {
         }
         event("attachDisk " + name + " " + last(key) + " device=" + device + (boot ? " boot " + iface : ""));
         boolean autoDelete = body.path("autoDelete").asBoolean(false);
-        d.withArray("users").add(i.path("selfLink").asText()); // reserved at once, as the API does; listed on the instance at DONE
+        // the disk lists its user at once, the instance lists the disk at DONE: a read in between sees one and not the other
+        d.withArray("users").add(i.path("selfLink").asText());
         return operation(zone, "attachDisk", i.path("selfLink").asText(), () -> attach(i, d, device, boot, autoDelete, iface));
     }
 
