@@ -397,8 +397,16 @@ public final class GcpProvider implements CloudProvider {
     }
 
     private void detach(GcpIds.Zonal instance, String device) {
-        GcpErrors.run("instances.detachDisk " + instance.name(), () -> api.instances().detachDiskCallable().call(DetachDiskInstanceRequest.newBuilder()
-                .setProject(project).setZone(instance.zone()).setInstance(instance.name()).setDeviceName(device).build()));
+        try {
+            GcpErrors.run("instances.detachDisk " + instance.name(), () -> api.instances().detachDiskCallable().call(DetachDiskInstanceRequest
+                    .newBuilder().setProject(project).setZone(instance.zone()).setInstance(instance.name()).setDeviceName(device).build()));
+        } catch (CloudException e) {
+            // an earlier detach finished between our read and this call: the device is gone, which is what was asked
+            if (e.kind() == Kind.FATAL && getInstance(instance.zone(), instance.name()).getDisksList().stream().noneMatch(a -> device.equals(a.getDeviceName()))) {
+                throw new CloudException(Kind.CONFLICT, e.getMessage() + " (already detached)");
+            }
+            throw e;
+        }
     }
 
     /**

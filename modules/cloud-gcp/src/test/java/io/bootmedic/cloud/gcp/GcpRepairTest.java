@@ -265,7 +265,7 @@ class GcpRepairTest {
 
         RunReport back = Engine.rollback(c.provider(), journal, Clock.SYSTEM, GcpWorld.cfg(c), Set.of());
 
-        assertEquals(Step.ROLLED_BACK, rec(back, "win1").step(), rec(back, "win1").toString());
+        assertEquals(Step.ROLLED_BACK, rec(back, "win1").step(), rec(back, "win1") + " " + back.stuck());
         assertEquals("win1", w.boot("win1"));
         assertEquals("NVME", w.bootAttachment("win1").path("interface").asText());
         assertEquals("persistent-disk-0", w.bootAttachment("win1").path("deviceName").asText());
