@@ -1,4 +1,4 @@
-package io.bootmedic.massremediation.gcp;
+package io.bootmedic.cloud.gcp;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,14 +17,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * scripts/gcp/worker-job.sh on this machine, as it runs on the worker: the job outlives the call
  * that started it, a poll reports it running until its rc file exists, a second start never
- * starts it twice, cancel stops the whole process group.
+ * starts it twice, cancel stops the whole process group, the device is the one named at the start,
+ * and "held" says whether anything has it open.
  */
 class WorkerJobScriptTest {
+    /** The script as the build packs it for the worker. */
+    static final Path SCRIPT = script();
+
+    private static Path script() {
+        try {
+            return Path.of(WorkerShell.class.getResource("scripts/gcp/worker-job.sh").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @TempDir
     Path tmp;
 
     private String run(String... args) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(List.of("bash", "scripts/gcp/worker-job.sh")));
+        ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(List.of("bash", SCRIPT.toString())));
         pb.command().addAll(List.of(args));
         pb.environment().put("BOOTMEDIC_JOB_ROOT", tmp.resolve("jobs").toString());
         pb.environment().put("BOOTMEDIC_TEST_DEV_ROOT", tmp.toString());
@@ -107,5 +119,28 @@ class WorkerJobScriptTest {
             holder.waitFor();
         }
         assertFalse(run("poll", "dev-5", "0").contains("BM_DEVICE=busy"), "free again once the holder is gone");
+    }
+
+    @Test
+    void theDeviceNamedAtTheStartIsTheOneCheckedAndHeldSaysWhetherAnythingHasItOpen() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fuser")) || Files.isExecutable(Path.of("/bin/fuser")),
+                "psmisc's fuser is not installed");
+        Path dev = Files.createDirectories(tmp.resolve("dev/disk/by-id")).resolve("google-bootmedic-2");
+        Files.writeString(dev, "");
+        assertTrue(run("held", "bootmedic-2").strip().endsWith("BM_DEVICE=free"));
+        Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + dev + "; sleep 30").start();
+        try {
+            Thread.sleep(300);
+            assertTrue(run("held", "bootmedic-2").strip().endsWith("BM_DEVICE=free") == false, "held while open");
+            // the job is named by the engine, its copy by the worker's device: the device's state is reported with the job's end
+            String out = run("start", "bm-abcd1234-42-fix1", "10", payload("exit 0\n"), "bootmedic-2");
+            assertTrue(out.contains("BM_DEVICE=busy\nBM_JOB=done rc=0"), out);
+            assertEquals("bootmedic-2", Files.readString(tmp.resolve("jobs/bm-abcd1234-42-fix1/device")).strip());
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
+        }
+        assertTrue(run("held", "bootmedic-2").strip().endsWith("BM_DEVICE=free"));
+        assertTrue(run("held", "../etc").contains("bad job id"), "only a device name");
     }
 }
