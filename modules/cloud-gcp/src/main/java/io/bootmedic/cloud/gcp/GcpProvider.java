@@ -133,16 +133,16 @@ public final class GcpProvider implements CloudProvider {
         Instance i = getInstance(id.zone(), id.name());
         AttachedDisk boot = boot(i);
         String bootId = boot == null ? null : GcpIds.fromUrl(boot.getSource());
-        String where = id.zone();
+        String refusal = null;
         Encryption enc = Encryption.PLATFORM_KEY;
         if (boot != null && bootId == null) {
-            where = unsupported(id.zone(), "its boot disk " + GcpIds.last(boot.getSource()) + " is regional, which this route does not copy");
+            refusal = "its boot disk " + GcpIds.last(boot.getSource()) + " is regional, which this route does not copy";
         } else if (boot != null) {
             Disk d = getDisk(id.zone(), GcpIds.zonal(bootId).name());
             String type = GcpIds.last(d.getType());
             if (d.hasDiskEncryptionKey() && (d.getDiskEncryptionKey().hasSha256() || d.getDiskEncryptionKey().hasRsaEncryptedKey())
                     && !d.getDiskEncryptionKey().hasKmsKeyName()) {
-                where = unsupported(id.zone(), "its boot disk has a customer-supplied key (CSEK), which would have to be given to every call");
+                refusal = "its boot disk has a customer-supplied key (CSEK), which would have to be given to every call";
                 enc = Encryption.CUSTOMER_KEY;
             } else if (d.hasDiskEncryptionKey() && d.getDiskEncryptionKey().hasKmsKeyName()) {
                 enc = Encryption.CUSTOMER_KEY;
@@ -150,7 +150,7 @@ public final class GcpProvider implements CloudProvider {
             List<String> cannot = workers.stream().filter(w -> w.id().startsWith(id.zone() + "/") && !DiskSupport.attaches(w.series(), type))
                     .map(GcpWorker::id).toList();
             if (!cannot.isEmpty()) {
-                where = unsupported(id.zone(), "its boot disk is " + type + ", which the worker(s) " + cannot + " cannot attach: use a worker of a series that does");
+                refusal = "its boot disk is " + type + ", which the worker(s) " + cannot + " cannot attach: use a worker of a series that does";
             }
         }
         boolean confidential = i.hasConfidentialInstanceConfig() && (i.getConfidentialInstanceConfig().getEnableConfidentialCompute()
@@ -163,15 +163,7 @@ public final class GcpProvider implements CloudProvider {
         Group group = i.getMetadata().getItemsList().stream()
                 .anyMatch(m -> "created-by".equals(m.getKey()) && m.getValue().contains("/instanceGroupManagers/")) ? Group.MANAGED_INSTANCE_GROUP : Group.NONE;
         return new VmInfo(vmId, Long.toUnsignedString(i.getId()), power(i.getStatus()), os(boot), group, enc, localSsd, bootId,
-                Labels.decode(i.getLabelsMap()), where);
-    }
-
-    /**
-     * A zone no worker serves, so the engine skips the VM before anything changes (the provider interface has no other
-     * refusal for it); the reason reads in the engine's "no worker is in its zone ..." line.
-     */
-    private static String unsupported(String z, String why) {
-        return z + " (" + why + ")";
+                Labels.decode(i.getLabelsMap()), id.zone(), refusal);
     }
 
     static AttachedDisk boot(Instance i) {
