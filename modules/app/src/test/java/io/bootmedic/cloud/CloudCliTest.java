@@ -15,6 +15,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `bootmedic cloud sim`: a run killed half-way, its journal read back, resumed in another "process", rolled back. */
 class CloudCliTest {
+    /**
+     * The whole CLI with every route on the class path: each route's options sit beside the engine's on five commands,
+     * so a name both use would break every command of the jar (picocli refuses duplicate options when it builds them).
+     */
+    @Test
+    void everyRoutesFiveCommandsBuildAndShowTheirOptions() {
+        Cli top = Cli.run("--help");
+        assertEquals(0, top.exit, top.toString());
+        Cli cloud = Cli.run("cloud", "--help");
+        assertEquals(0, cloud.exit, cloud.toString());
+        for (String route : java.util.List.of("aws", "azure", "gcp", "kvm")) {
+            assertTrue(cloud.out.contains(route), route + " is not a route: " + cloud.out);
+            for (String command : java.util.List.of("plan", "run", "resume", "rollback", "status")) {
+                Cli help = Cli.run("cloud", route, command, "--help");
+                assertEquals(0, help.exit, route + " " + command + ": " + help);
+                assertTrue(help.out.contains("--journal"), route + " " + command + ": " + help.out);
+                if (!command.equals("status")) {
+                    assertTrue(help.out.contains("--parallel-calls"), route + " " + command + ": " + help.out);
+                }
+            }
+        }
+    }
+
     @Test
     void aKilledRunResumesFromItsJournalAndRollsBack(@TempDir Path dir) throws Exception {
         String j = dir.resolve("run.jsonl").toString();

@@ -209,7 +209,7 @@ final class RouteCommands {
 
     @Command(name = "rollback", description = "Put VMs of the run back on their original disks and running as they were, from any recorded step.")
     static final class Rollback extends Driving {
-        @Option(names = "--vm", paramLabel = "UID", description = "Only this VM (its unique ID, as status shows it); repeatable. Default: all.")
+        @Option(names = "--only", paramLabel = "UID", description = "Only this VM (its unique ID, as status shows it); repeatable. Default: all.")
         Set<String> only = Set.of();
 
         @Override
