@@ -24,7 +24,8 @@ final class WorkerJobs {
     private static final Pattern DONE = Pattern.compile("(?m)^BM_JOB=done rc=(\\d+)\\s*$");
     private static final Pattern STATE = Pattern.compile("(?m)^BM_JOB=([a-z]+)");
     /** bootmedic's banner when it quarantined or neutralized something (io.bootmedic.cli.ConsoleReport): the copy changed. */
-    private static final Pattern FIXED = Pattern.compile("(?m)^FIXED: ([0-9]+) faulty file");
+    // bootmedic's banner: "FIXED: N faulty file(s) quarantined or neutralized[, M registry value(s) set]"
+    private static final Pattern FIXED = Pattern.compile("(?m)^FIXED: ([0-9]+) faulty file[^,\n]*(?:, ([0-9]+) registry value)?");
     private static final Pattern EXIT = Pattern.compile("(?m)^BOOTMEDIC_EXIT=([0-9]+)\\s*$");
 
     private final WorkerShell shell;
@@ -128,11 +129,11 @@ final class WorkerJobs {
         return rc;
     }
 
-    private static boolean fixedSomething(String out) {
+    static boolean fixedSomething(String out) {
         Matcher m = FIXED.matcher(out);
         boolean any = false;
         while (m.find()) {
-            any |= Long.parseLong(m.group(1)) > 0;
+            any |= Long.parseLong(m.group(1)) > 0 || m.group(2) != null && Long.parseLong(m.group(2)) > 0;
         }
         return any;
     }
