@@ -128,7 +128,7 @@ public final class RemediationRun {
                     playbook.repairs().forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
                             null, why)));
                 } else {
-                    results.addAll(new RegistryRepairs(tree, crash).apply(runId, playbook.id(), playbook.repairs(), options.dryRun()));
+                    results.addAll(Repairs.load().apply(tree, crash, runId, playbook.id(), playbook.repairs(), options.dryRun()));
                 }
             }
         } catch (IOException e) {

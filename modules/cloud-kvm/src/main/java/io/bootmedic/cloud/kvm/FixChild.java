@@ -1,6 +1,6 @@
 package io.bootmedic.cloud.kvm;
 
-import io.bootmedic.cli.Main;
+import io.bootmedic.cloud.route.BootmedicCli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ public final class FixChild {
         String[] rest = Arrays.copyOfRange(args, 2, args.length);
         int code;
         if (mode.equals("in-process")) {
-            code = Main.run(rest, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+            code = BootmedicCli.load().run(rest, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         } else {
             Process p = new ProcessBuilder(List.of(rest)).inheritIO().start();
             // a cancel (SIGTERM) reaches this process: pass it on and wait, so the writer has ended when this one does

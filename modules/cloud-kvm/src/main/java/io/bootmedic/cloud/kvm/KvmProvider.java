@@ -1,6 +1,5 @@
 package io.bootmedic.cloud.kvm;
 
-import io.bootmedic.cli.Main;
 import io.bootmedic.cloud.engine.Naming;
 import io.bootmedic.cloud.provider.CloudException;
 import io.bootmedic.cloud.provider.CloudException.Kind;
@@ -187,7 +186,7 @@ public final class KvmProvider implements CloudProvider {
     /** bootmedic's command line in this JVM, read-only commands only; returns the exit code. */
     private static int bootmedic(String... args) {
         StringWriter sink = new StringWriter();
-        return Main.run(args, new PrintWriter(sink, true), new PrintWriter(sink, true));
+        return io.bootmedic.cloud.route.BootmedicCli.load().run(args, new PrintWriter(sink, true), new PrintWriter(sink, true));
     }
 
     @Override

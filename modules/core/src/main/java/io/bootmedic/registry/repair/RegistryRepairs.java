@@ -1,8 +1,7 @@
-package io.bootmedic.remediation;
+package io.bootmedic.registry.repair;
 
 import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileStat;
-import io.bootmedic.fs.FileTimes;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
@@ -14,6 +13,12 @@ import io.bootmedic.registry.HiveValue;
 import io.bootmedic.registry.edit.HiveEditor;
 import io.bootmedic.registry.edit.LogReplay;
 import io.bootmedic.registry.edit.RecoveredHive;
+import io.bootmedic.remediation.ActionResult;
+import io.bootmedic.remediation.CrashPoint;
+import io.bootmedic.remediation.FileReplacer;
+import io.bootmedic.remediation.Quarantiner;
+import io.bootmedic.remediation.Repairs;
+import io.bootmedic.remediation.Verdict;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.util.ByteArrayChannel;
 
@@ -22,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -38,26 +42,23 @@ import java.util.Optional;
  * into its place) and they are made. The logs stay as they are: the edited hive's sequence numbers are above all of
  * theirs, so Windows replays nothing over the edit. Undo renames them back, byte for byte.
  */
-public final class RegistryRepairs {
+public final class RegistryRepairs implements Repairs {
     static final RelPath CONFIG = RelPath.of("Windows/System32/config");
     /** The largest hive read: SYSTEM hives are tens of MB; SOFTWARE a few hundred at most. */
     static final long MAX_HIVE = 1L << 30;
 
-    private final FileTree tree;
-    private final CrashPoint crash;
-    private final JournalStore journals;
-
-    public RegistryRepairs(FileTree tree, CrashPoint crash) {
-        this.tree = tree;
-        this.crash = crash;
-        this.journals = new JournalStore(tree);
-    }
+    private FileTree tree;
+    private CrashPoint crash;
 
     /** One registry change a rule asks for, resolved against the hive. */
     private record Change(RepairRule rule, String key, String value, int type, byte[] data, String was, String becomes) {
     }
 
-    public List<ActionResult> apply(String runId, String playbookId, List<RepairRule> rules, boolean dryRun) throws IOException {
+    @Override
+    public List<ActionResult> apply(FileTree target, CrashPoint crashPoint, String runId, String playbookId, List<RepairRule> rules, boolean dryRun)
+            throws IOException {
+        this.tree = target;
+        this.crash = crashPoint;
         List<ActionResult> results = new ArrayList<>();
         Map<RepairRule.Hive, List<RepairRule>> byHive = new LinkedHashMap<>();
         for (RepairRule r : rules) {
@@ -161,7 +162,8 @@ public final class RegistryRepairs {
         } catch (IOException e) {
             return failAll(rules, hivePath.toString(), "the edit could not be made safely (" + e.getMessage() + "); nothing was changed");
         }
-        String error = install(runId, playbookId, hivePath, primary, edited, changes);
+        String ruleIds = String.join(",", changes.stream().map(c -> c.rule().id()).distinct().toList());
+        String error = new FileReplacer(tree, crash).replace(runId, playbookId, ruleIds, hivePath, primary, edited, "registry hive");
         for (Change c : changes) {
             results.add(result(c.rule(), hivePath + "\\" + c.key() + "\\" + c.value(), Verdict.NEEDS_REPAIR, error == null ? FileAction.REPAIRED : FileAction.FAILED,
                     error == null ? Quarantiner.quarantinePathFor(runId, hivePath).toString() : null, error != null ? error : c.was() + " -> " + c.becomes()));
@@ -313,69 +315,6 @@ public final class RegistryRepairs {
             }
         }
         return out;
-    }
-
-    /**
-     * Stage, journal, rename, rename, commit. Everything refusable is refused before the journal exists: the staged
-     * and quarantine paths must be free; the edited hive is durable before the first rename. Returns null or the error.
-     */
-    private String install(String runId, String playbookId, RelPath hivePath, byte[] primary, byte[] edited, List<Change> changes) throws IOException {
-        RelPath quarantined = Quarantiner.quarantinePathFor(runId, hivePath);
-        RelPath staged = StagedFiles.stagedPathFor(runId, hivePath);
-        SafePaths.requireCreatable(tree, JournalStore.JOURNAL_DIR, "the journal");
-        for (RelPath p : List.of(quarantined, staged)) {
-            SafePaths.requireCreatable(tree, p.parent(), "bootmedic's folder");
-            if (SafePaths.resolve(tree, p).isPresent()) {
-                throw new UnsafePathException("'" + p + "' on " + tree.describe() + " exists already; bootmedic never overwrites. Nothing was changed.");
-            }
-        }
-        String before = FileDigest.sha256(tree, hivePath);
-        if (!before.equals(sha256(primary))) {
-            return "the hive changed while it was being edited; nothing was changed. Run bootmedic again";
-        }
-        RelPath stagedDir = SafePaths.ensureDirectories(tree, staged.parent());
-        tree.writeDurably(stagedDir.resolve(staged.name()), edited);
-        FileTimes t = tree.stat(hivePath).map(FileStat::times).orElse(new FileTimes(null, null, null));
-        String rules = String.join(",", changes.stream().map(c -> c.rule().id()).distinct().toList());
-        JournalEntry out = new JournalEntry(rules, hivePath.toString(), quarantined.toString(), before, primary.length, str(t.created()),
-                str(t.modified()), str(t.accessed()), "planned", "registry hive: the old one, byte for byte", JournalEntry.QUARANTINE);
-        JournalEntry in = new JournalEntry(rules, hivePath.toString(), staged.toString(), sha256(edited), edited.length, null, null, null, "planned",
-                "registry hive: the edited one", JournalEntry.INSTALL);
-        // one journal per run: a run that quarantined files too adds the hive's two entries to it, so undo takes back both
-        Journal earlier = journals.all().stream().filter(j -> j.runId().equals(runId)).findFirst().orElse(null);
-        List<JournalEntry> entries = new ArrayList<>(earlier == null ? List.of() : earlier.entries());
-        int first = entries.size();
-        entries.add(out);
-        entries.add(in);
-        Journal journal = earlier == null ? new Journal(Journal.SCHEMA, runId, Instant.now().toString(), playbookId, Journal.IN_PROGRESS, null, entries)
-                : earlier.withEntries(entries).withState(Journal.IN_PROGRESS, null);
-        journals.write(journal);
-        crash.reached(CrashPoint.AFTER_INTENT);
-        String error = new Quarantiner(tree, crash).moveOne(out);
-        journal = Quarantiner.replace(journal, first, out.withState(error == null ? "verified" : "failed", error));
-        journals.write(journal);
-        crash.reached(CrashPoint.AFTER_MOVE);
-        if (error != null) {
-            journals.write(journal.withState(Journal.COMMITTED, runId));
-            return error;
-        }
-        error = StagedFiles.install(tree, in);
-        journal = Quarantiner.replace(journal, first + 1, in.withState(error == null ? "verified" : "failed", error));
-        crash.reached(CrashPoint.BEFORE_COMMIT);
-        journals.write(error == null ? journal.withState(Journal.COMMITTED, runId) : journal);
-        return error == null ? null : error + " (the old hive is in " + quarantined + "; run bootmedic again to finish, or undo --run " + runId + ")";
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String str(Instant i) {
-        return i == null ? null : i.toString();
     }
 
     private List<ActionResult> failAll(List<RepairRule> rules, String path, String why) {
