@@ -8,6 +8,7 @@ packages=(
   xz-utils tar                    # unpacking shared test data
   ntfs-3g libntfs-3g89 ntfs-3g-dev  # NTFS images, the library bootmedic drives through JNA, its headers (struct checks)
   gdisk fdisk dosfstools qemu-utils  # partitioned disk images (GPT, MBR), VHD/VHDX
+  mtools                          # an independent FAT reader and writer: puts a real BCD on an ESP, reads back what bootmedic wrote
   qemu-system-x86                 # a real guest holding its disk open: the image-lock test
   libhivex-bin                    # independent registry hive reader to check ours against
   libwin-hivex-perl libregf-utils  # hivexregedit --export and regfinfo/regfexport: more readers of the hives bootmedic edits

@@ -3,6 +3,7 @@ package io.bootmedic.cli;
 import io.bootmedic.format.Printable;
 import io.bootmedic.remediation.JournalReader;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.SystemPartition;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.remediation.Undo;
 import picocli.CommandLine.Command;
@@ -64,6 +65,19 @@ class UndoCommand implements Callable<Integer> {
                 }
                 if (result.runId() != null && result.ok()) {
                     out.println("UNDONE: run " + result.runId() + " on " + Printable.of(v.label()) + " is rolled back.");
+                }
+                allOk &= result.ok();
+            }
+            for (SystemPartition sp : t.systemPartitions()) {
+                Undo.Result result = sp.undo(runId);
+                if (result.runId() == null) {
+                    continue; // this partition's boot configuration was never changed
+                }
+                for (Undo.Restored r : result.files()) {
+                    out.println("  " + Printable.of(r.outcome() + "  " + sp.label() + " " + r.path() + (r.detail() == null ? "" : "  (" + r.detail() + ")")));
+                }
+                if (result.ok()) {
+                    out.println("UNDONE: run " + result.runId() + " on " + Printable.of(sp.label()) + " is rolled back.");
                 }
                 allOk &= result.ok();
             }

@@ -4,6 +4,7 @@ import io.bootmedic.format.ErrorWords;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookSet;
+import io.bootmedic.playbook.RepairRule;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -30,6 +31,8 @@ public final class RemediationRun {
     private final CrashPoint crash;
     private final String runId = UUID.randomUUID().toString();
     private final Inspector inspector = new Inspector();
+    /** The repair rules that act on each Windows volume (all but the boot rules a system partition takes). */
+    private List<RepairRule> volumeRules = List.of();
 
     public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
         this(PlaybookSet.of(playbook), options, identity, crash);
@@ -50,13 +53,28 @@ public final class RemediationRun {
 
     /** Runs over the already opened volumes of {@code target}. Non-Windows volumes are left out of the report. */
     public Report run(RunMode mode, List<OpenedVolume> opened, Report.Host host) throws IOException {
+        return run(mode, opened, List.of(), host);
+    }
+
+    /**
+     * Runs over the opened volumes and the target's system partitions: the boot rules go to those partitions when
+     * there are any (their report entries are the partition's), every other rule to each Windows volume.
+     */
+    public Report run(RunMode mode, List<OpenedVolume> opened, List<SystemPartition> systems, Report.Host host) throws IOException {
         String started = Instant.now().toString();
+        List<RepairRule> bootRules = systems.isEmpty() ? List.of() : playbook.repairs().stream().filter(SystemPartition::isBootRule).toList();
+        volumeRules = playbook.repairs().stream().filter(r -> !bootRules.contains(r)).toList();
         List<Report.VolumeReport> volumes = new ArrayList<>();
         for (OpenedVolume volume : opened) {
             if (volume.locked()) {
                 volumes.add(lockedReport(volume));
             } else if (WindowsVolumes.isWindows(volume.tree())) {
                 volumes.add(process(volume));
+            }
+        }
+        if (!bootRules.isEmpty()) {
+            for (SystemPartition system : systems) {
+                volumes.add(processSystem(system, bootRules, opened));
             }
         }
         List<Report.AppliedPlaybook> applied = playbooks.playbooks().stream()
@@ -74,6 +92,50 @@ public final class RemediationRun {
         List<Report.RefusedPlaybook> refused = playbooks.refused().stream().map(r -> new Report.RefusedPlaybook(r.publication(), r.reason())).toList();
         return new Report(Report.SCHEMA, runId, AgentVersion.get(), now, now, mode, options.command(),
                 new Report.PlaybookRef(playbook.id(), playbook.source()), host, RunOutcome.FAILED, List.of(), applied, refused, error, List.of());
+    }
+
+    /** The boot rules on one system partition; a rule's 'when' is judged on the unlocked Windows volumes. */
+    private Report.VolumeReport processSystem(SystemPartition system, List<RepairRule> rules, List<OpenedVolume> opened) {
+        List<ActionResult> results = new ArrayList<>();
+        List<RepairRule> applicable = new ArrayList<>();
+        String error = null;
+        try {
+            List<FileTree> windows = new ArrayList<>();
+            for (OpenedVolume v : opened) {
+                if (!v.locked() && WindowsVolumes.isWindows(v.tree())) {
+                    windows.add(v.tree());
+                }
+            }
+            for (RepairRule r : rules) {
+                if (r.when() == null) {
+                    applicable.add(r);
+                    continue;
+                }
+                if (windows.isEmpty()) {
+                    results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.NOT_DONE_HERE, null,
+                            "its 'when' (" + RuleConditions.describe(r.when()) + ") is about the Windows volume, which is locked or absent here; "
+                                    + "give its BitLocker key, or use a playbook without 'when' for this rule. Nothing was changed", null));
+                    continue;
+                }
+                boolean holds = false;
+                for (FileTree t : windows) {
+                    holds |= RuleConditions.holds(t, r.when());
+                }
+                if (holds) {
+                    applicable.add(r);
+                } else {
+                    results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NOT_NEEDED, FileAction.KEPT, null, null,
+                            "its 'when' does not hold here: " + RuleConditions.describe(r.when())));
+                }
+            }
+            if (!applicable.isEmpty()) {
+                results.addAll(system.apply(runId, playbook.id(), applicable, options.dryRun()));
+            }
+        } catch (IOException e) {
+            error = ErrorWords.message(e);
+        }
+        return new Report.VolumeReport(system.volumeId(), system.label(), system.fileSystem(), Report.BitLocker.NONE, Report.Windows.UNKNOWN, "n/a",
+                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, false), error, List.of());
     }
 
     private Report.VolumeReport lockedReport(OpenedVolume v) {
@@ -121,14 +183,14 @@ public final class RemediationRun {
                 }
             }
             findings.stream().filter(f -> f.verdict() != Verdict.FAULTY).forEach(f -> results.add(ActionResult.of(f, FileAction.KEPT, null, null)));
-            if (!playbook.repairs().isEmpty()) {
+            if (!volumeRules.isEmpty()) {
                 if (!options.dryRun() && (tree.isReadOnly() || metadataFrozen(v))) {
                     // a hive is replaced by renames: metadata changes, which a frozen journal or read-only media forbid
                     String why = readOnlyReason(v).replace("the faulty file cannot be moved", "a registry hive cannot be replaced");
-                    playbook.repairs().forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
+                    volumeRules.forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
                             null, why)));
                 } else {
-                    results.addAll(Repairs.load().apply(tree, crash, runId, playbook.id(), playbook.repairs(), options.dryRun()));
+                    results.addAll(Repairs.load().apply(tree, crash, runId, playbook.id(), volumeRules, options.dryRun()));
                 }
             }
         } catch (IOException e) {

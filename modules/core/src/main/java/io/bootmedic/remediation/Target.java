@@ -28,6 +28,11 @@ public interface Target extends Closeable {
         return List.of();
     }
 
+    /** The partitions holding the boot configuration that {@link #open} found (an image's EFI system partition); none by default. */
+    default List<SystemPartition> systemPartitions() {
+        return List.of();
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -49,7 +49,7 @@ public final class TargetRunner {
             }
             Report.Host host = host(target);
             RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE);
-            Report report = run.run(target.mode(), volumes, host).withNotes(target.reportNotes()).withNotes(clockNote(target.mode()));
+            Report report = run.run(target.mode(), volumes, target.systemPartitions(), host).withNotes(target.reportNotes()).withNotes(clockNote(target.mode()));
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);

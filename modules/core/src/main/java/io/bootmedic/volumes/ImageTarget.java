@@ -5,16 +5,19 @@ import io.bootmedic.bitlocker.BitLockerException;
 import io.bootmedic.bitlocker.BitLockerMetadata;
 import io.bootmedic.bitlocker.Protector;
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.boot.EspBootStore;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.image.ImageOpener;
 import io.bootmedic.image.WindowsCandidates;
 import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.image.block.SliceBlockDevice;
 import io.bootmedic.image.partition.Partition;
 import io.bootmedic.neutralize.ClusterNeutralizer;
 import io.bootmedic.ntfs.NtfsFileTree;
 import io.bootmedic.ntfs.NtfsVolume;
 import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.SystemPartition;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -37,6 +40,9 @@ public final class ImageTarget implements Target {
     private BlockDevice disk;
     private final List<FileTree> opened = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final List<SystemPartition> systems = new ArrayList<>();
+    /** The EFI system partition's GPT type. */
+    static final String ESP_GPT = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 
     private final Path quarantineDir;
 
@@ -149,6 +155,7 @@ public final class ImageTarget implements Target {
             }
             prepared.add(new Prepared(ntfs, volumeId, label, bitlocker, null));
         }
+        findSystemPartitions(found);
         List<OpenedVolume> volumes = new ArrayList<>();
         for (Prepared p : prepared) {
             if (p.locked() != null) {
@@ -163,6 +170,27 @@ public final class ImageTarget implements Target {
             volumes.add(new OpenedVolume(tree, p.volumeId(), p.label(), "NTFS", p.bitlocker(), volume.journalState().wire(), null, neutralizer));
         }
         return volumes;
+    }
+
+    /** EFI system partitions (GPT type or MBR 0xEF) holding a Windows BCD: boot rules act there, with no BitLocker key needed. */
+    private void findSystemPartitions(WindowsCandidates.Found found) throws IOException {
+        for (Partition p : found.table().partitions()) {
+            if (!p.type().equalsIgnoreCase(ESP_GPT) && !p.type().equalsIgnoreCase("0xef")) {
+                continue;
+            }
+            String label = label(p) + " (EFI system partition)";
+            BlockDevice esp = new SliceBlockDevice(disk, p.start(), p.length(), disk.describe() + " partition " + p.index());
+            try {
+                EspBootStore.probe(esp, label, quarantineDir).ifPresent(systems::add);
+            } catch (IOException e) {
+                warnings.add(label + ": " + e.getMessage() + "; its boot configuration is left alone");
+            }
+        }
+    }
+
+    @Override
+    public List<SystemPartition> systemPartitions() {
+        return List.copyOf(systems);
     }
 
     private String label(Partition p) {

@@ -85,6 +85,14 @@ public final class HiveEditor {
     }
 
     /**
+     * Deletes a key that has no subkeys, with its values (bcdedit's /deletevalue removes a BCD element this way);
+     * returns false when it does not exist. Its cells become free cells; nothing another structure points to moves.
+     */
+    public boolean deleteKey(String parentPath, String keyName) throws HiveFormatException {
+        return named(image.name, () -> delete(parentPath, keyName));
+    }
+
+    /**
      * The edited hive: sequence numbers equal and one above everything in the hive and its logs (so Windows has
      * nothing to replay over the edit), hive bins size and checksum right, re-read by {@link Hive} and every edit
      * found there as made.
@@ -177,6 +185,68 @@ public final class HiveEditor {
         return true;
     }
 
+    private boolean delete(String parentPath, String keyName) throws HiveFormatException {
+        long parent = key(parentPath).orElseThrow(() -> new HiveLogException(image.name + ": key '" + parentPath + "' does not exist"));
+        Optional<Long> found = child(parent, keyName);
+        if (found.isEmpty()) {
+            return false;
+        }
+        long nk = found.get();
+        String path = parentPath.isEmpty() ? keyName : parentPath + "\\" + keyName;
+        if (image.u32(nk, 0x14) != 0 || image.u32(nk, 0x18) != 0) {
+            throw new HiveLogException(image.name + ": key '" + path + "' has subkeys; only a key without subkeys is deleted");
+        }
+        long security = image.u32(nk, 0x2C);
+        if (!image.signature(security, "sk")) {
+            throw new HiveFormatException(image.name + ": key '" + path + "' has no valid security cell");
+        }
+        long references = image.u32(security, 0x0C);
+        if (references < 2) {
+            // the last reference: the descriptor would have to leave the security list, which this editor does not do
+            throw new HiveLogException(image.name + ": key '" + path + "' holds the last reference to its security descriptor; not deleted");
+        }
+        long count = image.u32(nk, 0x24);
+        long list = image.u32(nk, 0x28);
+        if (count > MAX_ENTRIES) {
+            throw new HiveFormatException(image.name + ": key '" + path + "' claims " + count + " values");
+        }
+        List<Long> doomed = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            long vk = image.u32(list, i * 4);
+            if (!image.signature(vk, "vk")) {
+                throw new HiveFormatException(image.name + ": value list of '" + path + "' points at a non-value cell " + vk);
+            }
+            long rawSize = image.u32(vk, 0x04);
+            long length = rawSize & 0x7FFFFFFFL;
+            if ((rawSize & 0x80000000L) == 0 && length > 0) {
+                if (length > MAX_PLAIN_DATA) {
+                    throw new HiveLogException(image.name + ": a value of '" + path + "' is a big-data record, which this editor does not delete yet");
+                }
+                doomed.add(image.u32(vk, 0x08));
+            }
+            doomed.add(vk);
+        }
+        if (count > 0) {
+            doomed.add(list);
+        }
+        if (image.u32(nk, 0x30) != HiveImage.NONE && image.u16(nk, 0x4A) > 0) {
+            doomed.add(image.u32(nk, 0x30));
+        }
+        // every cell is checked (capacity reads the cell's size) before the first is touched
+        for (long cell : doomed) {
+            image.capacity(cell);
+        }
+        SubkeyLists.remove(image, cells, parent, nk);
+        image.put32(security, 0x0C, references - 1);
+        for (long cell : doomed) {
+            cells.free(cell);
+        }
+        cells.free(nk);
+        image.put64(parent, 0x04, Filetime.now());
+        checks.add(new Check(path, null, -1, null));
+        return true;
+    }
+
     private byte[] seal() throws HiveFormatException {
         byte[] out = image.bytes.clone();
         long seq = highestLogSequence + 1;
@@ -193,6 +263,12 @@ public final class HiveEditor {
         try {
             for (Check c : checks) {
                 Optional<HiveKey> k = reread.key(c.key);
+                if (c.type == -1) {
+                    if (k.isPresent()) {
+                        throw new HiveLogException(image.name + ": after the edit, deleted key '" + c.key + "' is still there");
+                    }
+                    continue;
+                }
                 if (k.isEmpty()) {
                     throw new HiveLogException(image.name + ": after the edit, key '" + c.key + "' cannot be found");
                 }

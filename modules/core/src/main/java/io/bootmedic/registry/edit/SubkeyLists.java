@@ -126,6 +126,71 @@ final class SubkeyLists {
         image.put32(parent, 0x14, count + 1);
     }
 
+    /** Takes {@code nk} out of the parent's list: the leaf that held it is copied without it (or dropped when it empties). */
+    static void remove(HiveImage image, CellAllocator cells, long parent, long nk) throws HiveFormatException {
+        long count = image.u32(parent, 0x14);
+        long list = image.u32(parent, 0x1C);
+        if (count == 0 || list == HiveImage.NONE || count != offsets(image, parent).size()) {
+            throw new HiveLogException(image.name + ": the key's subkey count " + count + " disagrees with its subkey list");
+        }
+        if (image.signature(list, "ri")) {
+            int leaves = image.u16(list, 2);
+            for (int i = 0; i < leaves; i++) {
+                long leaf = image.u32(list, 4 + 4L * i);
+                long without = removeFrom(image, cells, leaf, nk);
+                if (without == leaf) {
+                    continue;
+                }
+                if (without != HiveImage.NONE) {
+                    image.put32(list, 4 + 4L * i, without);
+                } else if (leaves == 1) {
+                    image.put32(parent, 0x1C, HiveImage.NONE);
+                    cells.free(list);
+                } else {
+                    long root = cells.allocate(4 + 4L * (leaves - 1));
+                    image.write(root, 0, image.read(list, 0, 2));
+                    image.put16(root, 2, leaves - 1);
+                    image.write(root, 4, image.read(list, 4, 4L * i));
+                    image.write(root, 4 + 4L * i, image.read(list, 4 + 4L * (i + 1), 4L * (leaves - 1 - i)));
+                    image.put32(parent, 0x1C, root);
+                    cells.free(list);
+                }
+                cells.free(leaf);
+                image.put32(parent, 0x14, count - 1);
+                return;
+            }
+            throw new HiveLogException(image.name + ": the key to delete is not in its parent's subkey list");
+        }
+        long without = removeFrom(image, cells, list, nk);
+        if (without == list) {
+            throw new HiveLogException(image.name + ": the key to delete is not in its parent's subkey list");
+        }
+        image.put32(parent, 0x1C, without);
+        cells.free(list);
+        image.put32(parent, 0x14, count - 1);
+    }
+
+    /** A copy of the leaf without {@code nk}; NONE when it would be empty; the leaf itself when {@code nk} is not in it. */
+    private static long removeFrom(HiveImage image, CellAllocator cells, long leaf, long nk) throws HiveFormatException {
+        int stride = stride(image, leaf);
+        int n = image.u16(leaf, 2);
+        for (int at = 0; at < n; at++) {
+            if (image.u32(leaf, 4 + (long) stride * at) != nk) {
+                continue;
+            }
+            if (n == 1) {
+                return HiveImage.NONE;
+            }
+            long shrunk = cells.allocate(4 + (long) stride * (n - 1));
+            image.write(shrunk, 0, image.read(leaf, 0, 2));
+            image.put16(shrunk, 2, n - 1);
+            image.write(shrunk, 4, image.read(leaf, 4, (long) stride * at));
+            image.write(shrunk, 4 + (long) stride * at, image.read(leaf, 4 + (long) stride * (at + 1), (long) stride * (n - 1 - at)));
+            return shrunk;
+        }
+        return leaf;
+    }
+
     /** A copy of a leaf with the new key at its sorted place, in a new cell. */
     private static long insertInto(HiveImage image, CellAllocator cells, long leaf, long nk, String name) throws HiveFormatException {
         int stride = stride(image, leaf);

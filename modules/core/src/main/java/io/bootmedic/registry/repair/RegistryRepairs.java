@@ -1,6 +1,5 @@
 package io.bootmedic.registry.repair;
 
-import io.bootmedic.fs.FileDigest;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
@@ -18,6 +17,7 @@ import io.bootmedic.remediation.CrashPoint;
 import io.bootmedic.remediation.FileReplacer;
 import io.bootmedic.remediation.Quarantiner;
 import io.bootmedic.remediation.Repairs;
+import io.bootmedic.remediation.RuleConditions;
 import io.bootmedic.remediation.Verdict;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.util.ByteArrayChannel;
@@ -67,7 +67,7 @@ public final class RegistryRepairs implements Repairs {
                         "needs Windows (DISM): run bootmedic in WinPE, WinRE or safe mode for this rule; nothing was changed"));
             } else if (r instanceof RepairRule.SafeMode || r instanceof RepairRule.BootStatusPolicy) {
                 results.add(result(r, "EFI/Microsoft/Boot/BCD", Verdict.NEEDS_REPAIR, FileAction.NOT_DONE_HERE, null,
-                        "the boot configuration (BCD) is not written by this route yet; nothing was changed"));
+                        "no EFI system partition with a Windows boot configuration was found on this target (a BIOS disk's Boot/BCD is not written by this route yet); nothing was changed"));
             } else if (!when(r)) {
                 results.add(result(r, String.valueOf(r.when().file()), Verdict.NOT_NEEDED, FileAction.KEPT, null,
                         "its 'when' does not hold here: " + describe(r.when())));
@@ -86,22 +86,11 @@ public final class RegistryRepairs implements Repairs {
     }
 
     private boolean when(RepairRule r) throws IOException {
-        RepairRule.When w = r.when();
-        if (w == null) {
-            return true;
-        }
-        Optional<RelPath> file = SafePaths.resolve(tree, w.file());
-        if (file.isEmpty() || tree.stat(file.get()).map(s -> !s.isFile()).orElse(true)) {
-            return !w.exists() && w.sha256().isEmpty();
-        }
-        if (w.sha256().isEmpty()) {
-            return w.exists();
-        }
-        return w.sha256().contains(FileDigest.sha256(tree, file.get()));
+        return RuleConditions.holds(tree, r.when());
     }
 
     private static String describe(RepairRule.When w) {
-        return w.sha256().isEmpty() ? w.file() + (w.exists() ? " exists" : " is absent") : w.file() + " has one of " + w.sha256().size() + " SHA-256";
+        return RuleConditions.describe(w);
     }
 
     private List<ActionResult> applyToHive(String runId, String playbookId, RepairRule.Hive which, List<RepairRule> rules, boolean dryRun)

@@ -1,0 +1,283 @@
+package io.bootmedic.boot;
+
+import io.bootmedic.fat.FatFile;
+import io.bootmedic.fat.FatVolume;
+import io.bootmedic.format.FormatException;
+import io.bootmedic.image.block.BlockDevice;
+import io.bootmedic.playbook.RepairRule;
+import io.bootmedic.registry.Hive;
+import io.bootmedic.registry.edit.LogReplay;
+import io.bootmedic.registry.edit.RecoveredHive;
+import io.bootmedic.remediation.ActionResult;
+import io.bootmedic.remediation.SystemPartition;
+import io.bootmedic.remediation.Undo;
+import io.bootmedic.remediation.Verdict;
+import io.bootmedic.report.FileAction;
+import io.bootmedic.util.ByteArrayChannel;
+import io.bootmedic.util.DurableFiles;
+import io.bootmedic.util.Json;
+import io.bootmedic.util.Sha256;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The BCD store on an EFI system partition reached offline (an image or a device). The store and its logs are read,
+ * the logs replayed in memory, the boot rules planned and made with the registry editor; then the original store is
+ * copied to the host and journalled, and the edited one written over it in place: same length, into the clusters
+ * the store alone owns (see {@link FatVolume}), so no FAT or directory byte changes. A store the edit would have to
+ * grow is refused untouched. Undo writes the host copy back the same way.
+ */
+public final class EspBootStore implements SystemPartition {
+    static final String SCHEMA = "bootmedic.bcd-journal/v1";
+    public static final String BCD = "EFI/Microsoft/Boot/BCD";
+    /** BCD stores are tens of KB; anything near this is not one. */
+    static final long MAX_STORE = 16L << 20;
+    private final BlockDevice device;
+    private final String volumeId;
+    private final String label;
+    private final Path quarantineDir;
+    private final String volumeKey;
+    private String fileSystem = "FAT";
+
+    /**
+     * @param quarantineDir the host folder where the original store and the journal are kept (per run and partition)
+     */
+    public EspBootStore(BlockDevice device, String volumeId, String label, Path quarantineDir) {
+        this.device = device;
+        this.volumeId = volumeId;
+        this.label = label;
+        this.quarantineDir = quarantineDir;
+        this.volumeKey = volumeId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** This partition when it is a FAT volume holding a Windows boot configuration; empty otherwise (a Linux-only ESP). */
+    public static Optional<EspBootStore> probe(BlockDevice device, String label, Path quarantineDir) throws IOException {
+        FatVolume fat = FatVolume.open(device);
+        if (fat.find(BCD).isEmpty()) {
+            return Optional.empty();
+        }
+        EspBootStore store = new EspBootStore(device, "esp:" + fat.serial(), label, quarantineDir);
+        store.fileSystem = fat.typeName();
+        return Optional.of(store);
+    }
+
+    @Override
+    public String volumeId() {
+        return volumeId;
+    }
+
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public String fileSystem() {
+        return fileSystem;
+    }
+
+    private Path runDir(String runId) {
+        return quarantineDir.resolve(runId).resolve(volumeKey);
+    }
+
+    @Override
+    public List<ActionResult> apply(String runId, String playbookId, List<RepairRule> rules, boolean dryRun) throws IOException {
+        List<ActionResult> results = new ArrayList<>();
+        FatVolume fat = FatVolume.open(device);
+        FatFile file = fat.find(BCD).orElseThrow(() -> new IOException(label + ": " + BCD + " is gone"));
+        String where = label + " " + BCD;
+        byte[] primary = fat.read(file, MAX_STORE);
+        BcdChanges.Plan plan;
+        RecoveredHive recovered;
+        try {
+            recovered = LogReplay.replay(where, primary, logs(fat), false);
+            plan = BcdChanges.plan(where, Hive.open(new ByteArrayChannel(recovered.bytes())), rules);
+        } catch (UncheckedIOException e) {
+            return failAll(rules, e.getCause().getMessage() + "; nothing was changed");
+        } catch (IOException e) {
+            return failAll(rules, e.getMessage() + "; nothing was changed");
+        }
+        String entry = plan.defaultEntry() + (plan.description() == null ? "" : " (\"" + plan.description() + "\")");
+        for (BcdChanges.Kept k : plan.kept()) {
+            results.add(result(k.rule(), k.keyPath(), Verdict.NOT_NEEDED, FileAction.KEPT, null, null, k.why() + " on {default} = " + entry));
+        }
+        if (plan.changes().isEmpty()) {
+            return results;
+        }
+        if (dryRun) {
+            plan.changes().forEach(c -> results.add(result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.WOULD_REPAIR, null, null,
+                    c.was() + " -> " + c.becomes() + " on {default} = " + entry)));
+            return results;
+        }
+        byte[] edited;
+        try {
+            edited = BcdChanges.apply(recovered, plan);
+        } catch (IOException | UncheckedIOException e) {
+            results.addAll(failAll(plan, "the edit could not be made safely (" + e.getMessage() + "); nothing was changed"));
+            return results;
+        }
+        if (edited.length > primary.length) {
+            results.addAll(failAll(plan, "the store would have to grow from " + primary.length + " to " + edited.length + " bytes, and bootmedic only "
+                    + "rewrites a file on FAT in place; nothing was changed. Next: run bcdedit (or bootmedic) on the machine in WinPE or WinRE"));
+            return results;
+        }
+        // bytes past the hive's end (slack a file of this length kept) stay as they were
+        byte[] content = Arrays.copyOf(edited, primary.length);
+        System.arraycopy(primary, edited.length, content, edited.length, primary.length - edited.length);
+        Path dir = runDir(runId);
+        Files.createDirectories(dir);
+        DurableFiles.write(dir.resolve("BCD"), primary);
+        Map<String, Object> journal = new LinkedHashMap<>();
+        journal.put("schema", SCHEMA);
+        journal.put("runId", runId);
+        journal.put("playbook", playbookId);
+        journal.put("volumeId", volumeId);
+        journal.put("device", device.describe());
+        journal.put("path", BCD);
+        journal.put("size", primary.length);
+        journal.put("ranges", file.ranges().stream().map(r -> List.of(r[0], r[1])).toList());
+        journal.put("sha256Before", Sha256.of(primary));
+        journal.put("sha256After", Sha256.of(content));
+        journal.put("changes", plan.changes().stream().map(c -> List.of(c.rule().id(), c.keyPath(), c.was(), c.becomes())).toList());
+        journal.put("startedAt", Instant.now().toString());
+        journal.put("state", "writing");
+        DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
+        String error = null;
+        try {
+            fat.overwrite(file, primary, content);
+            journal.put("state", "written");
+        } catch (IOException e) {
+            error = e.getMessage();
+            journal.put("state", restore(fat, file, primary) ? "not-written" : "torn");
+        }
+        DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
+        String quarantine = dir.resolve("BCD").toString();
+        for (BcdChanges.Change c : plan.changes()) {
+            results.add(error == null
+                    ? result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.REPAIRED, quarantine, null, c.was() + " -> " + c.becomes() + " on {default} = " + entry)
+                    : result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.FAILED, quarantine, error, null));
+        }
+        return results;
+    }
+
+    /** After a failed write: the original back if the store no longer holds it. */
+    private static boolean restore(FatVolume fat, FatFile file, byte[] primary) {
+        try {
+            byte[] now = fat.read(file, MAX_STORE);
+            if (!Arrays.equals(now, primary)) {
+                fat.overwrite(file, now, primary);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private List<io.bootmedic.registry.edit.LogReplay.LogFile> logs(FatVolume fat) throws IOException {
+        List<LogReplay.LogFile> logs = new ArrayList<>();
+        for (String suffix : List.of(".LOG", ".LOG1", ".LOG2")) {
+            Optional<FatFile> log = fat.find(BCD + suffix);
+            if (log.isPresent()) {
+                logs.add(new LogReplay.LogFile("BCD" + suffix, fat.read(log.get(), MAX_STORE)));
+            }
+        }
+        return logs;
+    }
+
+    @Override
+    public Undo.Result undo(String runId) throws IOException {
+        Path journalFile = findJournal(runId);
+        if (journalFile == null) {
+            return new Undo.Result(null, List.of(), "no boot configuration change of this partition under " + quarantineDir);
+        }
+        Map<String, Object> journal = Json.readObject(Files.readAllBytes(journalFile));
+        String run = Json.string(journal, "runId");
+        if (!SCHEMA.equals(journal.get("schema")) || !BCD.equals(journal.get("path"))) {
+            throw new FormatException(journalFile + ": not a bootmedic BCD journal; nothing was restored");
+        }
+        String state = String.valueOf(journal.get("state"));
+        if (state.equals("undone") || state.equals("not-written")) {
+            return new Undo.Result(run, List.of(new Undo.Restored(BCD, "already-in-place", "run " + run + " left the store as it was")), null);
+        }
+        // the copy's name is derived, never read from the journal
+        byte[] copy = Files.readAllBytes(journalFile.getParent().resolve("BCD"));
+        if (!Sha256.of(copy).equals(journal.get("sha256Before"))) {
+            return new Undo.Result(run, List.of(new Undo.Restored(BCD, "failed", "the host-side copy " + journalFile.getParent().resolve("BCD")
+                    + " does not have the recorded SHA-256; nothing was written")), null);
+        }
+        FatVolume fat = FatVolume.open(device);
+        Optional<FatFile> file = fat.find(BCD);
+        if (file.isEmpty() || file.get().size() != copy.length) {
+            return new Undo.Result(run, List.of(new Undo.Restored(BCD, "kept-in-quarantine",
+                    "the store is gone or has another size now; the original stays at " + journalFile.getParent().resolve("BCD"))), null);
+        }
+        byte[] now = fat.read(file.get(), MAX_STORE);
+        String sha = Sha256.of(now);
+        Undo.Restored outcome;
+        if (sha.equals(journal.get("sha256Before"))) {
+            outcome = new Undo.Restored(BCD, "already-in-place", null);
+        } else if (sha.equals(journal.get("sha256After")) || state.equals("torn") || state.equals("writing")) {
+            // after bootmedic's own write (or one cut short), nobody else's change is overwritten
+            fat.overwrite(file.get(), now, copy);
+            outcome = new Undo.Restored(BCD, "restored", null);
+        } else {
+            outcome = new Undo.Restored(BCD, "kept-in-quarantine", "Windows (or someone) changed the store after bootmedic did; it was not "
+                    + "overwritten. The original is at " + journalFile.getParent().resolve("BCD"));
+        }
+        journal.put("state", outcome.ok() ? "undone" : state);
+        DurableFiles.write(journalFile, Json.write(journal));
+        return new Undo.Result(run, List.of(outcome), null);
+    }
+
+    private Path findJournal(String runId) throws IOException {
+        if (runId != null) {
+            Path j = runDir(runId).resolve("journal.json");
+            return Files.exists(j) ? j : null;
+        }
+        if (!Files.isDirectory(quarantineDir)) {
+            return null;
+        }
+        Path newest = null;
+        long newestTime = Long.MIN_VALUE;
+        try (Stream<Path> runs = Files.list(quarantineDir)) {
+            for (Path r : runs.toList()) {
+                Path j = r.resolve(volumeKey).resolve("journal.json");
+                if (Files.isRegularFile(j)) {
+                    Map<String, Object> json = Json.readObject(Files.readAllBytes(j));
+                    if (!"undone".equals(json.get("state")) && SCHEMA.equals(json.get("schema"))) {
+                        long t = Files.getLastModifiedTime(j).toMillis();
+                        if (t > newestTime) {
+                            newestTime = t;
+                            newest = j;
+                        }
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+
+    private List<ActionResult> failAll(List<RepairRule> rules, String why) {
+        return rules.stream().map(r -> result(r, BCD, Verdict.NEEDS_REPAIR, FileAction.FAILED, null, label + ": " + why, null)).toList();
+    }
+
+    private List<ActionResult> failAll(BcdChanges.Plan plan, String why) {
+        return plan.changes().stream().map(c -> result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.FAILED, null, label + ": " + why, null))
+                .toList();
+    }
+
+    private static ActionResult result(RepairRule r, String keyPath, Verdict verdict, FileAction action, String quarantine, String error, String detail) {
+        return new ActionResult(r.id(), BCD + "\\" + keyPath, 0, null, null, verdict, action, quarantine, error, detail);
+    }
+}
