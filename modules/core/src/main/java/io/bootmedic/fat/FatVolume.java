@@ -60,6 +60,9 @@ public final class FatVolume {
 
     public static FatVolume open(BlockDevice device) throws IOException {
         String name = device.describe();
+        if (device.size() < 512) {
+            throw new FatFormatException(name + ": " + device.size() + " bytes, smaller than a boot sector; not a FAT volume");
+        }
         byte[] first = device.read(0, 512);
         BootSector boot = BootSector.parse(first, device.size(), name);
         long fatBytes = boot.fatSectors() * boot.bytesPerSector();
