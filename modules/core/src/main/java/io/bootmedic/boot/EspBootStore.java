@@ -96,6 +96,7 @@ public final class EspBootStore implements SystemPartition {
         List<ActionResult> results = new ArrayList<>();
         FatVolume fat = FatVolume.open(device);
         FatFile file = fat.find(BCD).orElseThrow(() -> new IOException(label + ": " + BCD + " is gone"));
+        String interrupted = finishInterrupted(fat, file);
         String where = label + " " + BCD;
         byte[] primary = fat.read(file, MAX_STORE);
         BcdChanges.Plan plan;
@@ -108,7 +109,8 @@ public final class EspBootStore implements SystemPartition {
         } catch (IOException e) {
             return failAll(rules, e.getMessage() + "; nothing was changed");
         }
-        String entry = plan.defaultEntry() + (plan.description() == null ? "" : " (\"" + plan.description() + "\")");
+        String entry = plan.defaultEntry() + (plan.description() == null ? "" : " (\"" + plan.description() + "\")")
+                + (interrupted == null ? "" : "; " + interrupted);
         for (BcdChanges.Kept k : plan.kept()) {
             results.add(result(k.rule(), k.keyPath(), Verdict.NOT_NEEDED, FileAction.KEPT, null, null, k.why() + " on {default} = " + entry));
         }
@@ -169,6 +171,50 @@ public final class EspBootStore implements SystemPartition {
                     : result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.FAILED, quarantine, error, null));
         }
         return results;
+    }
+
+    /**
+     * A run that stopped while writing (the process or the machine died) left its journal at "writing": the store holds
+     * the old bytes, the new ones, or a mix. A mix is put back from the host copy before anything else is read, so
+     * no plan is ever made from a torn store. Says what it did, or null when there was nothing to finish.
+     */
+    private String finishInterrupted(FatVolume fat, FatFile file) throws IOException {
+        if (!Files.isDirectory(quarantineDir)) {
+            return null;
+        }
+        List<String> done = new ArrayList<>();
+        List<Path> journals;
+        try (Stream<Path> runs = Files.list(quarantineDir)) {
+            journals = runs.map(r -> r.resolve(volumeKey).resolve("journal.json")).filter(Files::isRegularFile).toList();
+        }
+        for (Path j : journals) {
+            Map<String, Object> journal = Json.readObject(Files.readAllBytes(j));
+            String state = String.valueOf(journal.get("state"));
+            if (!SCHEMA.equals(journal.get("schema")) || !(state.equals("writing") || state.equals("torn"))) {
+                continue;
+            }
+            String run = Json.string(journal, "runId");
+            byte[] now = fat.read(file, MAX_STORE);
+            String sha = Sha256.of(now);
+            if (sha.equals(journal.get("sha256After"))) {
+                journal.put("state", "written");
+                done.add("run " + run + " had finished writing the store before it stopped");
+            } else if (sha.equals(journal.get("sha256Before"))) {
+                journal.put("state", "not-written");
+                done.add("run " + run + " stopped before writing the store");
+            } else {
+                byte[] copy = Files.readAllBytes(j.getParent().resolve("BCD"));
+                if (copy.length != now.length || !Sha256.of(copy).equals(journal.get("sha256Before"))) {
+                    throw new IOException(label + ": run " + run + " stopped while writing " + BCD + ", and its host copy " + j.getParent().resolve("BCD")
+                            + " is not the recorded original; nothing was changed. Next: restore that file by hand or from a backup");
+                }
+                fat.overwrite(file, now, copy);
+                journal.put("state", "not-written");
+                done.add("run " + run + " stopped while writing the store; its original was put back from the host copy first");
+            }
+            DurableFiles.write(j, Json.write(journal));
+        }
+        return done.isEmpty() ? null : String.join("; ", done);
     }
 
     /** After a failed write: the original back if the store no longer holds it. */
