@@ -121,6 +121,28 @@ class CollectorPlaybooksTest {
         return Files.write(tmp.resolve("machines.txt"), List.of(names));
     }
 
+    /** Issue 25: a playbook of repair rules is published, fetched and applied as a file playbook is, each action named after it. */
+    @Test
+    void aPublishedRepairPlaybookIsAppliedByTheAgentAndItsActionsNamedAfterIt() throws Exception {
+        Path playbook = signed("reg.json", """
+                {"id":"acme-reg","title":"no automatic reboot after a bug check (test incident)","version":2,
+                 "rules":[{"id":"crash","action":"set-registry","hive":"SYSTEM","key":"CurrentControlSet\\\\Control\\\\ComputerName\\\\ComputerName",
+                           "value":"BootmedicProbe","type":"REG_DWORD","data":7}]}
+                """);
+        assertEquals(0, publish(playbook).exit);
+        Path root = practiceTree("reg", null);
+        Map<String, Object> report = fixJson("--root", root.toString(), "--config", conf.toString(), "--collector-playbooks",
+                "--trusted-key", pub.toString());
+        List<Map<String, Object>> actions = list(report, "volumes").stream().flatMap(v -> list(v, "actions").stream())
+                .filter(a -> "repaired".equals(a.get("action"))).toList();
+        assertEquals(1, actions.size(), report.toString());
+        assertEquals("acme-reg/crash@2", actions.get(0).get("rule"));
+        assertEquals("(absent) -> 7", actions.get(0).get("detail"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.bootmedic.testutil.Tools.run(List.of("sh", "-c", "command -v hivexget")).exit() == 0);
+        assertEquals("7", io.bootmedic.testutil.Tools.ok("hivexget", root.resolve("Windows/System32/config/SYSTEM").toString(),
+                "\\ControlSet001\\Control\\ComputerName\\ComputerName", "BootmedicProbe").strip());
+    }
+
     @Test
     void aScopedPlaybookIsAppliedByTheMachinesInScopeOnlyAndCountedPerMachine() throws Exception {
         Path playbook = signed("cf290.json", PLAYBOOK);

@@ -65,7 +65,9 @@ public record PlaybookSet(List<Playbook> playbooks, List<Refusal> refused) {
         List<Rule> rules = new ArrayList<>(primary().rules());
         List<RepairRule> repairs = new ArrayList<>(primary().repairs());
         for (Playbook p : playbooks.subList(1, playbooks.size())) {
-            repairs.addAll(p.repairs());
+            for (RepairRule r : p.repairs()) {
+                repairs.add(r.withId((r.id().startsWith(p.id() + "#") ? r.id() : p.id() + "/" + r.id()) + "@" + p.version()));
+            }
             for (Rule r : p.rules()) {
                 String id = r.id().startsWith(p.id() + "#") ? r.id() : p.id() + "/" + r.id();
                 rules.add(new Rule(id + "@" + p.version(), r.directory(), r.glob(), r.header(), r.modifiedBefore(), r.modifiedAfter(), r.action()));

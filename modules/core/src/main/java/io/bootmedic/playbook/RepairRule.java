@@ -12,6 +12,25 @@ import java.util.List;
 public sealed interface RepairRule {
     String id();
 
+    /** The same rule under another id (a collector's playbook's rules are named after it in a combined run). */
+    default RepairRule withId(String newId) {
+        if (this instanceof DisableService d) {
+            return new DisableService(newId, d.when(), d.service(), d.start());
+        } else if (this instanceof RemoveFilter f) {
+            return new RemoveFilter(newId, f.when(), f.classGuid(), f.list(), f.name());
+        } else if (this instanceof SetRegistry s) {
+            return new SetRegistry(newId, s.when(), s.hive(), s.key(), s.value(), s.type(), s.data());
+        } else if (this instanceof SafeMode m) {
+            return new SafeMode(newId, m.when(), m.mode());
+        } else if (this instanceof BootStatusPolicy b) {
+            return new BootStatusPolicy(newId, b.when(), b.policy());
+        } else if (this instanceof RevertPendingUpdates u) {
+            return new RevertPendingUpdates(newId, u.when());
+        }
+        RemovePackage p = (RemovePackage) this;
+        return new RemovePackage(newId, p.when(), p.packageGlob());
+    }
+
     /** The rule applies only when this holds (a driver file of a given hash, or a file present); null: always. */
     When when();
 

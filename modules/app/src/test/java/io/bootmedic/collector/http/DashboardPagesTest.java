@@ -45,6 +45,17 @@ class DashboardPagesTest {
     }
 
     @Test
+    void aRepairsOldAndNewValueAndAFailuresReasonAreShownEscaped() {
+        String body = "{\"volumes\":[{\"volumeId\":\"esp:1A2B-3C4D\",\"outcome\":\"fixed\",\"actions\":["
+                + "{\"action\":\"repaired\",\"path\":\"EFI/Microsoft/Boot/BCD\",\"detail\":\"safeboot off -> safeboot minimal\"},"
+                + "{\"action\":\"failed\",\"path\":\"SYSTEM\",\"error\":\"" + HOSTILE.replace("/", "\\/") + "\"}]}]}";
+        String actions = DashboardPages.actions(body);
+        assertTrue(actions.contains("repaired EFI/Microsoft/Boot/BCD <span class=\"detail\">(safeboot off -&gt; safeboot minimal)</span>"), actions);
+        assertTrue(actions.contains("<span class=\"error\">&lt;script&gt;"), actions);
+        assertFalse(actions.contains("<script>"), actions);
+    }
+
+    @Test
     void theOverviewCountsEveryOutcomeAndLinksToTheFilteredList() {
         Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("fixed", 2L);

@@ -279,6 +279,13 @@ final class DashboardPages {
                         for (Object a : actions) {
                             if (a instanceof Map<?, ?> act) {
                                 sb.append("<br>").append(Html.esc(act.get("action"))).append(" ").append(Html.esc(act.get("path")));
+                                // a repair's old and new value ("safeboot off -> safeboot minimal"), or why it failed
+                                if (act.get("detail") != null) {
+                                    sb.append(" <span class=\"detail\">(").append(Html.esc(act.get("detail"))).append(")</span>");
+                                }
+                                if (act.get("error") != null) {
+                                    sb.append(" <span class=\"error\">").append(Html.esc(act.get("error"))).append("</span>");
+                                }
                             }
                         }
                     }
