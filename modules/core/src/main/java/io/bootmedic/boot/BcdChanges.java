@@ -57,6 +57,14 @@ public final class BcdChanges {
 
     /** Reads the store (already recovered from its logs) and plans every rule; refuses a store bcdedit would not edit. */
     public static Plan plan(String storeName, Hive hive, List<RepairRule> rules) throws IOException {
+        try {
+            return planChecked(storeName, hive, rules);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static Plan planChecked(String storeName, Hive hive, List<RepairRule> rules) throws IOException {
         String entry = defaultEntry(storeName, hive);
         String elements = "Objects\\" + entry + "\\Elements";
         String description = hive.key(elements + "\\12000004").flatMap(k -> value(k, "Element")).map(BcdChanges::text).orElse(null);
@@ -95,6 +103,14 @@ public final class BcdChanges {
 
     /** The store with the plan applied, sealed by the editor (sequence numbers above every log entry) and read back. */
     public static byte[] apply(RecoveredHive store, Plan plan) throws IOException {
+        try {
+            return applyChecked(store, plan);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static byte[] applyChecked(RecoveredHive store, Plan plan) throws IOException {
         HiveEditor editor = HiveEditor.open(store);
         String elements = "Objects\\" + plan.defaultEntry() + "\\Elements";
         for (Change c : plan.changes()) {

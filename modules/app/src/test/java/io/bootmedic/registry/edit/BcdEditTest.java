@@ -120,6 +120,34 @@ class BcdEditTest {
         assertTrue(e.getMessage().contains("not a Windows boot loader"), e.getMessage());
     }
 
+    /**
+     * Mutation sweep over Windows 10's store: every byte of the base block and every eighth byte of the bins flipped;
+     * planning and editing either succeed, giving a store the reader opens with the element as planned, or refuse with
+     * an IOException that has a message. Nothing else escapes (no RuntimeException, no hang).
+     */
+    @Test
+    void everyMutatedStoreIsEditedCorrectlyOrRefusedInOneLine() throws Exception {
+        byte[] original = HiveOracles.unxz("registry/regipy/BCD.xz", tmp);
+        int edited = 0;
+        int refused = 0;
+        for (int at = 0; at < original.length; at += at < 4096 ? 1 : 8) {
+            byte[] bad = original.clone();
+            bad[at] ^= (byte) 0xFF;
+            try {
+                RecoveredHive r = LogReplay.replay("BCD", bad, List.of(), false);
+                BcdChanges.Plan plan = BcdChanges.plan("BCD", Hive.open(new ByteArrayChannel(r.bytes())), List.of(SAFE, IGNORE));
+                byte[] out = BcdChanges.apply(r, plan);
+                Hive back = Hive.open(new ByteArrayChannel(out));
+                assertTrue(back.key("Objects\\" + plan.defaultEntry() + "\\Elements\\25000080").isPresent(), "byte " + at);
+                edited++;
+            } catch (IOException e) {
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), "byte " + at + ": " + e);
+                refused++;
+            }
+        }
+        assertTrue(edited > 0 && refused > 0, edited + " edited, " + refused + " refused");
+    }
+
     /** The Element value's bytes in hex, as hivex prints the key (.reg style: "Element"=hex(3):00,00,...). */
     static String element(Path hive, String key) throws Exception {
         String values = HiveOracles.hivexvalues(hive, key);
