@@ -194,6 +194,52 @@ class BadDriverImageTest {
         assertEquals(0, fsckEsp(raw).exit());
     }
 
+    /** A BIOS disk: MBR, one active NTFS partition holding Windows and its own Boot/BCD (no system partition). */
+    @Test
+    void onABiosDiskTheStoreOnTheWindowsVolumeIsEditedUnderTheSameJournalAndUndone() throws Exception {
+        Path disk = tmp.resolve("bios.img");
+        long sectors = 256L * 2048;
+        Tools.ok("truncate", "-s", sectors * 512 + "", disk.toString());
+        Tools.ok("sh", "-c", "echo 'start=2048, type=7, bootable' | sfdisk -q \"$0\"", disk.toString());
+        Path part = tmp.resolve("bios.ntfs");
+        Tools.ok("truncate", "-s", (sectors - 2048) * 512 + "", part.toString());
+        Tools.ok("sh", "-c", "mkntfs -F -f -Q -q -L Windows -p 2048 -H 255 -S 63 \"$0\" >/dev/null 2>&1", part.toString());
+        Tools.ok("dd", "if=" + part, "of=" + disk, "bs=512", "seek=2048", "conv=notrunc,sparse", "status=none");
+        assertEquals(0, Cli.run("practice-tree", "--image", disk.toString()).exit);
+        // the store goes where Windows' setup puts it on a BIOS disk without a system partition: \Boot\BCD
+        try (io.bootmedic.volumes.ImageTarget t = new io.bootmedic.volumes.ImageTarget(disk, false, true)) {
+            io.bootmedic.fs.FileTree tree = t.open().get(0).tree();
+            tree.createDirectory(io.bootmedic.fs.RelPath.of("Boot"));
+            tree.writeDurably(io.bootmedic.fs.RelPath.of("Boot/BCD"), bcd);
+        }
+        Path system = badSystemHive();
+        Tools.ok("dd", "if=" + disk, "of=" + part, "bs=512", "skip=2048", "status=none");
+        Path driver = Files.write(tmp.resolve("badflt.sys"), DRIVER_BYTES);
+        Tools.ok("ntfscp", "-f", part.toString(), system.toString(), SYSTEM);
+        Tools.ok("ntfscp", "-f", part.toString(), driver.toString(), DRIVER);
+        Tools.ok("dd", "if=" + part, "of=" + disk, "bs=512", "seek=2048", "conv=notrunc,sparse", "status=none");
+
+        Path reportFile = tmp.resolve("report.json");
+        Cli fix = Cli.run("fix", "--image", disk.toString(), "--playbook", playbook.toString(), "--trusted-key", pub.toString(),
+                "--report", reportFile.toString());
+        assertEquals(0, fix.exit, fix.toString());
+        JsonNode report = JSON.readTree(reportFile.toFile());
+        List<String> done = new ArrayList<>();
+        report.get("volumes").forEach(v -> v.get("actions").forEach(a -> done.add(v.get("label").asText().replace("bios.img partition 1", "P1") + " "
+                + a.get("rule").asText() + " " + a.get("action").asText())));
+        assertEquals(List.of("P1 disable repaired", "P1 unfilter repaired", "P1 (Boot/BCD) safe repaired"), done, report.toString());
+
+        Tools.ok("dd", "if=" + disk, "of=" + part, "bs=512", "skip=2048", "status=none");
+        Path store = tmp.resolve("bios-bcd");
+        Tools.ok("sh", "-c", "ntfscat \"$0\" Boot/BCD > \"$1\"", part.toString(), store.toString());
+        assertEquals("0000000000000000", element(store, SAFEBOOT));
+        Cli undo = Cli.run("undo", "--image", disk.toString(), "--run", report.get("runId").asText());
+        assertEquals(0, undo.exit, undo.toString());
+        Tools.ok("dd", "if=" + disk, "of=" + part, "bs=512", "skip=2048", "status=none");
+        assertEquals(Sha256.of(bcd), Tools.ntfscatSha(part, "Boot/BCD"));
+        assertEquals(Sha256.of(Files.readAllBytes(system)), Tools.ntfscatSha(part, SYSTEM));
+    }
+
     @Test
     void withTheWindowsVolumeLockedByBitLockerOnlyTheBootConfigurationChangesAndNoKeyIsNeeded() throws Exception {
         Path bitlocker = BitLockerImages.image("aes-xts-128");

@@ -5,21 +5,15 @@ import io.bootmedic.fat.FatVolume;
 import io.bootmedic.format.FormatException;
 import io.bootmedic.image.block.BlockDevice;
 import io.bootmedic.playbook.RepairRule;
-import io.bootmedic.registry.Hive;
 import io.bootmedic.registry.edit.LogReplay;
-import io.bootmedic.registry.edit.RecoveredHive;
 import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.SystemPartition;
 import io.bootmedic.remediation.Undo;
-import io.bootmedic.remediation.Verdict;
-import io.bootmedic.report.FileAction;
-import io.bootmedic.util.ByteArrayChannel;
 import io.bootmedic.util.DurableFiles;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -97,42 +91,15 @@ public final class EspBootStore implements SystemPartition {
         FatVolume fat = FatVolume.open(device);
         FatFile file = fat.find(BCD).orElseThrow(() -> new IOException(label + ": " + BCD + " is gone"));
         String interrupted = finishInterrupted(fat, file);
-        String where = label + " " + BCD;
         byte[] primary = fat.read(file, MAX_STORE);
-        BcdChanges.Plan plan;
-        RecoveredHive recovered;
-        try {
-            recovered = LogReplay.replay(where, primary, logs(fat), false);
-            plan = BcdChanges.plan(where, Hive.open(new ByteArrayChannel(recovered.bytes())), rules);
-        } catch (UncheckedIOException e) {
-            return failAll(rules, e.getCause().getMessage() + "; nothing was changed");
-        } catch (IOException e) {
-            return failAll(rules, e.getMessage() + "; nothing was changed");
+        BcdEdit edit = BcdEdit.make(label, BCD, primary, logs(fat), rules, dryRun, interrupted);
+        if (edit.edited == null) {
+            return edit.results;
         }
-        String entry = plan.defaultEntry() + (plan.description() == null ? "" : " (\"" + plan.description() + "\")")
-                + (interrupted == null ? "" : "; " + interrupted);
-        for (BcdChanges.Kept k : plan.kept()) {
-            results.add(result(k.rule(), k.keyPath(), Verdict.NOT_NEEDED, FileAction.KEPT, null, null, k.why() + " on {default} = " + entry));
-        }
-        if (plan.changes().isEmpty()) {
-            return results;
-        }
-        if (dryRun) {
-            plan.changes().forEach(c -> results.add(result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.WOULD_REPAIR, null, null,
-                    c.was() + " -> " + c.becomes() + " on {default} = " + entry)));
-            return results;
-        }
-        byte[] edited;
-        try {
-            edited = BcdChanges.apply(recovered, plan);
-        } catch (IOException | UncheckedIOException e) {
-            results.addAll(failAll(plan, "the edit could not be made safely (" + e.getMessage() + "); nothing was changed"));
-            return results;
-        }
+        byte[] edited = edit.edited;
         if (edited.length > primary.length) {
-            results.addAll(failAll(plan, "the store would have to grow from " + primary.length + " to " + edited.length + " bytes, and bootmedic only "
-                    + "rewrites a file on FAT in place; nothing was changed. Next: run bcdedit (or bootmedic) on the machine in WinPE or WinRE"));
-            return results;
+            return edit.refuse("the store would have to grow from " + primary.length + " to " + edited.length + " bytes, and bootmedic only "
+                    + "rewrites a file on FAT in place; nothing was changed. Next: run bcdedit (or bootmedic) on the machine in WinPE or WinRE");
         }
         // bytes past the hive's end (slack a file of this length kept) stay as they were
         byte[] content = Arrays.copyOf(edited, primary.length);
@@ -151,7 +118,7 @@ public final class EspBootStore implements SystemPartition {
         journal.put("ranges", file.ranges().stream().map(r -> List.of(r[0], r[1])).toList());
         journal.put("sha256Before", Sha256.of(primary));
         journal.put("sha256After", Sha256.of(content));
-        journal.put("changes", plan.changes().stream().map(c -> List.of(c.rule().id(), c.keyPath(), c.was(), c.becomes())).toList());
+        journal.put("changes", edit.changes().stream().map(c -> List.of(c.rule().id(), c.keyPath(), c.was(), c.becomes())).toList());
         journal.put("startedAt", Instant.now().toString());
         journal.put("state", "writing");
         DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
@@ -164,13 +131,7 @@ public final class EspBootStore implements SystemPartition {
             journal.put("state", restore(fat, file, primary) ? "not-written" : "torn");
         }
         DurableFiles.write(dir.resolve("journal.json"), Json.write(journal));
-        String quarantine = dir.resolve("BCD").toString();
-        for (BcdChanges.Change c : plan.changes()) {
-            results.add(error == null
-                    ? result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.REPAIRED, quarantine, null, c.was() + " -> " + c.becomes() + " on {default} = " + entry)
-                    : result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.FAILED, quarantine, error, null));
-        }
-        return results;
+        return edit.done(dir.resolve("BCD").toString(), error);
     }
 
     /**
@@ -314,16 +275,4 @@ public final class EspBootStore implements SystemPartition {
         return newest;
     }
 
-    private List<ActionResult> failAll(List<RepairRule> rules, String why) {
-        return rules.stream().map(r -> result(r, BCD, Verdict.NEEDS_REPAIR, FileAction.FAILED, null, label + ": " + why, null)).toList();
-    }
-
-    private List<ActionResult> failAll(BcdChanges.Plan plan, String why) {
-        return plan.changes().stream().map(c -> result(c.rule(), c.keyPath(), Verdict.NEEDS_REPAIR, FileAction.FAILED, null, label + ": " + why, null))
-                .toList();
-    }
-
-    private static ActionResult result(RepairRule r, String keyPath, Verdict verdict, FileAction action, String quarantine, String error, String detail) {
-        return new ActionResult(r.id(), BCD + "\\" + keyPath, 0, null, null, verdict, action, quarantine, error, detail);
-    }
 }

@@ -62,7 +62,15 @@ public final class RemediationRun {
      */
     public Report run(RunMode mode, List<OpenedVolume> opened, List<SystemPartition> systems, Report.Host host) throws IOException {
         String started = Instant.now().toString();
-        List<RepairRule> bootRules = systems.isEmpty() ? List.of() : playbook.repairs().stream().filter(SystemPartition::isBootRule).toList();
+        List<RepairRule> allBoot = playbook.repairs().stream().filter(SystemPartition::isBootRule).toList();
+        List<SystemPartition> stores = new ArrayList<>(systems);
+        if (stores.isEmpty() && !allBoot.isEmpty() && (mode == RunMode.OFFLINE_IMAGE || mode == RunMode.DEVICE)) {
+            // no EFI system partition: a BIOS disk keeps Boot/BCD on an NTFS volume (offline only; on Windows bcdedit is the tool)
+            for (OpenedVolume v : opened) {
+                BootStores.load().onVolume(v, crash).ifPresent(stores::add);
+            }
+        }
+        List<RepairRule> bootRules = stores.isEmpty() ? List.of() : allBoot;
         volumeRules = playbook.repairs().stream().filter(r -> !bootRules.contains(r)).toList();
         List<Report.VolumeReport> volumes = new ArrayList<>();
         for (OpenedVolume volume : opened) {
@@ -73,7 +81,7 @@ public final class RemediationRun {
             }
         }
         if (!bootRules.isEmpty()) {
-            for (SystemPartition system : systems) {
+            for (SystemPartition system : stores) {
                 volumes.add(processSystem(system, bootRules, opened));
             }
         }
