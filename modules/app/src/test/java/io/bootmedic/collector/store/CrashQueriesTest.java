@@ -71,8 +71,7 @@ class CrashQueriesTest {
     void theIncidentCountsOnSqliteOneReportAtATimeAndInOneBatch() throws Exception {
         try (Database one = Database.sqliteIn(Files.createDirectories(tmp.resolve("one")));
              Database batch = Database.sqliteIn(Files.createDirectories(tmp.resolve("batch")))) {
-            incidentCounts(one, false);
-            incidentCounts(batch, true);
+            sameTables(one, batch);
         }
     }
 
@@ -82,9 +81,36 @@ class CrashQueriesTest {
         Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
         try (Database one = Database.open(PostgresServer.newDatabase(), null, null);
              Database batch = Database.open(PostgresServer.newDatabase(), null, null)) {
-            incidentCounts(one, false);
-            incidentCounts(batch, true);
+            sameTables(one, batch);
         }
+    }
+
+    /** The incident stored one report at a time and in one batch: the same counts, and the same rows in both tables. */
+    static void sameTables(Database one, Database batch) throws Exception {
+        List<Sent> incident = incident();
+        incidentCounts(one, false, incident);
+        incidentCounts(batch, true, incident);
+        for (String query : List.of("SELECT machine_id, dump_file, dump_time, crash_at, bug_check, bug_check_name, faulting_module, dump_kind, run_id "
+                + "FROM crashes ORDER BY machine_id, dump_file, dump_time",
+                "SELECT machine_id, run_id, received_at, pending, packages, evidence, revert_command FROM machine_updates ORDER BY machine_id")) {
+            List<String> a = rows(one, query);
+            assertEquals(a, rows(batch, query), query);
+            assertTrue(a.size() >= 5, a.toString());
+        }
+    }
+
+    static List<String> rows(Database db, String query) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (java.sql.Connection c = db.connection(); java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(query)) {
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.append(rs.getString(i)).append('|');
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
     }
 
     static void store(Database db, List<Sent> reports, boolean oneBatch) throws Exception {
@@ -110,8 +136,7 @@ class CrashQueriesTest {
         }
     }
 
-    static void incidentCounts(Database db, boolean oneBatch) throws Exception {
-        List<Sent> incident = incident();
+    static void incidentCounts(Database db, boolean oneBatch, List<Sent> incident) throws Exception {
         store(db, incident, oneBatch);
         CrashQueries q = new CrashQueries(db);
         CrashQueries.Summary s = q.summary(NOW, 48, CrashQueries.Filter.ALL, 15, 500);

@@ -96,7 +96,7 @@ final class CrashPage {
         } else {
             sb.append("<p class=\"muted\">The driver a dump's header or module list blames (a triage dump's \"probably caused by\"). "
                     + "A playbook rule can disable it: <code>{\"action\": \"disable-service\", \"service\": …}</code>.</p>");
-            sb.append("<table id=\"drivers\"><thead><tr><th>Driver</th><th>Most machines with</th><th>Machines</th><th>Dumps</th><th>First</th><th>Last</th>"
+            sb.append("<table id=\"drivers\"><thead><tr><th>Driver</th><th>Bug check on most machines</th><th>Machines</th><th>Dumps</th><th>First</th><th>Last</th>"
                     + "</tr></thead><tbody>");
             for (CrashQueries.Top t : s.drivers()) {
                 sb.append("<tr><td><a href=\"").append(query.link(s.filter().bugCheck(), t.key())).append("\"><code>").append(Html.esc(t.key()))

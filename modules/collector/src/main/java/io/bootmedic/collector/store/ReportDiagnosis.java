@@ -192,7 +192,7 @@ public record ReportDiagnosis(List<Crash> crashes, Boolean pending, List<String>
                 return left + list.size() - MAX_SCANNED;
             }
             String s = o instanceof String str && str.length() <= MAX_PATH ? (path ? str.replace('\\', '/') : str) : null;
-            if (s != null && p.matcher(s).matches() && (into.size() < max || into.contains(s))) {
+            if (s != null && p.matcher(s).matches() && !(path && s.contains("..")) && (into.size() < max || into.contains(s))) {
                 into.add(s);
             } else {
                 left++;
