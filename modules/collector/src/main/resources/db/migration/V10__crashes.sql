@@ -13,7 +13,8 @@ CREATE TABLE crashes (
     run_id          TEXT NOT NULL,     -- the report that first told of it
     PRIMARY KEY (machine_id, dump_file, dump_time)
 );
-CREATE INDEX crashes_at ON crashes (crash_at);
+-- covering the page's queries: a window is read from this index alone, never row by row from the table
+CREATE INDEX crashes_at ON crashes (crash_at, machine_id, bug_check, faulting_module, bug_check_name);
 CREATE INDEX crashes_code ON crashes (bug_check, crash_at);
 CREATE INDEX crashes_module ON crashes (faulting_module, crash_at);
 

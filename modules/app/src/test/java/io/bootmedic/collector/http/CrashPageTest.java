@@ -24,7 +24,7 @@ class CrashPageTest {
         CrashQueries.Top top = new CrashQueries.Top(value, value, 3, 4, 1_721_350_800_000L, 1_721_354_400_000L);
         return new CrashQueries.Summary(1_721_350_800_000L, 1_721_350_800_000L + hours * 3_600_000L, hours, new CrashQueries.Filter(value, value),
                 3, 4, List.of(top), List.of(top), perHour, 1,
-                List.of(new CrashQueries.PendingMachine("0123456789abcdef0123456789abcdef", value, 1_721_350_800_000L, List.of(value), List.of(value), value)));
+                List.of(new CrashQueries.PendingMachine("0123456789abcdef0123456789abcdef", value, 1_721_350_800_000L, List.of(value), List.of(value), value)), 1_721_354_400_000L);
     }
 
     @Test

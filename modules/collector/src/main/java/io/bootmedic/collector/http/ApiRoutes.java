@@ -100,7 +100,7 @@ final class ApiRoutes {
             } else if (path.equals("/api/v1/crashes") && crashes != null) {
                 expect(method, "GET");
                 CrashPage.Query query = CrashPage.Query.of(HttpIo.params(ex.rawQuery()));
-                HttpIo.json(ex, 200, CrashPage.json(crashes.summary(System.currentTimeMillis(), query.hours(), query.filter(), CrashPage.TOP,
+                HttpIo.json(ex, 200, CrashPage.json(crashes.cached(System.currentTimeMillis(), query.hours(), query.filter(), CrashPage.TOP,
                         HttpIo.intParam(HttpIo.params(ex.rawQuery()), "pendingLimit", CrashPage.PENDING_ROWS, 1, 5000))));
             } else if (path.equals("/api/v1/audit")) {
                 expect(method, "GET");

@@ -56,7 +56,9 @@ final class CrashPage {
     static String html(Query query, CrashQueries.Summary s) {
         StringBuilder sb = new StringBuilder("<h1>What is crashing the fleet</h1>");
         sb.append("<p class=\"muted\">Crash dumps the agents found (<code>Windows/Minidump</code>, <code>MEMORY.DMP</code>), from ")
-                .append(Html.time(s.from())).append(" to now. A dump a machine reports again counts once; counts are of distinct machines. Window: ");
+                .append(Html.time(s.from())).append(", counted at <span id=\"counted-at\">").append(Html.time(s.computedAt()))
+                .append("</span> (again at most every ").append(CrashQueries.CACHE_MILLIS / 1000)
+                .append(" s). A dump a machine reports again counts once; counts are of distinct machines. Window: ");
         for (int h : new int[]{6, 24, 48, CrashQueries.MAX_HOURS}) {
             Query q = new Query(h, s.filter());
             sb.append(h == s.hours() ? "<strong>" : "<a href=\"" + q.link(s.filter().bugCheck(), s.filter().module()) + "\">")
@@ -173,6 +175,7 @@ final class CrashPage {
         out.put("from", Instant.ofEpochMilli(s.from()).toString());
         out.put("to", Instant.ofEpochMilli(s.to()).toString());
         out.put("hours", s.hours());
+        out.put("countedAt", Instant.ofEpochMilli(s.computedAt()).toString());
         Map<String, Object> filter = new LinkedHashMap<>();
         filter.put("bugCheck", s.filter().bugCheck());
         filter.put("faultingModule", s.filter().module());

@@ -127,7 +127,7 @@ final class Dashboard {
             }
         } else if (path.equals("/crashes") && crashes != null) {
             CrashPage.Query query = CrashPage.Query.of(q);
-            html(ex, 200, "Crashes", true, CrashPage.html(query, crashes.summary(System.currentTimeMillis(), query.hours(), query.filter(),
+            html(ex, 200, "Crashes", true, CrashPage.html(query, crashes.cached(System.currentTimeMillis(), query.hours(), query.filter(),
                     CrashPage.TOP, CrashPage.PENDING_ROWS)));
         } else if (path.equals("/armed")) {
             html(ex, 200, "Armed", true, DashboardPages.armed(readiness.fleet()));

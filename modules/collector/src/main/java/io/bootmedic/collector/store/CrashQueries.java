@@ -20,10 +20,38 @@ public final class CrashQueries {
     private static final long HOUR = 3_600_000L;
     /** The longest window the page and the API offer (a week of hourly bars). */
     public static final int MAX_HOURS = 168;
+    /** How long the dashboard reuses an answer: in an incident many reload the page, and each answer scans the window. */
+    public static final long CACHE_MILLIS = 15_000;
+    private static final int CACHE_ENTRIES = 64;
     private final Database db;
+    private final Map<List<Object>, Summary> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Summary> eldest) {
+            return size() > CACHE_ENTRIES;
+        }
+    };
 
     public CrashQueries(Database db) {
         this.db = db;
+    }
+
+    /**
+     * As {@link #summary}, reusing an answer computed for the same question less than {@link #CACHE_MILLIS}
+     * before {@code now} (its {@link Summary#computedAt} says when). For the dashboard and the API.
+     */
+    public Summary cached(long now, int hours, Filter filter, int top, int pendingLimit) throws SQLException {
+        List<Object> key = java.util.Arrays.asList(hours, filter, top, pendingLimit);
+        synchronized (cache) {
+            Summary s = cache.get(key);
+            if (s != null && now - s.computedAt() >= 0 && now - s.computedAt() < CACHE_MILLIS) {
+                return s;
+            }
+        }
+        Summary s = summary(now, hours, filter, top, pendingLimit);
+        synchronized (cache) {
+            cache.put(key, s);
+        }
+        return s;
     }
 
     /** Narrows every count to one bug-check code or one driver; null parts do not filter. Both are as stored (checked by the caller). */
@@ -49,9 +77,9 @@ public final class CrashQueries {
                                  String revertCommand) {
     }
 
-    /** The page's data: the window {@code [from, to)}, its totals, the top lists, the hours, the pending machines. */
+    /** The page's data: the window {@code [from, to)}, its totals, the top lists, the hours, the pending machines, and when it was counted. */
     public record Summary(long from, long to, int hours, Filter filter, long machines, long dumps, List<Top> bugChecks, List<Top> drivers,
-                          List<Hour> perHour, long pendingTotal, List<PendingMachine> pending) {
+                          List<Hour> perHour, long pendingTotal, List<PendingMachine> pending, long computedAt) {
     }
 
     /** The last {@code hours} whole hours up to {@code now} (the current hour included): {@code top} codes and drivers, up to {@code pendingLimit} machines. */
@@ -89,7 +117,7 @@ public final class CrashQueries {
                 rs.next();
                 pendingTotal = rs.getLong(1);
             }
-            return new Summary(from, to, h, filter, machines, dumps, codes, drivers, perHour, pendingTotal, pending(c, pendingLimit));
+            return new Summary(from, to, h, filter, machines, dumps, codes, drivers, perHour, pendingTotal, pending(c, pendingLimit), now);
         }
     }
 
