@@ -60,6 +60,8 @@ class CrashesPageTest {
         assertEquals(201, post("PC-2", Diagnoses.diagnosis(List.of(Diagnoses.dump("Windows/MEMORY.DMP", null, "0x50", null, "CSAgent.sys")),
                 Diagnoses.pending("Package_for_KB5040442~31bf3856ad364e35~amd64~~22621.3880.1.7"))).status());
         assertEquals(201, post("PC-OLD", null).status(), "a report without diagnosis (an older agent) is accepted");
+        String metrics = get("/metrics").body();
+        assertTrue(metrics.contains("bootmedic_report_diagnosis_total{result=\"read\"} 3") && metrics.contains("result=\"none\"} 1"), metrics);
 
         TestCollector.Response page = get("/crashes");
         assertEquals(200, page.status(), page.body());
@@ -116,6 +118,9 @@ class CrashesPageTest {
         String api = get("/api/v1/crashes").body();
         assertFalse(api.contains("script") || api.contains("img") || api.contains("curl") || api.contains("ddd"), "the API holds none of it either: " + api);
         assertTrue(api.contains("PC-H\\\"<b>"), "the computer name, JSON-escaped: " + api);
+
+        String metrics = get("/metrics").body();
+        assertTrue(metrics.contains("bootmedic_report_diagnosis_total{result=\"partly_left_out\"} 1"), metrics);
 
         for (String q : List.of("code=" + SCRIPT, "code=0x1FFFFFFFF", "driver=a%3Cb%3E.sys", "driver=..%5Cx.sys", "hours=abc")) {
             TestCollector.Response bad = get("/crashes?" + q.replace("<", "%3C").replace(">", "%3E").replace("/", "%2F"));

@@ -152,6 +152,9 @@ final class ApiRoutes {
         metrics.count("bootmedic_reports_received_total", "result", result.name().toLowerCase(java.util.Locale.ROOT));
         if (result == ReportStore.Result.CREATED) {
             metrics.count("bootmedic_report_outcomes_total", "outcome", summary.outcome());
+            // an agent whose diagnosis the collector cannot read (another version of the contract) shows here, not as refused reports
+            metrics.count("bootmedic_report_diagnosis_total", "result", summary.diagnosis() == io.bootmedic.collector.store.ReportDiagnosis.NONE ? "none"
+                    : summary.diagnosis().dropped() > 0 ? "partly_left_out" : "read");
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("runId", summary.runId());
