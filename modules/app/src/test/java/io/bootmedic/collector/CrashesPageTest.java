@@ -90,6 +90,8 @@ class CrashesPageTest {
 
         String filtered = get("/crashes?code=0x50&driver=CSAgent.sys").body();
         assertTrue(filtered.contains("id=\"crash-filter\">Only crashes with bug check <code>0x00000050</code> in <code>csagent.sys</code>"), filtered);
+        assertTrue(filtered.contains("<table id=\"crashed\">") && filtered.contains(">PC-1</a></td><td>1</td>") && filtered.contains(">PC-2</a></td><td>1</td>"),
+                filtered);
     }
 
     @Test

@@ -24,12 +24,14 @@ class CrashPageTest {
         CrashQueries.Top top = new CrashQueries.Top(value, value, 3, 4, 1_721_350_800_000L, 1_721_354_400_000L);
         return new CrashQueries.Summary(1_721_350_800_000L, 1_721_350_800_000L + hours * 3_600_000L, hours, new CrashQueries.Filter(value, value),
                 3, 4, List.of(top), List.of(top), perHour, 1,
-                List.of(new CrashQueries.PendingMachine("0123456789abcdef0123456789abcdef", value, 1_721_350_800_000L, List.of(value), List.of(value), value)), 1_721_354_400_000L);
+                List.of(new CrashQueries.PendingMachine("0123456789abcdef0123456789abcdef", value, 1_721_350_800_000L, List.of(value), List.of(value), value)), 1_721_354_400_000L,
+                List.of(new CrashQueries.CrashedMachine("0123456789abcdef0123456789abcdef", value, 2, 1_721_354_400_000L)));
     }
 
     @Test
     void everyValueIsEscaped() {
         String page = CrashPage.html(new CrashPage.Query(48, CrashQueries.Filter.ALL), summary(HOSTILE, 48));
+        assertTrue(page.contains("id=\"crashed\""), "the filtered page lists the machines");
         assertFalse(page.contains("<script>") || page.contains("\"'&<"), page);
         assertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"), page);
         assertTrue(page.contains("href=\"/crashes?hours=48&amp;code=%3Cscript%3E"), "links carry the value URL-encoded, then escaped: " + page);

@@ -171,6 +171,10 @@ class CrashQueriesTest {
         CrashQueries.Summary code = q.summary(NOW, 48, new CrashQueries.Filter("0x00000050", null), 15, 500);
         assertEquals(2, code.machines());
         assertEquals(List.of("csagent.sys"), code.drivers().stream().map(CrashQueries.Top::key).toList());
+        assertEquals(List.of(new CrashQueries.CrashedMachine(code.crashed().get(0).machineId(), "PC-1", 2, at("2024-07-19T05:40:00Z")),
+                new CrashQueries.CrashedMachine(code.crashed().get(1).machineId(), "PC-2", 1, at("2024-07-19T04:30:00Z"))), code.crashed(),
+                "the machines with the code, the one that crashed last first");
+        assertEquals(List.of(), s.crashed(), "listed only when narrowed");
         CrashQueries.Summary driver = q.summary(NOW, 48, new CrashQueries.Filter(null, "badflt.sys"), 15, 500);
         assertEquals(1, driver.machines());
         assertEquals(List.of("0x0000007E"), driver.bugChecks().stream().map(CrashQueries.Top::key).toList());

@@ -106,6 +106,21 @@ final class CrashPage {
             }
             sb.append("</tbody></table>");
         }
+        if (s.filter().bugCheck() != null || s.filter().module() != null) {
+            sb.append("<h2>Machines with these crashes</h2>");
+            if (s.crashed().isEmpty()) {
+                sb.append("<p class=\"muted\" id=\"no-crashed\">None in this window.</p>");
+            } else {
+                sb.append("<p class=\"muted\">The ").append(s.crashed().size()).append(" that crashed last: the machines a playbook's scope would name.</p>")
+                        .append("<table id=\"crashed\"><thead><tr><th>Machine</th><th>Dumps</th><th>Last crash</th></tr></thead><tbody>");
+                for (CrashQueries.CrashedMachine m : s.crashed()) {
+                    sb.append("<tr><td><a href=\"/machines/").append(Html.esc(m.machineId())).append("\">")
+                            .append(Html.esc(m.computerName() == null ? m.machineId() : m.computerName())).append("</a></td><td>").append(m.dumps())
+                            .append("</td><td>").append(Html.time(m.lastAt())).append("</td></tr>");
+                }
+                sb.append("</tbody></table>");
+            }
+        }
         sb.append("<h2>Machines with pending updates</h2>");
         if (s.pending().isEmpty()) {
             sb.append("<p class=\"muted\" id=\"no-pending\">No machine's latest report says updates are pending.</p>");
@@ -190,6 +205,14 @@ final class CrashPage {
             m.put("machines", h.machines());
             m.put("dumps", h.dumps());
             return m;
+        }).toList());
+        out.put("crashedMachines", s.crashed().stream().map(m -> {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("machineId", m.machineId());
+            j.put("computerName", m.computerName());
+            j.put("dumps", m.dumps());
+            j.put("lastAt", Instant.ofEpochMilli(m.lastAt()).toString());
+            return j;
         }).toList());
         Map<String, Object> pending = new LinkedHashMap<>();
         pending.put("total", s.pendingTotal());

@@ -77,9 +77,19 @@ public final class CrashQueries {
                                  String revertCommand) {
     }
 
-    /** The page's data: the window {@code [from, to)}, its totals, the top lists, the hours, the pending machines, and when it was counted. */
+    /** A machine with crashes of the filtered code or driver in the window. */
+    public record CrashedMachine(String machineId, String computerName, long dumps, long lastAt) {
+    }
+
+    /** Machines listed when the page is narrowed to a code or a driver (the ones that crashed last): the scope of the playbook to come. */
+    public static final int CRASHED_MACHINES = 100;
+
+    /**
+     * The page's data: the window {@code [from, to)}, its totals, the top lists, the hours, the pending machines, and when it was counted;
+     * {@code crashed}: when narrowed to a code or driver, the machines with such crashes (else empty).
+     */
     public record Summary(long from, long to, int hours, Filter filter, long machines, long dumps, List<Top> bugChecks, List<Top> drivers,
-                          List<Hour> perHour, long pendingTotal, List<PendingMachine> pending, long computedAt) {
+                          List<Hour> perHour, long pendingTotal, List<PendingMachine> pending, long computedAt, List<CrashedMachine> crashed) {
     }
 
     /** The last {@code hours} whole hours up to {@code now} (the current hour included): {@code top} codes and drivers, up to {@code pendingLimit} machines. */
@@ -117,7 +127,8 @@ public final class CrashQueries {
                 rs.next();
                 pendingTotal = rs.getLong(1);
             }
-            return new Summary(from, to, h, filter, machines, dumps, codes, drivers, perHour, pendingTotal, pending(c, pendingLimit), now);
+            List<CrashedMachine> crashed = filter.bugCheck() == null && filter.module() == null ? List.of() : crashed(c, where.toString(), args);
+            return new Summary(from, to, h, filter, machines, dumps, codes, drivers, perHour, pendingTotal, pending(c, pendingLimit), now, crashed);
         }
     }
 
@@ -186,6 +197,23 @@ public final class CrashQueries {
             }
         }
         return List.copyOf(byHour.values());
+    }
+
+    private static List<CrashedMachine> crashed(Connection c, String where, List<Object> args) throws SQLException {
+        List<CrashedMachine> list = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT k.machine_id, m.computer_name, k.n, k.last FROM (SELECT machine_id, COUNT(*) n, "
+                + "MAX(crash_at) last FROM crashes" + where + " GROUP BY machine_id ORDER BY 3 DESC, 1 LIMIT ?) k LEFT JOIN machines m ON m.id = k.machine_id "
+                + "ORDER BY k.last DESC, k.machine_id")) {
+            List<Object> all = new ArrayList<>(args);
+            all.add(CRASHED_MACHINES);
+            bind(ps, all);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    list.add(new CrashedMachine(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                }
+            }
+        }
+        return list;
     }
 
     private static List<PendingMachine> pending(Connection c, int limit) throws SQLException {
