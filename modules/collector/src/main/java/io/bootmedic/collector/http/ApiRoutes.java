@@ -2,6 +2,7 @@ package io.bootmedic.collector.http;
 
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
+import io.bootmedic.collector.store.CrashQueries;
 import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
 import io.bootmedic.collector.store.ReportStore;
@@ -41,9 +42,16 @@ final class ApiRoutes {
     private final ReadinessRoutes readiness;
     private final PlaybookRoutes playbooks;
     private final EnrolRoutes enrol;
+    private final CrashQueries crashes;
 
     ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
               PlaybookRoutes playbooks, EnrolRoutes enrol, KeyGate keys) {
+        this(reports, fleet, escrow, audit, metrics, keyRate, readiness, playbooks, enrol, keys, null);
+    }
+
+    ApiRoutes(ReportStore reports, FleetQueries fleet, KeyEscrow escrow, AuditLog audit, Metrics metrics, RateLimiter keyRate, ReadinessRoutes readiness,
+              PlaybookRoutes playbooks, EnrolRoutes enrol, KeyGate keys, CrashQueries crashes) {
+        this.crashes = crashes;
         this.keys = keys;
         this.enrol = enrol;
         this.playbooks = playbooks;
@@ -89,6 +97,11 @@ final class ApiRoutes {
             } else if (path.equals("/api/v1/readiness")) {
                 expect(method, "GET");
                 readiness.list(ex);
+            } else if (path.equals("/api/v1/crashes") && crashes != null) {
+                expect(method, "GET");
+                CrashPage.Query query = CrashPage.Query.of(HttpIo.params(ex.rawQuery()));
+                HttpIo.json(ex, 200, CrashPage.json(crashes.cached(System.currentTimeMillis(), query.hours(), query.filter(), CrashPage.TOP,
+                        HttpIo.intParam(HttpIo.params(ex.rawQuery()), "pendingLimit", CrashPage.PENDING_ROWS, 1, 5000))));
             } else if (path.equals("/api/v1/audit")) {
                 expect(method, "GET");
                 audit(ex);
@@ -139,6 +152,9 @@ final class ApiRoutes {
         metrics.count("bootmedic_reports_received_total", "result", result.name().toLowerCase(java.util.Locale.ROOT));
         if (result == ReportStore.Result.CREATED) {
             metrics.count("bootmedic_report_outcomes_total", "outcome", summary.outcome());
+            // an agent whose diagnosis the collector cannot read (another version of the contract) shows here, not as refused reports
+            metrics.count("bootmedic_report_diagnosis_total", "result", summary.diagnosis() == io.bootmedic.collector.store.ReportDiagnosis.NONE ? "none"
+                    : summary.diagnosis().dropped() > 0 ? "partly_left_out" : "read");
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("runId", summary.runId());

@@ -5,6 +5,7 @@ import io.bootmedic.collector.KnownKeys;
 import io.bootmedic.collector.MasterKey;
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
+import io.bootmedic.collector.store.CrashQueries;
 import io.bootmedic.collector.store.Database;
 import io.bootmedic.collector.store.FleetQueries;
 import io.bootmedic.collector.store.KeyEscrow;
@@ -177,10 +178,10 @@ public final class CollectorServer implements AutoCloseable {
                 new RateLimiter(buckets, "key", s.keyReleasesPerMinute()), readiness,
                 new PlaybookRoutes(playbooks, s.trustedKeys() != null ? s.trustedKeys() : keyDir, metrics),
                 new EnrolRoutes(machines, metrics, new RateLimiter(buckets, "enrol", s.readinessPerMinute())),
-                new KeyGate(s.tokens()::enrolmentOnly, playbooks::firstMatching));
+                new KeyGate(s.tokens()::enrolmentOnly, playbooks::firstMatching), new CrashQueries(db));
         Sessions sessions = new Sessions(new SessionStore(db));
         Dashboard dashboard = new Dashboard(fleet, audit, sessions, s.tokens(), s.keystore() != null,
-                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks, machines);
+                new RateLimiter(buckets, "login", Dashboard.LOGINS_PER_MINUTE), readiness, playbooks, machines, new CrashQueries(db));
         // bodies in memory at once: enough for the bench's 1,000 stalled uploads and a burst of reports, far below the heap
         BodyReader bodies = new BodyReader(limits.headerMillis(), limits.minBodyBytesPerSecond(), 256L << 20);
         Router router = new Router(s.tokens(), new Revocations(db), sessions, api, dashboard, metrics, log, guard, bodies, machines);

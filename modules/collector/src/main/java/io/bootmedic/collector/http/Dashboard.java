@@ -2,6 +2,7 @@ package io.bootmedic.collector.http;
 
 import io.bootmedic.collector.Tokens;
 import io.bootmedic.collector.store.AuditLog;
+import io.bootmedic.collector.store.CrashQueries;
 import io.bootmedic.collector.store.FleetQueries;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -30,6 +31,7 @@ final class Dashboard {
 
     private final io.bootmedic.collector.store.PlaybookStore playbooks;
     private final io.bootmedic.collector.store.MachineTokens machines;
+    private final CrashQueries crashes;
     /** Machines listed per publication on the playbooks page. */
     static final int PLAYBOOK_MACHINES = 200;
 
@@ -46,6 +48,13 @@ final class Dashboard {
     Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
               ReadinessRoutes readiness, io.bootmedic.collector.store.PlaybookStore playbooks, io.bootmedic.collector.store.MachineTokens machines)
             throws IOException {
+        this(fleet, audit, sessions, tokens, secureCookies, loginRate, readiness, playbooks, machines, null);
+    }
+
+    Dashboard(FleetQueries fleet, AuditLog audit, Sessions sessions, Tokens tokens, boolean secureCookies, RateLimiter loginRate,
+              ReadinessRoutes readiness, io.bootmedic.collector.store.PlaybookStore playbooks, io.bootmedic.collector.store.MachineTokens machines,
+              CrashQueries crashes) throws IOException {
+        this.crashes = crashes;
         this.machines = machines;
         this.playbooks = playbooks;
         this.readiness = readiness;
@@ -116,6 +125,10 @@ final class Dashboard {
                 html(ex, 200, m.get().computerName() == null ? id : m.get().computerName(), true,
                         DashboardPages.machine(m.get(), page, pageSize, fleet.history(m.get().id(), (page - 1) * pageSize, pageSize)));
             }
+        } else if (path.equals("/crashes") && crashes != null) {
+            CrashPage.Query query = CrashPage.Query.of(q);
+            html(ex, 200, "Crashes", true, CrashPage.html(query, crashes.cached(System.currentTimeMillis(), query.hours(), query.filter(),
+                    CrashPage.TOP, CrashPage.PENDING_ROWS)));
         } else if (path.equals("/armed")) {
             html(ex, 200, "Armed", true, DashboardPages.armed(readiness.fleet()));
         } else if (path.equals("/playbooks") && playbooks != null) {

@@ -49,7 +49,7 @@ final class Html {
                 .append("<link rel=\"stylesheet\" href=\"/static/dashboard.css\"></head><body>")
                 .append("<header><a class=\"brand\" href=\"/\">bootmedic collector</a>");
         if (loggedIn) {
-            sb.append("<nav><a href=\"/\">Overview</a><a href=\"/machines\">Machines</a><a href=\"/armed\">Armed</a><a href=\"/playbooks\">Playbooks</a><a href=\"/enrolled\">Enrolled</a><a href=\"/audit\">Audit log</a>")
+            sb.append("<nav><a href=\"/\">Overview</a><a href=\"/machines\">Machines</a><a href=\"/crashes\">Crashes</a><a href=\"/armed\">Armed</a><a href=\"/playbooks\">Playbooks</a><a href=\"/enrolled\">Enrolled</a><a href=\"/audit\">Audit log</a>")
                     .append("<form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form></nav>");
         }
         sb.append("</header><main>").append(body).append("</main></body></html>");

@@ -29,6 +29,8 @@ final class Metrics {
                 "bootmedic_readiness_received_total", counter("bootmedic_readiness_received_total", "Readiness reports, by result.", "result"),
                 "bootmedic_playbooks_published_total", counter("bootmedic_playbooks_published_total", "Playbook publications accepted, by result.", "result"),
                 "bootmedic_enrolments_total", counter("bootmedic_enrolments_total", "Machine enrolments, by result.", "result"),
+                "bootmedic_report_diagnosis_total", counter("bootmedic_report_diagnosis_total",
+                        "New reports by their diagnosis: none, read, or partly left out (entries or fields that failed the collector's checks).", "result"),
                 "bootmedic_http_requests_total", counter("bootmedic_http_requests_total", "HTTP answers, by status.", "status"));
         latency = Histogram.builder().name("bootmedic_http_request_duration_seconds").help("Time from request to response, by route.")
                 .labelNames("route").classicOnly().classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)

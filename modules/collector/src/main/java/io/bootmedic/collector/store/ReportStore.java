@@ -250,6 +250,7 @@ public final class ReportStore implements AutoCloseable {
         }
         upsertMachines(c, stored);
         upsertRotations(c, stored);
+        CrashStore.write(c, stored.stream().map(p -> new CrashStore.Received(p.summary, p.receivedAt)).toList());
         for (Pending p : stored) {
             PlaybookStore.recordApplied(c, p.summary.runId(), p.body);
         }
@@ -261,7 +262,7 @@ public final class ReportStore implements AutoCloseable {
     }
 
     /** "(?, ?, …), (?, ?, …)…": {@code rows} rows of {@code columns} parameters. */
-    private static String values(int columns, int rows) {
+    static String values(int columns, int rows) {
         String row = "(?" + ", ?".repeat(columns - 1) + ")";
         StringBuilder sb = new StringBuilder(rows * (row.length() + 2));
         for (int i = 0; i < rows; i++) {

@@ -22,7 +22,15 @@ import java.util.regex.Pattern;
  */
 public record ReportSummary(String runId, String machineId, String identity, String computerName, String biosSerial, String vmId,
                             List<String> volumeIds, String outcome, String mode, String agentVersion, long finishedAt,
-                            List<UsedKey> usedKeys, List<String> neededKeyIds) {
+                            List<UsedKey> usedKeys, List<String> neededKeyIds, ReportDiagnosis diagnosis) {
+    /** A report without the crash facts and pending updates of a {@code diagnosis} (as older agents send). */
+    public ReportSummary(String runId, String machineId, String identity, String computerName, String biosSerial, String vmId,
+                         List<String> volumeIds, String outcome, String mode, String agentVersion, long finishedAt,
+                         List<UsedKey> usedKeys, List<String> neededKeyIds) {
+        this(runId, machineId, identity, computerName, biosSerial, vmId, volumeIds, outcome, mode, agentVersion, finishedAt, usedKeys, neededKeyIds,
+                ReportDiagnosis.NONE);
+    }
+
     /** A recovery password the run used, which should now be rotated. */
     public record UsedKey(String keyId, String source) {
     }
@@ -112,10 +120,12 @@ public record ReportSummary(String runId, String machineId, String identity, Str
                 }
             }
         }
+        // the crash facts: what passes the checks is kept, the rest left out; never a reason to refuse the run's outcome
+        ReportDiagnosis diagnosis = volumes == null ? ReportDiagnosis.NONE : ReportDiagnosis.of((List<?>) volumes);
         String identity = identity(runId, computerName, realSerial(bios), vm, volumeIds);
         String machineId = Sha256.of(identity.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
         return new ReportSummary(runId, machineId, identity, computerName, bios, vm, List.copyOf(volumeIds), outcome, mode, agentVersion,
-                finishedAt, List.copyOf(usedKeys), List.copyOf(neededKeyIds));
+                finishedAt, List.copyOf(usedKeys), List.copyOf(neededKeyIds), diagnosis);
     }
 
     /**
