@@ -94,7 +94,9 @@ final class AfterFix {
         String computers = String.join(", ", report.volumes().stream().map(v -> v.windows().computerName()).filter(n -> n != null).toList());
         console.banner(outcome, handled + " faulty file(s) handled on " + report.volumes().size() + " Windows volume(s)"
                 + (computers.isEmpty() ? "" : " (" + computers + ")"));
-        if (outcome.restartAfterwards()) {
+        if (outcome.restartAfterwards() && ConsoleReport.safeModeWanted(report)) {
+            console.line("This machine is set to start in safe mode, as the playbook asks.");
+        } else if (outcome.restartAfterwards()) {
             // an earlier safe-mode attempt (the kit, or by hand) may have left safeboot set: the repaired
             // machine would come back in safe mode and look as broken as before
             try {

@@ -81,9 +81,12 @@ final class ConsoleReport {
         long planned = count(r, FileAction.WOULD_QUARANTINE);
         return switch (r.outcome()) {
             case FIXED -> "FIXED: " + (moved - count(r, FileAction.REPAIRED)) + " faulty file(s) quarantined or neutralized"
-                    + (count(r, FileAction.REPAIRED) > 0 ? ", " + count(r, FileAction.REPAIRED) + " registry value(s) set" : "")
-                    + ". Next: restart the machine; it should boot normally.\n"
-                    + "       To put the file(s) back: bootmedic undo " + target + " --run " + r.runId();
+                    + (registry(r) > 0 ? ", " + registry(r) + " registry value(s) set" : "")
+                    + (boot(r) > 0 ? ", " + boot(r) + " boot configuration setting(s) changed" : "")
+                    + (safeModeSet(r) ? ". Next: restart the machine; it starts in safe mode, as the playbook asks. Turn that off afterwards "
+                            + "(a playbook rule {\"action\": \"safe-mode\", \"mode\": \"off\"}, or bcdedit /deletevalue {default} safeboot).\n"
+                            : ". Next: restart the machine; it should boot normally.\n")
+                    + "       To put everything back: bootmedic undo " + target + " --run " + r.runId();
             case CLEAN -> "NOTHING TO FIX: no faulty file on " + r.volumes().size() + " Windows volume(s).\n"
                     + "       If the machine still crashes, the cause is something else: note the stop code and escalate.";
             case NEEDS_FIX -> notDoneHere(r) > 0 && planned == 0 && count(r, FileAction.WOULD_REPAIR) == 0
@@ -113,6 +116,36 @@ final class ConsoleReport {
         }
         return "NO WINDOWS FOUND at " + target + ": no Windows\\System32 folder there.\n"
                 + "       Next: point --root at the root of the Windows drive (the folder that contains 'Windows'), not at a subfolder.";
+    }
+
+    /** Repairs made in a boot configuration store (their paths start with the store's: EFI/Microsoft/Boot/BCD, Boot/BCD). */
+    private static long boot(Report r) {
+        return r.volumes().stream().flatMap(v -> v.actions().stream())
+                .filter(a -> a.action() == FileAction.REPAIRED && a.path() != null && isStore(a.path())).count();
+    }
+
+    private static long registry(Report r) {
+        return count(r, FileAction.REPAIRED) - boot(r);
+    }
+
+    private static boolean isStore(String path) {
+        String p = path.replace('/', '\\');
+        return p.startsWith("EFI\\Microsoft\\Boot\\BCD\\") || p.startsWith("Boot\\BCD\\");
+    }
+
+    /** A repair that turned safe mode on: the machine will not "boot normally" next. */
+    private static boolean safeModeSet(Report r) {
+        return r.volumes().stream().flatMap(v -> v.actions().stream()).anyMatch(a -> a.action() == FileAction.REPAIRED && a.detail() != null
+                && SAFE_MODE_ON.matcher(a.detail()).find());
+    }
+
+    private static final java.util.regex.Pattern SAFE_MODE_ON = java.util.regex.Pattern.compile("(-> |^already )safeboot (minimal|network)");
+
+    /** The run's playbook wants the machine in safe mode (set now, or found set already): nothing may switch it off after the run. */
+    static boolean safeModeWanted(Report r) {
+        return r.volumes().stream().flatMap(v -> v.actions().stream())
+                .anyMatch(a -> (a.action() == FileAction.REPAIRED || a.action() == FileAction.KEPT) && a.detail() != null
+                        && SAFE_MODE_ON.matcher(a.detail()).find());
     }
 
     private static long count(Report r, FileAction action) {

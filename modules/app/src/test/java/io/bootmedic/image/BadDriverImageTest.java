@@ -151,6 +151,8 @@ class BadDriverImageTest {
         Cli fix = Cli.run("fix", "--image", image.toString(), "--playbook", playbook.toString(), "--trusted-key", pub.toString(),
                 "--report", reportFile.toString());
         assertEquals(0, fix.exit, fix.toString());
+        assertTrue(fix.out.contains("FIXED: 0 faulty file(s) quarantined or neutralized, 2 registry value(s) set, 1 boot configuration setting(s) changed")
+                && fix.out.contains("it starts in safe mode, as the playbook asks"), fix.out);
         JsonNode report = JSON.readTree(reportFile.toFile());
         List<String> done = new ArrayList<>();
         report.get("volumes").forEach(v -> v.get("actions").forEach(a -> done.add(v.get("fileSystem").asText() + " " + a.get("rule").asText() + " "

@@ -24,8 +24,9 @@ final class WorkerJobs {
     private static final Pattern DONE = Pattern.compile("(?m)^BM_JOB=done rc=(\\d+)\\s*$");
     private static final Pattern STATE = Pattern.compile("(?m)^BM_JOB=([a-z]+)");
     /** bootmedic's banner when it quarantined or neutralized something (io.bootmedic.cli.ConsoleReport): the copy changed. */
-    // bootmedic's banner: "FIXED: N faulty file(s) quarantined or neutralized[, M registry value(s) set]"
-    private static final Pattern FIXED = Pattern.compile("(?m)^FIXED: ([0-9]+) faulty file[^,\n]*(?:, ([0-9]+) registry value)?");
+    // bootmedic's banner: "FIXED: N faulty file(s) quarantined or neutralized[, M registry value(s) set][, K boot configuration setting(s) changed]"
+    private static final Pattern FIXED = Pattern.compile(
+            "(?m)^FIXED: ([0-9]+) faulty file[^,\n]*(?:, ([0-9]+) registry value[^,\n.]*)?(?:, ([0-9]+) boot configuration)?");
     private static final Pattern EXIT = Pattern.compile("(?m)^BOOTMEDIC_EXIT=([0-9]+)\\s*$");
 
     private final WorkerShell shell;
@@ -133,7 +134,9 @@ final class WorkerJobs {
         Matcher m = FIXED.matcher(out);
         boolean any = false;
         while (m.find()) {
-            any |= Long.parseLong(m.group(1)) > 0 || m.group(2) != null && Long.parseLong(m.group(2)) > 0;
+            for (int g = 1; g <= 3; g++) {
+                any |= m.group(g) != null && Long.parseLong(m.group(g)) > 0;
+            }
         }
         return any;
     }
