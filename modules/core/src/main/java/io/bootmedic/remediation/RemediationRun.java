@@ -30,6 +30,7 @@ public final class RemediationRun {
     private final CrashPoint crash;
     private final String runId = UUID.randomUUID().toString();
     private final Inspector inspector = new Inspector();
+    private Repairs repairs;
 
     public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
         this(PlaybookSet.of(playbook), options, identity, crash);
@@ -42,6 +43,12 @@ public final class RemediationRun {
         this.options = options;
         this.identity = identity;
         this.crash = crash;
+    }
+
+    /** Who applies the repair rules (the target's choice); {@link Repairs#load()} when not set. */
+    public RemediationRun repairs(Repairs chosen) {
+        this.repairs = chosen;
+        return this;
     }
 
     public String runId() {
@@ -128,7 +135,7 @@ public final class RemediationRun {
                     playbook.repairs().forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
                             null, why)));
                 } else {
-                    results.addAll(Repairs.load().apply(tree, crash, runId, playbook.id(), playbook.repairs(), options.dryRun()));
+                    results.addAll((repairs != null ? repairs : Repairs.load()).apply(tree, crash, runId, playbook.id(), playbook.repairs(), options.dryRun()));
                 }
             }
         } catch (IOException e) {
