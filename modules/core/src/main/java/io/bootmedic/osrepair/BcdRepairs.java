@@ -40,7 +40,7 @@ final class BcdRepairs {
         this.stores = stores;
     }
 
-    /** The element and the value a rule wants; a null value removes the element. */
+    /** The element and the value a rule wants, spelt as Microsoft's bcdedit documentation does; a null value removes the element. */
     private record Wanted(String element, String value) {
     }
 
@@ -150,7 +150,7 @@ final class BcdRepairs {
                 }
             }
             List<String> cmd = want.value() == null ? command(store, "/deletevalue", "{default}", want.element())
-                    : command(store, "/set", "{default}", want.element(), want.value().toLowerCase(Locale.ROOT));
+                    : command(store, "/set", "{default}", want.element(), want.value());
             CommandRunner.Result done = runner.run(cmd, TIMEOUT);
             BcdEnum.Entry after = done.exitCode() == 0 ? defaultEntry(store) : null;
             String now = after == null ? null : after.value(want.element());
@@ -161,7 +161,7 @@ final class BcdRepairs {
                 continue;
             }
             List<String> back = old == null ? command(store, "/deletevalue", "{default}", want.element())
-                    : command(store, "/set", "{default}", want.element(), old.toLowerCase(Locale.ROOT));
+                    : command(store, "/set", "{default}", want.element(), want.element().equals("safeboot") ? old.toLowerCase(Locale.ROOT) : old);
             results.add(Outcomes.of(r, where, Verdict.NEEDS_REPAIR, FileAction.REPAIRED, copied.toString(), change + "; to put it back: "
                     + String.join(" ", back)));
         }
