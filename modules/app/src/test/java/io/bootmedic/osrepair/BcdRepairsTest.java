@@ -51,6 +51,9 @@ class BcdRepairsTest {
     }
 
     /** The volume is "D:\" to bcdedit (what WinPE lettered it); its files are the temp folder. */
+    /** Store files as Windows lets bootmedic read them; WinRE's tests make the system store's file unreadable. */
+    BcdRepairs.StoreFiles files = BcdRepairs::readStore;
+
     List<ActionResult> run(String json, String root, boolean live, boolean dryRun) throws Exception {
         BcdStores stores = () -> new BcdStores.Found() {
             @Override
@@ -63,7 +66,7 @@ class BcdRepairsTest {
                 storesReleased = true;
             }
         };
-        return new BcdRepairs(bcdedit, stores).apply(rules(json), new LocalFileTree(volume), Path.of(root), live, "run-" + ++runs, dryRun);
+        return new BcdRepairs(bcdedit, stores, files).apply(rules(json), new LocalFileTree(volume), Path.of(root), live, "run-" + ++runs, dryRun);
     }
 
     @Test
@@ -125,6 +128,31 @@ class BcdRepairsTest {
         assertEquals("bootstatuspolicy: (absent) -> IgnoreAllFailures; to put it back: bcdedit /deletevalue {default} bootstatuspolicy", r.get(1).detail());
         assertArrayEquals(Files.readAllBytes(bcdedit.systemStore), Files.readAllBytes(volume.resolve("bootmedic/quarantine/run-1/bcd-store/BCD")));
         assertTrue(bcdedit.commands.stream().noneMatch(c -> c.contains("/store")), bcdedit.commands.toString());
+    }
+
+    @Test
+    void inWinReTheStoreWindowsHoldsOpenIsTheSystemStoreAndIsExported() throws Exception {
+        bcdedit.systemStore = espOfD;
+        files = store -> {
+            throw new IOException(store + ": The process cannot access the file because it is being used by another process");
+        };
+        List<ActionResult> r = run(SAFE, "D:\\", false, false);
+        assertEquals("repaired", r.get(0).action().wire(), r.toString());
+        assertArrayEquals(Files.readAllBytes(espOfD), Files.readAllBytes(volume.resolve("bootmedic/quarantine/run-1/bcd-store/BCD")));
+        assertTrue(bcdedit.commands.contains(List.of("bcdedit", "/export", volume.resolve("bootmedic/quarantine/run-1/bcd-store/BCD").toString())));
+    }
+
+    @Test
+    void aStoreThatCannotBeReadAndIsNotTheSystemStoreIsNotChanged() throws Exception {
+        files = store -> {
+            throw new IOException(store + ": The process cannot access the file because it is being used by another process");
+        };
+        List<ActionResult> r = run(SAFE, "D:\\", false, false);
+        assertEquals("failed", r.get(0).action().wire(), r.toString());
+        assertTrue(r.get(0).error().startsWith("the store could not be copied before the change (") && r.get(0).error().endsWith("nothing was changed"),
+                r.get(0).error());
+        assertFalse(bcdedit.stores.get(espOfD).containsKey("safeboot"));
+        assertTrue(bcdedit.commands.stream().noneMatch(c -> c.contains("/export") || c.contains("/set")), bcdedit.commands.toString());
     }
 
     @Test

@@ -29,6 +29,10 @@ final class FakeBcdedit implements CommandRunner {
     String failChange;
     final List<List<String>> commands = new ArrayList<>();
 
+    /** The {default} of the stick WinPE started from. */
+    static final Map<String, String> WINPE_STICK = Map.of("device", "ramdisk=[boot]\\sources\\boot.wim,{7619dcc8-fafe-11d9-b411-000476eba25f}",
+            "osdevice", "ramdisk=[boot]\\sources\\boot.wim,{7619dcc8-fafe-11d9-b411-000476eba25f}", "winpe", "Yes");
+
     Path store(Path file, String osdevice) throws IOException {
         Files.createDirectories(file.getParent());
         Files.write(file, ("regf" + file).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -62,6 +66,9 @@ final class FakeBcdedit implements CommandRunner {
                         : "The boot configuration data store could not be opened.\nThe system cannot find the file specified."));
             }
         } else if (systemStore == null) {
+            if (command.subList(1, command.size()).equals(List.of("/enum", "{default}"))) {
+                return new Result(0, enumOutput(WINPE_STICK)); // looking is harmless
+            }
             throw new AssertionError("WinPE's system store is the stick's: bcdedit without /store changes the wrong machine: " + command);
         }
         List<String> rest = command.subList(at, command.size());

@@ -34,10 +34,29 @@ final class BcdRepairs {
 
     private final CommandRunner runner;
     private final BcdStores stores;
+    private final StoreFiles files;
+
+    /** Reads a store file for its copy; a seam because Windows holds the system store's file open (WinRE). */
+    interface StoreFiles {
+        byte[] read(Path store) throws IOException;
+    }
 
     BcdRepairs(CommandRunner runner, BcdStores stores) {
+        this(runner, stores, BcdRepairs::readStore);
+    }
+
+    BcdRepairs(CommandRunner runner, BcdStores stores, StoreFiles files) {
         this.runner = runner;
         this.stores = stores;
+        this.files = files;
+    }
+
+    static byte[] readStore(Path store) throws IOException {
+        long size = Files.size(store);
+        if (size > MAX_STORE) {
+            throw new IOException(store + " is " + size + " bytes, more than a boot configuration has");
+        }
+        return Files.readAllBytes(store);
     }
 
     /** The element and the value a rule wants, spelt as Microsoft's bcdedit documentation does; a null value removes the element. */
@@ -176,7 +195,20 @@ final class BcdRepairs {
         if (SafePaths.resolve(tree, copy).isPresent()) {
             throw new IOException(copy + " exists already; bootmedic never overwrites");
         }
-        if (store == null) {
+        byte[] bytes = null;
+        IOException unreadable = null;
+        if (store != null) {
+            try {
+                bytes = files.read(store);
+            } catch (IOException e) {
+                unreadable = e;
+            }
+        }
+        if (bytes == null && store != null && !isSystemStore(store)) {
+            throw unreadable;
+        }
+        if (bytes == null) {
+            // the system store (safe mode; in WinRE the store found on the ESP, which Windows holds open): bcdedit exports it
             if (!(tree instanceof io.bootmedic.fs.LocalFileTree local)) {
                 throw new IOException("the system store can only be exported to a volume Windows mounted");
             }
@@ -188,12 +220,26 @@ final class BcdRepairs {
             }
             return copy;
         }
-        long size = Files.size(store);
-        if (size > MAX_STORE) {
-            throw new IOException(store + " is " + size + " bytes, more than a boot configuration has");
-        }
-        tree.writeDurably(copy, Files.readAllBytes(store));
+        tree.writeDurably(copy, bytes);
         return copy;
+    }
+
+    /**
+     * Whether the store file is the system store (WinRE, started by the machine's own boot manager): its {default}
+     * reads the same through /store and without. Only then may bcdedit /export, which copies the system store, copy it.
+     */
+    private boolean isSystemStore(Path store) throws IOException {
+        CommandRunner.Result system = runner.run(command(null, "/enum", "{default}"), TIMEOUT);
+        BcdEnum.Entry named = defaultEntry(store);
+        if (system.exitCode() != 0 || named == null) {
+            return false;
+        }
+        try {
+            List<BcdEnum.Entry> entries = BcdEnum.parse(system.output());
+            return entries.size() == 1 && entries.get(0).elements().equals(named.elements());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static List<String> command(Path store, String... args) {
