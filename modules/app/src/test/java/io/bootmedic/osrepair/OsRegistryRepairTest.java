@@ -87,8 +87,12 @@ class OsRegistryRepairTest {
     }
 
     Report run(Playbook p, boolean dryRun, Path running) throws IOException {
+        return run(p, dryRun, running, CrashPoint.NONE);
+    }
+
+    Report run(Playbook p, boolean dryRun, Path running, CrashPoint crash) throws IOException {
         RootTarget target = new RootTarget(root, RunMode.WINPE);
-        return new RemediationRun(p, new RunOptions(dryRun ? "scan" : "fix", dryRun), IdentityProbe.NONE, CrashPoint.NONE)
+        return new RemediationRun(p, new RunOptions(dryRun ? "scan" : "fix", dryRun), IdentityProbe.NONE, crash)
                 .repairs(new OsRepairs(api, noTools, () -> {
                     throw new AssertionError("no boot configuration is looked for");
                 }, running)).run(target.mode(), target.open(), Report.Host.UNKNOWN);
@@ -206,6 +210,38 @@ class OsRegistryRepairTest {
         assertEquals("needs-fix", r.outcome().wire());
         assertEquals(before, TreeSnapshot.of(root));
         assertEquals("[]", api.calls.toString());
+    }
+
+    /** A cut at the n-th crash point of the run: the hive's intent, move, commit, then the log's. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6})
+    void aRunCutAnywhereInTheSwapsIsFinishedByTheNextAndUndoneByteForByte(int cutAt) throws Exception {
+        class Cut extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+        }
+        int[] reached = {0};
+        org.junit.jupiter.api.Assertions.assertThrows(Cut.class, () -> run(playbook(DISABLE_BEEP), false, null, point -> {
+            if (++reached[0] == cutAt) {
+                throw new Cut();
+            }
+        }));
+        Report next = run(playbook(DISABLE_BEEP), false);
+        assertFalse(next.outcome().wire().equals("failed"), next.toString());
+        assertEquals("4", value(SERVICE, "Start"), "after a cut at crash point " + cutAt);
+        Path journals = root.resolve("bootmedic/journal");
+        try (var list = Files.list(journals)) {
+            for (Path j : list.toList()) {
+                assertTrue(Files.readString(j).replace(" ", "").contains("\"state\":\"committed\""), Files.readString(j));
+            }
+        }
+        String cutRun;
+        try (var list = Files.list(journals)) {
+            cutRun = list.map(j -> j.getFileName().toString().replace(".json", "")).filter(id -> !id.equals(next.runId())).findFirst().orElseThrow();
+        }
+        Undo.Result undo = new Undo(new LocalFileTree(root)).undo(cutRun);
+        assertTrue(undo.ok(), undo.toString());
+        assertArrayEquals(original, Files.readAllBytes(hive));
+        assertArrayEquals(originalLog, Files.readAllBytes(log1));
     }
 
     @Test
