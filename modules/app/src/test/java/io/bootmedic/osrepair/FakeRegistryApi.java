@@ -34,6 +34,23 @@ final class FakeRegistryApi implements RegistryApi {
     /** Write this instead of what was asked (a registry that lies): the reader's check must catch it. */
     byte[] corruptWith;
 
+    /** The running Windows' hives (safe mode): name to file, written in place by a flush. */
+    final java.util.Map<String, Path> live = new java.util.HashMap<>();
+
+    @Override
+    public Loaded openLive(String hive) throws RegistryApiException {
+        calls.add("open HKLM\\" + hive);
+        Path file = live.get(hive);
+        if (file == null) {
+            throw new AssertionError("only the running Windows' hives are opened live, not " + hive);
+        }
+        try {
+            return new FakeLoaded(file, "HKLM\\" + hive, LogReplay.replay(file.toString(), Files.readAllBytes(file), List.of(), false));
+        } catch (IOException e) {
+            throw new RegistryApiException(e.getMessage());
+        }
+    }
+
     @Override
     public Loaded load(Path hiveFile, String mountName) throws RegistryApiException {
         calls.add("load " + mountName);
@@ -157,7 +174,7 @@ final class FakeRegistryApi implements RegistryApi {
         @Override
         public void close() throws RegistryApiException {
             alive();
-            calls.add("unload " + mount);
+            calls.add((mount.startsWith("HKLM") ? "close " : "unload ") + mount);
             unloaded = true;
             loaded.remove(file);
             mounts.remove(mount);

@@ -201,17 +201,6 @@ class OsRegistryRepairTest {
         assertArrayEquals(original, Files.readAllBytes(hive));
     }
 
-    @Test
-    void theRunningWindowsHivesAreInUseSoItsRegistryRulesAreNotDoneThere() throws Exception {
-        Map<String, String> before = TreeSnapshot.of(root);
-        Report r = run(playbook(DISABLE_BEEP), false, root);
-        assertEquals("not-done-here", action(r, "beep").action().wire(), r.toString());
-        assertTrue(action(r, "beep").error().contains("is the Windows bootmedic runs on"), action(r, "beep").error());
-        assertEquals("needs-fix", r.outcome().wire());
-        assertEquals(before, TreeSnapshot.of(root));
-        assertEquals("[]", api.calls.toString());
-    }
-
     /** A cut at the n-th crash point of the run: the hive's intent, move, commit, then the log's. */
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 5, 6})

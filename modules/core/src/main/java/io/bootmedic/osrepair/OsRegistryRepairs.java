@@ -50,7 +50,7 @@ final class OsRegistryRepairs {
     private final CrashPoint crash;
 
     /** One value a rule asks to change, with what it was. */
-    private record Change(RepairRule rule, String key, String value, int type, byte[] data, String was, String becomes) {
+    record Change(RepairRule rule, String key, String value, int type, byte[] data, String was, String becomes) {
     }
 
     /** A file of the hive set (the hive or a log): where it is and its bytes before anything was done. */
@@ -211,7 +211,7 @@ final class OsRegistryRepairs {
     }
 
     /** The change a rule asks for, or (a String) the key or value it names when nothing is to change. */
-    private static Object plan(RegistryApi.Loaded hive, String controlSet, RepairRule r) throws IOException {
+    static Object plan(RegistryApi.Loaded hive, String controlSet, RepairRule r) throws IOException {
         if (r instanceof RepairRule.DisableService d) {
             String key = controlSet + "\\Services\\" + d.service();
             if (!hive.keyExists(key)) {
@@ -263,7 +263,7 @@ final class OsRegistryRepairs {
     }
 
     /** One rule that cannot be applied as written; the hive's other rules go on. */
-    private static final class RuleRefusedException extends IOException {
+    static final class RuleRefusedException extends IOException {
         private static final long serialVersionUID = 1L;
 
         RuleRefusedException(String message) {

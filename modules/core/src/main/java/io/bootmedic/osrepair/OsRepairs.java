@@ -7,8 +7,6 @@ import io.bootmedic.playbook.RepairRule;
 import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.CrashPoint;
 import io.bootmedic.remediation.Repairs;
-import io.bootmedic.remediation.Verdict;
-import io.bootmedic.report.FileAction;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,7 +19,8 @@ import java.util.Map;
  * The Windows route's {@link Repairs} (a target on Windows provides it instead of the offline registry writer): the
  * registry rules through the registry API ({@link OsRegistryRepairs}), the update rules through DISM
  * ({@link DismRepairs}), the boot configuration rules through bcdedit ({@link BcdRepairs}). On the Windows bootmedic
- * runs on (safe mode, {@code --root C:\}) its hives are loaded and in use: the registry rules are not done there.
+ * runs on (safe mode, {@code --root C:\}) its hives are loaded and in use: they are written in place
+ * ({@link LiveRegistryRepairs}).
  */
 public final class OsRepairs implements Repairs {
     private final RegistryApi registry;
@@ -65,16 +64,14 @@ public final class OsRepairs implements Repairs {
                 byRule.get(r).add(dism.removePackage(p, root, live, dryRun));
             } else if (r instanceof RepairRule.SafeMode || r instanceof RepairRule.BootStatusPolicy) {
                 boot.add(r);
-            } else if (live) {
-                byRule.get(r).add(Outcomes.of(r, "-", Verdict.NEEDS_REPAIR, FileAction.NOT_DONE_HERE, null, root + " is the Windows bootmedic runs on: "
-                        + "its hives are loaded and cannot be replaced. Run bootmedic from WinPE or WinRE (fix --all); nothing was changed"));
             } else {
                 byHive.computeIfAbsent(r instanceof RepairRule.SetRegistry s ? s.hive() : RepairRule.Hive.SYSTEM, h -> new ArrayList<>()).add(r);
             }
         }
         OsRegistryRepairs hives = new OsRegistryRepairs(registry, tree, root, crash);
+        LiveRegistryRepairs running = new LiveRegistryRepairs(registry, tools, tree, root);
         for (Map.Entry<RepairRule.Hive, List<RepairRule>> e : byHive.entrySet()) {
-            collect(byRule, hives.apply(runId, playbookId, e.getKey(), e.getValue(), dryRun));
+            collect(byRule, live ? running.apply(runId, e.getKey(), e.getValue(), dryRun) : hives.apply(runId, playbookId, e.getKey(), e.getValue(), dryRun));
         }
         collect(byRule, new BcdRepairs(tools, bcdStores).apply(boot, tree, root, live, runId, dryRun));
         return byRule.values().stream().flatMap(List::stream).toList();

@@ -18,6 +18,12 @@ public interface RegistryApi {
      */
     Loaded load(Path hiveFile, String mountName) throws RegistryApiException;
 
+    /**
+     * The running Windows' own hive ({@code HKEY_LOCAL_MACHINE\SYSTEM} or {@code \SOFTWARE}: safe mode), which is
+     * loaded and in use. {@link Loaded#close()} closes bootmedic's handles; the hive stays loaded.
+     */
+    Loaded openLive(String hive) throws RegistryApiException;
+
     /** One value as Windows returns it: its REG_* type and raw bytes. */
     record Value(int type, byte[] data) {
         public Value {

@@ -40,6 +40,14 @@ public final class Advapi32Registry implements RegistryApi {
         return new LoadedHive(hiveFile, mountName, privileges);
     }
 
+    @Override
+    public Loaded openLive(String hive) throws RegistryApiException {
+        if (!hive.equals("SYSTEM") && !hive.equals("SOFTWARE")) {
+            throw new RegistryApiException("not a hive bootmedic writes: " + hive);
+        }
+        return new LoadedHive(Path.of("HKLM", hive), hive, null);
+    }
+
     static String words(int rc) {
         try {
             return Kernel32Util.formatMessageFromLastErrorCode(rc).strip() + " (error " + rc + ")";
@@ -154,6 +162,9 @@ public final class Advapi32Registry implements RegistryApi {
                 return;
             }
             unloaded = true;
+            if (privileges == null) {
+                return; // the running Windows' own hive: nothing was loaded, nothing to unload
+            }
             try {
                 int rc = RegistryExtra.load().RegUnLoadKey(WinReg.HKEY_LOCAL_MACHINE, mount);
                 if (rc != W32Errors.ERROR_SUCCESS) {
