@@ -118,6 +118,16 @@ class BcdRepairsTest {
     }
 
     @Test
+    void disksThatCannotBeListedLeaveTheRuleNotDoneHere() throws Exception {
+        List<ActionResult> r = new BcdRepairs(bcdedit, () -> {
+            throw new IOException("this machine's disks could not be listed (Kernel32 not found)");
+        }).apply(rules(SAFE), new LocalFileTree(volume), Path.of("D:\\"), false, "run-x", false);
+        assertEquals("not-done-here", r.get(0).action().wire());
+        assertTrue(r.get(0).error().contains("could not be looked for: this machine's disks could not be listed (Kernel32 not found)"), r.get(0).error());
+        assertEquals(List.of(), bcdedit.commands);
+    }
+
+    @Test
     void onTheRunningWindowsTheSystemStoreIsExportedThenChanged() throws Exception {
         bcdedit.systemStore = bcdedit.store(disks.resolve("system/BCD"), "partition=C:");
         bcdedit.stores.remove(espOfD);

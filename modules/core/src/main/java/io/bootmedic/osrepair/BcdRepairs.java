@@ -77,7 +77,14 @@ final class BcdRepairs {
         if (live) {
             return applyTo(rules, null, tree, runId, dryRun);
         }
-        try (BcdStores.Found found = stores.find()) {
+        BcdStores.Found located;
+        try {
+            located = stores.find();
+        } catch (IOException e) {
+            String why = "the machine's boot configuration could not be looked for: " + e.getMessage() + "; nothing was changed";
+            return rules.stream().map(r -> Outcomes.of(r, "BCD", Verdict.NEEDS_REPAIR, FileAction.NOT_DONE_HERE, null, why)).toList();
+        }
+        try (BcdStores.Found found = located) {
             Object chosen = choose(found.stores(), root);
             if (chosen instanceof String why) {
                 return rules.stream().map(r -> Outcomes.of(r, "BCD", Verdict.NEEDS_REPAIR, FileAction.NOT_DONE_HERE, null, why)).toList();

@@ -26,7 +26,13 @@ public final class MachineBcdStoreFinder implements BcdStores {
 
     @Override
     public Found find() throws IOException {
-        LocalVolumePorts p = ports.get();
+        LocalVolumePorts p;
+        try {
+            p = ports.get();
+        } catch (RuntimeException | LinkageError e) {
+            // the platform's native code missing, or no volume ports: said in the rule's report line, the run goes on
+            throw new IOException("this machine's disks could not be listed (" + e.getMessage() + ")", e);
+        }
         MachineBcdStores stores = new MachineBcdStores(p.volumes(), p.mounts(), ownDrive);
         List<Path> found;
         try {
