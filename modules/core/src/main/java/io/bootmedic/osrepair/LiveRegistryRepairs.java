@@ -44,24 +44,13 @@ final class LiveRegistryRepairs {
         String name = which.name();
         String where = "HKLM\\" + name;
         List<ActionResult> results = new ArrayList<>();
-        List<OsRegistryRepairs.Change> changes = new ArrayList<>();
+        List<OsRegistryRepairs.Change> changes;
         boolean writing = false;
         Path undoFile = null;
         try (RegistryApi.Loaded hive = api.openLive(name)) {
             String controlSet = which == RepairRule.Hive.SYSTEM ? OsRegistryRepairs.currentControlSet(hive) : null;
             String set = controlSet == null ? "" : " (" + controlSet + ")";
-            for (RepairRule r : rules) {
-                try {
-                    Object planned = OsRegistryRepairs.plan(hive, controlSet, r);
-                    if (planned instanceof OsRegistryRepairs.Change c) {
-                        changes.add(c);
-                    } else {
-                        results.add(Outcomes.notNeeded(r, where + "\\" + planned, null));
-                    }
-                } catch (OsRegistryRepairs.RuleRefusedException e) {
-                    results.add(Outcomes.failed(r, where, e.getMessage() + "; nothing was changed"));
-                }
-            }
+            changes = OsRegistryRepairs.planAll(hive, controlSet, rules, where, results);
             if (changes.isEmpty()) {
                 return results;
             }

@@ -103,18 +103,9 @@ final class OsRegistryRepairs {
         try (ReadOnlyHive hive = ReadOnlyHive.read(tree.describe() + " " + hivePath, originals.get(0).bytes(), logs)) {
             String controlSet = which == RepairRule.Hive.SYSTEM ? currentControlSet(hive) : null;
             String set = controlSet == null ? "" : " (" + controlSet + ")";
-            for (RepairRule r : rules) {
-                try {
-                    Object planned = plan(hive, controlSet, r);
-                    if (planned instanceof Change c) {
-                        results.add(Outcomes.of(r, hivePath + "\\" + c.key() + "\\" + c.value(), Verdict.NEEDS_REPAIR, FileAction.WOULD_REPAIR, null,
-                                c.was() + " -> " + c.becomes() + set));
-                    } else {
-                        results.add(Outcomes.notNeeded(r, hivePath + "\\" + planned, null));
-                    }
-                } catch (RuleRefusedException e) {
-                    results.add(Outcomes.failed(r, hivePath.toString(), e.getMessage() + "; nothing was changed"));
-                }
+            for (Change c : planAll(hive, controlSet, rules, hivePath.toString(), results)) {
+                results.add(Outcomes.of(c.rule(), hivePath + "\\" + c.key() + "\\" + c.value(), Verdict.NEEDS_REPAIR, FileAction.WOULD_REPAIR, null,
+                        c.was() + " -> " + c.becomes() + set));
             }
         } catch (RegistryApi.RegistryApiException e) {
             return Outcomes.failAll(rules, hivePath.toString(), e.getMessage() + "; nothing was changed");
@@ -125,25 +116,14 @@ final class OsRegistryRepairs {
     private List<ActionResult> loadAndEdit(String runId, String playbookId, RepairRule.Hive which, List<RepairRule> rules, RelPath hivePath,
                                            List<Original> originals, RelPath work) throws IOException {
         List<ActionResult> results = new ArrayList<>();
-        List<Change> changes = new ArrayList<>();
+        List<Change> changes;
         Path copy = nativePath(work.resolve(hivePath.name()));
         String controlSet = null;
         try (RegistryApi.Loaded hive = api.load(copy, "bootmedic-" + runId.substring(0, Math.min(8, runId.length())) + "-" + which.name())) {
             if (which == RepairRule.Hive.SYSTEM) {
                 controlSet = currentControlSet(hive);
             }
-            for (RepairRule r : rules) {
-                try {
-                    Object planned = plan(hive, controlSet, r);
-                    if (planned instanceof Change c) {
-                        changes.add(c);
-                    } else {
-                        results.add(Outcomes.notNeeded(r, hivePath + "\\" + planned, null));
-                    }
-                } catch (RuleRefusedException e) {
-                    results.add(Outcomes.failed(r, hivePath.toString(), e.getMessage() + "; nothing was changed"));
-                }
-            }
+            changes = planAll(hive, controlSet, rules, hivePath.toString(), results);
             if (!changes.isEmpty()) {
                 for (Change c : changes) {
                     hive.set(c.key(), c.value(), c.type(), c.data());
@@ -210,8 +190,30 @@ final class OsRegistryRepairs {
         return set;
     }
 
+    /**
+     * Plans every rule against the loaded hive: the changes to make are returned; a rule with nothing to change, or
+     * one that cannot be applied as written (it alone fails), goes to {@code results}.
+     */
+    static List<Change> planAll(RegistryApi.Loaded hive, String controlSet, List<RepairRule> rules, String where, List<ActionResult> results)
+            throws IOException {
+        List<Change> changes = new ArrayList<>();
+        for (RepairRule r : rules) {
+            try {
+                Object planned = plan(hive, controlSet, r);
+                if (planned instanceof Change c) {
+                    changes.add(c);
+                } else {
+                    results.add(Outcomes.notNeeded(r, where + "\\" + planned, null));
+                }
+            } catch (RuleRefusedException e) {
+                results.add(Outcomes.failed(r, where, e.getMessage() + "; nothing was changed"));
+            }
+        }
+        return changes;
+    }
+
     /** The change a rule asks for, or (a String) the key or value it names when nothing is to change. */
-    static Object plan(RegistryApi.Loaded hive, String controlSet, RepairRule r) throws IOException {
+    private static Object plan(RegistryApi.Loaded hive, String controlSet, RepairRule r) throws IOException {
         if (r instanceof RepairRule.DisableService d) {
             String key = controlSet + "\\Services\\" + d.service();
             if (!hive.keyExists(key)) {
@@ -263,7 +265,7 @@ final class OsRegistryRepairs {
     }
 
     /** One rule that cannot be applied as written; the hive's other rules go on. */
-    static final class RuleRefusedException extends IOException {
+    private static final class RuleRefusedException extends IOException {
         private static final long serialVersionUID = 1L;
 
         RuleRefusedException(String message) {
