@@ -128,10 +128,12 @@ final class ConsoleReport {
         return count(r, FileAction.REPAIRED) - boot(r);
     }
 
+    /** A path inside a BCD store: EFI/Microsoft/Boot/BCD\..., Boot/BCD\..., S:\EFI\...\BCD, "BCD (the system store)". */
     private static boolean isStore(String path) {
-        String p = path.replace('/', '\\');
-        return p.startsWith("EFI\\Microsoft\\Boot\\BCD\\") || p.startsWith("Boot\\BCD\\");
+        return STORE.matcher(path).matches();
     }
+
+    private static final java.util.regex.Pattern STORE = java.util.regex.Pattern.compile("(?i)(.*[\\\\/])?BCD([\\\\/ ].*)?");
 
     /** A repair that turned safe mode on: the machine will not "boot normally" next. */
     private static boolean safeModeSet(Report r) {
@@ -139,7 +141,10 @@ final class ConsoleReport {
                 && SAFE_MODE_ON.matcher(a.detail()).find());
     }
 
-    private static final java.util.regex.Pattern SAFE_MODE_ON = java.util.regex.Pattern.compile("(-> |^already )safeboot (minimal|network)");
+    private static final java.util.regex.Pattern SAFE_MODE_ON = java.util.regex.Pattern.compile(
+            // offline: "safeboot off -> safeboot minimal ...", "already safeboot minimal ..."; Windows route: "safeboot: (absent) -> minimal",
+            // "safeboot is already minimal"
+            "(-> |^already )safeboot (minimal|network)|^safeboot: .*-> (minimal|network)|^safeboot is already (minimal|network)");
 
     /** The run's playbook wants the machine in safe mode (set now, or found set already): nothing may switch it off after the run. */
     static boolean safeModeWanted(Report r) {

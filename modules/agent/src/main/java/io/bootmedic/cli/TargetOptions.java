@@ -1,6 +1,7 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.bitlocker.VolumeKeys;
+import io.bootmedic.osrepair.win32.WindowsRoute;
 import io.bootmedic.platform.KeyProvider;
 import io.bootmedic.platform.LocalVolumePorts;
 import io.bootmedic.platform.WindowsRunMode;
@@ -58,7 +59,9 @@ public class TargetOptions {
         if (root != null) {
             // on the machine itself (safe mode, WinPE) the report says so; elsewhere it is a mounted disk
             RunMode mode = AfterFix.onWindows() && WindowsRunMode.current().onTheBrokenMachine() ? WindowsRunMode.current() : RunMode.MOUNTED_ROOT;
-            return new RootTarget(root, mode);
+            RootTarget rooted = new RootTarget(root, mode);
+            // on Windows the repair rules go through Windows' own tools (registry API, DISM, bcdedit): docs/windows-repairs.md
+            return AfterFix.onWindows() ? rooted.repairs(WindowsRoute.repairs(() -> ThisPlatform.get().localVolumes(progress), ownDrive(mode))) : rooted;
         }
         if (!repair.journalMode.equals("neutralize") && !repair.journalMode.equals("reset")) {
             throw new UsageError("--journal takes 'neutralize' or 'reset', not '" + repair.journalMode + "'");
@@ -71,7 +74,7 @@ public class TargetOptions {
         try {
             io.bootmedic.platform.Platform platform = ThisPlatform.get();
             LocalVolumePorts ports = platform.localVolumes(progress);
-            WindowsAllTarget all = new WindowsAllTarget(ports, keyProvider(), mode, progress);
+            WindowsAllTarget all = new WindowsAllTarget(ports, keyProvider(), mode, progress).repairs(WindowsRoute.repairs(() -> ports, ownDrive(mode)));
             if (winre) {
                 all.onlyRecoveryTarget(recoveryTarget(platform));
             }
@@ -83,6 +86,11 @@ public class TargetOptions {
             // the first touch of JNA (Kernel32.INSTANCE): a payload without native\ fails here; the run reports it
             return new PlatformLoadFailedTarget(mode, e);
         }
+    }
+
+    /** WinPE's and WinRE's own X: (never searched for a boot configuration); none on a booted Windows. */
+    private static String ownDrive(RunMode mode) {
+        return mode == RunMode.WINPE ? System.getenv("SystemDrive") : null;
     }
 
     /** A platform without WinRE still runs --winre: the choice then says the boot configuration could not be asked. */

@@ -7,11 +7,11 @@ package io.bootmedic.playbook;
  * name length × pattern length (255 × 255 for real names), never the exponential backtracking a
  * regular expression with many ".*" does on a hostile pattern.
  */
-final class Glob {
+public final class Glob {
     private Glob() {
     }
 
-    static boolean matches(String glob, String name) {
+    public static boolean matches(String glob, String name) {
         int p = 0;
         int n = 0;
         int star = -1;

@@ -33,6 +33,7 @@ public final class RemediationRun {
     private final Inspector inspector = new Inspector();
     /** The repair rules that act on each Windows volume (all but the boot rules a system partition takes). */
     private List<RepairRule> volumeRules = List.of();
+    private Repairs repairs;
 
     public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
         this(PlaybookSet.of(playbook), options, identity, crash);
@@ -45,6 +46,12 @@ public final class RemediationRun {
         this.options = options;
         this.identity = identity;
         this.crash = crash;
+    }
+
+    /** Who applies the repair rules (the target's choice); {@link Repairs#load()} when not set. */
+    public RemediationRun repairs(Repairs chosen) {
+        this.repairs = chosen;
+        return this;
     }
 
     public String runId() {
@@ -198,7 +205,7 @@ public final class RemediationRun {
                     volumeRules.forEach(r -> results.add(new ActionResult(r.id(), "-", 0, null, null, Verdict.NEEDS_REPAIR, FileAction.FAILED,
                             null, why)));
                 } else {
-                    results.addAll(Repairs.load().apply(tree, crash, runId, playbook.id(), volumeRules, options.dryRun()));
+                    results.addAll((repairs != null ? repairs : Repairs.load()).apply(tree, crash, runId, playbook.id(), volumeRules, options.dryRun()));
                 }
             }
         } catch (IOException e) {

@@ -33,6 +33,14 @@ public interface Target extends Closeable {
         return List.of();
     }
 
+    /**
+     * Who applies the playbook's repair rules (registry, boot configuration, updates) to this target's volumes: the
+     * registry writer on the class path by default; on Windows the OS's own tools (io.bootmedic.osrepair).
+     */
+    default Repairs repairs() {
+        return Repairs.load();
+    }
+
     @Override
     default void close() throws IOException {
     }

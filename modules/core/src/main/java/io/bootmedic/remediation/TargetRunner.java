@@ -48,8 +48,10 @@ public final class TargetRunner {
                 return unopened(target, e, outbox, reportFile);
             }
             Report.Host host = host(target);
-            RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE);
-            Report report = run.run(target.mode(), volumes, target.systemPartitions(), host).withNotes(target.reportNotes()).withNotes(clockNote(target.mode()));
+            RemediationRun run = new RemediationRun(playbooks.playbooks(host, computerNames(volumes)), options, identity, CrashPoint.NONE)
+                    .repairs(target.repairs());
+            Report report = run.run(target.mode(), volumes, target.systemPartitions(), host).withNotes(target.reportNotes())
+                    .withNotes(clockNote(target.mode()));
             // written while the volumes are still open: an image's file system is gone after close
             List<ReportWriter.Written> written = new ReportWriter().write(report, reportVolumes(volumes), outbox, reportFile);
             return new Result(report, written);

@@ -2,6 +2,7 @@ package io.bootmedic.volumes;
 
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Repairs;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -16,6 +17,7 @@ import java.util.Locale;
 public final class RootTarget implements Target {
     private final Path root;
     private final RunMode mode;
+    private Repairs repairs;
 
     public RootTarget(Path root, RunMode mode) {
         this.root = root.toAbsolutePath().normalize();
@@ -25,6 +27,17 @@ public final class RootTarget implements Target {
     @Override
     public RunMode mode() {
         return mode;
+    }
+
+    /** Who applies repair rules here (on Windows: Windows' own tools, io.bootmedic.osrepair); the default when not set. */
+    public RootTarget repairs(Repairs chosen) {
+        this.repairs = chosen;
+        return this;
+    }
+
+    @Override
+    public Repairs repairs() {
+        return repairs != null ? repairs : Target.super.repairs();
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.bootmedic.platform.RecoveryTarget;
 import io.bootmedic.platform.VolumeEnumerator;
 import io.bootmedic.platform.VolumeInfo;
 import io.bootmedic.remediation.OpenedVolume;
+import io.bootmedic.remediation.Repairs;
 import io.bootmedic.remediation.Target;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -49,6 +50,7 @@ public final class WindowsAllTarget implements Target {
     private String ownDrive;
     private RecoveryTarget recovery;
     private final List<String> reportNotes = new ArrayList<>();
+    private Repairs repairs;
 
     /**
      * @param mode     winpe or safe-mode (the report's mode)
@@ -141,6 +143,17 @@ public final class WindowsAllTarget implements Target {
     @Override
     public RunMode mode() {
         return mode;
+    }
+
+    /** Who applies repair rules here (on Windows: Windows' own tools, io.bootmedic.osrepair); the default when not set. */
+    public WindowsAllTarget repairs(Repairs chosen) {
+        this.repairs = chosen;
+        return this;
+    }
+
+    @Override
+    public Repairs repairs() {
+        return repairs != null ? repairs : Target.super.repairs();
     }
 
     @Override
