@@ -3,6 +3,7 @@ package io.bootmedic.diagnosis;
 import io.bootmedic.fs.LocalFileTree;
 import io.bootmedic.registry.HiveWriter;
 import io.bootmedic.report.Diagnosis;
+import io.bootmedic.testutil.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class DirtyHivesTest {
     @TempDir
     Path root;
+    @TempDir
+    Path xz;
 
     static byte[] dirtyPrimary() throws Exception {
         Method m = Class.forName("io.bootmedic.fuzz.HiveLogFuzzTest").getDeclaredMethod("dirtyPrimary");
@@ -67,6 +70,15 @@ class DirtyHivesTest {
         config("SYSTEM.LOG2", new byte[0]);
         assertEquals(new Diagnosis.HiveState("SYSTEM", true, "replays cleanly: 2 entries from system.LOG1", null), read().get(0));
         assertArrayEquals(primary, Files.readAllBytes(hive), "read-only");
+    }
+
+    @Test
+    void aRealDirtyHiveFromWindowsReplaysItsLog1AndSkipsItsStaleLog2() throws Exception {
+        // regipy's transactions_NTUSER.DAT (Windows-made, sequence 567/566) with its two logs, put where SYSTEM lives
+        config("SYSTEM", Files.readAllBytes(SharedData.unxz("registry/regipy/transactions_NTUSER.DAT.xz", xz)));
+        config("SYSTEM.LOG1", Files.readAllBytes(SharedData.unxz("registry/regipy/transactions_ntuser.dat.log1.xz", xz)));
+        config("SYSTEM.LOG2", Files.readAllBytes(SharedData.unxz("registry/regipy/transactions_ntuser.dat.log2.xz", xz)));
+        assertEquals(new Diagnosis.HiveState("SYSTEM", true, "replays cleanly: 23 entries from SYSTEM.LOG1", null), read().get(0));
     }
 
     @Test

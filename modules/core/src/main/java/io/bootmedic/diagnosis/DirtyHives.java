@@ -30,7 +30,7 @@ public final class DirtyHives {
     static final RelPath CONFIG = RelPath.of("Windows/System32/config");
     static final List<String> HIVES = List.of("SYSTEM", "SOFTWARE");
     /** A dirty hive and its logs are replayed in memory only up to this size together (SOFTWARE can pass 100 MB). */
-    static final long MAX_REPLAY = 256L << 20;
+    static final long MAX_REPLAY = 192L << 20;
     private static final Pattern APPLIED = Pattern.compile("(.+): (\\d+) entr(?:y|ies) applied");
 
     private DirtyHives() {
@@ -87,15 +87,18 @@ public final class DirtyHives {
             return "not checked: the hive and its logs are " + (total >> 20) + " MiB, more than the " + (MAX_REPLAY >> 20)
                     + " MiB bootmedic replays in memory";
         }
-        byte[] primary = read(tree, hivePath, 0, -1);
-        List<LogReplay.LogFile> logs = new ArrayList<>();
-        for (RelPath p : logPaths) {
-            logs.add(new LogReplay.LogFile(p.name(), read(tree, p, 0, -1)));
-        }
         try {
+            byte[] primary = read(tree, hivePath, 0, -1);
+            List<LogReplay.LogFile> logs = new ArrayList<>();
+            for (RelPath p : logPaths) {
+                logs.add(new LogReplay.LogFile(p.name(), read(tree, p, 0, -1)));
+            }
             return describe(LogReplay.replay(hive, primary, logs, false));
         } catch (FormatException e) {
             return "does not replay: " + e.getMessage();
+        } catch (OutOfMemoryError e) {
+            // the replay's few large arrays are unreachable again here; a diagnosis must never end the run
+            return "not checked: this machine has too little memory to replay " + (total >> 20) + " MiB of hive and logs";
         }
     }
 
