@@ -91,7 +91,8 @@ final class ConsoleReport {
         }
         for (Diagnosis.CrashDump c : d.crashDumps().subList(0, Math.min(DUMPS_SHOWN, d.crashDumps().size()))) {
             if (c.bugCheck() == null) {
-                out.println("    " + Printable.of(c.file() + ": " + (c.error() == null ? c.kind() + " dump without a stop code" : c.error())));
+                // an error names its file already
+                out.println("    " + Printable.of(c.error() == null ? c.file() + ": " + c.kind() + " dump without a stop code" : c.error()));
                 continue;
             }
             out.println("    " + Printable.of((c.time() == null ? "time unknown" : c.time()) + "  " + c.bugCheck()

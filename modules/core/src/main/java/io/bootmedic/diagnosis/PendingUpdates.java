@@ -46,10 +46,7 @@ public final class PendingUpdates {
         List<String> evidence = new ArrayList<>(List.of(pending.get().toString()));
         Set<String> packages = new LinkedHashSet<>();
         if (isFile(tree, pending.get())) {
-            note(notes, ServicingXml.scan(tree, pending.get(), (name, attributes) -> {
-                attributes.values().forEach(v -> packageInPath(v, packages));
-                return packages.size() < MAX_PACKAGES;
-            }));
+            note(notes, ServicingXml.scan(tree, pending.get(), pendingVisitor(packages)));
         }
         Optional<RelPath> sessions = SafePaths.resolve(tree, SESSIONS_XML);
         if (sessions.isPresent() && isFile(tree, sessions.get())) {
@@ -77,6 +74,14 @@ public final class PendingUpdates {
         }
     }
 
+    /** Collects the packages pending.xml's registry operations name. */
+    static ServicingXml.Visitor pendingVisitor(Set<String> packages) {
+        return (name, attributes) -> {
+            attributes.values().forEach(v -> packageInPath(v, packages));
+            return packages.size() < MAX_PACKAGES;
+        };
+    }
+
     /** The package identity after "...\Component Based Servicing\Packages\" in a registry path, if any. */
     static void packageInPath(String value, Set<String> packages) {
         String lower = value.toLowerCase(Locale.ROOT);
@@ -97,7 +102,7 @@ public final class PendingUpdates {
     }
 
     /** Collects the packages of each {@code <Session>} whose lastSuccessfulState is not "Complete" and that did not fail. */
-    private static final class SessionVisitor implements ServicingXml.Visitor {
+    static final class SessionVisitor implements ServicingXml.Visitor {
         private final Set<String> packages;
         private boolean open;
 

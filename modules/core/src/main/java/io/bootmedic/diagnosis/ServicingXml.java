@@ -19,10 +19,10 @@ import javax.xml.stream.XMLStreamReader;
 /**
  * Streams the start elements of a servicing XML file (pending.xml, Sessions.xml) to a visitor: no DTD, no external
  * entity, nothing held but the current element, and no more than {@link #MAX_BYTES} read (a large update's
- * pending.xml runs to tens of megabytes; what lies past the limit is not looked at).
+ * pending.xml runs to megabytes; what lies past the limit is not looked at, and no attribute can be larger).
  */
 final class ServicingXml {
-    static final long MAX_BYTES = 64L << 20;
+    static final long MAX_BYTES = 32L << 20;
 
     /** One start element: its local name and attributes (local names). */
     @FunctionalInterface
@@ -30,6 +30,9 @@ final class ServicingXml {
         /** @return false to stop reading */
         boolean element(String name, Map<String, String> attributes);
     }
+
+    /** Configured once: looking the factory up is slow, and creating readers from a configured one is safe. */
+    private static final XMLInputFactory FACTORY = factory();
 
     private ServicingXml() {
     }
@@ -48,7 +51,7 @@ final class ServicingXml {
     static String scan(InputStream in, String name, Visitor visitor) {
         XMLStreamReader r = null;
         try {
-            r = factory().createXMLStreamReader(in);
+            r = FACTORY.createXMLStreamReader(in);
             while (r.hasNext()) {
                 int event = r.next();
                 if (event == XMLStreamConstants.DTD) {
