@@ -96,10 +96,12 @@ class DiagnosisRunTest {
 
     @Test
     void aFixReportsTheVolumeAsItWasFoundAndAFailedPartIsANoteNotAFailure() throws IOException {
-        // a Minidump folder that is a link elsewhere: the dumps are not read, the rest is, and the run still fixes
+        // a Minidump folder that is a link elsewhere: its dumps are not read, the rest is, and the run still fixes
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
         Files.move(root.resolve("Windows/Minidump"), elsewhere.resolve("Minidump"));
         Files.createSymbolicLink(root.resolve("Windows/Minidump"), elsewhere.resolve("Minidump"));
+        Files.write(root.resolve("Windows/MEMORY.DMP"), DumpWriter.kernel64(1, 0x7B, new long[]{0xffffb00f1c2f7a48L, 0xffffffffc0000034L, 0, 0},
+                CrashDumpReaderTest.WHEN, List.of()));
         Path reportFile = tmp.resolve("report.json");
         Cli fix = Cli.run("fix", "--root", root.toString(), "--report", reportFile.toString());
         assertEquals(0, fix.exit, fix.toString());
@@ -108,10 +110,11 @@ class DiagnosisRunTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> volume = (Map<String, Object>) Json.list(report, "volumes").get(0);
         Diagnosis d = ReportJson.diagnosis(volume);
-        assertEquals(List.of(), d.crashDumps());
+        assertEquals(List.of(new Diagnosis.CrashDump("Windows/MEMORY.DMP", "kernel-full", "2024-07-19T04:09:12Z", "0x0000007B",
+                "INACCESSIBLE_BOOT_DEVICE", List.of("0xffffb00f1c2f7a48", "0xffffffffc0000034", "0x0", "0x0"), null, null)), d.crashDumps());
         assertEquals(EXPECTED.pendingUpdates(), d.pendingUpdates());
         assertEquals(EXPECTED.hives(), d.hives());
-        assertTrue(Json.list(volume, "notes").stream().anyMatch(n -> ((String) n).startsWith("crash dumps not read: refusing to follow 'Windows/Minidump'")),
+        assertTrue(Json.list(volume, "notes").stream().anyMatch(n -> ((String) n).startsWith("crash dumps in Windows\\Minidump not read: refusing to follow 'Windows/Minidump'")),
                 volume.toString());
     }
 

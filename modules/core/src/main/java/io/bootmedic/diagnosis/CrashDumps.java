@@ -32,7 +32,8 @@ public final class CrashDumps {
     private CrashDumps() {
     }
 
-    public static List<Diagnosis.CrashDump> read(FileTree tree) throws IOException {
+    /** The newest minidumps in {@code Windows\Minidump}, newest first. */
+    public static List<Diagnosis.CrashDump> minidumps(FileTree tree) throws IOException {
         List<Diagnosis.CrashDump> out = new ArrayList<>();
         Optional<RelPath> dir = SafePaths.resolve(tree, MINIDUMPS);
         if (dir.isPresent() && tree.stat(dir.get()).map(FileStat::isDirectory).orElse(false)) {
@@ -44,14 +45,19 @@ public final class CrashDumps {
                 out.add(one(tree, dir.get(), s));
             }
         }
+        return out;
+    }
+
+    /** {@code Windows\MEMORY.DMP}, if there is one. */
+    public static List<Diagnosis.CrashDump> memoryDump(FileTree tree) throws IOException {
         Optional<RelPath> memory = SafePaths.resolve(tree, MEMORY_DMP);
         if (memory.isPresent()) {
             FileStat s = tree.stat(memory.get()).orElse(null);
             if (s != null && s.type() != EntryType.DIRECTORY) {
-                out.add(one(tree, memory.get().parent(), s));
+                return List.of(one(tree, memory.get().parent(), s));
             }
         }
-        return out;
+        return List.of();
     }
 
     private static Diagnosis.CrashDump one(FileTree tree, RelPath dir, FileStat s) {
