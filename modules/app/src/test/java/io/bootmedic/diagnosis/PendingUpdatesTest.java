@@ -107,7 +107,7 @@ class PendingUpdatesTest {
         write("Windows/WinSxS/pending.xml", pendingXml(ROLLUP).substring(0, pendingXml(ROLLUP).indexOf("<SetKeyValue") + 20));
         Diagnosis.PendingUpdates p = read("C");
         assertEquals(List.of(ROLLUP), p.packages(), "what was read before the damage");
-        assertEquals(List.of("Windows/WinSxS/pending.xml could not be read to its end: it is not well-formed XML"), notes);
+        assertEquals(List.of("Windows/WinSxS/pending.xml could not be read to its end: it ends inside an attribute: it was cut short or is damaged"), notes);
     }
 
     @Test

@@ -42,18 +42,36 @@ class ServicingXmlMutationTest {
     }
 
     @Test
-    void anEndlessFileIsReadOnlyUpToTheLimit() {
-        java.io.InputStream endless = new java.io.InputStream() {
-            final byte[] start = "<PendingTransaction><a path=\"".getBytes(StandardCharsets.US_ASCII);
+    void anEndlessFileIsReadOnlyUpToTheLimitAndAnEndlessValueToItsOwn() {
+        assertEquals("big.xml could not be read to its end (it is larger than 32 MiB; the rest was not read)",
+                ServicingXml.scan(new ServicingXml.Limited(endless("<PendingTransaction>")), "big.xml", (name, attributes) -> true));
+        assertEquals("big.xml could not be read to its end: an attribute value is longer than 65536 characters",
+                ServicingXml.scan(new ServicingXml.Limited(endless("<PendingTransaction><a path=\"")), "big.xml", (name, attributes) -> true));
+    }
+
+    /** {@code start}, then 'x' for ever. */
+    static java.io.InputStream endless(String start) {
+        byte[] head = start.getBytes(StandardCharsets.US_ASCII);
+        return new java.io.InputStream() {
             long at;
 
             @Override
             public int read() {
-                return at < start.length ? start[(int) at++] : (at++ % 64 == 0 ? '\\' : 'x');
+                return at < head.length ? head[(int) at++] : 'x';
             }
         };
-        assertEquals("big.xml could not be read to its end (it is larger than 32 MiB; the rest was not read)",
-                ServicingXml.scan(new ServicingXml.Limited(endless), "big.xml", (name, attributes) -> true));
+    }
+
+    @Test
+    void entitiesAreXmlsOwnAndByteOrderMarksAreHonoured() {
+        Set<String> found = new LinkedHashSet<>();
+        String xml = "<?xml version='1.0' encoding='utf-16'?><!-- c --><s:Sessions xmlns:s='u'><Session lastSuccessfulState=\"Staged\">"
+                + "<package id='Package_for_A&amp;B~31bf3856ad364e35~amd64~~1.0&#x2e;1'/></Session></s:Sessions>";
+        byte[] utf16 = ("\uFEFF" + xml).getBytes(StandardCharsets.UTF_16LE);
+        assertNull(scan(utf16, false, found));
+        assertEquals(Set.of("Package_for_A&B~31bf3856ad364e35~amd64~~1.0.1"), found);
+        assertEquals("f.xml could not be read to its end: it is not well-formed XML (the reference '&xxe;' is not one XML defines)",
+                scan("<Session lastSuccessfulState='x'><package id='&xxe;'/></Session>".getBytes(StandardCharsets.UTF_8), false, found));
     }
 
     static String scan(byte[] xml, boolean pending, Set<String> packages) {

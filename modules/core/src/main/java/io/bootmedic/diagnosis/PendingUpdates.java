@@ -74,6 +74,16 @@ public final class PendingUpdates {
         }
     }
 
+    /**
+     * The packages a servicing file names, read from {@code xml} (at most {@link ServicingXml#MAX_BYTES} of it) into
+     * {@code packages}: pending.xml's registry paths, or (when {@code sessionsFile}) Sessions.xml's unfinished sessions.
+     *
+     * @return null when the file was read to its end, else one line (naming {@code name}) saying where it stopped
+     */
+    public static String packagesIn(java.io.InputStream xml, String name, boolean sessionsFile, Set<String> packages) {
+        return ServicingXml.scan(new ServicingXml.Limited(xml), name, sessionsFile ? new SessionVisitor(packages) : pendingVisitor(packages));
+    }
+
     /** Collects the packages pending.xml's registry operations name. */
     static ServicingXml.Visitor pendingVisitor(Set<String> packages) {
         return (name, attributes) -> {
