@@ -119,6 +119,17 @@ class PendingUpdatesTest {
     }
 
     @Test
+    void aSessionsXmlBehindALinkIsANoteAndThePendingXmlStands() throws IOException {
+        write("Windows/WinSxS/pending.xml", pendingXml(ROLLUP));
+        write("elsewhere/Sessions.xml", sessionsXml());
+        Files.createDirectories(root.resolve("Windows/servicing/Sessions"));
+        Files.createSymbolicLink(root.resolve("Windows/servicing/Sessions/Sessions.xml"), root.resolve("elsewhere/Sessions.xml"));
+        assertEquals(List.of(ROLLUP), read("C").packages());
+        assertEquals(1, notes.size());
+        assertTrue(notes.get(0).startsWith("Windows/servicing/Sessions/Sessions.xml not read: refusing to follow"), notes.toString());
+    }
+
+    @Test
     void packageIdentitiesHaveFiveParts() {
         java.util.Set<String> found = new java.util.LinkedHashSet<>();
         PendingUpdates.packageInPath("\\Registry\\Machine\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages", found);

@@ -1,5 +1,6 @@
 package io.bootmedic.diagnosis;
 
+import io.bootmedic.format.ErrorWords;
 import io.bootmedic.format.Printable;
 import io.bootmedic.fs.EntryType;
 import io.bootmedic.fs.FileStat;
@@ -48,13 +49,17 @@ public final class PendingUpdates {
         if (isFile(tree, pending.get())) {
             note(notes, ServicingXml.scan(tree, pending.get(), pendingVisitor(packages)));
         }
-        Optional<RelPath> sessions = SafePaths.resolve(tree, SESSIONS_XML);
-        if (sessions.isPresent() && isFile(tree, sessions.get())) {
-            int before = packages.size();
-            note(notes, ServicingXml.scan(tree, sessions.get(), new SessionVisitor(packages)));
-            if (packages.size() > before) {
-                evidence.add(sessions.get().toString());
+        try {
+            Optional<RelPath> sessions = SafePaths.resolve(tree, SESSIONS_XML);
+            if (sessions.isPresent() && isFile(tree, sessions.get())) {
+                int before = packages.size();
+                note(notes, ServicingXml.scan(tree, sessions.get(), new SessionVisitor(packages)));
+                if (packages.size() > before) {
+                    evidence.add(sessions.get().toString());
+                }
             }
+        } catch (IOException e) { // Sessions.xml only names packages: what pending.xml showed stands
+            notes.add(SESSIONS_XML + " not read: " + ErrorWords.message(e));
         }
         return new Diagnosis.PendingUpdates(true, evidence, List.copyOf(packages), revertCommand(driveLetter));
     }
