@@ -1,6 +1,7 @@
 package io.bootmedic.cli;
 
 import io.bootmedic.format.Printable;
+import io.bootmedic.report.Diagnosis;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.ReportWriter;
@@ -64,6 +65,9 @@ final class ConsoleReport {
             for (String note : v.notes() == null ? List.<String>of() : v.notes()) {
                 out.println("  note: " + Printable.of(note));
             }
+            if (v.diagnosis() != null) {
+                printDiagnosis(v.label(), v.diagnosis());
+            }
         }
         for (String note : r.notes()) {
             out.println("note: " + Printable.of(note));
@@ -73,6 +77,48 @@ final class ConsoleReport {
             if (w.error() == null) {
                 out.println("report: " + w.where());
             }
+        }
+    }
+
+    /** The most dumps listed on the console; the report holds them all. */
+    static final int DUMPS_SHOWN = 5;
+
+    /** What the run read about why the machine does not boot: crash dumps, pending updates, dirty hives. */
+    private void printDiagnosis(String label, Diagnosis d) {
+        out.println("  Diagnosis of " + Printable.of(label) + ":");
+        if (d.crashDumps().isEmpty()) {
+            out.println("    crash dumps: none");
+        }
+        for (Diagnosis.CrashDump c : d.crashDumps().subList(0, Math.min(DUMPS_SHOWN, d.crashDumps().size()))) {
+            if (c.bugCheck() == null) {
+                // an error names its file already
+                out.println("    " + Printable.of(c.error() == null ? c.file() + ": " + c.kind() + " dump without a stop code" : c.error()));
+                continue;
+            }
+            out.println("    " + Printable.of((c.time() == null ? "time unknown" : c.time()) + "  " + c.bugCheck()
+                    + (c.bugCheckName() == null ? "" : " " + c.bugCheckName())
+                    + (c.faultingModule() == null ? "" : " in " + c.faultingModule()) + "  (" + c.file() + ")"));
+        }
+        if (d.crashDumps().size() > DUMPS_SHOWN) {
+            out.println("    ... and " + (d.crashDumps().size() - DUMPS_SHOWN) + " more dump(s) in the report");
+        }
+        Diagnosis.PendingUpdates p = d.pendingUpdates();
+        if (p == null) {
+            out.println("    pending updates: none");
+        } else {
+            out.println("    pending updates: " + Printable.of(String.join(", ", p.evidence()))
+                    + (p.packages().isEmpty() ? "" : " (" + p.packages().size() + " package(s), e.g. " + Printable.of(p.packages().get(0)) + ")"));
+            out.println("      to revert them, in WinPE: " + Printable.of(p.revertCommand()));
+        }
+        for (Diagnosis.HiveState h : d.hives()) {
+            if (h.error() != null) {
+                out.println("    hive " + Printable.of(h.hive() + ": " + h.error()));
+            } else if (Boolean.TRUE.equals(h.dirty())) {
+                out.println("    hive " + Printable.of(h.hive() + " is dirty: " + h.logs()));
+            }
+        }
+        if (!d.hives().isEmpty() && d.hives().stream().allMatch(h -> h.error() == null && Boolean.FALSE.equals(h.dirty()))) {
+            out.println("    hives: clean");
         }
     }
 

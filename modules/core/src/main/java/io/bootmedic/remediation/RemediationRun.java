@@ -5,6 +5,7 @@ import io.bootmedic.fs.FileTree;
 import io.bootmedic.playbook.Playbook;
 import io.bootmedic.playbook.PlaybookSet;
 import io.bootmedic.playbook.RepairRule;
+import io.bootmedic.report.Diagnosis;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.report.Report;
 import io.bootmedic.report.RunMode;
@@ -34,6 +35,7 @@ public final class RemediationRun {
     /** The repair rules that act on each Windows volume (all but the boot rules a system partition takes). */
     private List<RepairRule> volumeRules = List.of();
     private Repairs repairs;
+    private final Diagnoser diagnoser = Diagnoser.load();
 
     public RemediationRun(Playbook playbook, RunOptions options, IdentityProbe identity, CrashPoint crash) {
         this(PlaybookSet.of(playbook), options, identity, crash);
@@ -166,6 +168,7 @@ public final class RemediationRun {
         List<String> notes = new ArrayList<>(identified.notes());
         boolean interruptedPending = false;
         String error = null;
+        Diagnosis diagnosis = diagnose(v, notes); // before any change: the volume as it was found
         try {
             List<Journal> interrupted = new JournalStore(tree).interrupted();
             if (!interrupted.isEmpty() && options.dryRun()) {
@@ -213,7 +216,27 @@ public final class RemediationRun {
             error = ErrorWords.message(e);
         }
         return new Report.VolumeReport(v.volumeId(), v.label(), v.fileSystem(), v.bitlocker(), windows, v.journal(),
-                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes);
+                results.stream().map(RemediationRun::toReport).toList(), volumeOutcome(results, error, interruptedPending), error, notes, diagnosis);
+    }
+
+    /** The read-only diagnosis; whatever goes wrong there becomes a note, never the run's failure. */
+    private Diagnosis diagnose(OpenedVolume v, List<String> notes) {
+        try {
+            return diagnoser.diagnose(v.tree(), driveLetter(v), notes);
+        } catch (IOException | RuntimeException e) {
+            notes.add("diagnosis (crash dumps, pending updates, dirty hives) not made: " + ErrorWords.message(e));
+            return null;
+        }
+    }
+
+    /** The letter of a volume WinPE or Windows mounted (a root, id or label "C:" or "C:\\"), else null. */
+    static String driveLetter(OpenedVolume v) {
+        for (String s : new String[]{v.tree().describe(), v.volumeId(), v.label()}) {
+            if (s != null && s.matches("[A-Za-z]:\\\\?")) {
+                return s.substring(0, 1).toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        return null;
     }
 
     private static boolean metadataFrozen(OpenedVolume v) {

@@ -78,9 +78,15 @@ public record Report(String schema, String runId, String agentVersion, String st
         public static final Host UNKNOWN = new Host(null, null);
     }
 
+    /** {@code diagnosis}: what was read about why the machine does not boot (Windows volumes only), or null. */
     public record VolumeReport(String volumeId, String label, String fileSystem, BitLocker bitlocker, Windows windows,
                                String journal, List<Action> actions, VolumeOutcome outcome, String error,
-                               List<String> notes) {
+                               List<String> notes, Diagnosis diagnosis) {
+        /** A volume without a diagnosis (locked, or reports made before issue 25). */
+        public VolumeReport(String volumeId, String label, String fileSystem, BitLocker bitlocker, Windows windows, String journal,
+                            List<Action> actions, VolumeOutcome outcome, String error, List<String> notes) {
+            this(volumeId, label, fileSystem, bitlocker, windows, journal, actions, outcome, error, notes, null);
+        }
     }
 
     public record BitLocker(String state, String method, String recoveryKeyId, String keySource, boolean recoveryPasswordUsed) {
