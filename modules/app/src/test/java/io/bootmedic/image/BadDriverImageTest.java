@@ -242,6 +242,68 @@ class BadDriverImageTest {
         assertEquals(Sha256.of(Files.readAllBytes(system)), Tools.ntfscatSha(part, SYSTEM));
     }
 
+    /**
+     * The Windows volume BitLocker-encrypted (built around an NTFS image and checked by libbde and dislocker elsewhere,
+     * BuiltVolumeTest), its recovery key in an AD-style key file: all three rules, the registry ones inside the
+     * encrypted volume; dislocker decrypts the result for ntfs-3g and hivex to read; undo restores every byte.
+     */
+    @Test
+    void withTheBitLockerKeyInAKeyFileTheEncryptedHiveIsRepairedToo() throws Exception {
+        Path ntfs = tmp.resolve("win.ntfs");
+        Tools.ok("truncate", "-s", "64M", ntfs.toString());
+        Tools.ok("mkntfs", "-F", "-f", "-Q", "-q", "-L", "Windows", ntfs.toString());
+        Path system = badSystemHive();
+        try (io.bootmedic.image.block.FileBlockDevice dev = io.bootmedic.image.block.FileBlockDevice.open(ntfs, true);
+             io.bootmedic.ntfs.NtfsVolume vol = io.bootmedic.ntfs.NtfsVolume.open(dev, true)) {
+            io.bootmedic.ntfs.NtfsFileTree tree = new io.bootmedic.ntfs.NtfsFileTree(vol);
+            io.bootmedic.practice.PracticeTree.create(tree);
+            tree.writeDurably(io.bootmedic.fs.RelPath.of(SYSTEM), Files.readAllBytes(system));
+            tree.writeDurably(io.bootmedic.fs.RelPath.of(DRIVER), DRIVER_BYTES);
+        }
+        String rp = "013574-000055-660000-008547-720885-000000-046662-344707";
+        Path bl = tmp.resolve("win.bitlocker");
+        io.bootmedic.testutil.BitLockerVolumeBuilder.Built built = io.bootmedic.testutil.BitLockerVolumeBuilder.around(ntfs).recoveryPassword(rp)
+                .method(io.bootmedic.testutil.BitLockerVolumeBuilder.Method.XTS_AES_128).seed(25).build(bl);
+        long sectors = Files.size(bl) / 512;
+        Path disk = tmp.resolve("encrypted.img");
+        Tools.ok("truncate", "-s", (2048 + 100 * 2048 + sectors + 4096) * 512 + "", disk.toString());
+        Tools.ok("sgdisk", "-n", "1:2048:+100M", "-t", "1:ef00", "-n", "2:0:+" + sectors, "-t", "2:0700", disk.toString());
+        Tools.ok("mkfs.fat", "-F", "32", "--offset", "2048", disk.toString(), Integer.toString(100 * 1024));
+        putPartition(disk, 2, bl);
+        putBcd(disk);
+        byte[] before = Files.readAllBytes(disk);
+        Path keys = Files.writeString(tmp.resolve("keys.csv"), "KeyID,RecoveryKey\n" + built.recoveryKeyId() + "," + rp + "\n");
+
+        Path reportFile = tmp.resolve("report.json");
+        Cli fix = Cli.run("fix", "--image", disk.toString(), "--playbook", playbook.toString(), "--trusted-key", pub.toString(), "--key-file",
+                keys.toString(), "--report", reportFile.toString());
+        assertEquals(0, fix.exit, fix.toString());
+        assertTrue(!fix.out.contains(rp) && !Files.readString(reportFile).contains(rp), "the recovery password is in no output");
+        JsonNode report = JSON.readTree(reportFile.toFile());
+        List<String> done = new ArrayList<>();
+        report.get("volumes").forEach(v -> v.get("actions").forEach(a -> done.add(v.get("fileSystem").asText() + " " + a.get("rule").asText() + " "
+                + a.get("action").asText())));
+        assertEquals(List.of("NTFS disable repaired", "NTFS unfilter repaired", "FAT32 safe repaired"), done, report.toString());
+        assertEquals("unlocked", report.get("volumes").get(0).get("bitlocker").get("state").asText());
+
+        // dislocker (not bootmedic) decrypts partition 2; ntfs-3g and hivex read the repaired hive from it
+        Path part = Tools.partition(disk, 2, tmp.resolve("p2.bitlocker"));
+        Path plain = tmp.resolve("p2.plain");
+        Tools.ok("dislocker-file", "-V", part.toString(), "-p" + rp, "--", plain.toString());
+        Path fixedSystem = tmp.resolve("fixed-system");
+        Tools.ok("sh", "-c", "ntfscat \"$0\" \"$1\" > \"$2\"", plain.toString(), SYSTEM, fixedSystem.toString());
+        assertEquals("4", Tools.ok("hivexget", fixedSystem.toString(), "\\ControlSet001\\Services\\badflt", "Start").strip());
+        assertEquals("PartMgr", Tools.ok("hivexget", fixedSystem.toString(), DISK_CLASS, "UpperFilters").strip());
+        assertEquals("0000000000000000", element(bcdOf(disk), SAFEBOOT));
+
+        Cli undo = Cli.run("undo", "--image", disk.toString(), "--run", report.get("runId").asText(), "--key-file", keys.toString());
+        assertEquals(0, undo.exit, undo.toString());
+        assertEquals(Sha256.of(bcd), Sha256.of(Files.readAllBytes(bcdOf(disk))));
+        Files.delete(plain);
+        Tools.ok("dislocker-file", "-V", Tools.partition(disk, 2, tmp.resolve("p2b.bitlocker")).toString(), "-p" + rp, "--", plain.toString());
+        assertEquals(Sha256.of(Files.readAllBytes(system)), Tools.ntfscatSha(plain, SYSTEM), "the hive inside the encrypted volume, byte for byte");
+    }
+
     @Test
     void withTheWindowsVolumeLockedByBitLockerOnlyTheBootConfigurationChangesAndNoKeyIsNeeded() throws Exception {
         Path bitlocker = BitLockerImages.image("aes-xts-128");
