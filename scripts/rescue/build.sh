@@ -48,15 +48,16 @@ fi
 
 # --- 2. the boot loaders: Debian's signed shim and GRUB, GRUB for BIOS (packages unpacked, not installed)
 boot_pkgs=(shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed grub-pc-bin)
+# the candidate version each time (a security update replaces the old one); the cached one when offline
 (cd "$cache/debs" && for p in "${boot_pkgs[@]}"; do
-  ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download "$p" >&2
+  apt-get download "$p" >/dev/null 2>&1 || ls "${p}"_*.deb >/dev/null 2>&1 || { echo "build.sh: cannot download $p" >&2; exit 1; }
 done)
 loaders=$cache/loaders
 rm -rf "$loaders" && mkdir -p "$loaders"
 for p in "${boot_pkgs[@]}"; do
-  deb=$(ls -t "$cache/debs/${p}"_*.deb | head -n1)
+  deb=$(find "$cache/debs" -name "${p}_*.deb" | sort -V | tail -n1)
   dpkg-deb -x "$deb" "$loaders"
-  echo "$(basename "$deb")" >>"$loaders/versions"
+  basename "$deb" >>"$loaders/versions"
 done
 shim=$loaders/usr/lib/shim/shimx64.efi.signed
 mokmanager=$loaders/usr/lib/shim/mmx64.efi.signed
@@ -91,7 +92,7 @@ install -m 0755 "$repo/scripts/rescue/init" "$root/sbin/init"
 echo bootmedic-rescue >"$root/etc/hostname"
 
 # Kernel modules nobody needs to reach a disk, a keyboard or a wired network (the largest part of the root)
-kver=$(ls "$root/lib/modules" | head -n1)
+kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
 mods=$root/lib/modules/$kver/kernel
 rm -rf "$mods"/drivers/gpu "$mods"/drivers/media "$mods"/drivers/net/wireless "$mods"/drivers/staging \
   "$mods"/drivers/infiniband "$mods"/drivers/isdn "$mods"/drivers/bluetooth "$mods"/drivers/iio \
