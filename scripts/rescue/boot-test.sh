@@ -5,12 +5,18 @@
 #            OVMF_CODE_4M.secboot.fd + OVMF_VARS_4M.ms.fd, q35 with SMM): shim -> GRUB -> kernel
 #            all verified by the firmware and shim; the guest kernel must say "Secure boot enabled"
 #   bios     SeaBIOS: GRUB i386-pc from the hybrid MBR
-# Usage: boot-test.sh [uefi-sb|bios|all] [ISO]     (default all)
+#   cd       OVMF Secure Boot as uefi-sb, the ISO as a CD (AHCI); BOOTMEDIC-DATA is then a separate
+#            USB disk holding only that NTFS volume (as with Ventoy, or a second stick)
+# Usage: boot-test.sh [uefi-sb|bios|cd|all] [ISO]     (default all: uefi-sb and bios)
 # The stick is a copy of the ISO whose BOOTMEDIC-DATA partition gets bootmedic/rescue.conf
 # (mode=fix, after=poweroff), as a fleet admin would pre-load it. Checked afterwards with ntfs-3g's
 # tools only (ntfsls, ntfscat): the faulty channel file is in bootmedic/quarantine/<run> on the
 # Windows volume with the SHA-256 the report names, the report is on the data partition, the
 # serial console shows the FIXED banner (and, under Secure Boot, the kernel's Secure Boot line).
+# A second practice disk whose Windows volume is BitLocker-encrypted (XTS-AES-128, recovery
+# password only; test/bench BitLockerDisk) rides along, its key export in keys\ on BOOTMEDIC-DATA:
+# both disks must be fixed. It needs the test classes: BOOTMEDIC_TEST_CLASSPATH (RescueMediaBootTest
+# passes its own), else Maven computes it; BOOTMEDIC_BITLOCKER=0 leaves that disk out.
 # Needs: qemu-system-x86 ovmf ntfs-3g gdisk, java (scripts/setup-debian.sh); not root.
 # shellcheck disable=SC2054,SC2317 # commas inside qemu options; the check predicates are called through check()
 set -euo pipefail
@@ -33,6 +39,14 @@ work=$(mktemp -d /tmp/bootmedic-boot-test.XXXXXX)
 [ -n "${BOOTMEDIC_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 echo "boot-test: work folder $work" >&2
 
+bitlocker=${BOOTMEDIC_BITLOCKER:-1}
+if [ "$bitlocker" = 1 ] && [ -z "${BOOTMEDIC_TEST_CLASSPATH:-}" ]; then
+  echo "boot-test: computing the test classpath for the BitLocker practice disk (Maven)" >&2
+  (cd "$repo" && nice -n 19 ionice -c3 ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile \
+    dependency:build-classpath -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1) || { cat "$work/mvn.log" >&2; exit 1; }
+  BOOTMEDIC_TEST_CLASSPATH="$repo/modules/app/target/test-classes:$(cat "$work/classpath")"
+fi
+
 part_range() { # part_range IMAGE N: "first_sector sectors" of GPT partition N
   local first last
   first=$(sgdisk -i "$2" "$1" | awk '/First sector/ {print $3}')
@@ -52,6 +66,20 @@ run_one() {
   bash "$repo/scripts/make-practice-disk.sh" "$dir/windows.img" 256
   java -jar "$jar" practice-tree --image "$dir/windows.img" >/dev/null
 
+  if [ "$bitlocker" = 1 ]; then
+    echo "boot-test: [$kind] BitLocker practice disk" >&2
+    bash "$repo/scripts/make-practice-disk.sh" "$dir/bitlocker.img" 256
+    extract "$dir/bitlocker.img" 3 "$dir/plain.ntfs"
+    java -jar "$jar" practice-tree --image "$dir/plain.ntfs" >/dev/null
+    java -cp "$BOOTMEDIC_TEST_CLASSPATH" io.bootmedic.bench.BitLockerDisk "$dir/plain.ntfs" "$dir/bitlocker.bde" \
+      "$dir/practice-keys.csv" "$dir/practice-rp" >/dev/null
+    [ "$(stat -c %s "$dir/bitlocker.bde")" = "$(stat -c %s "$dir/plain.ntfs")" ] || { echo "boot-test: BitLocker volume size differs" >&2; return 1; }
+    local b
+    b=$(part_range "$dir/bitlocker.img" 3)
+    dd if="$dir/bitlocker.bde" of="$dir/bitlocker.img" bs=512 seek="${b% *}" conv=notrunc status=none
+    rm -f "$dir/plain.ntfs" "$dir/bitlocker.bde" "$dir/practice-rp"
+  fi
+
   cp "$iso" "$dir/stick.img"
   # pre-load the stick: rescue.conf on BOOTMEDIC-DATA (partition 3), written through ntfs-3g
   local r
@@ -60,17 +88,24 @@ run_one() {
   [ "$(ntfslabel "$dir/data.img" 2>/dev/null)" = BOOTMEDIC-DATA ] || { echo "boot-test: partition 3 is not BOOTMEDIC-DATA" >&2; return 1; }
   mkdir -p "$dir/mnt"
   if ntfs-3g "$dir/data.img" "$dir/mnt" 2>/dev/null; then
-    mkdir -p "$dir/mnt/bootmedic"
+    mkdir -p "$dir/mnt/bootmedic" "$dir/mnt/keys"
     printf 'mode=fix\r\nafter=poweroff\r\n' >"$dir/mnt/bootmedic/rescue.conf"
+    [ "$bitlocker" = 1 ] && cp "$dir/practice-keys.csv" "$dir/mnt/keys/practice-keys.csv"
     umount "$dir/mnt"
-  else # no FUSE here: ntfscp into the folder build.sh made
+  else # no FUSE here: ntfscp into the folders build.sh made
     printf 'mode=fix\r\nafter=poweroff\r\n' >"$dir/rescue.conf"
     ntfscp -f "$dir/data.img" "$dir/rescue.conf" bootmedic/rescue.conf >/dev/null
+    [ "$bitlocker" = 1 ] && ntfscp -f "$dir/data.img" "$dir/practice-keys.csv" keys/practice-keys.csv >/dev/null
   fi
   dd if="$dir/data.img" of="$dir/stick.img" bs=512 seek="${r% *}" conv=notrunc status=none
+  local media=(-device qemu-xhci -drive "if=none,id=stick,file=$dir/stick.img,format=raw" -device usb-storage,drive=stick,bootindex=0)
+  if [ "$kind" = cd ]; then
+    media=(-drive "if=none,id=cd,file=$iso,format=raw,media=cdrom,readonly=on" -device ide-cd,drive=cd,bus=ide.0,bootindex=0
+           -device qemu-xhci -drive "if=none,id=data,file=$dir/data.img,format=raw" -device usb-storage,drive=data)
+  fi
 
   local fw=()
-  if [ "$kind" = uefi-sb ]; then
+  if [ "$kind" = uefi-sb ] || [ "$kind" = cd ]; then
     if [ ! -f "$code" ] || [ ! -f "$msvars" ]; then echo "boot-test: ovmf missing ($code, $msvars)" >&2; return 2; fi
     cp "$msvars" "$dir/vars.fd"
     fw=(-machine q35,smm=on,accel=tcg -global driver=cfi.pflash01,property=secure,value=on
@@ -78,12 +113,15 @@ run_one() {
   else
     fw=(-machine q35,accel=tcg)
   fi
+  local bl_disk=()
+  [ "$bitlocker" = 1 ] && bl_disk=(-drive "if=none,id=bl,file=$dir/bitlocker.img,format=raw" -device nvme,drive=bl,serial=BOOTMEDIC0002)
   echo "boot-test: [$kind] booting (TCG; timeout ${timeout_s}s)" >&2
   local start=$SECONDS rc=0
   timeout "$timeout_s" nice -n 19 qemu-system-x86_64 "${fw[@]}" -m 1536 -smp 2 \
     -display none -monitor none -serial "file:$dir/serial.log" -no-reboot \
-    -device qemu-xhci -drive "if=none,id=stick,file=$dir/stick.img,format=raw" -device usb-storage,drive=stick,bootindex=0 \
+    "${media[@]}" \
     -drive "if=none,id=win,file=$dir/windows.img,format=raw" -device nvme,drive=win,serial=BOOTMEDIC0001 \
+    "${bl_disk[@]}" \
     -nic none >"$dir/qemu.log" 2>&1 || rc=$?
   local took=$((SECONDS - start))
   echo "boot-test: [$kind] guest ran ${took}s (qemu exit $rc)" >&2
@@ -103,19 +141,26 @@ run_one() {
   local serial
   serial=$(tr -d '\033\r' <"$dir/serial.log")
   check "serial console shows the FIXED banner" has "BANNER FIXED" "$serial"
-  if [ "$kind" = uefi-sb ]; then
+  if [ "$kind" != bios ]; then
     check "guest kernel: Secure boot enabled (serial console)" has "secureboot: Secure boot enabled" "$serial"
   fi
 
   # the data partition, read back with ntfs-3g's tools
-  extract "$dir/stick.img" 3 "$dir/data-after.img"
-  local reports rep json="" dm dmesg=""
+  if [ "$kind" = cd ]; then cp "$dir/data.img" "$dir/data-after.img"; else extract "$dir/stick.img" 3 "$dir/data-after.img"; fi
+  local reports json="" dm dmesg=""
   reports=$(ntfsls "$dir/data-after.img" -p /bootmedic/reports 2>/dev/null || true)
-  rep=$(grep -m1 '^rescue-.*\.json$' <<<"$reports" || true)
-  check "a report on BOOTMEDIC-DATA: bootmedic/reports/$rep" nonempty "$rep"
-  [ -n "$rep" ] && json=$(ntfscat "$dir/data-after.img" "/bootmedic/reports/$rep" 2>/dev/null || true)
-  check "the report says fixed" matches '"outcome" *: *"fixed"' "$json"
-  if [ "$kind" = uefi-sb ]; then
+  local disks=1 r all="" nfixed=0 nreports=0
+  [ "$bitlocker" = 1 ] && disks=2
+  for r in $(grep '^rescue-.*\.json$' <<<"$reports" || true); do
+    json=$(ntfscat "$dir/data-after.img" "/bootmedic/reports/$r" 2>/dev/null || true)
+    nreports=$((nreports + 1))
+    matches '"outcome" *: *"fixed"' "$json" && nfixed=$((nfixed + 1))
+    all+="$json"$'\n'
+  done
+  check "$disks report(s) on BOOTMEDIC-DATA (bootmedic/reports/rescue-*.json)" same "$disks" "$nreports"
+  check "every report says fixed" same "$disks" "$nfixed"
+  json=$all
+  if [ "$kind" != bios ]; then
     dm=$(ntfsls "$dir/data-after.img" -p /bootmedic/logs 2>/dev/null | grep -m1 '^dmesg-' || true)
     [ -n "$dm" ] && dmesg=$(ntfscat "$dir/data-after.img" "/bootmedic/logs/$dm" 2>/dev/null || true)
     check "the guest's dmesg on BOOTMEDIC-DATA says Secure boot enabled" has "secureboot: Secure boot enabled" "$dmesg"
@@ -129,11 +174,24 @@ run_one() {
   if [ -n "$run" ]; then
     sha=$(ntfscat "$dir/win-after.img" "/bootmedic/quarantine/$run/$qfile" 2>/dev/null | sha256sum | cut -d' ' -f1)
   fi
-  want=$(grep -o '"sha256" *: *"[0-9a-f]\{64\}"' <<<"$json" | head -n1 | grep -o '[0-9a-f]\{64\}' || true)
+  want=ed2e071f2d81861365cba8f262b8879f94359e630d683b57bb838a095a9a0b14 # the practice tree's faulty channel file
+  check "the reports name its SHA-256" has "$want" "$json"
   check "the faulty channel file is in bootmedic/quarantine/$run" differs "$sha" "$(sha256sum </dev/null | cut -d' ' -f1)"
   check "its SHA-256 is the report's ($want)" same "$want" "$sha"
   drivers=$(ntfsls "$dir/win-after.img" -p /Windows/System32/drivers/CrowdStrike 2>/dev/null || true)
   check "it is gone from Windows/System32/drivers/CrowdStrike" differs "$(grep -c 'C-00000291-00000000-00000032.sys' <<<"$drivers")" 1
+  if [ "$bitlocker" = 1 ]; then
+    # the BitLocker volume: decrypted on the host by bootmedic with the same key export, then ntfs-3g's tools
+    java -jar "$jar" bitlocker decrypt --image "$dir/bitlocker.img" --key-file "$dir/practice-keys.csv" --out "$dir/bl-after.ntfs" >/dev/null 2>&1 || true
+    local brun="" bsha="" bdrivers=""
+    if [ -f "$dir/bl-after.ntfs" ]; then
+      brun=$(ntfsls "$dir/bl-after.ntfs" -p /bootmedic/quarantine 2>/dev/null | grep -v '^\.\.\?$' | head -n1 || true)
+      [ -n "$brun" ] && bsha=$(ntfscat "$dir/bl-after.ntfs" "/bootmedic/quarantine/$brun/$qfile" 2>/dev/null | sha256sum | cut -d' ' -f1)
+      bdrivers=$(ntfsls "$dir/bl-after.ntfs" -p /Windows/System32/drivers/CrowdStrike 2>/dev/null || true)
+    fi
+    check "BitLocker disk: the channel file is in bootmedic/quarantine/$brun, SHA-256 as reported" same "$want" "$bsha"
+    check "BitLocker disk: it is gone from the drivers folder" differs "$(grep -c 'C-00000291-00000000-00000032.sys' <<<"$bdrivers")" 1
+  fi
   echo "boot-test: [$kind] $( [ $fail -eq 0 ] && echo PASSED || echo FAILED ) in ${took}s of guest time" >&2
   return $fail
 }
@@ -142,7 +200,8 @@ status=0
 case "$which_boot" in
   uefi-sb) run_one uefi-sb || status=1 ;;
   bios) run_one bios || status=1 ;;
+  cd) run_one cd || status=1 ;;
   all) run_one uefi-sb || status=1; run_one bios || status=1 ;;
-  *) echo "usage: boot-test.sh [uefi-sb|bios|all] [ISO]" >&2; exit 2 ;;
+  *) echo "usage: boot-test.sh [uefi-sb|bios|cd|all] [ISO]" >&2; exit 2 ;;
 esac
 exit $status
