@@ -7,7 +7,9 @@
 #   bios     SeaBIOS: GRUB i386-pc from the hybrid MBR
 #   cd       OVMF Secure Boot as uefi-sb, the ISO as a CD (AHCI); BOOTMEDIC-DATA is then a separate
 #            USB disk holding only that NTFS volume (as with Ventoy, or a second stick)
-# Usage: boot-test.sh [uefi-sb|bios|cd|all] [ISO]     (default all: uefi-sb and bios)
+#   pxe      SeaBIOS + qemu's iPXE: target/bootmedic-netboot/boot.ipxe over HTTP (python3 -m
+#            http.server on 127.0.0.1), live-boot fetches the squashfs; BOOTMEDIC-DATA as for cd
+# Usage: boot-test.sh [uefi-sb|bios|cd|pxe|all] [ISO]     (default all: uefi-sb and bios)
 # The stick is a copy of the ISO whose BOOTMEDIC-DATA partition gets bootmedic/rescue.conf
 # (mode=fix, after=poweroff), as a fleet admin would pre-load it. Checked afterwards with ntfs-3g's
 # tools only (ntfsls, ntfscat): the faulty channel file is in bootmedic/quarantine/<run> on the
@@ -99,13 +101,29 @@ run_one() {
   fi
   dd if="$dir/data.img" of="$dir/stick.img" bs=512 seek="${r% *}" conv=notrunc status=none
   local media=(-device qemu-xhci -drive "if=none,id=stick,file=$dir/stick.img,format=raw" -device usb-storage,drive=stick,bootindex=0)
+  local datadisk=(-device qemu-xhci -drive "if=none,id=data,file=$dir/data.img,format=raw" -device usb-storage,drive=data)
+  local http_pid=""
   if [ "$kind" = cd ]; then
-    media=(-drive "if=none,id=cd,file=$iso,format=raw,media=cdrom,readonly=on" -device ide-cd,drive=cd,bus=ide.0,bootindex=0
-           -device qemu-xhci -drive "if=none,id=data,file=$dir/data.img,format=raw" -device usb-storage,drive=data)
+    media=(-drive "if=none,id=cd,file=$iso,format=raw,media=cdrom,readonly=on" -device ide-cd,drive=cd,bus=ide.0,bootindex=0 "${datadisk[@]}")
+  elif [ "$kind" = pxe ]; then
+    local net port
+    net=$(dirname "$iso")/bootmedic-netboot
+    [ -f "$net/boot.ipxe" ] || { echo "boot-test: $net/boot.ipxe missing (scripts/rescue/build.sh)" >&2; return 2; }
+    port=$((20000 + RANDOM % 20000))
+    mkdir -p "$dir/www"
+    ln -s "$net"/* "$dir/www/"
+    # qemu's iPXE may predate ${cwduri}: say the base, then chain the real script (relative to this one)
+    printf '#!ipxe\nset base http://10.0.2.2:%s\nchain boot.ipxe\n' "$port" >"$dir/www/test.ipxe"
+    python3 -m http.server --bind 127.0.0.1 --directory "$dir/www" "$port" >"$dir/http.log" 2>&1 &
+    http_pid=$!
+    sleep 1
+    media=(-netdev "user,id=n0,bootfile=http://10.0.2.2:$port/test.ipxe" -device virtio-net-pci,netdev=n0,bootindex=0 "${datadisk[@]}")
   fi
 
   local fw=()
+  local sb=0
   if [ "$kind" = uefi-sb ] || [ "$kind" = cd ]; then
+    sb=1
     if [ ! -f "$code" ] || [ ! -f "$msvars" ]; then echo "boot-test: ovmf missing ($code, $msvars)" >&2; return 2; fi
     cp "$msvars" "$dir/vars.fd"
     fw=(-machine q35,smm=on,accel=tcg -global driver=cfi.pflash01,property=secure,value=on
@@ -113,6 +131,8 @@ run_one() {
   else
     fw=(-machine q35,accel=tcg)
   fi
+  local nonet=(-nic none)
+  [ "$kind" = pxe ] && nonet=()
   local bl_disk=()
   [ "$bitlocker" = 1 ] && bl_disk=(-drive "if=none,id=bl,file=$dir/bitlocker.img,format=raw" -device nvme,drive=bl,serial=BOOTMEDIC0002)
   echo "boot-test: [$kind] booting (TCG; timeout ${timeout_s}s)" >&2
@@ -122,8 +142,9 @@ run_one() {
     "${media[@]}" \
     -drive "if=none,id=win,file=$dir/windows.img,format=raw" -device nvme,drive=win,serial=BOOTMEDIC0001 \
     "${bl_disk[@]}" \
-    -nic none >"$dir/qemu.log" 2>&1 || rc=$?
+    "${nonet[@]}" >"$dir/qemu.log" 2>&1 || rc=$?
   local took=$((SECONDS - start))
+  [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null
   echo "boot-test: [$kind] guest ran ${took}s (qemu exit $rc)" >&2
   [ "$rc" -eq 0 ] || { echo "boot-test: [$kind] qemu did not power off by itself" >&2; tail -c 3000 "$dir/serial.log" >&2; return 1; }
 
@@ -141,12 +162,12 @@ run_one() {
   local serial
   serial=$(tr -d '\033\r' <"$dir/serial.log")
   check "serial console shows the FIXED banner" has "BANNER FIXED" "$serial"
-  if [ "$kind" != bios ]; then
+  if [ "$sb" = 1 ]; then
     check "guest kernel: Secure boot enabled (serial console)" has "secureboot: Secure boot enabled" "$serial"
   fi
 
   # the data partition, read back with ntfs-3g's tools
-  if [ "$kind" = cd ]; then cp "$dir/data.img" "$dir/data-after.img"; else extract "$dir/stick.img" 3 "$dir/data-after.img"; fi
+  if [ "$kind" = cd ] || [ "$kind" = pxe ]; then cp "$dir/data.img" "$dir/data-after.img"; else extract "$dir/stick.img" 3 "$dir/data-after.img"; fi
   local reports json="" dm dmesg=""
   reports=$(ntfsls "$dir/data-after.img" -p /bootmedic/reports 2>/dev/null || true)
   local disks=1 r all="" nfixed=0 nreports=0
@@ -160,7 +181,7 @@ run_one() {
   check "$disks report(s) on BOOTMEDIC-DATA (bootmedic/reports/rescue-*.json)" same "$disks" "$nreports"
   check "every report says fixed" same "$disks" "$nfixed"
   json=$all
-  if [ "$kind" != bios ]; then
+  if [ "$sb" = 1 ]; then
     dm=$(ntfsls "$dir/data-after.img" -p /bootmedic/logs 2>/dev/null | grep -m1 '^dmesg-' || true)
     [ -n "$dm" ] && dmesg=$(ntfscat "$dir/data-after.img" "/bootmedic/logs/$dm" 2>/dev/null || true)
     check "the guest's dmesg on BOOTMEDIC-DATA says Secure boot enabled" has "secureboot: Secure boot enabled" "$dmesg"
@@ -201,7 +222,8 @@ case "$which_boot" in
   uefi-sb) run_one uefi-sb || status=1 ;;
   bios) run_one bios || status=1 ;;
   cd) run_one cd || status=1 ;;
+  pxe) run_one pxe || status=1 ;;
   all) run_one uefi-sb || status=1; run_one bios || status=1 ;;
-  *) echo "usage: boot-test.sh [uefi-sb|bios|cd|all] [ISO]" >&2; exit 2 ;;
+  *) echo "usage: boot-test.sh [uefi-sb|bios|cd|pxe|all] [ISO]" >&2; exit 2 ;;
 esac
 exit $status

@@ -211,13 +211,15 @@ rm -rf "$net" && mkdir -p "$net"
 cp "$iso/live/vmlinuz" "$iso/live/initrd.img" "$iso/live/filesystem.squashfs" "$net/"
 cat >"$net/boot.ipxe" <<'EOF'
 #!ipxe
-# Serve this folder over HTTP and chain this script (chain http://SERVER/bootmedic/boot.ipxe).
-# live-boot fetches the root over HTTP; bootmedic.mode=fix repairs every disk unattended.
-# Under Secure Boot, boot Debian's shim + grubnetx64.efi instead (iPXE is not signed by Microsoft).
-dhcp
-set base ${cwduri}
-kernel ${base}vmlinuz initrd=initrd.img boot=live fetch=${base}filesystem.squashfs console=ttyS0,115200n8 console=tty0 bootmedic.mode=fix bootmedic.after=reboot
-initrd ${base}initrd.img
+# bootmedic rescue over the network, unattended (bootmedic.mode=fix). Serve this folder over HTTP
+# and chain this script: chain http://SERVER/bootmedic/boot.ipxe
+# iPXE fetches the relative names below next to this script; live-boot then fetches the root over
+# HTTP from ${base}: this script's own folder (${cwduri}), or the base a calling script set first
+# (an iPXE without cwduri: set base http://SERVER/bootmedic then chain this script).
+# Under Secure Boot use Debian's shim + grubnetx64.efi.signed instead: iPXE is not signed for it.
+isset ${base} || set base ${cwduri}
+kernel vmlinuz initrd=initrd.img boot=live fetch=${base}/filesystem.squashfs console=ttyS0,115200n8 console=tty0 bootmedic.mode=fix bootmedic.after=reboot
+initrd initrd.img
 boot
 EOF
 
