@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * report's SHA-256 and that the report is on the stick's BOOTMEDIC-DATA partition; under OVMF with
  * Secure Boot on and Microsoft's keys, also that the guest kernel said "Secure boot enabled".
  * A second practice disk is BitLocker-encrypted, its key export on the data partition: fixed too,
- * checked by decrypting it on the host. About 2 minutes per boot on 2 cores. Skipped when the ISO was not built (it needs root and
+ * checked by decrypting it on the host. The same as a CD (data volume on a second USB disk) and
+ * over the network (qemu's iPXE, HTTP from this host). 1.5 to 2 minutes per boot on 2 cores. Skipped when the ISO was not built (it needs root and
  * Debian's mirror: sudo scripts/rescue/build.sh) or qemu / OVMF are missing.
  */
 class RescueMediaBootTest {
@@ -39,6 +40,21 @@ class RescueMediaBootTest {
     @Test
     void bootsUnderSeaBiosAndFixesThePracticeDisk() throws Exception {
         boot("bios");
+    }
+
+    @Test
+    void bootsAsACdUnderSecureBootWithTheDataVolumeOnAnotherDisk() throws Exception {
+        assumeTrue(Files.isRegularFile(OVMF_CODE) && Files.isRegularFile(OVMF_MS_VARS),
+                "skipped: Debian's ovmf is not installed (scripts/setup-debian.sh installs it)");
+        String out = boot("cd");
+        assertTrue(out.contains("ok: guest kernel: Secure boot enabled"), out);
+    }
+
+    @Test
+    void bootsOverTheNetworkFromIpxe() throws Exception {
+        assumeTrue(Files.isRegularFile(Path.of("target/bootmedic-netboot/boot.ipxe")), "skipped: target/bootmedic-netboot not built (scripts/rescue/build.sh)");
+        assumeTrue(onPath("python3"), "skipped: python3 serves the netboot folder over HTTP");
+        boot("pxe");
     }
 
     private static String boot(String kind) throws Exception {
