@@ -52,7 +52,8 @@ class RescueMediaBootTest {
 
     @Test
     void bootsOverTheNetworkFromIpxe() throws Exception {
-        assumeTrue(Files.isRegularFile(Path.of("target/bootmedic-netboot/boot.ipxe")), "skipped: target/bootmedic-netboot not built (scripts/rescue/build.sh)");
+        assumeTrue(Files.isRegularFile(Path.of("target/bootmedic-netboot/boot.ipxe")),
+                "skipped: target/bootmedic-netboot not built (scripts/rescue/build.sh)");
         assumeTrue(onPath("python3"), "skipped: python3 serves the netboot folder over HTTP");
         boot("pxe");
     }
