@@ -10,6 +10,7 @@ import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.SystemPartition;
 import io.bootmedic.remediation.Undo;
 import io.bootmedic.util.DurableFiles;
+import io.bootmedic.util.HostJournals;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The BCD store on an EFI system partition reached offline (an image or a device). The store and its logs are read,
@@ -140,15 +140,8 @@ public final class EspBootStore implements SystemPartition {
      * no plan is ever made from a torn store. Says what it did, or null when there was nothing to finish.
      */
     private String finishInterrupted(FatVolume fat, FatFile file) throws IOException {
-        if (!Files.isDirectory(quarantineDir)) {
-            return null;
-        }
         List<String> done = new ArrayList<>();
-        List<Path> journals;
-        try (Stream<Path> runs = Files.list(quarantineDir)) {
-            journals = runs.map(r -> r.resolve(volumeKey).resolve("journal.json")).filter(Files::isRegularFile).toList();
-        }
-        for (Path j : journals) {
+        for (Path j : HostJournals.all(quarantineDir, volumeKey)) {
             Map<String, Object> journal = Json.readObject(Files.readAllBytes(j));
             String state = String.valueOf(journal.get("state"));
             if (!SCHEMA.equals(journal.get("schema")) || !(state.equals("writing") || state.equals("torn"))) {
@@ -248,31 +241,7 @@ public final class EspBootStore implements SystemPartition {
     }
 
     private Path findJournal(String runId) throws IOException {
-        if (runId != null) {
-            Path j = runDir(runId).resolve("journal.json");
-            return Files.exists(j) ? j : null;
-        }
-        if (!Files.isDirectory(quarantineDir)) {
-            return null;
-        }
-        Path newest = null;
-        long newestTime = Long.MIN_VALUE;
-        try (Stream<Path> runs = Files.list(quarantineDir)) {
-            for (Path r : runs.toList()) {
-                Path j = r.resolve(volumeKey).resolve("journal.json");
-                if (Files.isRegularFile(j)) {
-                    Map<String, Object> json = Json.readObject(Files.readAllBytes(j));
-                    if (!"undone".equals(json.get("state")) && SCHEMA.equals(json.get("schema"))) {
-                        long t = Files.getLastModifiedTime(j).toMillis();
-                        if (t > newestTime) {
-                            newestTime = t;
-                            newest = j;
-                        }
-                    }
-                }
-            }
-        }
-        return newest;
+        return HostJournals.find(quarantineDir, volumeKey, runId, journal -> SCHEMA.equals(journal.get("schema")));
     }
 
 }

@@ -1,5 +1,6 @@
 package io.bootmedic.boot;
 
+import io.bootmedic.fs.FileContents;
 import io.bootmedic.fs.FileStat;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
@@ -18,8 +19,6 @@ import io.bootmedic.remediation.SystemPartition;
 import io.bootmedic.remediation.Undo;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -112,19 +111,6 @@ public final class TreeBootStore implements SystemPartition, BootStores {
     }
 
     private byte[] read(RelPath file) throws IOException {
-        long size = tree.stat(file).orElseThrow(() -> new IOException(file + " vanished")).size();
-        if (size > EspBootStore.MAX_STORE) {
-            throw new IOException(label + ": " + file + " is " + size + " bytes, more than a boot configuration store holds");
-        }
-        byte[] out = new byte[(int) size];
-        try (SeekableByteChannel ch = tree.openRead(file)) {
-            ByteBuffer b = ByteBuffer.wrap(out);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) {
-                    throw new IOException(label + ": " + file + " ended before its " + size + " bytes");
-                }
-            }
-        }
-        return out;
+        return FileContents.read(tree, file, EspBootStore.MAX_STORE, "a boot configuration store");
     }
 }

@@ -10,6 +10,7 @@ import io.bootmedic.remediation.Neutralizer;
 import io.bootmedic.remediation.Undo;
 import io.bootmedic.report.FileAction;
 import io.bootmedic.util.DurableFiles;
+import io.bootmedic.util.HostJournals;
 import io.bootmedic.util.Json;
 import io.bootmedic.util.Sha256;
 
@@ -192,30 +193,7 @@ public final class ClusterNeutralizer implements Neutralizer {
     }
 
     private Path findJournal(String runId) throws IOException {
-        if (runId != null) {
-            Path j = runDir(runId).resolve("journal.json");
-            return Files.exists(j) ? j : null;
-        }
-        if (!Files.isDirectory(quarantineDir)) {
-            return null;
-        }
-        Path newest = null;
-        String newestStart = "";
-        try (var runs = Files.list(quarantineDir)) {
-            for (Path run : runs.toList()) {
-                Path j = run.resolve(volumeKey).resolve("journal.json");
-                if (!Files.exists(j)) {
-                    continue;
-                }
-                Map<String, Object> m = Json.readObject(Files.readAllBytes(j));
-                String started = String.valueOf(m.get("startedAt"));
-                if (!"undone".equals(m.get("state")) && started.compareTo(newestStart) > 0) {
-                    newest = j;
-                    newestStart = started;
-                }
-            }
-        }
-        return newest;
+        return HostJournals.find(quarantineDir, volumeKey, runId, journal -> true);
     }
 
     private byte[] readFile(RelPath path, long size) throws IOException {

@@ -1,10 +1,9 @@
 package io.bootmedic.osrepair;
 
-import io.bootmedic.fs.FileStat;
+import io.bootmedic.fs.FileContents;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
-import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.playbook.RepairRule;
 import io.bootmedic.registry.Hive;
 import io.bootmedic.registry.HiveValue;
@@ -19,8 +18,6 @@ import io.bootmedic.report.FileAction;
 import io.bootmedic.util.ByteArrayChannel;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -326,22 +323,6 @@ final class OsRegistryRepairs {
     }
 
     private byte[] read(RelPath file) throws IOException {
-        FileStat st = tree.stat(file).orElseThrow(() -> new IOException(file + " vanished"));
-        if (!st.isFile()) {
-            throw new UnsafePathException(file + " on " + tree.describe() + " is not a regular file; bootmedic does not follow links");
-        }
-        if (st.size() > MAX_FILE) {
-            throw new IOException(file + " is " + st.size() + " bytes, more than the " + MAX_FILE + " a hive or its log can be");
-        }
-        byte[] out = new byte[(int) st.size()];
-        try (SeekableByteChannel ch = tree.openRead(file)) {
-            ByteBuffer b = ByteBuffer.wrap(out);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) {
-                    throw new IOException(file + " ended before its " + st.size() + " bytes");
-                }
-            }
-        }
-        return out;
+        return FileContents.read(tree, file, MAX_FILE, "a hive or its log");
     }
 }

@@ -7,6 +7,7 @@ import io.bootmedic.playbook.RepairRule;
 import io.bootmedic.remediation.ActionResult;
 import io.bootmedic.remediation.CrashPoint;
 import io.bootmedic.remediation.Repairs;
+import io.bootmedic.remediation.RuleConditions;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,14 +49,13 @@ public final class OsRepairs implements Repairs {
         }
         Path root = local.root().toAbsolutePath().normalize();
         boolean live = root.equals(runningWindows);
-        RuleConditions conditions = new RuleConditions(tree);
         Map<RepairRule, List<ActionResult>> byRule = new LinkedHashMap<>();
         Map<RepairRule.Hive, List<RepairRule>> byHive = new LinkedHashMap<>();
         List<RepairRule> boot = new ArrayList<>();
         DismRepairs dism = new DismRepairs(tools);
         for (RepairRule r : rules) {
             byRule.put(r, new ArrayList<>());
-            if (!conditions.holds(r.when())) {
+            if (!RuleConditions.holds(tree, r.when())) {
                 byRule.get(r).add(Outcomes.notNeeded(r, String.valueOf(r.when().file()), "its 'when' does not hold here: "
                         + RuleConditions.describe(r.when())));
             } else if (r instanceof RepairRule.RevertPendingUpdates u) {

@@ -1,10 +1,9 @@
 package io.bootmedic.registry.repair;
 
-import io.bootmedic.fs.FileStat;
+import io.bootmedic.fs.FileContents;
 import io.bootmedic.fs.FileTree;
 import io.bootmedic.fs.RelPath;
 import io.bootmedic.fs.SafePaths;
-import io.bootmedic.fs.UnsafePathException;
 import io.bootmedic.playbook.RepairRule;
 import io.bootmedic.registry.Hive;
 import io.bootmedic.registry.HiveKey;
@@ -25,7 +24,6 @@ import io.bootmedic.util.ByteArrayChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -287,23 +285,7 @@ public final class RegistryRepairs implements Repairs {
     }
 
     private byte[] read(RelPath file) throws IOException {
-        FileStat st = tree.stat(file).orElseThrow(() -> new IOException(file + " vanished"));
-        if (!st.isFile()) {
-            throw new UnsafePathException(file + " on " + tree.describe() + " is not a regular file; bootmedic does not follow links");
-        }
-        if (st.size() > MAX_HIVE) {
-            throw new IOException(file + " is " + st.size() + " bytes, more than the " + MAX_HIVE + " a hive can be");
-        }
-        byte[] out = new byte[(int) st.size()];
-        try (SeekableByteChannel ch = tree.openRead(file)) {
-            ByteBuffer b = ByteBuffer.wrap(out);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) {
-                    throw new IOException(file + " ended before its " + st.size() + " bytes");
-                }
-            }
-        }
-        return out;
+        return FileContents.read(tree, file, MAX_HIVE, "a hive");
     }
 
     private List<ActionResult> failAll(List<RepairRule> rules, String path, String why) {
