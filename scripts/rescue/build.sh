@@ -38,6 +38,10 @@ packages=linux-image-amd64,live-boot,live-boot-initramfs-tools,initramfs-tools,b
 base_key=$(printf '%s %s %s v1' "$suite" "$mirror" "$packages" | sha256sum | cut -c1-12)
 base=$cache/base-$base_key
 mkdir -p "$cache/debootstrap" "$cache/debs"
+# Two builds may share the cache (a developer and CI, two sessions): the shared part (debootstrap,
+# downloads) runs under a lock on the cache; everything after it happens in this build's own folder.
+exec 9>"$cache/.lock"
+flock 9
 if [ ! -f "$base/.complete" ]; then
   log "debootstrap $suite minbase into $base (once; cached)"
   rm -rf "$base"
@@ -52,8 +56,9 @@ boot_pkgs=(shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed grub-pc-b
 (cd "$cache/debs" && for p in "${boot_pkgs[@]}"; do
   apt-get download "$p" >/dev/null 2>&1 || ls "${p}"_*.deb >/dev/null 2>&1 || { echo "build.sh: cannot download $p" >&2; exit 1; }
 done)
-loaders=$cache/loaders
-rm -rf "$loaders" && mkdir -p "$loaders"
+work=$(mktemp -d "$cache/work.XXXXXX")
+loaders=$work/loaders
+mkdir -p "$loaders"
 for p in "${boot_pkgs[@]}"; do
   deb=$(find "$cache/debs" -name "${p}_*.deb" | sort -V | tail -n1)
   dpkg-deb -x "$deb" "$loaders"
@@ -68,14 +73,13 @@ for f in "$shim" "$mokmanager" "$grub_efi" "$grub_pc/boot_hybrid.img" "$grub_pc/
 done
 
 # --- 3. the live root: base + runtime + agent + init, pruned -------------------------------------------
-work=$cache/work
+flock -u 9 # the base and the loaders' .debs are read-only from here on
 cleanup() {
   for m in dev/pts dev proc sys; do mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m"; done
   return 0
 }
-trap cleanup EXIT
-cleanup
-rm -rf "$work" && mkdir -p "$work"
+# --one-file-system: never into a bind mount that failed to come off
+trap 'cleanup; [ -n "${BOOTMEDIC_KEEP:-}" ] || rm -rf --one-file-system "$work"' EXIT
 log "copying the base system"
 cp -a "$base" "$work/root"
 root=$work/root
