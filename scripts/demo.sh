@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-debian.sh
+bash scripts/setup-debian.sh demo # only what the demo runs: Java, ntfs-3g, the disk tools
 echo "== building bootmedic"
 ./mvnw -B -q -ntp -DskipTests package
 bm() { java -jar target/bootmedic.jar "$@"; }

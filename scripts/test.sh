@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-debian.sh
+bash scripts/setup-debian.sh all
 
 if [ ! -d ../shared/testdata ] && [ -z "${BOOTMEDIC_SHARED:-}" ]; then
   echo "note: ../shared/testdata is absent: tests on real BitLocker volumes and registry hives will be skipped" >&2

@@ -10,7 +10,7 @@ images=${IMAGES:-50}
 size_mib=${SIZE_MIB:-256}
 runs=${RUNS:-3}
 
-bash scripts/setup-debian.sh
+bash scripts/setup-debian.sh demo images
 [ -f target/bootmedic.jar ] || ./mvnw -B -q -ntp -DskipTests package
 jvm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar target/bootmedic.jar)
 

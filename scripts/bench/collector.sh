@@ -19,7 +19,7 @@ jar=${JAR:-target/bootmedic.jar}
 [ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
 backends=${BACKENDS:-sqlite postgresql}
 ingest_only=${INGEST_ONLY:-0}
-command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
+bash scripts/setup-debian.sh build disks collector # wrk, PostgreSQL, HAProxy
 
 work=$(mktemp -d /tmp/bootmedic-bench-collector.XXXXXX)
 pgdir=$(mktemp -u /tmp/bootmedic-bench-pg.XXXXXX)  # directly under /tmp: the postgres user must reach it

@@ -45,7 +45,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-bash scripts/setup-debian.sh
+bash scripts/setup-debian.sh demo images
 [ -f "$jar" ] || ./mvnw -B -q -ntp -DskipTests package
 work=$(mktemp -d /tmp/bootmedic-bench-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT

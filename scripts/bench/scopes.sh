@@ -14,7 +14,7 @@ seconds=${1:-20}
 jar=${JAR:-target/bootmedic.jar}
 [ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
 backends=${BACKENDS:-sqlite}
-command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
+bash scripts/setup-debian.sh build disks collector # wrk, PostgreSQL, HAProxy
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other work on the machine moves the figures: say how much there was
 work=$(mktemp -d /tmp/bootmedic-bench-scopes.XXXXXX)

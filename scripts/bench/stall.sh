@@ -12,7 +12,7 @@ stall_bodies=${STALL_BODIES:-500}
 stall_heads=${STALL_HEADS:-500}
 jar=target/bootmedic.jar
 [ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
-command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup-debian.sh installs it)" >&2; exit 1; }
+bash scripts/setup-debian.sh build disks collector # wrk, PostgreSQL, HAProxy
 ulimit -n 65536 2>/dev/null || true
 
 work=$(mktemp -d /tmp/bootmedic-bench-stall.XXXXXX)
