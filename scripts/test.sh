@@ -20,6 +20,8 @@ else
   echo "note: node/npm not found: PowerShell syntax check skipped (install nodejs and npm to run it)" >&2
 fi
 
+# the ten slowest test classes at the end, pass or fail, so the next slow test is seen when it arrives
+trap 'bash scripts/check/slowest-tests.sh || true' EXIT
 ./mvnw -B -ntp verify
 # what the boot media carry: the agent jar's size and content, and that it runs on the WinPE module list
 bash scripts/check/agent-size.sh

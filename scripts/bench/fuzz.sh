@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes every Jazzer @FuzzTest under modules/app/src/test/java/io/bootmedic/fuzz for a bounded time each.
+# Fuzzes every Jazzer @FuzzTest under modules/*/src/test/java/io/bootmedic/fuzz for a bounded time each.
 #
 #   scripts/bench/fuzz.sh [SECONDS] [TARGET...]
 #     SECONDS  per target, default 60
@@ -21,7 +21,7 @@
 # same way becomes libFuzzer's first (written) corpus directory, so Jazzer does not create
 # .cifuzz-corpus/ in the project: the generated corpus stays in target/fuzz/corpus/<Class>/<method>
 # (kept between runs; 'rm -rf target/fuzz' starts afresh). Crashing inputs are written where
-# Jazzer writes them: modules/app/src/test/resources/<package>/<Class>Inputs/<method>/ (commit them as
+# Jazzer writes them: modules/<module>/src/test/resources/<package>/<Class>Inputs/<method>/ (commit them as
 # regression seeds); logs go to target/fuzz/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,27 +36,28 @@ fi
 xmx=${FUZZ_XMX:-256m}
 input_timeout=${FUZZ_INPUT_TIMEOUT:-10}
 
-src=modules/app/src/test/java
-fuzzdir=$src/io/bootmedic/fuzz
-[ -d "$fuzzdir" ] || { echo "fuzz.sh: no $fuzzdir" >&2; exit 2; }
+# each module keeps its own fuzz targets beside its tests
+fuzzdirs=(modules/*/src/test/java/io/bootmedic/fuzz)
+[ -d "${fuzzdirs[0]}" ] || { echo "fuzz.sh: no modules/*/src/test/java/io/bootmedic/fuzz" >&2; exit 2; }
 
-# class#method<TAB>package path, for each @FuzzTest method (the first 'void name(' after it)
+# class#method<TAB>package path<TAB>module folder, for each @FuzzTest method (the first 'void name(' after it)
 discover() {
-  local f cls pkg
+  local f cls pkg src
   while IFS= read -r f; do
     cls=$(basename "$f" .java)
+    src=${f%%/src/test/java/*}/src/test/java
     pkg=$(dirname "${f#"$src"/}")
     awk -v c="$cls" -v p="$pkg" '
       /@FuzzTest/ { want = 1 }
       want && match($0, /void[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/) {
         m = substr($0, RSTART, RLENGTH); sub(/^void[ \t]+/, "", m); sub(/[ \t]*\($/, "", m)
-        print c "#" m "\t" p; want = 0
-      }' "$f"
-  done < <(find "$fuzzdir" -name '*.java' | sort)
+        print c "#" m "\t" p "\t" mod; want = 0
+      }' mod="${f%%/src/test/java/*}" "$f"
+  done < <(find "${fuzzdirs[@]}" -name '*.java' | sort)
 }
 
 mapfile -t all < <(discover)
-[ "${#all[@]}" -gt 0 ] || { echo "fuzz.sh: no @FuzzTest under $fuzzdir" >&2; exit 2; }
+[ "${#all[@]}" -gt 0 ] || { echo "fuzz.sh: no @FuzzTest under ${fuzzdirs[*]}" >&2; exit 2; }
 targets=()
 if [ $# -eq 0 ]; then
   targets=("${all[@]}")
@@ -87,10 +88,12 @@ printf '%-44s %7s %11s %8s %12s %8s  %s\n' target seconds executions exec/s corp
 total_findings=0
 for t in "${targets[@]}"; do
   id=${t%%$'\t'*}
-  pkg=${t#*$'\t'}
+  rest=${t#*$'\t'}
+  pkg=${rest%%$'\t'*}
+  module=${rest#*$'\t'}
   cls=${id%%#*}
   method=${id#*#}
-  inputs=modules/app/src/test/resources/$pkg/${cls}Inputs/$method
+  inputs=$module/src/test/resources/$pkg/${cls}Inputs/$method
   corpus=$root/target/fuzz/corpus/$cls/$method
   log=target/fuzz/logs/$cls#$method.log
   mkdir -p "$corpus" "$work/tmp"
@@ -98,7 +101,7 @@ for t in "${targets[@]}"; do
   # Jazzer creates the inputs directory when it is missing; remove it again if nothing landed there
   created=()
   d=$inputs
-  while [ "$d" != "modules/app/src/test/resources" ] && [ ! -e "$d" ]; do
+  while [ "$d" != "$module/src/test/resources" ] && [ ! -e "$d" ]; do
     created+=("$d")
     d=$(dirname "$d")
   done
