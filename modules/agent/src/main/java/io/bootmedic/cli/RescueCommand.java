@@ -281,6 +281,11 @@ class RescueCommand implements Callable<Integer> {
         }
 
         @Override
+        public List<String> skipped() {
+            return survey.skipped();
+        }
+
+        @Override
         public void fixAll() {
             RescueCommand.this.fixAll();
             rescan();

@@ -186,18 +186,20 @@ class RescueCommandTest {
     @Test
     void theMenuLooksFirstAndFixesOnlyWhenAsked() throws Exception {
         Path vda = disk("vda", "virtio_blk", practice);
+        disk("sdb", "usb-storage", null);
         String before = sha256(vda);
 
-        Cli looked = rescue("");  // end of input: no choice
+        Cli looked = rescue("", "--data-disk", dev.resolve("sdb").toString()); // end of input: no choice
         assertEquals(0, looked.exit, looked.toString());
         assertTrue(looked.out.contains(" 1  vda  256.0 MiB  virtio-blk (virtio_blk)"), looked.out);
         assertTrue(looked.out.contains("not encrypted  FAULTY FILE FOUND: fix it"), looked.out);
         assertTrue(looked.out.contains("nothing was fixed without a choice"), looked.out);
+        assertTrue(looked.out.contains("  (sdb: holds BOOTMEDIC-DATA, not looked at)"), "under the menu's list too: " + looked.out);
         assertEquals("shell\n", after());
         assertEquals(before, sha256(vda), "looking changes nothing");
         assertEquals(List.of(), reports("vda"));
 
-        Cli fixed = rescue("2\n1\n6\n");
+        Cli fixed = rescue("2\n1\n6\n", "--data-disk", dev.resolve("sdb").toString());
         assertEquals(0, fixed.exit, fixed.toString());
         assertEquals("fixed", JSON.readTree(reports("vda").get(0).toFile()).get("outcome").asText());
         assertTrue(fixed.out.contains("not encrypted  nothing to fix"), "the screen after the fix: " + fixed.out);

@@ -20,6 +20,11 @@ public final class RescueMenu {
         /** The disks as the last look found them (refused ones included). */
         List<DiskState> disks();
 
+        /** Lines about the disks left out (the stick, the data disk, empty readers), shown under the list. */
+        default List<String> skipped() {
+            return List.of();
+        }
+
         void fixAll() throws IOException;
 
         /** @param disk one of {@link #disks()} that is not refused */
@@ -80,7 +85,7 @@ public final class RescueMenu {
 
     private void screen() {
         out.println();
-        RescueScreen.print(actions.disks(), List.of(), out);
+        RescueScreen.print(actions.disks(), actions.skipped(), out);
     }
 
     private void menu() {
