@@ -211,7 +211,8 @@ class RescueCommandTest {
         Path encrypted = EncryptedPracticeVolume.make(tmp);
         disk("vda", "virtio_blk", encrypted);
         String[] groups = EncryptedPracticeVolume.RECOVERY_PASSWORD.split("-");
-        StringBuilder typed = new StringBuilder("3\n");
+        // first a well-formed password of another volume: tried, said not to open, forgotten
+        StringBuilder typed = new StringBuilder("3\n111111-222222-333333-444444-555555-666666-000011-000022\n3\n");
         for (int g = 0; g < 8; g++) {
             if (g == 3) {
                 typed.append("123456\n"); // not divisible by 11: named and asked again
@@ -224,6 +225,7 @@ class RescueCommandTest {
 
         assertEquals(0, run.exit, run.toString());
         assertTrue(run.out.contains("BitLocker LOCKED, recovery key ID"), run.out);
+        assertTrue(run.out.contains("That recovery password does not open"), run.out);
         assertTrue(run.out.contains("group 4 is wrong (not divisible by 11): type group 4 again"), run.out);
         assertTrue(run.out.contains("The recovery password opens"), run.out);
         assertEquals("poweroff\n", after());
