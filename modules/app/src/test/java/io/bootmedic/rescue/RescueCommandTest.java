@@ -224,7 +224,8 @@ class RescueCommandTest {
         Cli run = rescue(typed.toString());
 
         assertEquals(0, run.exit, run.toString());
-        assertTrue(run.out.contains("BitLocker LOCKED, recovery key ID"), run.out);
+        assertTrue(run.out.contains("BitLocker LOCKED  needs its recovery key"), run.out);
+        assertTrue(run.out.toUpperCase(java.util.Locale.ROOT).contains(EncryptedPracticeVolume.RECOVERY_KEY_ID), "the key ID to look up: " + run.out);
         assertTrue(run.out.contains("That recovery password does not open"), run.out);
         assertTrue(run.out.contains("group 4 is wrong (not divisible by 11): type group 4 again"), run.out);
         assertTrue(run.out.contains("The recovery password opens"), run.out);

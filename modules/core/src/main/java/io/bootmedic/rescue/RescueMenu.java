@@ -90,8 +90,8 @@ public final class RescueMenu {
 
     private void menu() {
         out.println();
-        out.println("  1  fix all disks          2  fix one disk        3  type a recovery password for a locked volume");
-        out.println("  4  show details           5  shell               6  restart              7  power off");
+        out.println("  1 fix all disks     2 fix one disk     3 type a recovery password");
+        out.println("  4 show details      5 shell            6 restart     7 power off");
         out.print("Choice (1-7, Enter to show the disks again)> ");
         out.flush();
     }

@@ -30,14 +30,19 @@ public final class RescueScreen {
             out.println(number + "  " + Printable.of(d.name() + "  " + d.size() + "  " + d.disk().controller()
                     + (d.disk().model().isEmpty() ? "" : "  " + d.disk().model()) + (d.disk().removable() ? "  removable" : "")));
             if (d.refused()) {
-                out.println("      REFUSED: " + Printable.of(d.refusal()));
+                wrap("REFUSED: " + Printable.of(d.refusal()), "      ", out);
             } else if (s.error() != null) {
                 out.println("      could not be read: " + Printable.of(s.error()));
             } else if (s.scan() != null && s.scan().volumes().isEmpty()) {
                 out.println("      no Windows volume");
             } else if (s.scan() != null) {
                 for (Report.VolumeReport v : s.scan().volumes()) {
-                    out.println("      " + volumeLine(v));
+                    // two lines: a Linux console is 80 columns, and a BitLocker key ID alone takes 38
+                    out.println("      " + volumeName(v));
+                    wrap(volumeState(v), "        ", out);
+                    if (v.bitlocker() != null && "locked".equals(v.bitlocker().state())) {
+                        out.println("        recovery key ID " + Printable.of(String.valueOf(v.bitlocker().recoveryKeyId())));
+                    }
                 }
             }
         }
@@ -46,11 +51,36 @@ public final class RescueScreen {
         }
     }
 
-    /** "Windows ntfs:1a2b HOST-01  BitLocker locked, recovery key ID {..}  faulty file found". */
-    static String volumeLine(Report.VolumeReport v) {
+    /** Columns a line of the screen keeps to: the Linux text console has 80. */
+    static final int WIDTH = 78;
+
+    /** Long text in lines of at most {@link #WIDTH} columns, broken at spaces (a word longer than a line stays whole). */
+    static void wrap(String text, String indent, PrintWriter out) {
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + 1 + word.length() > WIDTH) {
+                out.println(line);
+                line.setLength(0);
+                line.append(indent).append("  ");
+            }
+            if (line.length() > indent.length() && !line.toString().endsWith("  ")) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        out.println(line);
+    }
+
+    /** "Windows ntfs:1a2b  HOST-01". */
+    static String volumeName(Report.VolumeReport v) {
         String name = v.label() == null || v.label().isEmpty() ? v.volumeId() : v.label() + " " + v.volumeId();
         String computer = v.windows() == null || v.windows().computerName() == null ? "" : "  " + v.windows().computerName();
-        return Printable.of(name + computer) + "  " + bitLocker(v.bitlocker()) + "  " + what(v);
+        return Printable.of(name + computer);
+    }
+
+    /** "BitLocker LOCKED  needs its recovery key" (the key ID follows on a line of its own). */
+    static String volumeState(Report.VolumeReport v) {
+        return bitLocker(v.bitlocker()) + "  " + what(v);
     }
 
     private static String bitLocker(Report.BitLocker b) {
@@ -58,7 +88,7 @@ public final class RescueScreen {
             return "not encrypted";
         }
         if ("locked".equals(b.state())) {
-            return "BitLocker LOCKED, recovery key ID " + Printable.of(String.valueOf(b.recoveryKeyId()));
+            return "BitLocker LOCKED";
         }
         return "BitLocker, opened" + (b.keySource() == null ? "" : " with " + Printable.of(b.keySource()));
     }

@@ -43,7 +43,7 @@ class RescueMenuTest {
         }
         Report scan = refused ? null : new Report(Report.SCHEMA, "run", "test", null, null, RunMode.DEVICE, "scan",
                 new Report.PlaybookRef("p", "builtin"), Report.Host.UNKNOWN, RunOutcome.of(vs), vs);
-        return new DiskState(new RescueDisk(d, Path.of("/dev").resolve(name), refused ? "an Intel RST RAID member (IMSM metadata)" : null), scan, null);
+        return new DiskState(new RescueDisk(d, Path.of("/dev").resolve(name), refused ? "an Intel RST RAID member (IMSM metadata) (its anchor is at byte 268434432). " + DiskSurvey.RAID_ADVICE : null), scan, null);
     }
 
     private final List<DiskState> disks = new ArrayList<>(List.of(
@@ -149,10 +149,20 @@ class RescueMenuTest {
         assertEquals(List.of("fixAll", "details"), calls);
         String out = screen.toString();
         assertTrue(out.contains("REFUSED: an Intel RST RAID member"), out);
-        assertTrue(out.contains("BitLocker LOCKED, recovery key ID {1A2B3C4D-0000-0000-0000-000000000000}"), out);
+        assertTrue(out.contains("BitLocker LOCKED  needs its recovery key"), out);
+        assertTrue(out.contains("        recovery key ID {1A2B3C4D-0000-0000-0000-000000000000}"), out);
         assertTrue(out.contains("FAULTY FILE FOUND"), out);
         assertTrue(out.contains(" 1  nvme0n1"), out);
         assertTrue(out.contains(" 2  nvme1n1"), out);
+    }
+
+    @Test
+    void theScreenFitsAnEightyColumnConsole() throws IOException {
+        type("5\n");
+        for (String line : screen.toString().lines().toList()) {
+            assertTrue(line.length() <= 80, "wider than the Linux console (" + line.length() + "): " + line);
+        }
+        assertTrue(screen.toString().contains("REFUSED: an Intel RST RAID member"), screen.toString());
     }
 
     @Test
