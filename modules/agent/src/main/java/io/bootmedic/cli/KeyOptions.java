@@ -94,10 +94,19 @@ public class KeyOptions {
 
     /** Keys from the command line; a malformed recovery password is a usage error that names the wrong group. */
     VolumeKeys keys() {
+        return keys(List.of());
+    }
+
+    /**
+     * The same keys plus recovery passwords typed at the rescue console, first: they are held in
+     * this process's memory only, and the report names their source "typed".
+     */
+    VolumeKeys keys(List<RecoveryPassword> typed) {
         bekFiles.forEach(f -> KeyFiles.require(f, "--bek"));
-        List<RecoveryPassword> rps = parsedRecoveryPasswords();
+        List<RecoveryPassword> rps = new ArrayList<>(typed);
+        rps.addAll(parsedRecoveryPasswords());
         List<char[]> pws = passwords.stream().map(String::toCharArray).toList();
-        return new VolumeKeys(rps, pws, bekFiles, "argument").withKeyFiles(keyStore())
+        return new VolumeKeys(rps, pws, bekFiles, typed.isEmpty() ? "argument" : "typed").withKeyFiles(keyStore())
                 .withCollector(collector().map(CollectorLink::keySource).orElse(null))
                 .withPrompt(prompter());
     }

@@ -37,6 +37,7 @@ public class Main {
         COMMANDS.put("keys", KeysCommand::new);
         COMMANDS.put("report", ReportCommand::new);
         COMMANDS.put("readiness", ReadinessCommand::new);
+        COMMANDS.put("rescue", RescueCommand::new);
         // server-side commands (collector) come from the modules that hold them: the agent jar has none
         for (CommandProvider provider : CommandProviders.load()) {
             provider.commands().forEach((name, command) -> {

@@ -107,13 +107,18 @@ public final class WinPeConsole implements Closeable {
 
     /** The final banner: result in capitals, then what to do next. */
     public void banner(RunOutcome outcome, String detail) {
+        banner(outcome, detail, outcome.nextStep());
+    }
+
+    /** The banner with a next step of the caller's (the Linux rescue stick's advice differs from WinPE's for some outcomes). */
+    public void banner(RunOutcome outcome, String detail, String nextStep) {
         String bar = "=".repeat(64);
         line(bar);
         line("   " + outcome.banner());
         if (detail != null && !detail.isBlank()) {
             line("   " + detail);
         }
-        line("   Next: " + outcome.nextStep());
+        line("   Next: " + nextStep);
         line(bar);
     }
 
