@@ -13,7 +13,9 @@
 # encrypt (write) throughput for XTS-AES-128/256, AES-CBC and AES-CBC + Elephant, beside
 # 'openssl speed' for the same AES modes.
 #
-#   scripts/bench/bitlocker.sh        env: RUNS (default 5), THROUGHPUT=0 (skip the throughput part)
+#   scripts/bench/bitlocker.sh        env: RUNS (default 5), THROUGHPUT=0 (skip the throughput part),
+#                                          COMPARE=DIR (another build's launcher DIR/bootmedic, beside its
+#                                          bootmedic.jar, measured in the same rounds: before and after)
 # The peers take the (public, test-fixture) recovery passwords on their command lines, as they
 # only can; bootmedic reads them from a key file.
 set -euo pipefail
@@ -48,6 +50,12 @@ rm -f "$work/plain.ntfs"
 prp=$(cat "$work/practice-rp")
 # the launcher makes its class-data-sharing archive on its first run: of the first command measured
 agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
+other=()
+if [ -n "${COMPARE:-}" ]; then
+  # its own cache: an archive made for one jar path is silently ignored for another
+  other=(env "BOOTMEDIC_CACHE=$work/cache-compare" "$COMPARE/bootmedic")
+  "${other[@]}" scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
+fi
 
 # Rows are measured together: one warm-up run of each (discarded: page cache, the launcher's
 # archive), then RUNS rounds that run every row once in turn, so a change of load on the shared
@@ -101,31 +109,42 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); libbde $(dpkg-query -W -f='${Versi
 echo "whole processes, each row run in turn with the others, median of $runs, wall ms (and CPU ms, all threads):"
 
 launcher=agent/bootmedic
+# the rows: java -jar, the launcher, [the other build's launcher,] the peers
+compare() { # CHECK ARGS (a bootmedic command line): the row of the other build, when there is one
+  [ "${#other[@]}" -eq 0 ] || row "$1" "${other[*]} $2"
+}
 row scan_unlocked "${jar[*]} scan --image $work/practice.bde --key-file $work/practice-keys.csv"
 row scan_unlocked "$launcher scan --image $work/practice.bde --key-file $work/practice-keys.csv"
+compare scan_unlocked "scan --image $work/practice.bde --key-file $work/practice-keys.csv"
 row bde_unlocked "bdeinfo -r $prp $work/practice.bde"
 row bm_metadata "${jar[*]} bitlocker info --image $img"
 row bm_metadata "$launcher bitlocker info --image $img"
+compare bm_metadata "bitlocker info --image $img"
 row bde_metadata "bdeinfo $img"
 row dis_metadata "dislocker-metadata -V $img"
 row decrypted "${jar[*]} bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
 row decrypted "$launcher bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
+compare decrypted "bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
 row decrypted "dislocker-file -V $img -p$rp $work/plain.out"
 measure
+c=$((${#other[@]} > 0 ? 1 : 0)) # rows after the launcher's move down by one when there is another build
 echo "1. unlock, recovery password (practice volume, XTS-AES-128, 100 MiB):"
 line "bootmedic scan --image --key-file, java -jar:" 0 "(unlock + NTFS + scan)"
 line "bootmedic scan --image --key-file, agent/bootmedic:" 1
-line "bdeinfo -r:" 2 "(unlock + print)"
-echo "   ratio bootmedic/bdeinfo, wall: $(ratio "$(wall 0)" "$(wall 2)") (java -jar), $(ratio "$(wall 1)" "$(wall 2)") (launcher)"
+((c == 0)) || line "bootmedic scan --image --key-file, $COMPARE/bootmedic:" 2
+line "bdeinfo -r:" $((2 + c)) "(unlock + print)"
+echo "   ratio bootmedic/bdeinfo, wall: $(ratio "$(wall 0)" "$(wall $((2 + c)))") (java -jar), $(ratio "$(wall 1)" "$(wall $((2 + c)))") (launcher)"
 echo "2. metadata, no key (Windows-made bitlk-aes-xts-128):"
-line "bootmedic bitlocker info, java -jar:" 3
-line "bootmedic bitlocker info, agent/bootmedic:" 4
-line "bdeinfo:" 5
-line "dislocker-metadata:" 6
+line "bootmedic bitlocker info, java -jar:" $((3 + c))
+line "bootmedic bitlocker info, agent/bootmedic:" $((4 + c))
+((c == 0)) || line "bootmedic bitlocker info, $COMPARE/bootmedic:" $((5 + c))
+line "bdeinfo:" $((5 + 2 * c))
+line "dislocker-metadata:" $((6 + 2 * c))
 echo "3. unlock + decrypt the whole volume to a file (100 MiB, SHA-256 checked against images.conf):"
-line "bootmedic bitlocker decrypt --key-file, java -jar:" 7
-line "bootmedic bitlocker decrypt --key-file, agent/bootmedic:" 8
-line "dislocker-file -p:" 9 "(ratio java -jar/dislocker $(ratio "$(wall 7)" "$(wall 9)"))"
+line "bootmedic bitlocker decrypt --key-file, java -jar:" $((7 + 2 * c))
+line "bootmedic bitlocker decrypt --key-file, agent/bootmedic:" $((8 + 2 * c))
+((c == 0)) || line "bootmedic bitlocker decrypt --key-file, $COMPARE/bootmedic:" $((9 + 2 * c))
+line "dislocker-file -p:" $((9 + 3 * c)) "(ratio java -jar/dislocker $(ratio "$(wall $((7 + 2 * c)))" "$(wall $((9 + 3 * c)))"))"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "in-process (the JVM already running; not comparable with the whole-process figures above):"
