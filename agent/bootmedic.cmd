@@ -8,5 +8,9 @@ set "JAVA=%HERE%runtime\bin\java.exe"
 if not exist "%JAVA%" set "JAVA=java"
 set "JNA=-Djna.nounpack=true -Djna.boot.library.path=%HERE%native"
 if not exist "%HERE%native\jnidispatch.dll" set "JNA="
-"%JAVA%" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC %JNA% -jar "%HERE%bootmedic.jar" %*
+rem Both JIT compilers with five times the usual counts before compiling: only C2 uses the CPU's
+rem SHA-256 and AES instructions (a recovery password's key stretching takes 1 s with C1 alone);
+rem the default collector, G1, the only one with which the JVM uses its archive's heap objects;
+rem -cp and the main class, not -jar, which reads the jar's index once more (see docs/startup.md).
+"%JAVA%" --enable-native-access=ALL-UNNAMED -XX:CompileThresholdScaling=5 %JNA% -cp "%HERE%bootmedic.jar" io.bootmedic.cli.Main %*
 exit /b %ERRORLEVEL%

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# BitLocker figures, whole process against whole process (median wall time of RUNS runs each):
+# BitLocker figures, whole process against whole process (every row run in turn with the others,
+# median wall and CPU time of RUNS rounds):
 #   1. unlock with a recovery password: 'bootmedic scan --image VOL --key-file' (java -jar, and
 #      the agent/bootmedic launcher with its class-data-sharing archive) beside libbde's
 #      'bdeinfo -r', on a BitLocker volume holding the practice tree (built by bench/BitLockerDisk);
@@ -12,7 +13,9 @@
 # encrypt (write) throughput for XTS-AES-128/256, AES-CBC and AES-CBC + Elephant, beside
 # 'openssl speed' for the same AES modes.
 #
-#   scripts/bench/bitlocker.sh        env: RUNS (default 5), THROUGHPUT=0 (skip the throughput part)
+#   scripts/bench/bitlocker.sh        env: RUNS (default 5), THROUGHPUT=0 (skip the throughput part),
+#                                          COMPARE=DIR (another build's launcher DIR/bootmedic, beside its
+#                                          bootmedic.jar, measured in the same rounds: before and after)
 # The peers take the (public, test-fixture) recovery passwords on their command lines, as they
 # only can; bootmedic reads them from a key file.
 set -euo pipefail
@@ -45,62 +48,104 @@ mkntfs -F -f -Q -q -L Windows "$work/plain.ntfs" >/dev/null 2>&1
 java -cp "$cp" io.bootmedic.bench.BitLockerDisk "$work/plain.ntfs" "$work/practice.bde" "$work/practice-keys.csv" "$work/practice-rp" >/dev/null
 rm -f "$work/plain.ntfs"
 prp=$(cat "$work/practice-rp")
-# the launcher makes its class-data-sharing archive on its first run (of the command measured)
+# the launcher makes its class-data-sharing archive on its first run: of the first command measured
 agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
+other=()
+if [ -n "${COMPARE:-}" ]; then
+  # its own cache: an archive made for one jar path is silently ignored for another
+  other=(env "BOOTMEDIC_CACHE=$work/cache-compare" "$COMPARE/bootmedic")
+  "${other[@]}" scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv" >/dev/null 2>&1 || true
+fi
 
-# median wall milliseconds of RUNS runs of CMD; after each run CHECK must pass ($rc, $work/out)
-timed() { # CHECK CMD...
-  local check=$1 t0 t1 i times=()
-  shift
-  for ((i = 1; i <= runs; i++)); do
-    rc=0
-    t0=$(date +%s%N)
-    "$@" >"$work/out" 2>&1 || rc=$?
-    t1=$(date +%s%N)
-    "$check" || { echo "run $i of '$1 ...' did not do the work (exit $rc): $(head -c 400 "$work/out")" >&2; exit 1; }
-    times+=($(((t1 - t0) / 1000000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+# Rows are measured together: one warm-up run of each (discarded: page cache, the launcher's
+# archive), then RUNS rounds that run every row once in turn, so a change of load on the shared
+# machine reaches every row alike. Per row: median wall ms and median CPU ms (user + system, all
+# threads: a JVM compiles on other threads while the main one works). After each run CHECK must
+# pass (its argument: the exit code; the output is in $work/out). Bash's own 'time' gives both
+# figures, children included.
+rows=() checks=()
+row() { # CHECK 'CMD ARGS...' (split at spaces: the paths in it have none)
+  checks+=("$1")
+  rows+=("$2")
 }
-scan_unlocked() { [ "$rc" -eq 1 ] && grep -q would-quarantine "$work/out"; }
-bde_unlocked() { [ "$rc" -eq 0 ] && grep -q 'Encryption method' "$work/out" && ! grep -q 'Unable to unlock' "$work/out"; }
+measure() {
+  local i k rc cmd t
+  local TIMEFORMAT='%3R %3U %3S'
+  walls=() cpus=()
+  for ((i = 0; i <= runs; i++)); do
+    for k in "${!rows[@]}"; do
+      read -ra cmd <<<"${rows[$k]}"
+      rc=0
+      { time "${cmd[@]}" >"$work/out" 2>&1; } 2>"$work/time" || rc=$?
+      "${checks[$k]}" "$rc" || { echo "'${rows[$k]}' did not do the work (exit $rc): $(head -c 400 "$work/out")" >&2; exit 1; }
+      ((i == 0)) && continue
+      read -r -a t <"$work/time"
+      walls[k]+="$(awk -v r="${t[0]}" 'BEGIN {printf "%d", r * 1000}') "
+      cpus[k]+="$(awk -v u="${t[1]}" -v s="${t[2]}" 'BEGIN {printf "%d", (u + s) * 1000}') "
+    done
+  done
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+wall() { median <<<"${walls[$1]}"; }
+cpu() { median <<<"${cpus[$1]}"; }
+scan_unlocked() { [ "$1" -eq 1 ] && grep -q would-quarantine "$work/out"; }
+bde_unlocked() { [ "$1" -eq 0 ] && grep -q 'Encryption method' "$work/out" && ! grep -q 'Unable to unlock' "$work/out"; }
 bde_metadata() { grep -q 'Volume identifier' "$work/out"; }
-bm_metadata() { [ "$rc" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
-dis_metadata() { [ "$rc" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
+bm_metadata() { [ "$1" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
+dis_metadata() { [ "$1" -eq 0 ] && grep -q 8F595209-F5B9-49A0-85D4-CB8F80258C27 "$work/out"; }
 decrypted() {
   local ok=0
-  [ "$rc" -eq 0 ] && [ "$(sha256sum <"$work/plain.out" | cut -d' ' -f1)" = "$sha" ] || ok=1
+  [ "$1" -eq 0 ] && [ "$(sha256sum <"$work/plain.out" | cut -d' ' -f1)" = "$sha" ] || ok=1
   rm -f "$work/plain.out"
   return "$ok"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+line() { # LABEL ROW [NOTE]
+  printf '   %-56s %6s ms  (CPU %5s ms)%s\n' "$1" "$(wall "$2")" "$(cpu "$2")" "${3:+  $3}"
+}
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (shared with other work), $(java -version 2>&1 | head -1)"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the start (shared with other work), $(java -version 2>&1 | head -1)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); libbde $(dpkg-query -W -f='${Version}' libbde-utils), dislocker $(dpkg-query -W -f='${Version}' dislocker)"
-echo "whole processes, median of $runs, wall ms:"
+echo "whole processes, each row run in turn with the others, median of $runs, wall ms (and CPU ms, all threads):"
 
-a=$(timed scan_unlocked "${jar[@]}" scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv")
-b=$(timed scan_unlocked agent/bootmedic scan --image "$work/practice.bde" --key-file "$work/practice-keys.csv")
-c=$(timed bde_unlocked bdeinfo -r "$prp" "$work/practice.bde")
+launcher=agent/bootmedic
+# the rows: java -jar, the launcher, [the other build's launcher,] the peers
+compare() { # CHECK ARGS (a bootmedic command line): the row of the other build, when there is one
+  [ "${#other[@]}" -eq 0 ] || row "$1" "${other[*]} $2"
+}
+row scan_unlocked "${jar[*]} scan --image $work/practice.bde --key-file $work/practice-keys.csv"
+row scan_unlocked "$launcher scan --image $work/practice.bde --key-file $work/practice-keys.csv"
+compare scan_unlocked "scan --image $work/practice.bde --key-file $work/practice-keys.csv"
+row bde_unlocked "bdeinfo -r $prp $work/practice.bde"
+row bm_metadata "${jar[*]} bitlocker info --image $img"
+row bm_metadata "$launcher bitlocker info --image $img"
+compare bm_metadata "bitlocker info --image $img"
+row bde_metadata "bdeinfo $img"
+row dis_metadata "dislocker-metadata -V $img"
+row decrypted "${jar[*]} bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
+row decrypted "$launcher bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
+compare decrypted "bitlocker decrypt --image $img --key-file $work/win-keys.csv --out $work/plain.out"
+row decrypted "dislocker-file -V $img -p$rp $work/plain.out"
+measure
+c=$((${#other[@]} > 0 ? 1 : 0)) # rows after the launcher's move down by one when there is another build
 echo "1. unlock, recovery password (practice volume, XTS-AES-128, 100 MiB):"
-echo "   bootmedic scan --image --key-file, java -jar:             $a ms  (unlock + NTFS + scan)"
-echo "   bootmedic scan --image --key-file, agent/bootmedic (CDS):  $b ms"
-echo "   bdeinfo -r:                                                $c ms  (unlock + print)"
-echo "   ratio bootmedic/bdeinfo: $(ratio "$a" "$c") (java -jar), $(ratio "$b" "$c") (launcher)"
-
-a=$(timed bm_metadata "${jar[@]}" bitlocker info --image "$img")
-b=$(timed bde_metadata bdeinfo "$img")
-c=$(timed dis_metadata dislocker-metadata -V "$img")
+line "bootmedic scan --image --key-file, java -jar:" 0 "(unlock + NTFS + scan)"
+line "bootmedic scan --image --key-file, agent/bootmedic:" 1
+((c == 0)) || line "bootmedic scan --image --key-file, $COMPARE/bootmedic:" 2
+line "bdeinfo -r:" $((2 + c)) "(unlock + print)"
+echo "   ratio bootmedic/bdeinfo, wall: $(ratio "$(wall 0)" "$(wall $((2 + c)))") (java -jar), $(ratio "$(wall 1)" "$(wall $((2 + c)))") (launcher)"
 echo "2. metadata, no key (Windows-made bitlk-aes-xts-128):"
-echo "   bootmedic bitlocker info, java -jar:  $a ms"
-echo "   bdeinfo:                              $b ms  (ratio $(ratio "$a" "$b"))"
-echo "   dislocker-metadata:                   $c ms  (ratio $(ratio "$a" "$c"))"
-
-a=$(timed decrypted "${jar[@]}" bitlocker decrypt --image "$img" --key-file "$work/win-keys.csv" --out "$work/plain.out")
-b=$(timed decrypted dislocker-file -V "$img" -p"$rp" "$work/plain.out")
+line "bootmedic bitlocker info, java -jar:" $((3 + c))
+line "bootmedic bitlocker info, agent/bootmedic:" $((4 + c))
+((c == 0)) || line "bootmedic bitlocker info, $COMPARE/bootmedic:" $((5 + c))
+line "bdeinfo:" $((5 + 2 * c))
+line "dislocker-metadata:" $((6 + 2 * c))
 echo "3. unlock + decrypt the whole volume to a file (100 MiB, SHA-256 checked against images.conf):"
-echo "   bootmedic bitlocker decrypt --key-file, java -jar:  $a ms"
-echo "   dislocker-file -p:                                  $b ms  (ratio $(ratio "$a" "$b"))"
+line "bootmedic bitlocker decrypt --key-file, java -jar:" $((7 + 2 * c))
+line "bootmedic bitlocker decrypt --key-file, agent/bootmedic:" $((8 + 2 * c))
+((c == 0)) || line "bootmedic bitlocker decrypt --key-file, $COMPARE/bootmedic:" $((9 + 2 * c))
+line "dislocker-file -p:" $((9 + 3 * c)) "(ratio java -jar/dislocker $(ratio "$(wall $((7 + 2 * c)))" "$(wall $((9 + 3 * c)))"))"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "in-process (the JVM already running; not comparable with the whole-process figures above):"
 if [ "${THROUGHPUT:-1}" = 0 ]; then

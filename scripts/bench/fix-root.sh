@@ -21,7 +21,7 @@ export BOOTMEDIC_CACHE="$work/cache"
 java -jar "$jar" practice-tree "$work/warm" >/dev/null
 agent/bootmedic fix --root "$work/warm" >/dev/null || true
 
-launch=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+launch=(java -XX:CompileThresholdScaling=5) # the launcher's JIT flags (agent/bootmedic)
 jvm=() fix=() fixdefault=()
 for i in $(seq "$runs"); do
   java -jar "$jar" practice-tree "$work/t$i" >/dev/null
