@@ -142,10 +142,16 @@ public final class LocalFileTree implements FileTree {
 
     @Override
     public boolean isReadOnly() {
-        try {
-            return Files.getFileStore(root).isReadOnly() || !Files.isWritable(root);
-        } catch (IOException e) {
+        // access(2) with W_OK answers EROFS for a read-only mount, so it alone is enough. The file
+        // store is only a second opinion: the JDK finds it in /proc/mounts, which lacks the mount in
+        // a chroot or some containers (a rescue system), and that must not read as read-only.
+        if (!Files.isWritable(root)) {
             return true;
+        }
+        try {
+            return Files.getFileStore(root).isReadOnly();
+        } catch (IOException e) {
+            return false;
         }
     }
 }
