@@ -22,6 +22,8 @@ fi
 
 # the ten slowest test classes at the end, pass or fail, so the next slow test is seen when it arrives
 trap 'bash scripts/check/slowest-tests.sh || true' EXIT
-./mvnw -B -ntp verify
+# -T 2: after core and agent, the collector and the cloud modules build and test side by side
+# (each module's tests in their own JVM, as without -T)
+./mvnw -B -ntp -T 2 verify
 # what the boot media carry: the agent jar's size and content, and that it runs on the WinPE module list
 bash scripts/check/agent-size.sh
