@@ -56,7 +56,7 @@ public final class DurableFiles {
         Files.deleteIfExists(tmp);
         java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS);
-        boolean posix = Files.getFileStore(target.toAbsolutePath().getParent()).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class);
+        boolean posix = supportsPosix(target.toAbsolutePath().getParent());
         java.nio.file.attribute.FileAttribute<?>[] ownerOnly = posix
                 ? new java.nio.file.attribute.FileAttribute<?>[]{java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))}
@@ -66,6 +66,19 @@ public final class DurableFiles {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Whether the folder's file system has POSIX permissions. The JDK finds a folder's file store in
+     * /proc/mounts, which lacks the mount in a chroot or some containers (a rescue system); there
+     * the file system provider answers instead, as it does for every path it serves.
+     */
+    private static boolean supportsPosix(Path folder) {
+        try {
+            return Files.getFileStore(folder).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class);
+        } catch (IOException e) {
+            return folder.getFileSystem().supportedFileAttributeViews().contains("posix");
+        }
     }
 
     private static void writeAndForce(FileChannel ch, Content content) throws IOException {
