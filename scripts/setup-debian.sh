@@ -28,7 +28,7 @@ packages=(
   libvirt-clients libvirt-daemon  # real virsh (the KVM route test uses libvirt's test driver)
   wimtools                        # wimlib: stage-wim.sh puts the agent into WinRE images; its tests build WIMs
   dmidecode                       # independent SMBIOS decoder: judges bootmedic's reading of the raw firmware table
-  debootstrap squashfs-tools xorriso grub-common  # scripts/rescue/build.sh: the rescue ISO's root, its squashfs, the hybrid ISO, grub-mkimage for its BIOS boot
+  mmdebstrap squashfs-tools xorriso grub-common  # scripts/rescue/build.sh: the rescue ISO's root (apt downloads in parallel: faster than debootstrap), its squashfs, the hybrid ISO, grub-mkimage for its BIOS boot
   ovmf                            # scripts/rescue/boot-test.sh: UEFI firmware with Secure Boot and Microsoft's keys (OVMF_CODE_4M.secboot.fd, OVMF_VARS_4M.ms.fd)
 )
 
