@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-5}
-bash scripts/setup-debian.sh
+bash scripts/setup-debian.sh build disks oracles # bdeinfo, dislocker beside bootmedic
 archive=../shared/testdata/bitlocker/bitlk-images.tar.xz
 [ -f "$archive" ] || { echo "needs $archive (the shared test data)" >&2; exit 1; }
 work=$(mktemp -d /tmp/bootmedic-bench-bitlk.XXXXXX)
@@ -35,9 +35,9 @@ sha=$(awk '/^\[bitlk-aes-xts-128\]$/ {s = 1; next} /^\[/ {s = 0} s && /^SHA256SU
 
 [ -f target/bootmedic.jar ] || ./mvnw -B -q -ntp -DskipTests package
 # one Maven run: the app module's classpath then names the other modules' target/classes
-./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile dependency:build-classpath \
+./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/core test-compile dependency:build-classpath \
   -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
-cp="modules/app/target/test-classes:$(cat "$work/classpath")"
+cp="modules/core/target/test-classes:modules/core/target/classes:$(cat "$work/classpath")"
 jar=(java -jar target/bootmedic.jar)
 export BOOTMEDIC_CACHE="$work/cache"
 

@@ -52,9 +52,9 @@ trap 'rm -rf "$work"' EXIT
 cp=
 if [[ " $formats " == *" bitlocker "* ]]; then
   # one Maven run: the app module's classpath then names the other modules' target/classes
-  ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile dependency:build-classpath \
+  ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/core test-compile dependency:build-classpath \
     -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; exit 1; }
-  cp="modules/app/target/test-classes:$(cat "$work/classpath")"
+  cp="modules/core/target/test-classes:modules/core/target/classes:$(cat "$work/classpath")"
 fi
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 bm=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$jar")

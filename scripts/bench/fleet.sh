@@ -21,9 +21,8 @@ locked=${LOCKED:-0.2}
 jar=target/bootmedic.jar
 [ -f "$jar" ] || ./mvnw -q -B -ntp package -DskipTests
 ./mvnw -q -B -ntp -DskipTests test-compile
-classes=""
-for d in modules/app/target/test-classes target/test-classes; do [ -d "$d/io/bootmedic/bench" ] && { classes=$d; break; }; done
-[ -n "$classes" ] || { echo "fleet: the bench classes were not compiled (no io/bootmedic/bench under */target/test-classes)" >&2; exit 1; }
+classes=modules/core/target/test-classes # the bench classes live with the core's tests
+[ -d "$classes/io/bootmedic/bench" ] || { echo "fleet: the bench classes were not compiled (no io/bootmedic/bench under $classes)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/bootmedic-fleet.XXXXXX)
 pgdir=$(mktemp -u /tmp/bootmedic-fleet-pg.XXXXXX)

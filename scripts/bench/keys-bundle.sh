@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # one Maven run: the app module's classpath then names the other modules' target/classes
-./mvnw -B -q -ntp -DskipTests -pl modules/app -am test-compile dependency:build-classpath -Dmdep.outputFile="$work/classpath"
+./mvnw -B -q -ntp -DskipTests -pl modules/core test-compile dependency:build-classpath -Dmdep.outputFile="$work/classpath"
 cp=$(cat "$work/classpath")
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1)"
-java -cp "modules/app/target/test-classes:$cp" io.bootmedic.bench.KeyBundleBench "${KEYS:-100000}"
+java -cp "modules/core/target/test-classes:modules/core/target/classes:$cp" io.bootmedic.bench.KeyBundleBench "${KEYS:-100000}"

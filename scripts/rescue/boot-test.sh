@@ -9,7 +9,17 @@
 #            USB disk holding only that NTFS volume (as with Ventoy, or a second stick)
 #   pxe      SeaBIOS + qemu's iPXE: target/bootmedic-netboot/boot.ipxe over HTTP (python3 -m
 #            http.server on 127.0.0.1), live-boot fetches the squashfs; BOOTMEDIC-DATA as for cd
-# Usage: boot-test.sh [uefi-sb|bios|cd|pxe|all] [ISO]     (default all: uefi-sb and bios)
+#   collector       SeaBIOS, the stick on USB, a virtio NIC on qemu's user network (DHCP from qemu;
+#            10.0.2.2 is this host): a real collector from target/bootmedic.jar listens on this host,
+#            the stick carries its agent.conf and no key file; the collector holds the BitLocker
+#            disk's recovery key (keys import). Checked on the collector (admin API): both reports
+#            arrived, fixed, and the key was released to the guest (audit key-release); on the
+#            stick: the reports left the outbox (bootmedic/reports/sent)
+#   collector-down  the same stick, agent.conf pointing to this host, but the NIC's cable leads nowhere
+#            (no DHCP server): the init must say there is no network within its bound, the key file
+#            on the stick unlocks the BitLocker disk and the reports stay in the outbox on the stick
+# Usage: boot-test.sh [KIND[,KIND...]|all] [ISO]   (default all: uefi-sb and bios, one after the other)
+#   KIND,KIND boots them at the same time (2 TCG guests fit on 2 cores: docs/rescue-media.md)
 # The stick is a copy of the ISO whose BOOTMEDIC-DATA partition gets bootmedic/rescue.conf
 # (mode=fix, after=poweroff), as a fleet admin would pre-load it. Checked afterwards with ntfs-3g's
 # tools only (ntfsls, ntfscat): the faulty channel file is in bootmedic/quarantine/<run> on the
@@ -19,7 +29,8 @@
 # password only; test/bench BitLockerDisk) rides along, its key export in keys\ on BOOTMEDIC-DATA:
 # both disks must be fixed. It needs the test classes: BOOTMEDIC_TEST_CLASSPATH (RescueMediaBootTest
 # passes its own), else Maven computes it; BOOTMEDIC_BITLOCKER=0 leaves that disk out.
-# Needs: qemu-system-x86 ovmf ntfs-3g gdisk, java (scripts/setup-debian.sh); not root.
+# A failed boot prints the tail of the guest's serial console. BOOTMEDIC_KEEP=1 keeps the work folder.
+# Needs: qemu-system-x86 ovmf ntfs-3g gdisk, java, curl for collector (scripts/setup-debian.sh); not root.
 # shellcheck disable=SC2054,SC2317 # commas inside qemu options; the check predicates are called through check()
 set -euo pipefail
 
@@ -27,12 +38,14 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 which_boot=${1:-all}
 iso=${2:-$repo/target/bootmedic-rescue.iso}
 jar=$repo/target/bootmedic-agent.jar
+app_jar=$repo/target/bootmedic.jar # the collector
 timeout_s=${BOOTMEDIC_BOOT_TIMEOUT:-1200}
 code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 msvars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
 
 [ -f "$iso" ] || { echo "boot-test: $iso missing; build it with scripts/rescue/build.sh" >&2; exit 2; }
 [ -f "$jar" ] || { echo "boot-test: $jar missing; ./mvnw -B -q -ntp -DskipTests package" >&2; exit 2; }
+bash "$repo/scripts/setup-debian.sh" rescue-boot # qemu, OVMF, ntfs-3g, gdisk: installed the first time, said so
 for t in qemu-system-x86_64 ntfsls ntfscat ntfs-3g sgdisk java; do
   command -v "$t" >/dev/null || { echo "boot-test: $t missing (scripts/setup-debian.sh)" >&2; exit 2; }
 done
@@ -43,10 +56,15 @@ echo "boot-test: work folder $work" >&2
 
 bitlocker=${BOOTMEDIC_BITLOCKER:-1}
 if [ "$bitlocker" = 1 ] && [ -z "${BOOTMEDIC_TEST_CLASSPATH:-}" ]; then
-  echo "boot-test: computing the test classpath for the BitLocker practice disk (Maven)" >&2
-  (cd "$repo" && nice -n 19 ionice -c3 ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/app -am test-compile \
-    dependency:build-classpath -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1) || { cat "$work/mvn.log" >&2; exit 1; }
-  BOOTMEDIC_TEST_CLASSPATH="$repo/modules/app/target/test-classes:$(cat "$work/classpath")"
+  if [ -d "$repo/modules/core/target/test-classes/io/bootmedic/bench" ] && [ -f "$app_jar" ]; then
+    # after a build (CI): the core's test helpers beside the whole jar (its classes and BouncyCastle)
+    BOOTMEDIC_TEST_CLASSPATH="$repo/modules/core/target/test-classes:$app_jar"
+  else
+    echo "boot-test: computing the test classpath for the BitLocker practice disk (Maven)" >&2
+    (cd "$repo" && nice -n 19 ionice -c3 ./mvnw -B -q -ntp -Dstyle.color=never -DskipTests -pl modules/core test-compile \
+      dependency:build-classpath -Dmdep.outputFile="$work/classpath" >"$work/mvn.log" 2>&1) || { cat "$work/mvn.log" >&2; exit 1; }
+    BOOTMEDIC_TEST_CLASSPATH="$repo/modules/core/target/test-classes:$repo/modules/core/target/classes:$(cat "$work/classpath")"
+  fi
 fi
 
 part_range() { # part_range IMAGE N: "first_sector sectors" of GPT partition N
@@ -82,6 +100,29 @@ run_one() {
     rm -f "$dir/plain.ntfs" "$dir/bitlocker.bde" "$dir/practice-rp"
   fi
 
+  local collector_pid="" port="" keys_on_stick=$bitlocker
+  if [ "$kind" = collector ] || [ "$kind" = collector-down ]; then
+    [ -f "$app_jar" ] || { echo "boot-test: $app_jar missing (./mvnw -B -q -ntp -DskipTests package)" >&2; return 2; }
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    # the guest reaches this host as 10.0.2.2 (qemu's user network); the certificate is pinned anyway
+    java -jar "$app_jar" collector init --dir "$dir/collector" --url "https://10.0.2.2:$port" >/dev/null
+    # this host reaches the same collector on 127.0.0.1
+    sed "s#^collector.url=.*#collector.url=https://127.0.0.1:$port#" "$dir/collector/agent.conf" >"$dir/host-agent.conf"
+  fi
+  if [ "$kind" = collector ]; then
+    java -jar "$app_jar" collector serve --dir "$dir/collector" --port "$port" --bind 127.0.0.1 >"$dir/collector.log" 2>&1 &
+    collector_pid=$!
+    local up=0
+    for _ in $(seq 150); do curl -skf "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { up=1; break; }; sleep 0.2; done
+    [ "$up" = 1 ] || { echo "boot-test: [$kind] the collector did not start" >&2; cat "$dir/collector.log" >&2; kill "$collector_pid"; return 1; }
+    if [ "$bitlocker" = 1 ]; then # the recovery key lives in the collector, not on the stick
+      java -jar "$jar" keys import "$dir/practice-keys.csv" --config "$dir/host-agent.conf" \
+        --admin-token-file "$dir/collector/admin.token" >"$dir/keys-import.log" 2>&1 ||
+        { cat "$dir/keys-import.log" >&2; kill "$collector_pid"; return 1; }
+      keys_on_stick=0
+    fi
+  fi
+
   cp "$iso" "$dir/stick.img"
   # pre-load the stick: rescue.conf on BOOTMEDIC-DATA (partition 3), written through ntfs-3g
   local r
@@ -92,12 +133,14 @@ run_one() {
   if ntfs-3g "$dir/data.img" "$dir/mnt" 2>/dev/null; then
     mkdir -p "$dir/mnt/bootmedic" "$dir/mnt/keys"
     printf 'mode=fix\r\nafter=poweroff\r\n' >"$dir/mnt/bootmedic/rescue.conf"
-    [ "$bitlocker" = 1 ] && cp "$dir/practice-keys.csv" "$dir/mnt/keys/practice-keys.csv"
+    [ "$keys_on_stick" = 1 ] && cp "$dir/practice-keys.csv" "$dir/mnt/keys/practice-keys.csv"
+    [ -n "$port" ] && cp "$dir/collector/agent.conf" "$dir/mnt/agent.conf"
     umount "$dir/mnt"
   else # no FUSE here: ntfscp into the folders build.sh made
     printf 'mode=fix\r\nafter=poweroff\r\n' >"$dir/rescue.conf"
     ntfscp -f "$dir/data.img" "$dir/rescue.conf" bootmedic/rescue.conf >/dev/null
-    [ "$bitlocker" = 1 ] && ntfscp -f "$dir/data.img" "$dir/practice-keys.csv" keys/practice-keys.csv >/dev/null
+    [ "$keys_on_stick" = 1 ] && ntfscp -f "$dir/data.img" "$dir/practice-keys.csv" keys/practice-keys.csv >/dev/null
+    [ -n "$port" ] && ntfscp -f "$dir/data.img" "$dir/collector/agent.conf" agent.conf >/dev/null
   fi
   dd if="$dir/data.img" of="$dir/stick.img" bs=512 seek="${r% *}" conv=notrunc status=none
   local media=(-device qemu-xhci -drive "if=none,id=stick,file=$dir/stick.img,format=raw" -device usb-storage,drive=stick,bootindex=0)
@@ -133,6 +176,9 @@ run_one() {
   fi
   local nonet=(-nic none)
   [ "$kind" = pxe ] && nonet=()
+  [ "$kind" = collector ] && nonet=(-nic user,model=virtio-net-pci)
+  # a NIC whose cable leads nowhere: a socket nobody connects to, so no DHCP answer ever comes
+  [ "$kind" = collector-down ] && nonet=(-nic "socket,model=virtio-net-pci,listen=127.0.0.1:$((port + 1))")
   local bl_disk=()
   [ "$bitlocker" = 1 ] && bl_disk=(-drive "if=none,id=bl,file=$dir/bitlocker.img,format=raw" -device nvme,drive=bl,serial=BOOTMEDIC0002)
   echo "boot-test: [$kind] booting (TCG; timeout ${timeout_s}s)" >&2
@@ -146,7 +192,13 @@ run_one() {
   local took=$((SECONDS - start))
   [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null
   echo "boot-test: [$kind] guest ran ${took}s (qemu exit $rc)" >&2
-  [ "$rc" -eq 0 ] || { echo "boot-test: [$kind] qemu did not power off by itself" >&2; tail -c 3000 "$dir/serial.log" >&2; return 1; }
+  serial_tail() { echo "boot-test: [$kind] the guest's serial console, last lines:" >&2; tail -c 4000 "$dir/serial.log" | tr -d '\033\r' | sed "s/^/  [$kind] /" >&2; }
+  if [ "$rc" -ne 0 ]; then
+    echo "boot-test: [$kind] qemu did not power off by itself" >&2
+    serial_tail
+    [ -n "$collector_pid" ] && kill "$collector_pid" 2>/dev/null
+    return 1
+  fi
 
   local fail=0
   check() { # check DESCRIPTION COMMAND...: runs the command, says ok or FAILED
@@ -162,6 +214,13 @@ run_one() {
   local serial
   serial=$(tr -d '\033\r' <"$dir/serial.log")
   check "serial console shows the FIXED banner" has "BANNER FIXED" "$serial"
+  if [ "$kind" = collector ]; then
+    check "serial console: the init got an address by DHCP and names the collector" \
+      matches "network: [^ ]+ 10\.0\.2\.[0-9]+/24 via 10\.0\.2\.2 \(DHCP\): reports go to the stick and to the collector https://10\.0\.2\.2:$port" "$serial"
+  elif [ "$kind" = collector-down ]; then
+    check "serial console: the init says there is no network and what that means" \
+      matches "network: no DHCP answer on [^ ]+ within 30 s: no collector \(https://10\.0\.2\.2:$port\): .*reports stay on the stick" "$serial"
+  fi
   if [ "$sb" = 1 ]; then
     check "guest kernel: Secure boot enabled (serial console)" has "secureboot: Secure boot enabled" "$serial"
   fi
@@ -170,9 +229,12 @@ run_one() {
   if [ "$kind" = cd ] || [ "$kind" = pxe ]; then cp "$dir/data.img" "$dir/data-after.img"; else extract "$dir/stick.img" 3 "$dir/data-after.img"; fi
   local reports json="" dm dmesg=""
   reports=$(ntfsls "$dir/data-after.img" -p /bootmedic/reports 2>/dev/null || true)
+  local sent
+  sent=$(ntfsls "$dir/data-after.img" -p /bootmedic/reports/sent 2>/dev/null || true)
   local disks=1 r all="" nfixed=0 nreports=0
   [ "$bitlocker" = 1 ] && disks=2
-  for r in $(grep '^rescue-.*\.json$' <<<"$reports" || true); do
+  # a report the collector took has moved to the outbox's sent/ folder
+  for r in $(grep '^rescue-.*\.json$' <<<"$reports" || true) $(grep '^rescue-.*\.json$' <<<"$sent" | sed 's#^#sent/#' || true); do
     json=$(ntfscat "$dir/data-after.img" "/bootmedic/reports/$r" 2>/dev/null || true)
     nreports=$((nreports + 1))
     matches '"outcome" *: *"fixed"' "$json" && nfixed=$((nfixed + 1))
@@ -181,6 +243,39 @@ run_one() {
   check "$disks report(s) on BOOTMEDIC-DATA (bootmedic/reports/rescue-*.json)" same "$disks" "$nreports"
   check "every report says fixed" same "$disks" "$nfixed"
   json=$all
+  local nsent
+  nsent=$(grep -c '\.json$' <<<"$sent" || true)
+  if [ "$kind" = collector ]; then
+    check "the stick's outbox is empty: every report went to the collector (bootmedic/reports/sent)" \
+      same 0 "$(grep -c '\.json$' <<<"$reports" || true)"
+    # the collector's own account, through its admin API
+    local admin machines audit
+    admin=$(cat "$dir/collector/admin.token")
+    machines=$(curl -sk -H "Authorization: Bearer $admin" "https://127.0.0.1:$port/api/v1/machines" || true)
+    audit=$(curl -sk -H "Authorization: Bearer $admin" "https://127.0.0.1:$port/api/v1/audit" || true)
+    kill "$collector_pid" 2>/dev/null
+    wait "$collector_pid" 2>/dev/null || true
+    local received outcomes
+    received=$(grep -Eo '"reports" *: *[0-9]+' <<<"$machines" | grep -Eo '[0-9]+$' | awk '{ n += $1 } END { print n + 0 }')
+    outcomes=$(grep -Eo '"outcome" *: *"[a-z-]*"' <<<"$machines" | sed 's/.*"\([a-z-]*\)"$/\1/' | sort -u | paste -sd, -)
+    check "the collector received $disks report(s) (GET /api/v1/machines)" same "$disks" "$received"
+    check "every machine on the collector says fixed" same fixed "$outcomes"
+    if [ "$bitlocker" = 1 ]; then
+      local keyid releases
+      keyid=$(grep -Eio '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$dir/practice-keys.csv" | head -n1 | tr 'A-F' 'a-f')
+      # one audit entry per {...} (the answer is pretty-printed: joined into one line first)
+      releases=$(tr -d '\n' <<<"$audit" | grep -o '{[^{}]*}' | tr 'A-F' 'a-f' | grep '"key-release"' | grep -c "$keyid" || true)
+      check "the collector released the BitLocker disk's recovery key to the guest (audit: key-release of $keyid)" \
+        test "$releases" -ge 1
+      check "no key file was on the stick" same 0 "$(ntfsls "$dir/data-after.img" -p /keys 2>/dev/null | grep -c '\.csv$' || true)"
+    fi
+  elif [ "$kind" = collector-down ]; then
+    check "the reports stay in the stick's outbox (none in bootmedic/reports/sent)" same 0 "$nsent"
+    # no hang: the guest powered off by itself (qemu exit 0 above, within BOOTMEDIC_BOOT_TIMEOUT)
+    # after the agent gave up on the collector for each disk and left the report in the outbox
+    check "the agent gave up on the collector and said where each report waits" \
+      same "$disks" "$(grep -c 'It waits in /data/bootmedic/reports' <<<"$serial" || true)"
+  fi
   if [ "$sb" = 1 ]; then
     dm=$(ntfsls "$dir/data-after.img" -p /bootmedic/logs 2>/dev/null | grep -m1 '^dmesg-' || true)
     [ -n "$dm" ] && dmesg=$(ntfscat "$dir/data-after.img" "/bootmedic/logs/$dm" 2>/dev/null || true)
@@ -213,17 +308,33 @@ run_one() {
     check "BitLocker disk: the channel file is in bootmedic/quarantine/$brun, SHA-256 as reported" same "$want" "$bsha"
     check "BitLocker disk: it is gone from the drivers folder" differs "$(grep -c 'C-00000291-00000000-00000032.sys' <<<"$bdrivers")" 1
   fi
+  [ "$fail" -eq 0 ] || serial_tail
   echo "boot-test: [$kind] $( [ $fail -eq 0 ] && echo PASSED || echo FAILED ) in ${took}s of guest time" >&2
   return $fail
 }
 
+kinds=(uefi-sb bios cd pxe collector collector-down)
+known() { local k; for k in "${kinds[@]}"; do [ "$k" = "$1" ] && return 0; done; return 1; }
+
 status=0
-case "$which_boot" in
-  uefi-sb) run_one uefi-sb || status=1 ;;
-  bios) run_one bios || status=1 ;;
-  cd) run_one cd || status=1 ;;
-  pxe) run_one pxe || status=1 ;;
-  all) run_one uefi-sb || status=1; run_one bios || status=1 ;;
-  *) echo "usage: boot-test.sh [uefi-sb|bios|cd|pxe|all] [ISO]" >&2; exit 2 ;;
-esac
+if [ "$which_boot" = all ]; then
+  run_one uefi-sb || status=1
+  run_one bios || status=1
+  exit $status
+fi
+IFS=, read -r -a wanted <<<"$which_boot"
+for k in "${wanted[@]}"; do
+  known "$k" || { echo "usage: boot-test.sh [KIND[,KIND...]|all] [ISO]; KIND: ${kinds[*]}" >&2; exit 2; }
+done
+if [ "${#wanted[@]}" -eq 1 ]; then
+  run_one "${wanted[0]}" || status=1
+  exit $status
+fi
+# several at once: each in its own subshell and work subfolder, then every result
+pids=()
+for k in "${wanted[@]}"; do
+  run_one "$k" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

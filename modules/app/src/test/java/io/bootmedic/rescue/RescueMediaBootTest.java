@@ -20,8 +20,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Secure Boot on and Microsoft's keys, also that the guest kernel said "Secure boot enabled".
  * A second practice disk is BitLocker-encrypted, its key export on the data partition: fixed too,
  * checked by decrypting it on the host. The same as a CD (data volume on a second USB disk) and
- * over the network (qemu's iPXE, HTTP from this host). 1.5 to 2 minutes per boot on 2 cores. Skipped when the ISO was not built (it needs root and
- * Debian's mirror: sudo scripts/rescue/build.sh) or qemu / OVMF are missing.
+ * over the network (qemu's iPXE, HTTP from this host). With a collector: the rescue system gets an
+ * address by DHCP, fetches the BitLocker key from a real collector on this host and sends it both
+ * reports; without network it says so within its bound and keeps the reports on the stick.
+ * 1.5 to 2 minutes per boot on 2 cores. Skipped when the ISO was not built (it needs root and
+ * Debian's mirror: sudo scripts/rescue/build.sh) or qemu / OVMF are missing, and under
+ * scripts/test.sh (BOOTMEDIC_RESCUE_BOOTS_BY_SCRIPT=1): there the script builds the ISO after Maven
+ * and boots it itself (the CI path), so no boot runs twice. This class is for developers.
  */
 class RescueMediaBootTest {
     static final Path ISO = Path.of("target/bootmedic-rescue.iso");
@@ -51,6 +56,25 @@ class RescueMediaBootTest {
     }
 
     @Test
+    void reachesTheCollectorOverWiredDhcpForTheKeyAndTheReports() throws Exception {
+        assumeTrue(onPath("curl") && onPath("python3"), "skipped: curl and python3 talk to the collector on this host");
+        String out = boot("collector");
+        assertTrue(out.contains("ok: serial console: the init got an address by DHCP and names the collector"), out);
+        assertTrue(out.contains("ok: the collector received 2 report(s)"), out);
+        assertTrue(out.contains("ok: the collector released the BitLocker disk's recovery key to the guest"), out);
+        assertTrue(out.contains("ok: the stick's outbox is empty"), out);
+    }
+
+    @Test
+    void keepsTheReportsOnTheStickWhenNoNetworkAnswers() throws Exception {
+        assumeTrue(onPath("python3"), "skipped: python3 picks a free port");
+        String out = boot("collector-down");
+        assertTrue(out.contains("ok: serial console: the init says there is no network and what that means"), out);
+        assertTrue(out.contains("ok: the reports stay in the stick's outbox"), out);
+        assertTrue(out.contains("ok: the agent gave up on the collector and said where each report waits"), out);
+    }
+
+    @Test
     void bootsOverTheNetworkFromIpxe() throws Exception {
         assumeTrue(Files.isRegularFile(Path.of("target/bootmedic-netboot/boot.ipxe")),
                 "skipped: target/bootmedic-netboot not built (scripts/rescue/build.sh)");
@@ -59,6 +83,8 @@ class RescueMediaBootTest {
     }
 
     private static String boot(String kind) throws Exception {
+        assumeTrue(!"1".equals(System.getenv("BOOTMEDIC_RESCUE_BOOTS_BY_SCRIPT")),
+                "skipped: scripts/test.sh boots the rescue ISO itself after Maven (scripts/rescue/boot-test.sh)");
         assumeTrue(Files.isRegularFile(ISO), "skipped: " + ISO + " not built (as root: scripts/rescue/build.sh, about 3 minutes with its cache)");
         assumeTrue(onPath("qemu-system-x86_64") && onPath("ntfsls") && onPath("sgdisk"),
                 "skipped: qemu-system-x86, ntfs-3g or gdisk missing (scripts/setup-debian.sh installs them)");
