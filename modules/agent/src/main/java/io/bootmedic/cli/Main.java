@@ -61,7 +61,8 @@ public class Main {
         String first = args.length > 0 ? args[0] : "";
         if (COMMANDS.containsKey(first) && !first.equals("help")) {
             cl.addSubcommand(first, COMMANDS.get(first).get());
-        } else {
+        } else if (!(args.length == 1 && (first.equals("--version") || first.equals("-V")))) {
+            // every command only where the answer lists them (help, a mistyped command); the version needs none
             COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
         }
         cl.setOut(out);
