@@ -41,12 +41,35 @@ public final class NtfsVolume implements Closeable {
         if (lib == null) {
             synchronized (LOCK) {
                 if (lib == null) {
-                    lib = LibNtfs3g.load();
+                    LibNtfs3g loaded = LibNtfs3g.load();
+                    // atUnnamed before lib: lib is what other threads test, so both are set when it is
                     atUnnamed = NativeLibrary.getInstance(LibNtfs3g.NAME).getGlobalVariableAddress("AT_UNNAMED");
+                    lib = loaded;
                 }
             }
         }
         return lib;
+    }
+
+    /**
+     * Loads libntfs-3g on a background thread, so that its loading (JNA and the library's own
+     * start, tens of milliseconds) overlaps the disk's opening and BitLocker's key stretching on
+     * the other core instead of following them. A failure here is left to the first real use,
+     * which reports it.
+     */
+    public static void preload() {
+        if (lib != null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                lib();
+            } catch (Throwable ignored) {
+                // the caller's own lib() call meets the same error and reports it
+            }
+        }, "bootmedic-ntfs-preload");
+        t.setDaemon(true);
+        t.start();
     }
 
     static Pointer atUnnamed() {

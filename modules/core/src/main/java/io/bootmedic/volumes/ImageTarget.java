@@ -109,6 +109,7 @@ public final class ImageTarget implements Target {
 
     @Override
     public List<OpenedVolume> open() throws IOException {
+        NtfsVolume.preload(); // on the other core while the disk is read and BitLocker's key stretched
         disk = ImageOpener.open(path, writable, device ? "--device" : "--image", backingDir);
         warnings.addAll(disk.warnings());
         WindowsCandidates.Found found = WindowsCandidates.find(disk);
