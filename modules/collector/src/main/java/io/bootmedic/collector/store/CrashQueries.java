@@ -111,7 +111,7 @@ public final class CrashQueries {
             long machines;
             long dumps;
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(DISTINCT machine_id), COUNT(*) FROM crashes" + where)) {
-                bind(ps, args);
+                QueryArgs.bind(ps, args);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     machines = rs.getLong(1);
@@ -139,7 +139,7 @@ public final class CrashQueries {
                 + "FROM crashes" + where + " GROUP BY " + key + " ORDER BY 3 DESC, 4 DESC, 1 LIMIT ?")) {
             List<Object> all = new ArrayList<>(args);
             all.add(limit);
-            bind(ps, all);
+            QueryArgs.bind(ps, all);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     list.add(new Top(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
@@ -161,7 +161,7 @@ public final class CrashQueries {
                 + " GROUP BY faulting_module, bug_check")) {
             List<Object> all = new ArrayList<>(args);
             drivers.forEach(d -> all.add(d.key()));
-            bind(ps, all);
+            QueryArgs.bind(ps, all);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String module = rs.getString(1);
@@ -186,7 +186,7 @@ public final class CrashQueries {
         // crash_at is never negative (dump times before 2000 are dropped), so integer division is the hour
         try (PreparedStatement ps = c.prepareStatement("SELECT crash_at / 3600000, COUNT(DISTINCT machine_id), COUNT(*) FROM crashes" + where
                 + " GROUP BY crash_at / 3600000")) {
-            bind(ps, args);
+            QueryArgs.bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long start = rs.getLong(1) * HOUR;
@@ -206,7 +206,7 @@ public final class CrashQueries {
                 + "ORDER BY k.last DESC, k.machine_id")) {
             List<Object> all = new ArrayList<>(args);
             all.add(CRASHED_MACHINES);
-            bind(ps, all);
+            QueryArgs.bind(ps, all);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     list.add(new CrashedMachine(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
@@ -234,18 +234,5 @@ public final class CrashQueries {
 
     private static List<String> lines(String s) {
         return s == null || s.isEmpty() ? List.of() : List.of(s.split("\n"));
-    }
-
-    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
-        for (int i = 0; i < args.size(); i++) {
-            Object a = args.get(i);
-            if (a instanceof Integer n) {
-                ps.setInt(i + 1, n);
-            } else if (a instanceof Long n) {
-                ps.setLong(i + 1, n);
-            } else {
-                ps.setString(i + 1, (String) a);
-            }
-        }
     }
 }

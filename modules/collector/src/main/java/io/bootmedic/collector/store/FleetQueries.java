@@ -83,7 +83,7 @@ public final class FleetQueries {
         try (Connection c = db.connection()) {
             long total;
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM machines" + where)) {
-                bind(ps, args);
+                QueryArgs.bind(ps, args);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     total = rs.getLong(1);
@@ -95,7 +95,7 @@ public final class FleetQueries {
                 List<Object> all = new ArrayList<>(args);
                 all.add(pageSize);
                 all.add((long) Math.max(0, page - 1) * pageSize);
-                bind(ps, all);
+                QueryArgs.bind(ps, all);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows.add(machine(rs));
@@ -235,18 +235,5 @@ public final class FleetQueries {
         return new Machine(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
                 rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getInt(11),
                 needed == null || needed.isEmpty() ? List.of() : List.of(needed.split(",")));
-    }
-
-    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
-        for (int i = 0; i < args.size(); i++) {
-            Object a = args.get(i);
-            if (a instanceof Integer n) {
-                ps.setInt(i + 1, n);
-            } else if (a instanceof Long n) {
-                ps.setLong(i + 1, n);
-            } else {
-                ps.setString(i + 1, (String) a);
-            }
-        }
     }
 }
