@@ -81,6 +81,15 @@ final class ConsoleReport {
     }
 
     /** The most dumps listed on the console; the report holds them all. */
+    /** One warning line per place the report could not be written to (the stick, the report file). */
+    static void printWriteFailures(PrintWriter to, List<ReportWriter.Written> written) {
+        for (ReportWriter.Written w : written) {
+            if (w.error() != null) {
+                to.println("bootmedic: warning: could not write the report to " + Printable.of(w.where() + ": " + w.error()));
+            }
+        }
+    }
+
     static final int DUMPS_SHOWN = 5;
 
     /** What the run read about why the machine does not boot: crash dumps, pending updates, dirty hives. */

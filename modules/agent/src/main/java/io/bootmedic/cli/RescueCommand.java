@@ -102,8 +102,7 @@ class RescueCommand implements Callable<Integer> {
         for (String dir : List.of("reports", "logs", "quarantine")) {
             Files.createDirectories(data.resolve("bootmedic").resolve(dir));
         }
-        Path log = logs.resolve("rescue-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", java.util.Locale.ROOT)
-                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now()) + ".log");
+        Path log = logs.resolve("rescue-" + RescueRuns.STAMP.format(java.time.Instant.now()) + ".log");
         keyOptions.checkFiles();
         PlaybookSource playbooks;
         try {

@@ -8,7 +8,6 @@ import io.bootmedic.remediation.PlaybookSource;
 import io.bootmedic.remediation.RunOptions;
 import io.bootmedic.remediation.TargetRunner;
 import io.bootmedic.report.Report;
-import io.bootmedic.report.ReportWriter;
 import io.bootmedic.rescue.RescueDisk;
 import io.bootmedic.volumes.ImageTarget;
 
@@ -32,7 +31,8 @@ import java.util.function.Supplier;
  * neutralized files under DATA/bootmedic/quarantine/DISK, the report sent to the collector when there is one.
  */
 final class RescueRuns {
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    /** The UTC time in the names of the console's reports and logs. */
+    static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final PlaybookSource playbooks;
     private final Supplier<VolumeKeys> keys;
@@ -76,11 +76,7 @@ final class RescueRuns {
         try (PrintWriter t = new PrintWriter(table)) {
             new ConsoleReport(t).print(result.report(), "--device " + disk.device(), false, result.written());
             target.warnings().forEach(w -> t.println("bootmedic: warning: " + Printable.of(w)));
-            for (ReportWriter.Written w : result.written()) {
-                if (w.error() != null) {
-                    t.println("bootmedic: warning: could not write the report to " + Printable.of(w.where() + ": " + w.error()));
-                }
-            }
+            ConsoleReport.printWriteFailures(t, result.written());
         }
         show(table.toString());
         collector.ifPresent(c -> CollectorLink.deliver(c, result.report(), reports(), true, out, err));

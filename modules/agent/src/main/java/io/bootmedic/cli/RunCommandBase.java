@@ -130,11 +130,7 @@ abstract class RunCommandBase implements Callable<Integer> {
         } else {
             new ConsoleReport(out).print(report, target.describe(), dryRun(), written);
         }
-        for (ReportWriter.Written w : written) {
-            if (w.error() != null) {
-                err.println("bootmedic: warning: could not write the report to " + Printable.of(w.where() + ": " + w.error()));
-            }
-        }
+        ConsoleReport.printWriteFailures(err, written);
         if (!dryRun() && target.keyOptions.collector().isPresent()) {
             CollectorLink.deliver(target.keyOptions.collector().get(), report, outbox(), true, out, err);
         }

@@ -1,10 +1,10 @@
 package io.bootmedic.rescue;
 
+import io.bootmedic.util.DurableFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /** What the init does once the console is done: the word it reads from the decision file. */
@@ -27,13 +27,6 @@ public enum AfterStep {
 
     /** Writes the word to {@code file} whole (a temporary file renamed over it), so the init never reads half a word. */
     public void writeTo(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".bootmedic-after", ".tmp");
-        try {
-            Files.writeString(tmp, word() + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        DurableFiles.write(file.toAbsolutePath(), (word() + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -75,19 +75,21 @@ public final class SysfsDisks {
      * the md device, e.g. "imsm (md127)".
      */
     public java.util.Map<String, String> externalRaid() throws IOException {
+        java.util.Map<String, String> versions = new java.util.TreeMap<>();
         java.util.Map<String, String> kinds = new java.util.TreeMap<>();
         java.util.Map<String, String> members = new java.util.TreeMap<>();
-        List<String> mds = mdDevices();
-        for (String md : mds) {
+        for (String md : mdDevices()) {
             String version = attribute(sys.resolve("block").resolve(md).resolve("md/metadata_version")).orElse("");
+            versions.put(md, version);
             if (version.startsWith("external:imsm")) {
                 kinds.put(md, "imsm");
             } else if (version.startsWith("external:ddf")) {
                 kinds.put(md, "ddf");
             }
         }
-        for (String md : mds) {
-            String version = attribute(sys.resolve("block").resolve(md).resolve("md/metadata_version")).orElse("");
+        for (java.util.Map.Entry<String, String> e : versions.entrySet()) {
+            String md = e.getKey();
+            String version = e.getValue();
             String kind = kinds.get(md);
             if (kind == null && version.startsWith("external:/")) {
                 // an array inside a container: external:/md127/0 names its container
