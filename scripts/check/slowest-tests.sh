@@ -8,7 +8,6 @@ n=${1:-10}
 shopt -s nullglob
 reports=(modules/*/target/surefire-reports/TEST-*.xml)
 [ "${#reports[@]}" -gt 0 ] || { echo "slowest-tests: no surefire reports under modules/*/target (run the tests first)" >&2; exit 0; }
-total=0
 rows=$(for f in "${reports[@]}"; do
   module=${f#modules/}
   module=${module%%/*}
